@@ -1,0 +1,93 @@
+//! Parsing of `--item "SKU_OR_NAME=QTY[UNIT][@PRICE]"` and `UNIT=FACTOR[@PRICE]` arguments.
+
+use pasar_core::money::parse_number;
+use pasar_core::{CoreError, Decimal, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemSpec {
+    pub product: String,
+    pub qty: Decimal,
+    pub unit: Option<String>,
+    pub price: Option<Decimal>,
+}
+
+/// "beras=1,25kg@12rb" → product "beras", qty 1.25, unit "kg", price 12000.
+/// "GLA-001" alone means one base unit at the catalog price.
+pub fn parse_item(spec: &str) -> Result<ItemSpec> {
+    let bad = |why: &str| CoreError::invalid("--item", format!("\"{spec}\": {why}"));
+    let (product, rest) = match spec.rsplit_once('=') {
+        Some((p, r)) => (p.trim(), Some(r.trim())),
+        None => (spec.trim(), None),
+    };
+    if product.is_empty() {
+        return Err(bad("nama/SKU produk kosong"));
+    }
+    let Some(rest) = rest else {
+        return Ok(ItemSpec { product: product.into(), qty: Decimal::ONE, unit: None, price: None });
+    };
+    let (qty_unit, price) = match rest.split_once('@') {
+        Some((q, p)) => (q.trim(), Some(parse_number(p)?)),
+        None => (rest, None),
+    };
+    let split = qty_unit
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+'))
+        .unwrap_or(qty_unit.len());
+    let (num, unit) = qty_unit.split_at(split);
+    if num.trim().is_empty() {
+        return Err(bad("jumlah belum diisi (contoh: beras=2kg@12rb)"));
+    }
+    let qty = parse_number(num)?;
+    let unit = unit.trim();
+    Ok(ItemSpec {
+        product: product.into(),
+        qty,
+        unit: (!unit.is_empty()).then(|| unit.to_string()),
+        price,
+    })
+}
+
+/// "karung=50@600rb" → extra unit karung of 50 base units sold at 600.000.
+pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
+    let bad = || CoreError::invalid("--unit-def", format!("\"{spec}\" (contoh: dus=40 atau karung=50@600rb)"));
+    let (unit, rest) = spec.split_once('=').ok_or_else(bad)?;
+    let (factor, price) = match rest.split_once('@') {
+        Some((f, p)) => (f, Some(parse_number(p)?)),
+        None => (rest, None),
+    };
+    if unit.trim().is_empty() {
+        return Err(bad());
+    }
+    Ok(pasar_core::ProductUnit { unit: unit.trim().into(), factor: parse_number(factor)?, price })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_item_specs() {
+        let i = parse_item("beras=1,25kg@12rb").unwrap();
+        assert_eq!((i.product.as_str(), i.qty, i.unit.as_deref(), i.price), ("beras", d("1.25"), Some("kg"), Some(d("12000"))));
+        let i = parse_item("GLA-001=2").unwrap();
+        assert_eq!((i.qty, i.unit, i.price), (d("2"), None, None));
+        let i = parse_item("Indomie Goreng=1 dus").unwrap();
+        assert_eq!((i.qty, i.unit.as_deref()), (d("1"), Some("dus")));
+        assert_eq!(parse_item("MIE-001").unwrap().qty, Decimal::ONE);
+        assert_eq!(parse_item("x=-1").unwrap().qty, d("-1"));
+        assert!(parse_item("beras=kg").is_err());
+        assert!(parse_item("=2").is_err());
+        assert!(parse_item("beras=2@abc").is_err());
+        assert!(parse_item("beras=1..5").is_err());
+    }
+
+    #[test]
+    fn parses_unit_defs() {
+        let u = parse_unit_def("karung=50@600rb").unwrap();
+        assert_eq!((u.unit.as_str(), u.factor, u.price), ("karung", d("50"), Some(d("600000"))));
+        assert!(parse_unit_def("dus").is_err());
+    }
+}

@@ -1,0 +1,621 @@
+//! `pasar`: the command-line front of PasarSuara. A thin clap layer: parse arguments, call
+//! one pasar-core function, print JSON (`--json`) or a short Indonesian/English summary.
+//! Errors are one line on stderr and a non-zero exit; never a panic or a debug dump.
+
+mod items;
+mod output;
+
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+use items::{parse_item, parse_unit_def};
+use output::Out;
+use pasar_core::money::parse_number;
+use pasar_core::sales::ReturnLine;
+use pasar_core::{
+    CoreError, CountLine, ExpenseCategory, Lang, NewExpense, NewProduct, NewPurchase, NewSale,
+    OpenMode, Payment, ProductPatch, ProductRef, PurchaseLineInput, Result, SaleLineInput, Shop,
+};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pasar", version, about = "PasarSuara: buku toko, stok, dan kasir dari terminal")]
+struct Cli {
+    /// Database file (default: the desktop app's data folder, or $PASAR_DB)
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Message language: id (default) or en
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
+    /// Print machine-readable JSON
+    #[arg(long, global = true)]
+    json: bool,
+    /// Who is doing this (for the audit log)
+    #[arg(long, global = true, value_name = "NAME", default_value = "owner")]
+    user: String,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create the shop database (safe to run again)
+    Init {
+        #[arg(long)]
+        shop_name: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// Create a demo warung with N days of history
+    Demo {
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 20261121)]
+        seed: u64,
+    },
+    /// Catalog: add, list, show, edit products
+    #[command(subcommand)]
+    Product(ProductCmd),
+    /// Record a sale
+    Sell(SellArgs),
+    /// Void a whole sale (a reversing entry; nothing is deleted)
+    Void {
+        #[arg(long)]
+        sale: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take back part of a sale (customer returns goods)
+    Return {
+        #[arg(long)]
+        sale: i64,
+        /// PRODUCT=QTY, in the unit it was sold in
+        #[arg(long = "item", required = true)]
+        items: Vec<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show one sale
+    Sale { id: i64 },
+    /// Record a purchase from a supplier
+    Buy {
+        /// SKU_OR_NAME=QTY[UNIT][@UNIT_COST]
+        #[arg(long = "item", required = true)]
+        items: Vec<String>,
+        #[arg(long)]
+        supplier: Option<String>,
+        /// cash, qris, transfer, or kasbon (bought on credit)
+        #[arg(long, default_value = "cash")]
+        pay: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record an expense
+    Expense {
+        #[arg(long)]
+        amount: String,
+        /// utilities, rent, salary, transport, supplies, fees, other (guessed from the note when absent)
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        pay: Option<String>,
+    },
+    /// Stock: opname/adjust, movement history, ledger check
+    #[command(subcommand)]
+    Stock(StockCmd),
+    /// Kasbon and debts per contact
+    #[command(subcommand)]
+    Debt(DebtCmd),
+    /// Customers and suppliers
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Period report: revenue, profit, expenses, cash flow, top products, low stock, debts
+    Report {
+        /// today, yesterday, this_week, last_week, this_month, last_month, last_7_days, or FROM..TO
+        #[arg(long, default_value = "today")]
+        period: String,
+    },
+    /// Read or change a shop setting
+    #[command(subcommand)]
+    Setting(SettingCmd),
+    /// Recent entries of the audit log
+    Audit {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    #[command(hide = true, subcommand)]
+    Debug(DebugCmd),
+}
+
+#[derive(Subcommand)]
+enum ProductCmd {
+    /// Add a product
+    Add(ProductAddArgs),
+    /// List products (optionally matching a search)
+    List {
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        /// Include deactivated products
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one product (SKU, barcode, name, or #id)
+    Show { product: String },
+    /// Change a product
+    Edit(ProductEditArgs),
+}
+
+#[derive(Args)]
+struct ProductAddArgs {
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    sku: Option<String>,
+    #[arg(long)]
+    barcode: Option<String>,
+    /// Base unit (pcs, kg, l, bks, ...)
+    #[arg(long)]
+    unit: Option<String>,
+    #[arg(long)]
+    price: String,
+    #[arg(long)]
+    cost: Option<String>,
+    /// Opening stock, in the base unit
+    #[arg(long)]
+    stock: Option<String>,
+    #[arg(long)]
+    reorder_point: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    /// Another name people use ("brs", "beras pulen"); repeatable
+    #[arg(long = "alias")]
+    aliases: Vec<String>,
+    /// Extra unit UNIT=FACTOR[@PRICE] ("karung=50@600rb"); repeatable
+    #[arg(long = "unit-def")]
+    units: Vec<String>,
+}
+
+#[derive(Args)]
+struct ProductEditArgs {
+    product: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    sku: Option<String>,
+    #[arg(long)]
+    barcode: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    price: Option<String>,
+    #[arg(long)]
+    cost: Option<String>,
+    #[arg(long)]
+    reorder_point: Option<String>,
+    #[arg(long, conflicts_with = "activate")]
+    deactivate: bool,
+    #[arg(long)]
+    activate: bool,
+    /// Replace the aliases; repeatable
+    #[arg(long = "alias")]
+    aliases: Vec<String>,
+    /// Replace the extra units; repeatable
+    #[arg(long = "unit-def")]
+    units: Vec<String>,
+}
+
+#[derive(Args)]
+struct SellArgs {
+    /// SKU_OR_NAME=QTY[UNIT][@PRICE], e.g. "beras=2kg@12rb"; repeatable
+    #[arg(long = "item", required = true)]
+    items: Vec<String>,
+    /// cash, qris, transfer, or kasbon
+    #[arg(long, default_value = "cash")]
+    pay: String,
+    /// Money handed over (cash)
+    #[arg(long)]
+    tendered: Option<String>,
+    #[arg(long)]
+    customer: Option<String>,
+    /// Discount on the whole sale, in rupiah
+    #[arg(long)]
+    discount: Option<String>,
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum StockCmd {
+    /// Stock opname: set what was counted; the difference is booked as a movement
+    Adjust {
+        #[arg(long)]
+        product: String,
+        /// Counted quantity, in the base unit
+        #[arg(long, required_unless_present = "delta")]
+        counted: Option<String>,
+        /// Or a signed correction (breakage, spoilage), with --reason
+        #[arg(long, conflicts_with = "counted", allow_hyphen_values = true)]
+        delta: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Movement history of one product
+    Movements {
+        #[arg(long)]
+        product: String,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Check that stock equals the sum of movements and the books add up
+    Check,
+}
+
+#[derive(Subcommand)]
+enum DebtCmd {
+    /// Record a payment on a contact's balance
+    Pay {
+        #[arg(long)]
+        contact: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record kasbon not from a sale ("bu Sri ngutang 60rb")
+    Add {
+        #[arg(long)]
+        contact: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Open balances per contact
+    List,
+    /// A contact's ledger
+    History {
+        #[arg(long)]
+        contact: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactCmd {
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        supplier: bool,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum SettingCmd {
+    Get { key: String },
+    Set { key: String, value: String },
+}
+
+#[derive(Subcommand)]
+enum DebugCmd {
+    /// Writes COUNT durable sales, printing each id after its commit (crash tests)
+    WriteSales {
+        #[arg(long)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// Behave like other Unix tools when the reader goes away (`pasar ... | head`): exit quietly
+/// instead of panicking on a broken pipe.
+#[cfg(unix)]
+fn restore_sigpipe() {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: resetting a signal to its default disposition at start-up, before any thread.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+fn main() -> ExitCode {
+    #[cfg(unix)]
+    restore_sigpipe();
+    let env_lang = std::env::var("PASAR_LANG").ok().and_then(|l| Lang::parse(&l));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e, env_lang.unwrap_or_default()),
+    };
+    let lang = match cli.lang.as_deref().map(|l| (l, Lang::parse(l))) {
+        Some((_, Some(l))) => l,
+        Some((raw, None)) => {
+            eprintln!("galat: bahasa \"{raw}\" tidak dikenal (pakai id atau en)");
+            return ExitCode::from(2);
+        }
+        None => env_lang.unwrap_or_default(),
+    };
+    let out = Out { json: cli.json, lang };
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let prefix = if lang == Lang::En { "error" } else { "galat" };
+            eprintln!("{prefix}: {}", e.message(lang));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Clap's errors, reduced to one clear line.
+fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        let _ = e.print();
+        return ExitCode::from(if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 });
+    }
+    let ctx = |k| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let en = lang == Lang::En;
+    let msg = match e.kind() {
+        ErrorKind::MissingRequiredArgument if en => format!("missing required argument: {}", ctx(ContextKind::InvalidArg)),
+        ErrorKind::MissingRequiredArgument => format!("argumen wajib belum diisi: {}", ctx(ContextKind::InvalidArg)),
+        ErrorKind::UnknownArgument if en => format!("unknown argument: {}", ctx(ContextKind::InvalidArg)),
+        ErrorKind::UnknownArgument => format!("argumen tidak dikenal: {}", ctx(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand if en => format!("unknown command: {}", ctx(ContextKind::InvalidSubcommand)),
+        ErrorKind::InvalidSubcommand => format!("perintah tidak dikenal: {}", ctx(ContextKind::InvalidSubcommand)),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation if en => {
+            format!("invalid value \"{}\" for {}", ctx(ContextKind::InvalidValue), ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            format!("nilai \"{}\" tidak valid untuk {}", ctx(ContextKind::InvalidValue), ctx(ContextKind::InvalidArg))
+        }
+        _ => e.render().to_string().lines().next().unwrap_or("").trim_start_matches("error: ").to_string(),
+    };
+    let (prefix, hint) = if en { ("error", "see `pasar --help`") } else { ("galat", "lihat `pasar --help`") };
+    eprintln!("{prefix}: {msg} ({hint})");
+    ExitCode::from(2)
+}
+
+fn num(s: &str) -> Result<pasar_core::Decimal> {
+    parse_number(s)
+}
+
+fn opt_num(s: &Option<String>) -> Result<Option<pasar_core::Decimal>> {
+    s.as_deref().map(num).transpose()
+}
+
+fn run(cli: Cli, out: &Out) -> Result<()> {
+    let path = cli.db.clone().unwrap_or_else(pasar_core::default_db_path);
+    if let Cmd::Demo { days, seed } = cli.cmd {
+        return demo(&path, days, seed, &cli.user, out);
+    }
+    let mode = match cli.cmd {
+        Cmd::Init { .. } | Cmd::Demo { .. } => OpenMode::Create,
+        _ => OpenMode::Existing,
+    };
+    let mut shop = Shop::open(&path, mode)?;
+    shop.set_actor(&cli.user);
+    match cli.cmd {
+        Cmd::Init { shop_name, timezone } => {
+            if let Some(n) = shop_name {
+                shop.set_setting("shop_name", &n)?;
+            }
+            if let Some(tz) = timezone {
+                shop.set_setting("timezone", &tz)?;
+            }
+            out.init(&shop)
+        }
+        // Handled before the shop is opened: the demo may build a new file under a temp name.
+        Cmd::Demo { days, seed } => demo(&path, days, seed, &cli.user, out),
+        Cmd::Product(c) => product(&mut shop, c, out),
+        Cmd::Sell(a) => {
+            let lines = a
+                .items
+                .iter()
+                .map(|s| {
+                    let i = parse_item(s)?;
+                    Ok(SaleLineInput { product: ProductRef::Query(i.product), qty: i.qty, unit: i.unit, price: i.price, discount: Default::default() })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let sale = NewSale {
+                lines,
+                payment: Payment::parse(&a.pay)?,
+                tendered: opt_num(&a.tendered)?,
+                customer: a.customer,
+                discount: opt_num(&a.discount)?.unwrap_or_default(),
+                note: a.note,
+            };
+            out.sale(&shop.record_sale(&sale)?)
+        }
+        Cmd::Void { sale, reason } => out.sale(&shop.void_sale(sale, &reason)?),
+        Cmd::Return { sale, items, reason } => {
+            let lines = items
+                .iter()
+                .map(|s| {
+                    let i = parse_item(s)?;
+                    Ok(ReturnLine { product: i.product, qty: i.qty })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            out.sale(&shop.return_sale(sale, &lines, &reason)?)
+        }
+        Cmd::Sale { id } => out.sale(&shop.sale(id)?),
+        Cmd::Buy { items, supplier, pay, note } => {
+            let lines = items
+                .iter()
+                .map(|s| {
+                    let i = parse_item(s)?;
+                    Ok(PurchaseLineInput { product: ProductRef::Query(i.product), qty: i.qty, unit: i.unit, unit_cost: i.price })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let p = NewPurchase { lines, supplier, payment: Payment::parse(&pay)?, note };
+            out.purchase(&shop.record_purchase(&p)?)
+        }
+        Cmd::Expense { amount, category, note, pay } => {
+            let e = NewExpense {
+                amount: num(&amount)?,
+                category: category.as_deref().map(ExpenseCategory::parse).transpose()?,
+                note,
+                payment: pay.as_deref().map(Payment::parse).transpose()?,
+            };
+            out.expense(&shop.record_expense(&e)?)
+        }
+        Cmd::Stock(c) => stock(&mut shop, c, out),
+        Cmd::Debt(c) => match c {
+            DebtCmd::Pay { contact, amount, note } => out.debt_entry(&contact, &shop.pay_debt(&contact, num(&amount)?, note.as_deref())?),
+            DebtCmd::Add { contact, amount, note } => out.debt_entry(&contact, &shop.add_debt(&contact, num(&amount)?, note.as_deref())?),
+            DebtCmd::List => out.debts(&shop.debts()?),
+            DebtCmd::History { contact } => out.debt_history(&shop.debt_history(&contact)?),
+        },
+        Cmd::Contact(c) => match c {
+            ContactCmd::Add { name, phone, supplier } => out.contacts(&[shop.add_contact(&name, supplier, phone.as_deref())?]),
+            ContactCmd::List => out.contacts(&shop.contacts()?),
+        },
+        Cmd::Report { period } => out.report(&shop.report(&period)?),
+        Cmd::Setting(SettingCmd::Get { key }) => out.setting(&key, shop.setting(&key)?.as_deref()),
+        Cmd::Setting(SettingCmd::Set { key, value }) => {
+            shop.set_setting(&key, &value)?;
+            out.setting(&key, Some(&value))
+        }
+        Cmd::Audit { limit } => out.audit(&shop.audit_log(limit)?),
+        Cmd::Debug(DebugCmd::WriteSales { count, seed }) => write_sales(&mut shop, count, seed),
+    }
+}
+
+/// Builds the demo shop. A new file is built under a temporary name and renamed into place
+/// only when complete, so an interrupted demo never leaves a half-made shop behind.
+fn demo(path: &std::path::Path, days: u32, seed: u64, user: &str, out: &Out) -> Result<()> {
+    if path.exists() {
+        let mut shop = Shop::open(path, OpenMode::Create)?;
+        shop.set_actor(user);
+        let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
+        return out.demo(&shop, &summary);
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".demo-tmp");
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let built = (|| {
+        let mut shop = Shop::open(&tmp, OpenMode::Create)?;
+        shop.set_actor(user);
+        let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
+        drop(shop);
+        std::fs::rename(&tmp, path)?;
+        Ok(summary)
+    })();
+    let summary = match built {
+        Ok(s) => s,
+        Err(e) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = tmp.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            return Err(e);
+        }
+    };
+    out.demo(&Shop::open(path, OpenMode::Existing)?, &summary)
+}
+
+fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
+    match c {
+        ProductCmd::Add(a) => {
+            let p = NewProduct {
+                name: a.name,
+                sku: a.sku,
+                barcode: a.barcode,
+                category: a.category,
+                unit: a.unit,
+                price: num(&a.price)?,
+                cost: opt_num(&a.cost)?,
+                stock: opt_num(&a.stock)?,
+                reorder_point: opt_num(&a.reorder_point)?,
+                aliases: a.aliases,
+                units: a.units.iter().map(|u| parse_unit_def(u)).collect::<Result<_>>()?,
+            };
+            out.products(&[shop.add_product(p)?])
+        }
+        ProductCmd::List { search, limit, all } => {
+            let list = match search.as_deref().filter(|s| !s.trim().is_empty()) {
+                Some(q) => shop.search_products(q, limit)?,
+                None => {
+                    let mut v = shop.products(all)?;
+                    v.truncate(limit);
+                    v
+                }
+            };
+            out.products(&list)
+        }
+        ProductCmd::Show { product } => out.products(&[shop.resolve_product(&product)?]),
+        ProductCmd::Edit(a) => {
+            let id = shop.resolve_product(&a.product)?.id;
+            let text = |v: Option<String>| v.map(|s| Some(s).filter(|s| !s.trim().is_empty()));
+            let patch = ProductPatch {
+                name: a.name,
+                sku: text(a.sku),
+                barcode: text(a.barcode),
+                category: text(a.category),
+                price: opt_num(&a.price)?,
+                cost: opt_num(&a.cost)?,
+                reorder_point: opt_num(&a.reorder_point)?,
+                active: if a.deactivate { Some(false) } else if a.activate { Some(true) } else { None },
+                aliases: (!a.aliases.is_empty()).then_some(a.aliases),
+                units: if a.units.is_empty() { None } else { Some(a.units.iter().map(|u| parse_unit_def(u)).collect::<Result<_>>()?) },
+            };
+            out.products(&[shop.update_product(id, patch)?])
+        }
+    }
+}
+
+fn stock(shop: &mut Shop, c: StockCmd, out: &Out) -> Result<()> {
+    match c {
+        StockCmd::Adjust { product, counted, delta, reason } => {
+            if let Some(delta) = delta {
+                let reason = reason.ok_or_else(|| CoreError::invalid("--reason", "wajib untuk --delta"))?;
+                return out.products(&[shop.adjust_stock(&product, num(&delta)?, &reason)?]);
+            }
+            let counted = num(counted.as_deref().unwrap_or_default())?;
+            let rows = shop.post_stock_count(&[CountLine { product, counted, counted_at: None }], reason.as_deref())?;
+            out.stock_count(&rows[0])
+        }
+        StockCmd::Movements { product, limit } => {
+            let p = shop.resolve_product(&product)?;
+            out.movements(&p, &shop.movements(p.id, limit)?)
+        }
+        StockCmd::Check => out.check(&shop.verify_books()?),
+    }
+}
+
+/// Crash-test helper: durable sales one after another, each id printed after its commit.
+fn write_sales(shop: &mut Shop, count: u64, seed: u64) -> Result<()> {
+    let products = shop.products(false)?;
+    if products.is_empty() {
+        return Err(CoreError::invalid("debug write-sales", "katalog kosong"));
+    }
+    let mut rng = pasar_core::demo::Rng::new(seed);
+    let stdout = std::io::stdout();
+    for _ in 0..count {
+        let n = 1 + rng.below(5);
+        let lines = (0..n)
+            .map(|_| SaleLineInput {
+                product: ProductRef::Id(products[rng.below(products.len() as u64) as usize].id),
+                qty: pasar_core::Decimal::from(1 + rng.below(3)),
+                unit: None,
+                price: None,
+                discount: Default::default(),
+            })
+            .collect();
+        let payment = if rng.chance(80) { Payment::Cash } else { Payment::Qris };
+        let sale = shop.record_sale(&NewSale { lines, payment, tendered: None, customer: None, discount: Default::default(), note: None })?;
+        let mut lock = stdout.lock();
+        writeln!(lock, "{}", sale.sale_id).and_then(|_| lock.flush()).map_err(CoreError::from)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,358 @@
+//! Contacts (customers, suppliers) and the kasbon/debt ledger kept per contact.
+//! A contact's `balance` is maintained in the same transaction as each debt entry and always
+//! equals the sum of its entries: > 0 the contact owes the shop, < 0 the shop owes them.
+
+use crate::db::{Shop, audit, d, dec};
+use crate::error::{CoreError, Result};
+use crate::money::format_rupiah;
+use crate::time::stamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    Customer,
+    Supplier,
+}
+
+impl ContactKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ContactKind::Customer => "customer",
+            ContactKind::Supplier => "supplier",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub phone: Option<String>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+    pub last_activity: Option<String>,
+}
+
+/// One row of `pasar debt list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DebtBalance {
+    pub contact_id: i64,
+    pub contact: String,
+    pub phone: Option<String>,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+    pub last_activity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DebtEntry {
+    pub id: i64,
+    pub contact_id: i64,
+    pub kind: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+    pub occurred_at: String,
+    pub sale_id: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// Normalises an Indonesian phone number to WhatsApp's form: "0812-3456-789" → "628123456789".
+pub fn normalize_phone(raw: &str) -> Result<String> {
+    let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+    let n = if let Some(rest) = digits.strip_prefix("62") {
+        format!("62{rest}")
+    } else if let Some(rest) = digits.strip_prefix('0') {
+        format!("62{rest}")
+    } else if digits.starts_with('8') {
+        format!("62{digits}")
+    } else {
+        digits.clone()
+    };
+    if !(10..=15).contains(&n.len()) || raw.chars().any(|c| c.is_alphabetic()) {
+        return Err(CoreError::invalid("nomor HP", format!("\"{raw}\"")));
+    }
+    Ok(n)
+}
+
+pub(crate) fn find_contact(conn: &Connection, name: &str) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, kind FROM contacts WHERE name = ?1 COLLATE NOCASE")?
+        .query_row([name.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The contact called `name`, created on first use ("bu Sri ngutang" needs no form).
+pub(crate) fn find_or_create_contact(
+    conn: &Connection,
+    name: &str,
+    kind: ContactKind,
+    at: &str,
+    actor: &str,
+) -> Result<i64> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CoreError::invalid("nama kontak", "tidak boleh kosong"));
+    }
+    if let Some((id, k)) = find_contact(conn, name)? {
+        if k != kind.as_str() && k != "both" {
+            conn.execute("UPDATE contacts SET kind = 'both' WHERE id = ?1", [id])?;
+        }
+        return Ok(id);
+    }
+    conn.prepare_cached("INSERT INTO contacts(name, kind, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![name, kind.as_str(), at])?;
+    let id = conn.last_insert_rowid();
+    audit(conn, at, actor, "contact.add", "contact", Some(id), &serde_json::json!({"name": name}))?;
+    Ok(id)
+}
+
+pub(crate) struct DebtPosting<'a> {
+    pub contact_id: i64,
+    pub kind: &'a str,
+    pub amount: Decimal,
+    pub cash_flow: Decimal,
+    pub at: &'a str,
+    pub local_date: &'a str,
+    pub sale_id: Option<i64>,
+    pub purchase_id: Option<i64>,
+    pub note: Option<&'a str>,
+    pub actor: &'a str,
+}
+
+/// Appends a debt entry and moves the contact's balance with it. Returns the new balance.
+pub(crate) fn post_debt(conn: &Connection, e: &DebtPosting<'_>) -> Result<Decimal> {
+    let balance: Decimal = conn
+        .prepare_cached("SELECT balance FROM contacts WHERE id = ?1")?
+        .query_row([e.contact_id], |r| dec(r, 0))?;
+    let after = balance + e.amount;
+    conn.prepare_cached(
+        "INSERT INTO debt_entries(contact_id, kind, amount, cash_flow, occurred_at, local_date,
+                                  sale_id, purchase_id, note, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        e.contact_id,
+        e.kind,
+        d(e.amount),
+        d(e.cash_flow),
+        e.at,
+        e.local_date,
+        e.sale_id,
+        e.purchase_id,
+        e.note,
+        e.actor
+    ])?;
+    conn.prepare_cached("UPDATE contacts SET balance = ?2, last_activity = ?3 WHERE id = ?1")?
+        .execute(params![e.contact_id, d(after), e.at])?;
+    Ok(after)
+}
+
+impl Shop {
+    pub fn add_contact(
+        &mut self,
+        name: &str,
+        supplier: bool,
+        phone: Option<&str>,
+    ) -> Result<Contact> {
+        let phone = phone.map(normalize_phone).transpose()?;
+        let at = stamp(self.clock.now());
+        let actor = self.actor.clone();
+        let tx = self.write_tx()?;
+        if find_contact(&tx, name)?.is_some() {
+            return Err(CoreError::Duplicate {
+                field: "kontak".into(),
+                value: name.trim().into(),
+            });
+        }
+        let kind = if supplier {
+            ContactKind::Supplier
+        } else {
+            ContactKind::Customer
+        };
+        let id = find_or_create_contact(&tx, name, kind, &at, &actor)?;
+        if phone.is_some() {
+            tx.execute("UPDATE contacts SET phone = ?2 WHERE id = ?1", params![id, phone])?;
+        }
+        tx.commit()?;
+        self.contact(id)
+    }
+
+    pub fn contact(&self, id: i64) -> Result<Contact> {
+        self.conn
+            .query_row(
+                "SELECT id, name, kind, phone, balance, last_activity FROM contacts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Contact {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        kind: r.get(2)?,
+                        phone: r.get(3)?,
+                        balance: dec(r, 4)?,
+                        last_activity: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::ContactNotFound(format!("#{id}")))
+    }
+
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        let mut st = self.conn.prepare("SELECT id FROM contacts ORDER BY name COLLATE NOCASE")?;
+        let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.contact(id)).collect()
+    }
+
+    /// Contacts with an open balance, largest first.
+    pub fn debts(&self) -> Result<Vec<DebtBalance>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, name, phone, balance, last_activity FROM contacts WHERE balance != '0'",
+        )?;
+        let mut rows: Vec<DebtBalance> = st
+            .query_map([], |r| {
+                Ok(DebtBalance {
+                    contact_id: r.get(0)?,
+                    contact: r.get(1)?,
+                    phone: r.get(2)?,
+                    balance: dec(r, 3)?,
+                    last_activity: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.sort_by(|a, b| b.balance.cmp(&a.balance).then(a.contact.cmp(&b.contact)));
+        Ok(rows)
+    }
+
+    /// Records kasbon that did not come from a sale in the app ("bu Sri ngutang 60rb").
+    pub fn add_debt(&mut self, contact: &str, amount: Decimal, note: Option<&str>) -> Result<DebtEntry> {
+        positive("jumlah kasbon", amount)?;
+        self.debt_write(contact, true, |_balance| Ok(("kasbon", amount, Decimal::ZERO)), note)
+    }
+
+    /// Records a payment on a contact's open balance: a customer paying off kasbon
+    /// (money in), or the shop paying a supplier it owes (money out). Overpaying is refused.
+    pub fn pay_debt(&mut self, contact: &str, amount: Decimal, note: Option<&str>) -> Result<DebtEntry> {
+        positive("jumlah bayar", amount)?;
+        self.debt_write(
+            contact,
+            false,
+            |balance| {
+                if balance.is_zero() {
+                    Err(CoreError::invalid("pembayaran", "kontak ini tidak punya utang"))
+                } else if amount > balance.abs() {
+                    Err(CoreError::invalid(
+                        "pembayaran",
+                        format!("{} melebihi sisa utang {}", format_rupiah(amount), format_rupiah(balance.abs())),
+                    ))
+                } else if balance > Decimal::ZERO {
+                    Ok(("payment", -amount, amount))
+                } else {
+                    Ok(("supplier_payment", amount, -amount))
+                }
+            },
+            note,
+        )
+    }
+
+    fn debt_write(
+        &mut self,
+        contact: &str,
+        create: bool,
+        decide: impl FnOnce(Decimal) -> Result<(&'static str, Decimal, Decimal)>,
+        note: Option<&str>,
+    ) -> Result<DebtEntry> {
+        let now = self.clock.now();
+        let at = stamp(now);
+        let local = self.settings.tz.local_date(now).to_string();
+        let actor = self.actor.clone();
+        let tx = self.write_tx()?;
+        let id = if create {
+            find_or_create_contact(&tx, contact, ContactKind::Customer, &at, &actor)?
+        } else {
+            find_contact(&tx, contact)?
+                .ok_or_else(|| CoreError::ContactNotFound(contact.trim().into()))?
+                .0
+        };
+        let balance: Decimal =
+            tx.query_row("SELECT balance FROM contacts WHERE id = ?1", [id], |r| dec(r, 0))?;
+        let (kind, amount, cash_flow) = decide(balance)?;
+        let after = post_debt(
+            &tx,
+            &DebtPosting {
+                contact_id: id,
+                kind,
+                amount,
+                cash_flow,
+                at: &at,
+                local_date: &local,
+                sale_id: None,
+                purchase_id: None,
+                note,
+                actor: &actor,
+            },
+        )?;
+        let entry_id = tx.last_insert_rowid();
+        audit(
+            &tx,
+            &at,
+            &actor,
+            &format!("debt.{kind}"),
+            "contact",
+            Some(id),
+            &serde_json::json!({"amount": d(amount), "balance": d(after)}),
+        )?;
+        tx.commit()?;
+        Ok(DebtEntry {
+            id: entry_id,
+            contact_id: id,
+            kind: kind.into(),
+            amount,
+            balance: after,
+            occurred_at: at,
+            sale_id: None,
+            note: note.map(str::to_string),
+        })
+    }
+
+    /// A contact's debt ledger, oldest first, with the running balance.
+    pub fn debt_history(&self, contact: &str) -> Result<Vec<DebtEntry>> {
+        let (id, _) = find_contact(&self.conn, contact)?
+            .ok_or_else(|| CoreError::ContactNotFound(contact.trim().into()))?;
+        let mut st = self.conn.prepare(
+            "SELECT id, kind, amount, occurred_at, sale_id, note FROM debt_entries
+             WHERE contact_id = ?1 ORDER BY id",
+        )?;
+        let mut running = Decimal::ZERO;
+        let rows = st.query_map([id], |r| {
+            Ok((r.get(0)?, r.get::<_, String>(1)?, dec(r, 2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (eid, kind, amount, occurred_at, sale_id, note) = row?;
+            running += amount;
+            out.push(DebtEntry {
+                id: eid,
+                contact_id: id,
+                kind,
+                amount,
+                balance: running,
+                occurred_at,
+                sale_id,
+                note,
+            });
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) fn positive(field: &str, v: Decimal) -> Result<()> {
+    if v <= Decimal::ZERO {
+        return Err(CoreError::invalid(field, "harus lebih dari 0"));
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! A realistic demo warung kelontong: ~150 products, suppliers, regular customers, and N days
+//! of sales, restocking, expenses, kasbon and repayments. Every entry goes through the same
+//! public API as real use, with a pinned clock, so the demo exercises the real rules.
+//! Deterministic for a given seed.
+
+use crate::catalog::{NewProduct, ProductUnit};
+use crate::db::Shop;
+use crate::error::{CoreError, Result};
+use crate::expenses::{ExpenseCategory, NewExpense};
+use crate::purchases::{NewPurchase, PurchaseLineInput};
+use crate::sales::{NewSale, Payment, ProductRef, SaleLineInput};
+use crate::stock::CountLine;
+use crate::time::ManualClock;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+const CATALOG: &str = include_str!("../../../assets/demo/catalog.csv");
+
+const SUPPLIERS: [(&str, &str); 5] = [
+    ("Toko Grosir Makmur Jaya", "081234500011"),
+    ("Agen Beras Sumber Rejeki", "081234500012"),
+    ("Sales Indofood (Pak Herman)", "081234500013"),
+    ("Pangkalan Gas Pak Darto", "081234500014"),
+    ("Pasar Induk (sayur & segar)", "081234500015"),
+];
+
+const CUSTOMERS: [(&str, &str); 8] = [
+    ("Bu Sri", "081298760001"),
+    ("Pak Budi", "081298760002"),
+    ("Mbak Rina", "081298760003"),
+    ("Bu Yati", "081298760004"),
+    ("Mas Joko", "081298760005"),
+    ("Pak RT Slamet", "081298760006"),
+    ("Teh Imas", "081298760007"),
+    ("Bu Dewi Warung Nasi", "081298760008"),
+];
+
+/// SplitMix64: tiny, fast, good enough for demo data (not for anything secret).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in 0..n (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+struct DemoProduct {
+    id: i64,
+    sku: String,
+    unit: String,
+    popularity: u64,
+    supplier: usize,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DemoSummary {
+    pub products: usize,
+    pub days: u32,
+    pub sales: usize,
+    pub purchases: usize,
+    pub expenses: usize,
+    pub kasbon_payments: usize,
+}
+
+fn ean13(n: u64) -> String {
+    let body = format!("899{:09}", n % 1_000_000_000);
+    let sum: u32 = body
+        .chars()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn dec(s: &str) -> Result<Decimal> {
+    s.trim().parse().map_err(|_| CoreError::InvalidNumber(s.into()))
+}
+
+fn load_catalog() -> Result<Vec<(NewProduct, u64)>> {
+    let mut out = Vec::new();
+    for (i, line) in CATALOG.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).enumerate() {
+        let f: Vec<&str> = line.split(';').collect();
+        if f.len() != 10 {
+            return Err(CoreError::invalid("demo catalog", format!("line {}", i + 1)));
+        }
+        let units = f[8]
+            .split('|')
+            .filter(|u| !u.is_empty())
+            .map(|u| {
+                let parts: Vec<&str> = u.split(':').collect();
+                Ok(ProductUnit {
+                    unit: parts[0].to_string(),
+                    factor: dec(parts.get(1).copied().unwrap_or("1"))?,
+                    price: parts.get(2).map(|p| dec(p)).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let packaged = !matches!(f[3], "kg" | "l");
+        out.push((
+            NewProduct {
+                sku: Some(f[0].into()),
+                name: f[1].into(),
+                category: Some(f[2].into()),
+                unit: Some(f[3].into()),
+                price: dec(f[4])?,
+                cost: Some(dec(f[5])?),
+                reorder_point: Some(dec(f[6])?),
+                aliases: f[7].split('|').filter(|a| !a.is_empty()).map(str::to_string).collect(),
+                units,
+                barcode: packaged.then(|| ean13(1000 + i as u64 * 37)),
+                stock: None,
+            },
+            f[9].trim().parse().unwrap_or(3),
+        ));
+    }
+    Ok(out)
+}
+
+fn supplier_for(category: &str, sku: &str) -> usize {
+    match category {
+        _ if sku.starts_with("BRS") => 1,
+        "Mi Instan" => 2,
+        "Gas & Air" => 3,
+        "Segar" => 4,
+        _ if sku.starts_with("BWG") || sku.starts_with("CBE") || sku.starts_with("TMT") => 4,
+        _ => 0,
+    }
+}
+
+/// Builds the demo shop in `shop` (which must be empty), ending at the clock's current time.
+pub fn generate(shop: &mut Shop, days: u32, seed: u64) -> Result<DemoSummary> {
+    let has_data: i64 = shop
+        .conn
+        .query_row("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM sales)", [], |r| r.get(0))?;
+    if has_data > 0 {
+        return Err(CoreError::invalid(
+            "demo",
+            "database ini sudah berisi data; buat toko demo di berkas baru (--db)",
+        ));
+    }
+    let real_clock = shop.clock.clone();
+    let end = real_clock.now();
+    let tz = shop.settings.tz.clone();
+    let first_day = tz.local_date(end) - Duration::days(i64::from(days.max(1)) - 1);
+    let clock = Arc::new(ManualClock::new(tz.start_of(first_day) + Duration::hours(6)));
+    shop.clock = clock.clone();
+    shop.set_durable(false)?;
+    let result = populate(shop, &clock, first_day, days.max(1), seed, end);
+    shop.clock = real_clock;
+    shop.set_durable(true)?;
+    if result.is_ok() {
+        shop.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    }
+    result
+}
+
+fn populate(
+    shop: &mut Shop,
+    clock: &ManualClock,
+    first_day: NaiveDate,
+    days: u32,
+    seed: u64,
+    end: DateTime<Utc>,
+) -> Result<DemoSummary> {
+    let mut rng = Rng::new(seed);
+    let mut summary = DemoSummary { days, ..Default::default() };
+    shop.set_setting("shop_name", "Warung Bu Tini (demo)")?;
+    shop.set_setting("shop_address", "Jl. Melati No. 12, Sleman, Yogyakarta")?;
+    shop.set_setting("receipt_footer", "Terima kasih, sehat selalu!")?;
+    for (name, phone) in SUPPLIERS {
+        shop.add_contact(name, true, Some(phone))?;
+    }
+    for (name, phone) in CUSTOMERS {
+        shop.add_contact(name, false, Some(phone))?;
+    }
+    let mut products = Vec::new();
+    for (mut p, popularity) in load_catalog()? {
+        // Opening stock: a few days of cover above the reorder point.
+        let rp = p.reorder_point.unwrap_or_default();
+        p.stock = Some(rp * Decimal::from(2) + Decimal::from(popularity * 2));
+        let supplier = supplier_for(p.category.as_deref().unwrap_or(""), p.sku.as_deref().unwrap_or(""));
+        let added = shop.add_product(p)?;
+        products.push(DemoProduct { id: added.id, sku: added.sku.unwrap_or_default(), unit: added.unit, popularity, supplier });
+    }
+    summary.products = products.len();
+    let weights: u64 = products.iter().map(|p| p.popularity * p.popularity).sum();
+    let tz = shop.settings.tz.clone();
+
+    for day_index in 0..days {
+        let day = first_day + Duration::days(i64::from(day_index));
+        let day_start = tz.start_of(day);
+        let at = |h: u32, m: u32| day_start + Duration::seconds(i64::from(h * 3600 + m * 60));
+        if at(6, 0) > end {
+            break;
+        }
+        // 07:00 restock from suppliers whatever is at or below its reorder point.
+        clock.set(at(7, 0));
+        let low = shop.low_stock()?;
+        let mut by_supplier: Vec<Vec<PurchaseLineInput>> = vec![Vec::new(); SUPPLIERS.len()];
+        for item in &low {
+            let Some(dp) = products.iter().find(|p| p.id == item.product_id) else { continue };
+            let qty = item.suggested_order.max(Decimal::ONE);
+            by_supplier[dp.supplier].push(PurchaseLineInput {
+                product: ProductRef::Id(item.product_id),
+                qty,
+                unit: None,
+                unit_cost: None,
+            });
+        }
+        for (i, lines) in by_supplier.into_iter().enumerate() {
+            if lines.is_empty() {
+                continue;
+            }
+            let payment = if i == 2 && rng.chance(50) { Payment::Kasbon } else if rng.chance(30) { Payment::Transfer } else { Payment::Cash };
+            shop.record_purchase(&NewPurchase { lines, supplier: Some(SUPPLIERS[i].0.into()), payment, note: None })?;
+            summary.purchases += 1;
+        }
+
+        // Daily and periodic expenses.
+        let weekday = chrono::Datelike::weekday(&day).num_days_from_monday();
+        let mut expenses: Vec<(i64, Option<ExpenseCategory>, &str)> = vec![(2000, None, "retribusi kebersihan pasar")];
+        if rng.chance(40) {
+            expenses.push((15000 + 1000 * rng.below(10) as i64, None, "bensin motor kulakan"));
+        }
+        if rng.chance(20) {
+            expenses.push((12000, None, "plastik kresek"));
+        }
+        if weekday == 5 {
+            expenses.push((350000, None, "gaji mingguan Ani"));
+        }
+        if chrono::Datelike::day(&day) == 1 || day_index == 0 {
+            expenses.push((200000, None, "token listrik PLN"));
+            expenses.push((1500000, Some(ExpenseCategory::Rent), "sewa kios bulanan"));
+        }
+        for (k, (amount, category, note)) in expenses.into_iter().enumerate() {
+            clock.set(at(8, k as u32));
+            shop.record_expense(&NewExpense { amount: Decimal::from(amount), category, note: Some(note.into()), payment: None })?;
+            summary.expenses += 1;
+        }
+
+        // Sales through the day; busier on weekends.
+        let count = 55 + rng.below(30) + if weekday >= 5 { 20 } else { 0 };
+        let mut minutes: Vec<u32> = (0..count).map(|_| 6 * 60 + rng.below(15 * 60) as u32).collect();
+        minutes.sort_unstable();
+        for m in minutes {
+            let t = at(m / 60, m % 60) + Duration::seconds(rng.below(60) as i64);
+            if t > end {
+                break;
+            }
+            clock.set(t);
+            let n_lines = 1 + rng.below(3) + u64::from(rng.chance(15));
+            let mut lines = Vec::new();
+            for _ in 0..n_lines {
+                let mut pick = rng.below(weights);
+                let p = products.iter().find(|p| {
+                    let w = p.popularity * p.popularity;
+                    if pick < w { true } else { pick -= w; false }
+                }).unwrap_or(&products[0]);
+                let qty = match p.unit.as_str() {
+                    "kg" | "l" => Decimal::new([5, 10, 10, 20, 25, 50][rng.below(6) as usize], 1),
+                    _ => Decimal::from(1 + rng.below(3) * u64::from(rng.chance(30))),
+                };
+                lines.push(SaleLineInput { product: ProductRef::Query(p.sku.clone()), qty, unit: None, price: None, discount: Decimal::ZERO });
+            }
+            let roll = rng.below(100);
+            let (payment, customer) = match roll {
+                0..=77 => (Payment::Cash, None),
+                78..=89 => (Payment::Qris, None),
+                90..=93 => (Payment::Transfer, None),
+                _ => (Payment::Kasbon, Some(CUSTOMERS[rng.below(CUSTOMERS.len() as u64) as usize].0.to_string())),
+            };
+            let mut sale = NewSale { lines, payment, tendered: None, customer, discount: Decimal::ZERO, note: None };
+            if payment == Payment::Cash {
+                // Customers hand over the next round note (or exact money now and then).
+                let total = shop.quote_sale(&sale)?.total;
+                let note = [2000, 5000, 10000, 20000, 50000, 100000]
+                    .into_iter()
+                    .map(Decimal::from)
+                    .find(|n| *n >= total)
+                    .unwrap_or(total);
+                sale.tendered = Some(if rng.chance(25) { total } else { note });
+            }
+            shop.record_sale(&sale)?;
+            summary.sales += 1;
+        }
+
+        // Evening: some kasbon gets paid off; now and then a sale is voided or a shelf counted.
+        clock.set(at(20, 30));
+        if at(20, 30) <= end {
+            for b in shop.debts()? {
+                if b.balance > Decimal::ZERO && rng.chance(20) {
+                    let thousand = Decimal::from(1000);
+                    let part = ((b.balance / Decimal::from(2) / thousand).round() * thousand)
+                        .max(Decimal::from(5000))
+                        .min(b.balance);
+                    shop.pay_debt(&b.contact, part, Some("cicilan"))?;
+                    summary.kasbon_payments += 1;
+                }
+            }
+            if rng.chance(15) {
+                let ids = shop.sale_ids(&day.to_string(), &day.to_string(), 50)?;
+                if let Some(&id) = ids.get(rng.below(ids.len().max(1) as u64) as usize)
+                    && shop.sale(id)?.kind == "sale"
+                {
+                    shop.void_sale(id, "salah input kasir")?;
+                }
+            }
+            if weekday == 6 {
+                let p = &products[rng.below(products.len() as u64) as usize];
+                let live = shop.resolve_product(&p.sku)?.stock.max(Decimal::ZERO);
+                let counted = (live - Decimal::from(rng.below(2))).max(Decimal::ZERO).round();
+                shop.post_stock_count(&[CountLine { product: p.sku.clone(), counted, counted_at: Some(at(20, 0)) }], Some("opname mingguan"))?;
+            }
+        }
+    }
+    Ok(summary)
+}

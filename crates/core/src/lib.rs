@@ -1,0 +1,29 @@
+//! pasar-core: every shop rule of PasarSuara — catalog, stock ledger, sales, purchases,
+//! expenses, kasbon, reports — over one SQLite file. No Tauri, no HTTP, no UI here; the CLI,
+//! the desktop shell and tests all call this crate. Only this crate knows SQL.
+
+pub mod catalog;
+pub mod contacts;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod expenses;
+pub mod money;
+pub mod purchases;
+pub mod report;
+pub mod sales;
+pub mod stock;
+pub mod time;
+pub mod units;
+
+pub use catalog::{NewProduct, Product, ProductPatch, ProductUnit};
+pub use contacts::{Contact, DebtBalance, DebtEntry};
+pub use db::{OpenMode, SCHEMA_VERSION, Shop, default_db_path};
+pub use error::{CoreError, ErrorBody, Lang, Result};
+pub use expenses::{Expense, ExpenseCategory, NewExpense};
+pub use purchases::{NewPurchase, Purchase, PurchaseLineInput};
+pub use report::{Period, Report};
+pub use sales::{NewSale, Payment, ProductRef, Quote, ReturnLine, Sale, SaleLineInput};
+pub use stock::{CountLine, StockCount};
+pub use time::{Clock, ManualClock, ShopTz, SystemClock};
+pub use rust_decimal::Decimal;

@@ -1,0 +1,197 @@
+//! Purchases from suppliers: stock comes in, the moving average cost is updated, and money
+//! goes out now (cash/qris/transfer) or onto the supplier's ledger (kasbon = bought on credit).
+
+use crate::catalog::{load_product, resolve_product, resolve_unit};
+use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
+use crate::db::{Shop, audit, d};
+use crate::error::{CoreError, Result};
+use crate::money::{canon, round_rupiah};
+use crate::sales::{Payment, ProductRef};
+use crate::stock::{MovementKind, apply_movement};
+use crate::time::stamp;
+use rusqlite::params;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PurchaseLineInput {
+    pub product: ProductRef,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    pub unit: Option<String>,
+    /// Cost per `unit`; the current average cost when absent.
+    #[serde(with = "rust_decimal::serde::str_option", default)]
+    pub unit_cost: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewPurchase {
+    pub lines: Vec<PurchaseLineInput>,
+    pub supplier: Option<String>,
+    pub payment: Payment,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PurchaseLine {
+    pub product_id: i64,
+    pub product: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    pub unit: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty_base: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub unit_cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+    /// Moving average cost per base unit after this purchase.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub average_cost: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub stock: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Purchase {
+    pub purchase_id: i64,
+    pub supplier: Option<String>,
+    pub payment: Payment,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+    pub occurred_at: String,
+    pub lines: Vec<PurchaseLine>,
+}
+
+/// Moving average cost per base unit, kept to 4 decimals. Negative on-hand (sold before it
+/// was booked in) counts as zero, so the new goods' cost is not diluted by phantom stock.
+pub fn moving_average(stock: Decimal, avg: Decimal, qty: Decimal, unit_cost: Decimal) -> Decimal {
+    let held = stock.max(Decimal::ZERO);
+    let total_qty = held + qty;
+    if total_qty <= Decimal::ZERO {
+        return unit_cost;
+    }
+    ((held * avg + qty * unit_cost) / total_qty)
+        .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+impl Shop {
+    pub fn record_purchase(&mut self, p: &NewPurchase) -> Result<Purchase> {
+        if p.lines.is_empty() {
+            return Err(CoreError::invalid("pembelian", "tidak ada barang"));
+        }
+        let supplier = p.supplier.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if p.payment == Payment::Kasbon && supplier.is_none() {
+            return Err(CoreError::invalid("pembelian utang", "nama pemasok wajib diisi"));
+        }
+        let now = self.clock.now();
+        let at = stamp(now);
+        let local_date = self.settings.tz.local_date(now).to_string();
+        let actor = self.actor.clone();
+        let tx = self.write_tx()?;
+        let contact_id = supplier
+            .map(|s| find_or_create_contact(&tx, s, ContactKind::Supplier, &at, &actor))
+            .transpose()?;
+        tx.execute(
+            "INSERT INTO purchases(occurred_at, local_date, contact_id, payment, total, note, actor)
+             VALUES (?1, ?2, ?3, ?4, '0', ?5, ?6)",
+            params![at, local_date, contact_id, p.payment.as_str(), p.note, actor],
+        )?;
+        let purchase_id = tx.last_insert_rowid();
+        let mut total = Decimal::ZERO;
+        let mut lines = Vec::with_capacity(p.lines.len());
+        for l in &p.lines {
+            let prod = match &l.product {
+                ProductRef::Id(id) => load_product(&tx, *id)?
+                    .ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))?,
+                ProductRef::Query(q) => resolve_product(&tx, q)?,
+            };
+            if l.qty <= Decimal::ZERO {
+                return Err(CoreError::invalid(
+                    "jumlah",
+                    format!("{} untuk {} harus lebih dari 0", canon(l.qty), prod.name),
+                ));
+            }
+            let unit = resolve_unit(&prod, l.unit.as_deref())?;
+            let unit_cost = l.unit_cost.unwrap_or(prod.cost * unit.factor);
+            if unit_cost.is_sign_negative() && !unit_cost.is_zero() {
+                return Err(CoreError::invalid("harga beli", "tidak boleh negatif"));
+            }
+            let qty_base = (l.qty * unit.factor).normalize();
+            let line_total = round_rupiah(l.qty * unit_cost);
+            let avg = moving_average(prod.stock, prod.cost, qty_base, unit_cost / unit.factor);
+            tx.prepare_cached(
+                "INSERT INTO purchase_lines(purchase_id, product_id, qty, unit, qty_base, unit_cost, total)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![purchase_id, prod.id, d(l.qty), unit.unit, d(qty_base), d(unit_cost), d(line_total)])?;
+            tx.prepare_cached("UPDATE products SET cost = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![prod.id, d(avg), at])?;
+            let stock = apply_movement(&tx, prod.id, MovementKind::Purchase, qty_base, "purchase", purchase_id, &at)?;
+            total += line_total;
+            lines.push(PurchaseLine {
+                product_id: prod.id,
+                product: prod.name,
+                qty: l.qty.normalize(),
+                unit: unit.unit,
+                qty_base,
+                unit_cost: unit_cost.normalize(),
+                total: line_total,
+                average_cost: avg,
+                stock,
+            });
+        }
+        tx.execute("UPDATE purchases SET total = ?2 WHERE id = ?1", params![purchase_id, d(total)])?;
+        if let (Payment::Kasbon, Some(cid)) = (p.payment, contact_id) {
+            post_debt(
+                &tx,
+                &DebtPosting {
+                    contact_id: cid,
+                    kind: "supplier_credit",
+                    amount: -total,
+                    cash_flow: Decimal::ZERO,
+                    at: &at,
+                    local_date: &local_date,
+                    sale_id: None,
+                    purchase_id: Some(purchase_id),
+                    note: p.note.as_deref(),
+                    actor: &actor,
+                },
+            )?;
+        }
+        audit(
+            &tx,
+            &at,
+            &actor,
+            "purchase.record",
+            "purchase",
+            Some(purchase_id),
+            &serde_json::json!({"total": d(total), "payment": p.payment.as_str(), "supplier": supplier}),
+        )?;
+        tx.commit()?;
+        Ok(Purchase {
+            purchase_id,
+            supplier: supplier.map(str::to_string),
+            payment: p.payment,
+            total,
+            occurred_at: at,
+            lines,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moving_average;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn average_cost() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(moving_average(d("10"), d("100"), d("10"), d("200")), d("150"));
+        assert_eq!(moving_average(d("-5"), d("100"), d("10"), d("200")), d("200"));
+        assert_eq!(moving_average(d("0"), d("0"), d("3"), d("10")), d("10"));
+        assert_eq!(moving_average(d("1"), d("0"), d("2"), d("10")), d("6.6667"));
+    }
+}

@@ -1,0 +1,260 @@
+//! The stock ledger. Every change of on-hand stock is one appended `stock_movements` row,
+//! written in the same transaction as the `products.stock` update, so on-hand always equals
+//! the sum of movements. Nothing here updates or deletes a movement.
+
+use crate::catalog::{Product, resolve_product};
+use crate::db::{Shop, audit, d, dec};
+use crate::error::{CoreError, Result};
+use crate::money::canon;
+use crate::time::stamp;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    Sale,
+    Purchase,
+    Adjustment,
+    Opname,
+    Import,
+    Return,
+    Void,
+    Initial,
+}
+
+impl MovementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::Sale => "sale",
+            MovementKind::Purchase => "purchase",
+            MovementKind::Adjustment => "adjustment",
+            MovementKind::Opname => "opname",
+            MovementKind::Import => "import",
+            MovementKind::Return => "return",
+            MovementKind::Void => "void",
+            MovementKind::Initial => "initial",
+        }
+    }
+}
+
+/// Appends one movement and moves on-hand by `qty` (base units, signed).
+/// Returns the new on-hand figure.
+pub(crate) fn apply_movement(
+    conn: &Connection,
+    product_id: i64,
+    kind: MovementKind,
+    qty: Decimal,
+    doc_type: &str,
+    doc_id: i64,
+    at: &str,
+) -> Result<Decimal> {
+    let stock: Decimal = conn
+        .prepare_cached("SELECT stock FROM products WHERE id = ?1")?
+        .query_row([product_id], |r| dec(r, 0))?;
+    let after = stock + qty;
+    conn.prepare_cached("UPDATE products SET stock = ?2 WHERE id = ?1")?
+        .execute(params![product_id, d(after)])?;
+    conn.prepare_cached(
+        "INSERT INTO stock_movements(product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![product_id, kind.as_str(), d(qty), d(after), doc_type, doc_id, at])?;
+    Ok(after)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Movement {
+    pub id: i64,
+    pub product_id: i64,
+    pub kind: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub qty: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub stock_after: Decimal,
+    pub doc_type: String,
+    pub doc_id: i64,
+    pub occurred_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StockCount {
+    pub id: i64,
+    pub product_id: i64,
+    pub product: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub counted: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub expected: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub difference: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub stock: Decimal,
+    pub unit: String,
+}
+
+/// One line of a stock opname: what was counted, and when (the count may be posted later).
+#[derive(Debug, Clone)]
+pub struct CountLine {
+    pub product: String,
+    pub counted: Decimal,
+    pub counted_at: Option<DateTime<Utc>>,
+}
+
+/// A product whose stored on-hand differs from the sum of its movements.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StockMismatch {
+    pub product_id: i64,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub stock: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub ledger: Decimal,
+}
+
+impl Shop {
+    /// Posts a stock opname. For each line the expected figure is the ledger stock at the
+    /// moment of counting, so sales rung up between counting and posting are not lost; the
+    /// difference is booked as an `opname` movement.
+    pub fn post_stock_count(&mut self, lines: &[CountLine], note: Option<&str>) -> Result<Vec<StockCount>> {
+        if lines.is_empty() {
+            return Err(CoreError::invalid("stok opname", "tidak ada baris hitungan"));
+        }
+        let now = self.clock.now();
+        let at = stamp(now);
+        let actor = self.actor.clone();
+        let tx = self.write_tx()?;
+        let mut out = Vec::with_capacity(lines.len());
+        for line in lines {
+            let p = resolve_product(&tx, &line.product)?;
+            if line.counted.is_sign_negative() && !line.counted.is_zero() {
+                return Err(CoreError::invalid(
+                    "jumlah hitungan",
+                    format!("{} tidak boleh negatif", canon(line.counted)),
+                ));
+            }
+            let counted_at = line.counted_at.unwrap_or(now).min(now);
+            let later: Decimal = sum_movements_after(&tx, p.id, &stamp(counted_at))?;
+            let expected = p.stock - later;
+            let diff = line.counted - expected;
+            tx.execute(
+                "INSERT INTO stock_counts(product_id, counted, expected, difference, counted_at,
+                                          posted_at, note, actor)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![p.id, d(line.counted), d(expected), d(diff), stamp(counted_at), at, note, actor],
+            )?;
+            let count_id = tx.last_insert_rowid();
+            let stock = if diff.is_zero() {
+                p.stock
+            } else {
+                apply_movement(&tx, p.id, MovementKind::Opname, diff, "stock_count", count_id, &at)?
+            };
+            audit(
+                &tx,
+                &at,
+                &actor,
+                "stock.count",
+                "product",
+                Some(p.id),
+                &serde_json::json!({"counted": d(line.counted), "expected": d(expected), "difference": d(diff)}),
+            )?;
+            out.push(StockCount {
+                id: count_id,
+                product_id: p.id,
+                product: p.name,
+                counted: line.counted,
+                expected,
+                difference: diff,
+                stock,
+                unit: p.unit,
+            });
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// A manual correction (breakage, spoilage, found goods) by a signed base quantity.
+    pub fn adjust_stock(&mut self, product: &str, delta: Decimal, reason: &str) -> Result<Product> {
+        if delta.is_zero() {
+            return Err(CoreError::invalid("jumlah penyesuaian", "tidak boleh 0"));
+        }
+        if reason.trim().is_empty() {
+            return Err(CoreError::invalid("alasan", "wajib diisi"));
+        }
+        let at = stamp(self.clock.now());
+        let actor = self.actor.clone();
+        let tx = self.write_tx()?;
+        let p = resolve_product(&tx, product)?;
+        audit(
+            &tx,
+            &at,
+            &actor,
+            "stock.adjust",
+            "product",
+            Some(p.id),
+            &serde_json::json!({"delta": d(delta), "reason": reason}),
+        )?;
+        let audit_id = tx.last_insert_rowid();
+        apply_movement(&tx, p.id, MovementKind::Adjustment, delta, "audit", audit_id, &at)?;
+        tx.commit()?;
+        self.product(p.id)
+    }
+
+    /// Movement history of one product, newest first.
+    pub fn movements(&self, product_id: i64, limit: i64) -> Result<Vec<Movement>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at
+             FROM stock_movements WHERE product_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![product_id, limit], |r| {
+            Ok(Movement {
+                id: r.get(0)?,
+                product_id: r.get(1)?,
+                kind: r.get(2)?,
+                qty: dec(r, 3)?,
+                stock_after: dec(r, 4)?,
+                doc_type: r.get(5)?,
+                doc_id: r.get(6)?,
+                occurred_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Checks the ledger invariant for every product: on-hand == sum of movements.
+    /// Decimal sums are done in Rust (SQLite's SUM would go through floating point).
+    pub fn verify_stock(&self) -> Result<Vec<StockMismatch>> {
+        let mut sums: std::collections::HashMap<i64, Decimal> = Default::default();
+        let mut st = self.conn.prepare("SELECT product_id, qty FROM stock_movements")?;
+        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
+            let (id, q) = row?;
+            *sums.entry(id).or_default() += q;
+        }
+        let mut st = self.conn.prepare("SELECT id, stock FROM products")?;
+        let mut bad = Vec::new();
+        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
+            let (id, stock) = row?;
+            let ledger = sums.get(&id).copied().unwrap_or_default();
+            if ledger != stock {
+                bad.push(StockMismatch {
+                    product_id: id,
+                    stock,
+                    ledger,
+                });
+            }
+        }
+        Ok(bad)
+    }
+}
+
+fn sum_movements_after(conn: &Connection, product_id: i64, at: &str) -> Result<Decimal> {
+    let mut st = conn.prepare_cached(
+        "SELECT qty FROM stock_movements WHERE product_id = ?1 AND occurred_at > ?2",
+    )?;
+    let mut sum = Decimal::ZERO;
+    for q in st.query_map(params![product_id, at], |r| dec(r, 0))? {
+        sum += q?;
+    }
+    Ok(sum)
+}
