@@ -197,17 +197,7 @@ impl Shop {
         if self.read_only {
             return Err(CoreError::DatabaseReadOnly(String::new()));
         }
-        // All pending migrations and the version bump commit together or not at all.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Exclusive)?;
-        for (_, sql) in &MIGRATIONS[version as usize..] {
-            tx.execute_batch(sql)?;
-        }
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        tx.commit()?;
-        Ok(())
+        apply_migrations(&mut self.conn, MIGRATIONS)
     }
 
     fn load_settings(&mut self) -> Result<()> {
@@ -278,6 +268,25 @@ impl Shop {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| locate(e.into(), &self.path.display().to_string()))?)
     }
+}
+
+/// Applies `migrations[user_version..]` and bumps the version, all in one transaction:
+/// a failing migration leaves the database exactly as it was.
+pub fn apply_migrations(conn: &mut Connection, migrations: &[(&str, &str)]) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let target = migrations.len() as i64;
+    if version >= target {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    for (name, sql) in &migrations[version as usize..] {
+        tx.execute_batch(sql)
+            .map_err(|e| CoreError::Database(format!("migration {name}: {e}")))?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Adds the file path to errors that are about the file.

@@ -1,0 +1,243 @@
+//! Property test: random sequences of sales (fractional quantities, several units, all payment
+//! methods), purchases, voids, partial returns, opnames, expenses and kasbon payments, over
+//! several days. An independent model in this file tracks stock, revenue, cash and debts;
+//! afterwards the shop must agree with the model and with its own entries, to the rupiah.
+
+use crate::common::*;
+use chrono::Duration;
+use pasar_core::Clock;
+use pasar_core::money::round_rupiah;
+use pasar_core::sales::ReturnLine;
+use pasar_core::{
+    CountLine, Decimal, ExpenseCategory, NewExpense, NewPurchase, NewSale, Payment, ProductRef, ProductUnit,
+    PurchaseLineInput, SaleLineInput,
+};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Sale { items: Vec<(usize, u32, bool)>, pay: u8, extra_cash: u32 },
+    Purchase { p: usize, qty: u32, cost: u32, credit: bool },
+    Void { pick: usize },
+    Return { pick: usize, qty: u32 },
+    Count { p: usize, counted: u32 },
+    Expense { amount: u32, cat: usize },
+    PayDebt { who: usize, amount: u32 },
+    Advance { minutes: u32 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (prop::collection::vec((0..3usize, 1..400u32, any::<bool>()), 1..5), 0..4u8, 0..50_000u32)
+            .prop_map(|(items, pay, extra_cash)| Op::Sale { items, pay, extra_cash }),
+        2 => (0..3usize, 1..100u32, 1_000..70_000u32, any::<bool>())
+            .prop_map(|(p, qty, cost, credit)| Op::Purchase { p, qty, cost, credit }),
+        1 => any::<usize>().prop_map(|pick| Op::Void { pick }),
+        1 => (any::<usize>(), 1..300u32).prop_map(|(pick, qty)| Op::Return { pick, qty }),
+        1 => (0..3usize, 0..300u32).prop_map(|(p, counted)| Op::Count { p, counted }),
+        1 => (1..500_000u32, 0..7usize).prop_map(|(amount, cat)| Op::Expense { amount, cat }),
+        1 => (0..2usize, 1..200_000u32).prop_map(|(who, amount)| Op::PayDebt { who, amount }),
+        2 => (0..1_500u32).prop_map(|minutes| Op::Advance { minutes }),
+    ]
+}
+
+const SKUS: [&str; 3] = ["BRS", "MIE", "CBE"];
+const CUSTOMERS: [&str; 2] = ["Bu Sri", "Pak Budi"];
+
+struct ModelSale {
+    id: i64,
+    customer: Option<usize>,
+    total: Decimal,
+    reversed: Decimal,
+    /// (product, qty sold in its unit, base units per unit, qty still not returned)
+    lines: Vec<(usize, Decimal, Decimal, Decimal)>,
+}
+
+#[derive(Default)]
+struct Model {
+    stock: [Decimal; 3],
+    sales: Vec<ModelSale>,
+    revenue: Decimal,
+    sales_count: i64,
+    cash_in: Decimal,
+    cash_out: Decimal,
+    expenses: Decimal,
+    debts: [Decimal; 2],
+}
+
+/// (quantity, unit, base factor, price per unit) for a generated line.
+fn line_terms(p: usize, n: u32, big: bool) -> (Decimal, Option<&'static str>, Decimal, Decimal) {
+    match (p, big) {
+        (0, true) => (Decimal::from(1 + n % 3), Some("karung"), d("25"), d("335000")),
+        (0, false) => (Decimal::new(i64::from(n), 2), None, Decimal::ONE, d("14000")),
+        (1, true) => (Decimal::from(1 + n % 2), Some("dus"), d("40"), d("140000")),
+        (1, false) => (Decimal::from(1 + n % 12), None, Decimal::ONE, d("3500")),
+        _ => (Decimal::new(i64::from(n), 3), None, Decimal::ONE, d("62345")),
+    }
+}
+
+fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let (mut shop, clock) = shop();
+    beras(&mut shop);
+    product(&mut shop, "MIE", "Indomie Goreng", "pcs", "3500", "3050", "200");
+    shop.update_product(2, pasar_core::ProductPatch {
+        units: Some(vec![ProductUnit { unit: "dus".into(), factor: d("40"), price: None }]),
+        ..Default::default()
+    }).unwrap();
+    product(&mut shop, "CBE", "Cabai Rawit", "kg", "62345", "50001.5", "3");
+    let mut m = Model { stock: [d("100"), d("200"), d("3")], ..Default::default() };
+    let start = clock.now();
+
+    for op in ops {
+        match op {
+            Op::Sale { items, pay, extra_cash } => {
+                let payment = [Payment::Cash, Payment::Qris, Payment::Transfer, Payment::Kasbon][pay as usize];
+                let customer = (payment == Payment::Kasbon).then_some(extra_cash as usize % 2);
+                let mut lines = Vec::new();
+                let mut model_lines = Vec::new();
+                let mut total = Decimal::ZERO;
+                for (p, n, big) in items {
+                    let (qty, unit, factor, price) = line_terms(p, n, big);
+                    total += round_rupiah(qty * price);
+                    model_lines.push((p, qty, factor, qty));
+                    lines.push(SaleLineInput { product: ProductRef::Query(SKUS[p].into()), qty, unit: unit.map(str::to_string), price: None, discount: Decimal::ZERO });
+                }
+                let tendered = (payment == Payment::Cash).then(|| total + Decimal::from(extra_cash));
+                let sale = NewSale { lines, payment, tendered, customer: customer.map(|c| CUSTOMERS[c].to_string()), discount: Decimal::ZERO, note: None };
+                let s = shop.record_sale(&sale).unwrap();
+                prop_assert_eq!(s.total, total);
+                prop_assert_eq!(s.change, tendered.map_or(Decimal::ZERO, |t| t - total));
+                for (p, _, factor, qty) in &model_lines {
+                    m.stock[*p] -= *qty * *factor;
+                }
+                m.revenue += total;
+                m.sales_count += 1;
+                match customer {
+                    Some(c) => m.debts[c] += total,
+                    None => m.cash_in += total,
+                }
+                m.sales.push(ModelSale { id: s.sale_id, customer, total, reversed: Decimal::ZERO, lines: model_lines });
+            }
+            Op::Purchase { p, qty, cost, credit } => {
+                let qty = Decimal::from(qty);
+                let supplier = "Grosir";
+                let r = shop.record_purchase(&NewPurchase {
+                    lines: vec![PurchaseLineInput { product: ProductRef::Query(SKUS[p].into()), qty, unit: None, unit_cost: Some(Decimal::from(cost)) }],
+                    supplier: Some(supplier.into()),
+                    payment: if credit { Payment::Kasbon } else { Payment::Cash },
+                    note: None,
+                }).unwrap();
+                prop_assert_eq!(r.total, qty * Decimal::from(cost));
+                m.stock[p] += qty;
+                if !credit {
+                    m.cash_out += r.total;
+                }
+            }
+            Op::Void { pick } | Op::Return { pick, .. } if m.sales.is_empty() => { let _ = pick; }
+            Op::Void { pick } => {
+                let i = pick % m.sales.len();
+                let outstanding = m.sales[i].lines.iter().any(|l| l.3 > Decimal::ZERO);
+                let res = shop.void_sale(m.sales[i].id, "uji");
+                if !outstanding {
+                    prop_assert!(res.is_err());
+                    continue;
+                }
+                let v = res.unwrap();
+                let ms = &mut m.sales[i];
+                for l in ms.lines.iter_mut() {
+                    m.stock[l.0] += l.3 * l.2;
+                    l.3 = Decimal::ZERO;
+                }
+                ms.reversed += -v.total;
+                prop_assert_eq!(ms.reversed, ms.total, "a fully reversed sale nets to zero");
+                m.revenue += v.total;
+                match ms.customer {
+                    Some(c) => m.debts[c] += v.total,
+                    None => m.cash_out -= v.total,
+                }
+            }
+            Op::Return { pick, qty } => {
+                let i = pick % m.sales.len();
+                let Some(li) = m.sales[i].lines.iter().position(|l| l.3 > Decimal::ZERO) else { continue };
+                let (p, sold, factor, left) = m.sales[i].lines[li];
+                let q = (sold * Decimal::from(qty) / Decimal::from(300)).round_dp(3).max(d("0.001")).min(left);
+                if m.sales[i].lines.iter().enumerate().any(|(j, l)| j < li && l.0 == p) { continue; }
+                let r = shop.return_sale(m.sales[i].id, &[ReturnLine { product: SKUS[p].into(), qty: q }], "retur uji").unwrap();
+                m.stock[p] += q * factor;
+                let ms = &mut m.sales[i];
+                ms.lines[li].3 -= q;
+                ms.reversed += -r.total;
+                prop_assert!(ms.reversed <= ms.total);
+                if ms.lines.iter().all(|l| l.3.is_zero()) {
+                    prop_assert_eq!(ms.reversed, ms.total);
+                }
+                m.revenue += r.total;
+                match ms.customer {
+                    Some(c) => m.debts[c] += r.total,
+                    None => m.cash_out -= r.total,
+                }
+            }
+            Op::Count { p, counted } => {
+                let counted = Decimal::new(i64::from(counted), 1);
+                shop.post_stock_count(&[CountLine { product: SKUS[p].into(), counted, counted_at: None }], None).unwrap();
+                m.stock[p] = counted;
+            }
+            Op::Expense { amount, cat } => {
+                let amount = Decimal::from(amount);
+                let category = pasar_core::expenses::EXPENSE_CATEGORIES[cat];
+                let _: ExpenseCategory = category;
+                shop.record_expense(&NewExpense { amount, category: Some(category), note: None, payment: None }).unwrap();
+                m.expenses += amount;
+                m.cash_out += amount;
+            }
+            Op::PayDebt { who, amount } => {
+                let amount = Decimal::from(amount).min(m.debts[who]);
+                let res = shop.pay_debt(CUSTOMERS[who], amount, None);
+                if amount <= Decimal::ZERO {
+                    prop_assert!(res.is_err());
+                    continue;
+                }
+                prop_assert_eq!(res.unwrap().balance, m.debts[who] - amount);
+                m.debts[who] -= amount;
+                m.cash_in += amount;
+            }
+            Op::Advance { minutes } => clock.advance(Duration::minutes(i64::from(minutes))),
+        }
+    }
+
+    for (i, sku) in SKUS.iter().enumerate() {
+        prop_assert_eq!(shop.resolve_product(sku).unwrap().stock, m.stock[i], "stock of {}", sku);
+    }
+    let problems = shop.verify_books().unwrap();
+    prop_assert!(problems.is_empty(), "{:?}", problems);
+    let from = shop.today() - Duration::days(60);
+    let r = shop.report(&format!("{}..{}", start.date_naive(), shop.today())).unwrap();
+    prop_assert_eq!(r.revenue, m.revenue);
+    prop_assert_eq!(r.revenue, sum(&shop, "SELECT total FROM sales"));
+    prop_assert_eq!(r.cogs, sum(&shop, "SELECT cogs FROM sale_lines"));
+    prop_assert_eq!(r.gross_profit, r.revenue - r.cogs);
+    prop_assert_eq!(r.sales_count, m.sales_count);
+    prop_assert_eq!(r.expenses, m.expenses);
+    prop_assert_eq!(r.net_profit, r.gross_profit - r.expenses);
+    prop_assert_eq!(r.cash_in, m.cash_in);
+    prop_assert_eq!(r.cash_out, m.cash_out);
+    let owed: Decimal = m.debts.iter().filter(|b| **b > Decimal::ZERO).sum();
+    prop_assert_eq!(r.debts_outstanding, owed);
+    // Day-by-day reports add up to the whole-range report.
+    let mut by_day = Decimal::ZERO;
+    let mut day = from;
+    while day <= shop.today() {
+        by_day += shop.report(&format!("{day}..{day}")).unwrap().revenue;
+        day += Duration::days(1);
+    }
+    prop_assert_eq!(by_day, r.revenue);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    #[test]
+    fn ledger_matches_model(ops in prop::collection::vec(op(), 1..60)) {
+        run(ops)?;
+    }
+}
