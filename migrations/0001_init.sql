@@ -11,7 +11,7 @@ CREATE TABLE settings (
 
 CREATE TABLE products (
     id            INTEGER PRIMARY KEY,
-    sku           TEXT UNIQUE,
+    sku           TEXT UNIQUE COLLATE NOCASE,
     barcode       TEXT UNIQUE,
     name          TEXT NOT NULL,
     category      TEXT,
@@ -45,6 +45,12 @@ CREATE INDEX product_aliases_alias ON product_aliases(alias);
 -- Search index: one row per product, kept in step by the catalog module.
 CREATE VIRTUAL TABLE product_search USING fts5(
     text, tokenize = 'trigram remove_diacritics 1'
+);
+-- Every distinct word of names/aliases, for spelling correction ("minyk" -> "minyak").
+-- A small vocabulary: typo lookups search it instead of the whole catalog.
+CREATE TABLE search_words (word TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+CREATE VIRTUAL TABLE search_words_fts USING fts5(
+    word, tokenize = 'trigram remove_diacritics 1'
 );
 
 CREATE TABLE contacts (

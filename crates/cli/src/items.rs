@@ -23,7 +23,12 @@ pub fn parse_item(spec: &str) -> Result<ItemSpec> {
         return Err(bad("nama/SKU produk kosong"));
     }
     let Some(rest) = rest else {
-        return Ok(ItemSpec { product: product.into(), qty: Decimal::ONE, unit: None, price: None });
+        return Ok(ItemSpec {
+            product: product.into(),
+            qty: Decimal::ONE,
+            unit: None,
+            price: None,
+        });
     };
     let (qty_unit, price) = match rest.split_once('@') {
         Some((q, p)) => (q.trim(), Some(parse_number(p)?)),
@@ -48,7 +53,12 @@ pub fn parse_item(spec: &str) -> Result<ItemSpec> {
 
 /// "karung=50@600rb" → extra unit karung of 50 base units sold at 600.000.
 pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
-    let bad = || CoreError::invalid("--unit-def", format!("\"{spec}\" (contoh: dus=40 atau karung=50@600rb)"));
+    let bad = || {
+        CoreError::invalid(
+            "--unit-def",
+            format!("\"{spec}\" (contoh: dus=40 atau karung=50@600rb)"),
+        )
+    };
     let (unit, rest) = spec.split_once('=').ok_or_else(bad)?;
     let (factor, price) = match rest.split_once('@') {
         Some((f, p)) => (f, Some(parse_number(p)?)),
@@ -57,7 +67,11 @@ pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
     if unit.trim().is_empty() {
         return Err(bad());
     }
-    Ok(pasar_core::ProductUnit { unit: unit.trim().into(), factor: parse_number(factor)?, price })
+    Ok(pasar_core::ProductUnit {
+        unit: unit.trim().into(),
+        factor: parse_number(factor)?,
+        price,
+    })
 }
 
 #[cfg(test)]
@@ -71,7 +85,10 @@ mod tests {
     #[test]
     fn parses_item_specs() {
         let i = parse_item("beras=1,25kg@12rb").unwrap();
-        assert_eq!((i.product.as_str(), i.qty, i.unit.as_deref(), i.price), ("beras", d("1.25"), Some("kg"), Some(d("12000"))));
+        assert_eq!(
+            (i.product.as_str(), i.qty, i.unit.as_deref(), i.price),
+            ("beras", d("1.25"), Some("kg"), Some(d("12000")))
+        );
         let i = parse_item("GLA-001=2").unwrap();
         assert_eq!((i.qty, i.unit, i.price), (d("2"), None, None));
         let i = parse_item("Indomie Goreng=1 dus").unwrap();
@@ -87,7 +104,10 @@ mod tests {
     #[test]
     fn parses_unit_defs() {
         let u = parse_unit_def("karung=50@600rb").unwrap();
-        assert_eq!((u.unit.as_str(), u.factor, u.price), ("karung", d("50"), Some(d("600000"))));
+        assert_eq!(
+            (u.unit.as_str(), u.factor, u.price),
+            ("karung", d("50"), Some(d("600000")))
+        );
         assert!(parse_unit_def("dus").is_err());
     }
 }

@@ -20,7 +20,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "pasar", version, about = "PasarSuara: buku toko, stok, dan kasir dari terminal")]
+#[command(
+    name = "pasar",
+    version,
+    about = "PasarSuara: buku toko, stok, dan kasir dari terminal"
+)]
 struct Cli {
     /// Database file (default: the desktop app's data folder, or $PASAR_DB)
     #[arg(long, global = true, value_name = "PATH")]
@@ -93,7 +97,7 @@ enum Cmd {
     },
     /// Record an expense
     Expense {
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         /// utilities, rent, salary, transport, supplies, fees, other (guessed from the note when absent)
         #[arg(long)]
@@ -161,14 +165,14 @@ struct ProductAddArgs {
     /// Base unit (pcs, kg, l, bks, ...)
     #[arg(long)]
     unit: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     price: String,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     cost: Option<String>,
     /// Opening stock, in the base unit
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     stock: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     reorder_point: Option<String>,
     #[arg(long)]
     category: Option<String>,
@@ -191,11 +195,11 @@ struct ProductEditArgs {
     barcode: Option<String>,
     #[arg(long)]
     category: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     price: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     cost: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     reorder_point: Option<String>,
     #[arg(long, conflicts_with = "activate")]
     deactivate: bool,
@@ -218,12 +222,12 @@ struct SellArgs {
     #[arg(long, default_value = "cash")]
     pay: String,
     /// Money handed over (cash)
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     tendered: Option<String>,
     #[arg(long)]
     customer: Option<String>,
     /// Discount on the whole sale, in rupiah
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     discount: Option<String>,
     #[arg(long)]
     note: Option<String>,
@@ -236,7 +240,7 @@ enum StockCmd {
         #[arg(long)]
         product: String,
         /// Counted quantity, in the base unit
-        #[arg(long, required_unless_present = "delta")]
+        #[arg(long, required_unless_present = "delta", allow_hyphen_values = true)]
         counted: Option<String>,
         /// Or a signed correction (breakage, spoilage), with --reason
         #[arg(long, conflicts_with = "counted", allow_hyphen_values = true)]
@@ -261,7 +265,7 @@ enum DebtCmd {
     Pay {
         #[arg(long)]
         contact: String,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         #[arg(long)]
         note: Option<String>,
@@ -270,7 +274,7 @@ enum DebtCmd {
     Add {
         #[arg(long)]
         contact: String,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         #[arg(long)]
         note: Option<String>,
@@ -332,7 +336,9 @@ fn restore_sigpipe() {
 fn main() -> ExitCode {
     #[cfg(unix)]
     restore_sigpipe();
-    let env_lang = std::env::var("PASAR_LANG").ok().and_then(|l| Lang::parse(&l));
+    let env_lang = std::env::var("PASAR_LANG")
+        .ok()
+        .and_then(|l| Lang::parse(&l));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return usage_error(e, env_lang.unwrap_or_default()),
@@ -345,7 +351,10 @@ fn main() -> ExitCode {
         }
         None => env_lang.unwrap_or_default(),
     };
-    let out = Out { json: cli.json, lang };
+    let out = Out {
+        json: cli.json,
+        lang,
+    };
     match run(cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -358,28 +367,73 @@ fn main() -> ExitCode {
 
 /// Clap's errors, reduced to one clear line.
 fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = e.print();
-        return ExitCode::from(if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 });
+        return ExitCode::from(
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            },
+        );
     }
     let ctx = |k| e.get(k).map(|v| v.to_string()).unwrap_or_default();
     let en = lang == Lang::En;
     let msg = match e.kind() {
-        ErrorKind::MissingRequiredArgument if en => format!("missing required argument: {}", ctx(ContextKind::InvalidArg)),
-        ErrorKind::MissingRequiredArgument => format!("argumen wajib belum diisi: {}", ctx(ContextKind::InvalidArg)),
-        ErrorKind::UnknownArgument if en => format!("unknown argument: {}", ctx(ContextKind::InvalidArg)),
-        ErrorKind::UnknownArgument => format!("argumen tidak dikenal: {}", ctx(ContextKind::InvalidArg)),
-        ErrorKind::InvalidSubcommand if en => format!("unknown command: {}", ctx(ContextKind::InvalidSubcommand)),
-        ErrorKind::InvalidSubcommand => format!("perintah tidak dikenal: {}", ctx(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument if en => format!(
+            "missing required argument: {}",
+            ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingRequiredArgument => format!(
+            "argumen wajib belum diisi: {}",
+            ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::UnknownArgument if en => {
+            format!("unknown argument: {}", ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::UnknownArgument => {
+            format!("argumen tidak dikenal: {}", ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::InvalidSubcommand if en => {
+            format!("unknown command: {}", ctx(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::InvalidSubcommand => format!(
+            "perintah tidak dikenal: {}",
+            ctx(ContextKind::InvalidSubcommand)
+        ),
         ErrorKind::InvalidValue | ErrorKind::ValueValidation if en => {
-            format!("invalid value \"{}\" for {}", ctx(ContextKind::InvalidValue), ctx(ContextKind::InvalidArg))
+            format!(
+                "invalid value \"{}\" for {}",
+                ctx(ContextKind::InvalidValue),
+                ctx(ContextKind::InvalidArg)
+            )
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
-            format!("nilai \"{}\" tidak valid untuk {}", ctx(ContextKind::InvalidValue), ctx(ContextKind::InvalidArg))
+            format!(
+                "nilai \"{}\" tidak valid untuk {}",
+                ctx(ContextKind::InvalidValue),
+                ctx(ContextKind::InvalidArg)
+            )
         }
-        _ => e.render().to_string().lines().next().unwrap_or("").trim_start_matches("error: ").to_string(),
+        _ => e
+            .render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ")
+            .to_string(),
     };
-    let (prefix, hint) = if en { ("error", "see `pasar --help`") } else { ("galat", "lihat `pasar --help`") };
+    let (prefix, hint) = if en {
+        ("error", "see `pasar --help`")
+    } else {
+        ("galat", "lihat `pasar --help`")
+    };
     eprintln!("{prefix}: {msg} ({hint})");
     ExitCode::from(2)
 }
@@ -404,7 +458,10 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
     let mut shop = Shop::open(&path, mode)?;
     shop.set_actor(&cli.user);
     match cli.cmd {
-        Cmd::Init { shop_name, timezone } => {
+        Cmd::Init {
+            shop_name,
+            timezone,
+        } => {
             if let Some(n) = shop_name {
                 shop.set_setting("shop_name", &n)?;
             }
@@ -422,7 +479,13 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                 .iter()
                 .map(|s| {
                     let i = parse_item(s)?;
-                    Ok(SaleLineInput { product: ProductRef::Query(i.product), qty: i.qty, unit: i.unit, price: i.price, discount: Default::default() })
+                    Ok(SaleLineInput {
+                        product: ProductRef::Query(i.product),
+                        qty: i.qty,
+                        unit: i.unit,
+                        price: i.price,
+                        discount: Default::default(),
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             let sale = NewSale {
@@ -436,32 +499,62 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             out.sale(&shop.record_sale(&sale)?)
         }
         Cmd::Void { sale, reason } => out.sale(&shop.void_sale(sale, &reason)?),
-        Cmd::Return { sale, items, reason } => {
+        Cmd::Return {
+            sale,
+            items,
+            reason,
+        } => {
             let lines = items
                 .iter()
                 .map(|s| {
                     let i = parse_item(s)?;
-                    Ok(ReturnLine { product: i.product, qty: i.qty })
+                    Ok(ReturnLine {
+                        product: i.product,
+                        qty: i.qty,
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             out.sale(&shop.return_sale(sale, &lines, &reason)?)
         }
         Cmd::Sale { id } => out.sale(&shop.sale(id)?),
-        Cmd::Buy { items, supplier, pay, note } => {
+        Cmd::Buy {
+            items,
+            supplier,
+            pay,
+            note,
+        } => {
             let lines = items
                 .iter()
                 .map(|s| {
                     let i = parse_item(s)?;
-                    Ok(PurchaseLineInput { product: ProductRef::Query(i.product), qty: i.qty, unit: i.unit, unit_cost: i.price })
+                    Ok(PurchaseLineInput {
+                        product: ProductRef::Query(i.product),
+                        qty: i.qty,
+                        unit: i.unit,
+                        unit_cost: i.price,
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let p = NewPurchase { lines, supplier, payment: Payment::parse(&pay)?, note };
+            let p = NewPurchase {
+                lines,
+                supplier,
+                payment: Payment::parse(&pay)?,
+                note,
+            };
             out.purchase(&shop.record_purchase(&p)?)
         }
-        Cmd::Expense { amount, category, note, pay } => {
+        Cmd::Expense {
+            amount,
+            category,
+            note,
+            pay,
+        } => {
             let e = NewExpense {
                 amount: num(&amount)?,
-                category: category.as_deref().map(ExpenseCategory::parse).transpose()?,
+                category: category
+                    .as_deref()
+                    .map(ExpenseCategory::parse)
+                    .transpose()?,
                 note,
                 payment: pay.as_deref().map(Payment::parse).transpose()?,
             };
@@ -469,13 +562,31 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
         }
         Cmd::Stock(c) => stock(&mut shop, c, out),
         Cmd::Debt(c) => match c {
-            DebtCmd::Pay { contact, amount, note } => out.debt_entry(&contact, &shop.pay_debt(&contact, num(&amount)?, note.as_deref())?),
-            DebtCmd::Add { contact, amount, note } => out.debt_entry(&contact, &shop.add_debt(&contact, num(&amount)?, note.as_deref())?),
+            DebtCmd::Pay {
+                contact,
+                amount,
+                note,
+            } => out.debt_entry(
+                &contact,
+                &shop.pay_debt(&contact, num(&amount)?, note.as_deref())?,
+            ),
+            DebtCmd::Add {
+                contact,
+                amount,
+                note,
+            } => out.debt_entry(
+                &contact,
+                &shop.add_debt(&contact, num(&amount)?, note.as_deref())?,
+            ),
             DebtCmd::List => out.debts(&shop.debts()?),
             DebtCmd::History { contact } => out.debt_history(&shop.debt_history(&contact)?),
         },
         Cmd::Contact(c) => match c {
-            ContactCmd::Add { name, phone, supplier } => out.contacts(&[shop.add_contact(&name, supplier, phone.as_deref())?]),
+            ContactCmd::Add {
+                name,
+                phone,
+                supplier,
+            } => out.contacts(&[shop.add_contact(&name, supplier, phone.as_deref())?]),
             ContactCmd::List => out.contacts(&shop.contacts()?),
         },
         Cmd::Report { period } => out.report(&shop.report(&period)?),
@@ -538,7 +649,11 @@ fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
                 stock: opt_num(&a.stock)?,
                 reorder_point: opt_num(&a.reorder_point)?,
                 aliases: a.aliases,
-                units: a.units.iter().map(|u| parse_unit_def(u)).collect::<Result<_>>()?,
+                units: a
+                    .units
+                    .iter()
+                    .map(|u| parse_unit_def(u))
+                    .collect::<Result<_>>()?,
             };
             out.products(&[shop.add_product(p)?])
         }
@@ -565,9 +680,24 @@ fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
                 price: opt_num(&a.price)?,
                 cost: opt_num(&a.cost)?,
                 reorder_point: opt_num(&a.reorder_point)?,
-                active: if a.deactivate { Some(false) } else if a.activate { Some(true) } else { None },
+                active: if a.deactivate {
+                    Some(false)
+                } else if a.activate {
+                    Some(true)
+                } else {
+                    None
+                },
                 aliases: (!a.aliases.is_empty()).then_some(a.aliases),
-                units: if a.units.is_empty() { None } else { Some(a.units.iter().map(|u| parse_unit_def(u)).collect::<Result<_>>()?) },
+                units: if a.units.is_empty() {
+                    None
+                } else {
+                    Some(
+                        a.units
+                            .iter()
+                            .map(|u| parse_unit_def(u))
+                            .collect::<Result<_>>()?,
+                    )
+                },
             };
             out.products(&[shop.update_product(id, patch)?])
         }
@@ -576,13 +706,26 @@ fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
 
 fn stock(shop: &mut Shop, c: StockCmd, out: &Out) -> Result<()> {
     match c {
-        StockCmd::Adjust { product, counted, delta, reason } => {
+        StockCmd::Adjust {
+            product,
+            counted,
+            delta,
+            reason,
+        } => {
             if let Some(delta) = delta {
-                let reason = reason.ok_or_else(|| CoreError::invalid("--reason", "wajib untuk --delta"))?;
+                let reason =
+                    reason.ok_or_else(|| CoreError::invalid("--reason", "wajib untuk --delta"))?;
                 return out.products(&[shop.adjust_stock(&product, num(&delta)?, &reason)?]);
             }
             let counted = num(counted.as_deref().unwrap_or_default())?;
-            let rows = shop.post_stock_count(&[CountLine { product, counted, counted_at: None }], reason.as_deref())?;
+            let rows = shop.post_stock_count(
+                &[CountLine {
+                    product,
+                    counted,
+                    counted_at: None,
+                }],
+                reason.as_deref(),
+            )?;
             out.stock_count(&rows[0])
         }
         StockCmd::Movements { product, limit } => {
@@ -612,10 +755,23 @@ fn write_sales(shop: &mut Shop, count: u64, seed: u64) -> Result<()> {
                 discount: Default::default(),
             })
             .collect();
-        let payment = if rng.chance(80) { Payment::Cash } else { Payment::Qris };
-        let sale = shop.record_sale(&NewSale { lines, payment, tendered: None, customer: None, discount: Default::default(), note: None })?;
+        let payment = if rng.chance(80) {
+            Payment::Cash
+        } else {
+            Payment::Qris
+        };
+        let sale = shop.record_sale(&NewSale {
+            lines,
+            payment,
+            tendered: None,
+            customer: None,
+            discount: Default::default(),
+            note: None,
+        })?;
         let mut lock = stdout.lock();
-        writeln!(lock, "{}", sale.sale_id).and_then(|_| lock.flush()).map_err(CoreError::from)?;
+        writeln!(lock, "{}", sale.sale_id)
+            .and_then(|_| lock.flush())
+            .map_err(CoreError::from)?;
     }
     Ok(())
 }

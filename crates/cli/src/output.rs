@@ -6,7 +6,9 @@ use pasar_core::db::AuditEntry;
 use pasar_core::demo::DemoSummary;
 use pasar_core::money::{format_id, format_qty, format_rupiah as rp};
 use pasar_core::stock::Movement;
-use pasar_core::{CoreError, Expense, Lang, Product, Purchase, Report, Result, Sale, Shop, StockCount};
+use pasar_core::{
+    CoreError, Expense, Lang, Product, Purchase, Report, Result, Sale, Shop, StockCount,
+};
 use serde::Serialize;
 
 pub struct Out {
@@ -22,7 +24,8 @@ impl Out {
     /// Prints `value` as JSON, or runs `human` to print the summary.
     fn emit<T: Serialize + ?Sized>(&self, value: &T, human: impl FnOnce()) -> Result<()> {
         if self.json {
-            let text = serde_json::to_string_pretty(value).map_err(|e| CoreError::Io(e.to_string()))?;
+            let text =
+                serde_json::to_string_pretty(value).map_err(|e| CoreError::Io(e.to_string()))?;
             println!("{text}");
         } else {
             human();
@@ -37,7 +40,12 @@ impl Out {
     pub fn init(&self, shop: &Shop) -> Result<()> {
         let path = shop.path().display().to_string();
         let v = serde_json::json!({"db": path, "schema_version": pasar_core::SCHEMA_VERSION});
-        self.emit(&v, || println!("{} {path}", self.t("Database toko siap:", "Shop database ready:")))
+        self.emit(&v, || {
+            println!(
+                "{} {path}",
+                self.t("Database toko siap:", "Shop database ready:")
+            )
+        })
     }
 
     pub fn demo(&self, shop: &Shop, s: &DemoSummary) -> Result<()> {
@@ -63,7 +71,11 @@ impl Out {
                     rp(p.price),
                     self.t("stok", "stock"),
                     format_qty(p.stock, &p.unit),
-                    if p.active { "" } else { self.t(" (nonaktif)", " (inactive)") }
+                    if p.active {
+                        ""
+                    } else {
+                        self.t(" (nonaktif)", " (inactive)")
+                    }
                 );
             }
             if list.is_empty() {
@@ -75,57 +87,123 @@ impl Out {
     pub fn sale(&self, s: &Sale) -> Result<()> {
         self.emit(s, || {
             let title = match s.kind.as_str() {
-                "void" => format!("{} #{} (membatalkan #{})", self.t("Pembatalan", "Void"), s.sale_id, s.reverses.unwrap_or_default()),
-                "return" => format!("{} #{} (dari #{})", self.t("Retur", "Return"), s.sale_id, s.reverses.unwrap_or_default()),
+                "void" => format!(
+                    "{} #{} (membatalkan #{})",
+                    self.t("Pembatalan", "Void"),
+                    s.sale_id,
+                    s.reverses.unwrap_or_default()
+                ),
+                "return" => format!(
+                    "{} #{} (dari #{})",
+                    self.t("Retur", "Return"),
+                    s.sale_id,
+                    s.reverses.unwrap_or_default()
+                ),
                 _ => format!("{} #{}", self.t("Penjualan", "Sale"), s.sale_id),
             };
             println!("{title}  {}", s.occurred_at);
             for l in &s.lines {
-                println!("  {:<36} {:>10} x {:>10} = {:>12}", l.product, format_qty(l.qty, &l.unit), rp(l.price), rp(l.total));
+                println!(
+                    "  {:<36} {:>10} x {:>10} = {:>12}",
+                    l.product,
+                    format_qty(l.qty, &l.unit),
+                    rp(l.price),
+                    rp(l.total)
+                );
             }
             if !s.discount.is_zero() {
-                println!("  {:<36} {:>38}", self.t("Diskon", "Discount"), rp(-s.discount));
+                println!(
+                    "  {:<36} {:>38}",
+                    self.t("Diskon", "Discount"),
+                    rp(-s.discount)
+                );
             }
             println!("  {:<36} {:>38}", "TOTAL", rp(s.total));
             if let Some(t) = s.tendered {
                 println!("  {:<36} {:>38}", self.t("Tunai", "Cash"), rp(t));
                 println!("  {:<36} {:>38}", self.t("Kembali", "Change"), rp(s.change));
             } else {
-                println!("  {:<36} {:>38}", self.t("Bayar", "Paid by"), s.payment.as_str());
+                println!(
+                    "  {:<36} {:>38}",
+                    self.t("Bayar", "Paid by"),
+                    s.payment.as_str()
+                );
             }
             for w in &s.warnings {
                 println!("  ! {}", w.message);
             }
             for l in &s.low_stock {
-                println!("  ! {} {}: {}", self.t("stok menipis", "low stock"), l.product, format_qty(l.stock, &l.unit));
+                println!(
+                    "  ! {} {}: {}",
+                    self.t("stok menipis", "low stock"),
+                    l.product,
+                    format_qty(l.stock, &l.unit)
+                );
             }
         })
     }
 
     pub fn purchase(&self, p: &Purchase) -> Result<()> {
         self.emit(p, || {
-            println!("{} #{}  {}  {}", self.t("Pembelian", "Purchase"), p.purchase_id, p.supplier.as_deref().unwrap_or("-"), rp(p.total));
+            println!(
+                "{} #{}  {}  {}",
+                self.t("Pembelian", "Purchase"),
+                p.purchase_id,
+                p.supplier.as_deref().unwrap_or("-"),
+                rp(p.total)
+            );
             for l in &p.lines {
-                println!("  {:<36} {:>10} @ {:>10}  {} {}", l.product, format_qty(l.qty, &l.unit), rp(l.unit_cost), self.t("stok", "stock"), format_qty(l.stock, &l.unit));
+                println!(
+                    "  {:<36} {:>10} @ {:>10}  {} {}",
+                    l.product,
+                    format_qty(l.qty, &l.unit),
+                    rp(l.unit_cost),
+                    self.t("stok", "stock"),
+                    format_qty(l.stock, &l.unit)
+                );
             }
         })
     }
 
     pub fn expense(&self, e: &Expense) -> Result<()> {
         self.emit(e, || {
-            println!("{} #{}  {}  {}  {}", self.t("Pengeluaran", "Expense"), e.expense_id, rp(e.amount), e.category.as_str(), e.note.as_deref().unwrap_or(""))
+            println!(
+                "{} #{}  {}  {}  {}",
+                self.t("Pengeluaran", "Expense"),
+                e.expense_id,
+                rp(e.amount),
+                e.category.as_str(),
+                e.note.as_deref().unwrap_or("")
+            )
         })
     }
 
     pub fn debt_entry(&self, contact: &str, e: &DebtEntry) -> Result<()> {
-        self.emit(e, || println!("{contact}: {} {}, {} {}", e.kind, rp(e.amount.abs()), self.t("sisa", "balance"), rp(e.balance)))
+        self.emit(e, || {
+            println!(
+                "{contact}: {} {}, {} {}",
+                e.kind,
+                rp(e.amount.abs()),
+                self.t("sisa", "balance"),
+                rp(e.balance)
+            )
+        })
     }
 
     pub fn debts(&self, list: &[DebtBalance]) -> Result<()> {
         self.emit(list, || {
             for b in list {
-                let dir = if b.balance.is_sign_negative() { self.t("(toko berutang)", "(shop owes)") } else { "" };
-                println!("{:<30} {:>14} {dir}  {}", b.contact, rp(b.balance.abs()), b.last_activity.as_deref().unwrap_or(""));
+                let dir = if b.balance.is_sign_negative() {
+                    self.t("(toko berutang)", "(shop owes)")
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<30} {:>14} {dir}  {}",
+                    b.contact,
+                    rp(b.balance.abs()),
+                    b.last_activity.as_deref().unwrap_or("")
+                );
             }
             if list.is_empty() {
                 println!("{}", self.t("Tidak ada kasbon terbuka.", "No open debts."));
@@ -136,7 +214,14 @@ impl Out {
     pub fn debt_history(&self, list: &[DebtEntry]) -> Result<()> {
         self.emit(list, || {
             for e in list {
-                println!("{}  {:<16} {:>12}  {} {}", e.occurred_at, e.kind, rp(e.amount), self.t("sisa", "balance"), rp(e.balance));
+                println!(
+                    "{}  {:<16} {:>12}  {} {}",
+                    e.occurred_at,
+                    e.kind,
+                    rp(e.amount),
+                    self.t("sisa", "balance"),
+                    rp(e.balance)
+                );
             }
         })
     }
@@ -144,7 +229,14 @@ impl Out {
     pub fn contacts(&self, list: &[Contact]) -> Result<()> {
         self.emit(list, || {
             for c in list {
-                println!("#{:<4} {:<30} {:<9} {:<15} {}", c.id, c.name, c.kind, c.phone.as_deref().unwrap_or("-"), rp(c.balance));
+                println!(
+                    "#{:<4} {:<30} {:<9} {:<15} {}",
+                    c.id,
+                    c.name,
+                    c.kind,
+                    c.phone.as_deref().unwrap_or("-"),
+                    rp(c.balance)
+                );
             }
         })
     }
@@ -152,11 +244,21 @@ impl Out {
     pub fn report(&self, r: &Report) -> Result<()> {
         self.emit(r, || {
             let pct = format_id((r.gross_margin * pasar_core::Decimal::from(100)).round_dp(1));
-            println!("{} {} .. {} ({})", self.t("Laporan", "Report"), r.from, r.to, r.timezone);
+            println!(
+                "{} {} .. {} ({})",
+                self.t("Laporan", "Report"),
+                r.from,
+                r.to,
+                r.timezone
+            );
             let row = |label: &str, v: pasar_core::Decimal| println!("  {label:<26} {:>16}", rp(v));
             row(self.t("Omzet", "Revenue"), r.revenue);
             row(self.t("HPP (modal terjual)", "Cost of goods sold"), r.cogs);
-            println!("  {:<26} {:>16}  ({pct}%)", self.t("Laba kotor", "Gross profit"), rp(r.gross_profit));
+            println!(
+                "  {:<26} {:>16}  ({pct}%)",
+                self.t("Laba kotor", "Gross profit"),
+                rp(r.gross_profit)
+            );
             row(self.t("Pengeluaran", "Expenses"), r.expenses);
             for (c, v) in &r.expenses_by_category {
                 if v != "0" {
@@ -166,18 +268,38 @@ impl Out {
             row(self.t("Laba bersih", "Net profit"), r.net_profit);
             row(self.t("Uang masuk", "Cash in"), r.cash_in);
             row(self.t("Uang keluar", "Cash out"), r.cash_out);
-            println!("  {:<26} {:>16}", self.t("Jumlah transaksi", "Sales"), r.sales_count);
-            row(self.t("Kasbon pelanggan", "Customer debts"), r.debts_outstanding);
+            println!(
+                "  {:<26} {:>16}",
+                self.t("Jumlah transaksi", "Sales"),
+                r.sales_count
+            );
+            row(
+                self.t("Kasbon pelanggan", "Customer debts"),
+                r.debts_outstanding,
+            );
             if !r.top_products.is_empty() {
                 println!("  {}", self.t("Produk terlaris:", "Top products:"));
                 for t in r.top_products.iter().take(5) {
-                    println!("    {:<36} {:>12} {:>14}", t.name, format_qty(t.qty, &t.unit), rp(t.revenue));
+                    println!(
+                        "    {:<36} {:>12} {:>14}",
+                        t.name,
+                        format_qty(t.qty, &t.unit),
+                        rp(t.revenue)
+                    );
                 }
             }
             if !r.low_stock.is_empty() {
-                println!("  {}", self.t("Stok menipis (saran beli):", "Low stock (suggested order):"));
+                println!(
+                    "  {}",
+                    self.t("Stok menipis (saran beli):", "Low stock (suggested order):")
+                );
                 for l in r.low_stock.iter().take(10) {
-                    println!("    {:<36} {:>12} -> {}", l.name, format_qty(l.stock, &l.unit), format_qty(l.suggested_order, &l.unit));
+                    println!(
+                        "    {:<36} {:>12} -> {}",
+                        l.name,
+                        format_qty(l.stock, &l.unit),
+                        format_qty(l.suggested_order, &l.unit)
+                    );
                 }
             }
         })
@@ -191,7 +313,15 @@ impl Out {
     pub fn audit(&self, list: &[AuditEntry]) -> Result<()> {
         self.emit(list, || {
             for a in list {
-                println!("{}  {:<8} {:<18} {}#{}  {}", a.at, a.actor, a.action, a.entity, a.entity_id.unwrap_or_default(), a.detail);
+                println!(
+                    "{}  {:<8} {:<18} {}#{}  {}",
+                    a.at,
+                    a.actor,
+                    a.action,
+                    a.entity,
+                    a.entity_id.unwrap_or_default(),
+                    a.detail
+                );
             }
         })
     }
@@ -213,9 +343,22 @@ impl Out {
 
     pub fn movements(&self, p: &Product, list: &[Movement]) -> Result<()> {
         self.emit(list, || {
-            println!("{} ({} {})", p.name, self.t("stok", "stock"), format_qty(p.stock, &p.unit));
+            println!(
+                "{} ({} {})",
+                p.name,
+                self.t("stok", "stock"),
+                format_qty(p.stock, &p.unit)
+            );
             for m in list {
-                println!("  {}  {:<10} {:>10}  -> {:>10}  {}#{}", m.occurred_at, m.kind, format_id(m.qty), format_id(m.stock_after), m.doc_type, m.doc_id);
+                println!(
+                    "  {}  {:<10} {:>10}  -> {:>10}  {}#{}",
+                    m.occurred_at,
+                    m.kind,
+                    format_id(m.qty),
+                    format_id(m.stock_after),
+                    m.doc_type,
+                    m.doc_id
+                );
             }
         })
     }
@@ -224,7 +367,13 @@ impl Out {
         let v = serde_json::json!({"ok": problems.is_empty(), "problems": problems});
         self.emit(&v, || {
             if problems.is_empty() {
-                println!("{}", self.t("Buku dan stok cocok sampai ke rupiah.", "Books and stock reconcile exactly."));
+                println!(
+                    "{}",
+                    self.t(
+                        "Buku dan stok cocok sampai ke rupiah.",
+                        "Books and stock reconcile exactly."
+                    )
+                );
             }
         })?;
         if problems.is_empty() {

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 pub struct ProductUnit {
     pub unit: String,
     /// Base units in one of this unit.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub factor: Decimal,
     /// Own price for this unit, when it is not `factor × price`.
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub price: Option<Decimal>,
 }
 
@@ -30,13 +30,13 @@ pub struct Product {
     pub name: String,
     pub category: Option<String>,
     pub unit: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub price: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub cost: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub reorder_point: Decimal,
     pub active: bool,
     pub aliases: Vec<String>,
@@ -51,13 +51,13 @@ pub struct NewProduct {
     pub category: Option<String>,
     /// Base unit; "pcs" when empty.
     pub unit: Option<String>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub price: Decimal,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub cost: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub stock: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub reorder_point: Option<Decimal>,
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -72,11 +72,11 @@ pub struct ProductPatch {
     pub sku: Option<Option<String>>,
     pub barcode: Option<Option<String>>,
     pub category: Option<Option<String>>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub price: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub cost: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub reorder_point: Option<Decimal>,
     pub active: Option<bool>,
     pub aliases: Option<Vec<String>>,
@@ -121,7 +121,10 @@ fn clean(s: &Option<String>) -> Option<String> {
 
 fn check_money(field: &str, v: Decimal) -> Result<()> {
     if v.is_sign_negative() && !v.is_zero() {
-        return Err(CoreError::invalid(field, format!("{} tidak boleh negatif", canon(v))));
+        return Err(CoreError::invalid(
+            field,
+            format!("{} tidak boleh negatif", canon(v)),
+        ));
     }
     Ok(())
 }
@@ -145,7 +148,11 @@ fn check_units(units: &[ProductUnit]) -> Result<()> {
 }
 
 /// Maps a UNIQUE violation to a clear duplicate error.
-fn unique_violation(e: rusqlite::Error, sku: &Option<String>, barcode: &Option<String>) -> CoreError {
+fn unique_violation(
+    e: rusqlite::Error,
+    sku: &Option<String>,
+    barcode: &Option<String>,
+) -> CoreError {
     let msg = e.to_string();
     if msg.contains("UNIQUE") && msg.contains("products.sku") {
         CoreError::Duplicate {
@@ -184,7 +191,17 @@ impl Shop {
                                   active, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)",
         )?
-        .execute(params![sku, barcode, name, category, unit, d(p.price), d(cost), d(reorder), at])
+        .execute(params![
+            sku,
+            barcode,
+            name,
+            category,
+            unit,
+            d(p.price),
+            d(cost),
+            d(reorder),
+            at
+        ])
         .map_err(|e| unique_violation(e, &sku, &barcode))?;
         let id = tx.last_insert_rowid();
         write_aliases_units(&tx, id, &p.aliases, &p.units)?;
@@ -270,7 +287,15 @@ impl Shop {
             "name": patch.name, "price": patch.price.map(d), "cost": patch.cost.map(d),
             "active": patch.active, "reorder_point": patch.reorder_point.map(d),
         });
-        audit(&tx, &at, &actor, "product.update", "product", Some(id), &detail)?;
+        audit(
+            &tx,
+            &at,
+            &actor,
+            "product.update",
+            "product",
+            Some(id),
+            &detail,
+        )?;
         tx.commit()?;
         self.product(id)
     }
@@ -283,11 +308,19 @@ impl Shop {
     pub fn products(&self, include_inactive: bool) -> Result<Vec<Product>> {
         let sql = format!(
             "SELECT {PRODUCT_COLS} FROM products {} ORDER BY active DESC, name COLLATE NOCASE",
-            if include_inactive { "" } else { "WHERE active = 1" }
+            if include_inactive {
+                ""
+            } else {
+                "WHERE active = 1"
+            }
         );
         let mut st = self.conn.prepare(&sql)?;
-        let mut list: Vec<Product> = st.query_map([], product_row)?.collect::<rusqlite::Result<_>>()?;
-        let mut aliases = self.conn.prepare("SELECT product_id, alias FROM product_aliases")?;
+        let mut list: Vec<Product> = st
+            .query_map([], product_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut aliases = self
+            .conn
+            .prepare("SELECT product_id, alias FROM product_aliases")?;
         let by_id: std::collections::HashMap<i64, usize> =
             list.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         for row in aliases.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
@@ -368,22 +401,53 @@ fn refresh_search(conn: &Connection, id: i64) -> Result<()> {
         "INSERT INTO product_search(rowid, text) VALUES (?1, ?2)",
         params![id, text],
     )?;
+    for word in text.split_whitespace().map(str::to_lowercase) {
+        if word.chars().count() >= 3
+            && conn
+                .prepare_cached("INSERT OR IGNORE INTO search_words(word) VALUES (?1)")?
+                .execute([&word])?
+                == 1
+        {
+            conn.prepare_cached("INSERT INTO search_words_fts(word) VALUES (?1)")?
+                .execute([&word])?;
+        }
+    }
     Ok(())
 }
 
+/// The product row alone (no aliases, no extra units): what the sale path needs.
+pub(crate) fn load_product_row(conn: &Connection, id: i64) -> Result<Option<Product>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {PRODUCT_COLS} FROM products WHERE id = ?1"
+    ))?;
+    Ok(st.query_row([id], product_row).optional()?)
+}
+
+pub(crate) fn load_units(conn: &Connection, id: i64) -> Result<Vec<ProductUnit>> {
+    let mut st =
+        conn.prepare_cached("SELECT unit, factor, price FROM product_units WHERE product_id = ?1")?;
+    Ok(st
+        .query_map([id], |r| unit_row(r, 0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn load_product(conn: &Connection, id: i64) -> Result<Option<Product>> {
-    let mut st = conn.prepare_cached(&format!("SELECT {PRODUCT_COLS} FROM products WHERE id = ?1"))?;
-    let Some(mut p) = st.query_row([id], product_row).optional()? else {
+    let Some(mut p) = load_product_row(conn, id)? else {
         return Ok(None);
     };
     let mut st = conn.prepare_cached("SELECT alias FROM product_aliases WHERE product_id = ?1")?;
-    p.aliases = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let mut st =
-        conn.prepare_cached("SELECT unit, factor, price FROM product_units WHERE product_id = ?1")?;
-    p.units = st
-        .query_map([id], |r| unit_row(r, 0))?
+    p.aliases = st
+        .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    p.units = load_units(conn, id)?;
     Ok(Some(p))
+}
+
+/// Whether `unit` names something other than the product's base unit (so the extra units
+/// must be looked at).
+pub(crate) fn needs_units(p: &Product, unit: Option<&str>) -> bool {
+    unit.map(str::trim)
+        .is_some_and(|u| !u.is_empty() && canonical_unit(u) != canonical_unit(&p.unit))
 }
 
 /// Resolves a unit a cashier typed for this product. `None` means the base unit.
@@ -429,12 +493,14 @@ pub(crate) fn resolve_product(conn: &Connection, query: &str) -> Result<Product>
         return load_product(conn, id)?.ok_or_else(|| CoreError::ProductNotFound(q.into()));
     }
     let mut st = conn.prepare_cached(
-        "SELECT id FROM products WHERE active = 1 AND (sku = ?1 COLLATE NOCASE OR barcode = ?1
+        "SELECT id FROM products WHERE active = 1 AND (sku = ?1 OR barcode = ?1
                 OR name = ?1 COLLATE NOCASE)
          UNION SELECT a.product_id FROM product_aliases a JOIN products p ON p.id = a.product_id
                WHERE p.active = 1 AND a.alias = ?1",
     )?;
-    let exact: Vec<i64> = st.query_map([q], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let exact: Vec<i64> = st
+        .query_map([q], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let ids = if exact.is_empty() {
         substring_ids(conn, q, 6)?
     } else {
@@ -465,7 +531,8 @@ fn fts_phrase(s: &str) -> String {
 /// Active products whose name/alias/SKU contains every word of `q` (as substrings).
 fn substring_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
     let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-    let (long, short): (Vec<&String>, Vec<&String>) = words.iter().partition(|w| w.chars().count() >= 3);
+    let (long, short): (Vec<&String>, Vec<&String>) =
+        words.iter().partition(|w| w.chars().count() >= 3);
     let mut st;
     let rows: Vec<(i64, String)> = if long.is_empty() {
         // Trigrams need three characters: short queries fall back to a prefix scan.
@@ -477,7 +544,11 @@ fn substring_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
         st.query_map([pat], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?
     } else {
-        let m = long.iter().map(|w| fts_phrase(w)).collect::<Vec<_>>().join(" AND ");
+        let m = long
+            .iter()
+            .map(|w| fts_phrase(w))
+            .collect::<Vec<_>>()
+            .join(" AND ");
         st = conn.prepare_cached(
             "SELECT s.rowid, s.text FROM product_search s JOIN products p ON p.id = s.rowid
              WHERE product_search MATCH ?1 AND p.active = 1 ORDER BY rank LIMIT 500",
@@ -489,10 +560,13 @@ fn substring_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
         .into_iter()
         .filter_map(|(id, text)| {
             let t = text.to_lowercase();
-            short.iter().all(|w| t.contains(w.as_str())).then(|| (score(&t, &words), id))
+            short
+                .iter()
+                .all(|w| t.contains(w.as_str()))
+                .then(|| (score(&t, &words), id))
         })
         .collect();
-    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
     Ok(hits.into_iter().take(limit).map(|(_, id)| id).collect())
 }
 
@@ -517,7 +591,11 @@ fn score(text: &str, words: &[String]) -> i64 {
 }
 
 fn trigrams(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let chars: Vec<char> = s
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let mut v: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
     v.sort();
     v.dedup();
@@ -536,9 +614,12 @@ pub(crate) fn search_ids(conn: &Connection, query: &str, limit: usize) -> Result
     }
     let mut out: Vec<i64> = Vec::new();
     let mut st = conn.prepare_cached(
-        "SELECT id FROM products WHERE active = 1 AND (barcode = ?1 OR sku = ?1 COLLATE NOCASE)",
+        "SELECT id FROM products WHERE active = 1 AND (barcode = ?1 OR sku = ?1)",
     )?;
-    out.extend(st.query_map([q], |r| r.get::<_, i64>(0))?.filter_map(|r| r.ok()));
+    out.extend(
+        st.query_map([q], |r| r.get::<_, i64>(0))?
+            .filter_map(|r| r.ok()),
+    );
     for id in substring_ids(conn, q, limit)? {
         if !out.contains(&id) {
             out.push(id);
@@ -551,33 +632,59 @@ pub(crate) fn search_ids(conn: &Connection, query: &str, limit: usize) -> Result
     Ok(out)
 }
 
-/// Typo tolerance: products sharing enough trigrams with the query ("berass", "indomi").
+/// Typo tolerance ("minyk gorng", "indomei"): each word that occurs nowhere in the catalog is
+/// replaced by the most similar word of the vocabulary, then the substring search runs again.
 fn fuzzy_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
-    let grams = trigrams(q);
-    if grams.len() < 2 {
+    let mut corrected = Vec::new();
+    let mut changed = false;
+    for word in q.split_whitespace().map(str::to_lowercase) {
+        if word.chars().count() < 3 || word_occurs(conn, &word)? {
+            corrected.push(word);
+            continue;
+        }
+        match closest_word(conn, &word)? {
+            Some(w) => {
+                corrected.push(w);
+                changed = true;
+            }
+            None => return Ok(Vec::new()),
+        }
+    }
+    if !changed {
         return Ok(Vec::new());
     }
-    let m = grams.iter().map(|g| fts_phrase(g)).collect::<Vec<_>>().join(" OR ");
+    substring_ids(conn, &corrected.join(" "), limit)
+}
+
+fn word_occurs(conn: &Connection, word: &str) -> Result<bool> {
+    let mut st = conn
+        .prepare_cached("SELECT 1 FROM search_words_fts WHERE search_words_fts MATCH ?1 LIMIT 1")?;
+    Ok(st.exists([fts_phrase(word)])?)
+}
+
+/// The vocabulary word most similar to `word` (Dice over trigrams ≥ 0.4), if any.
+fn closest_word(conn: &Connection, word: &str) -> Result<Option<String>> {
+    let grams = trigrams(word);
+    if grams.len() < 2 {
+        return Ok(None);
+    }
+    let m = grams
+        .iter()
+        .map(|g| fts_phrase(g))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     let mut st = conn.prepare_cached(
-        "SELECT s.rowid, s.text FROM product_search s JOIN products p ON p.id = s.rowid
-         WHERE product_search MATCH ?1 AND p.active = 1 ORDER BY rank LIMIT 200",
+        "SELECT word FROM search_words_fts WHERE search_words_fts MATCH ?1 ORDER BY rank LIMIT 50",
     )?;
-    let rows: Vec<(i64, String)> = st
-        .query_map([m], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut scored: Vec<(f64, i64)> = rows
-        .into_iter()
-        .filter_map(|(id, text)| {
-            // Best similarity of the query against any single word or the whole text.
-            let best = text
-                .split_whitespace()
-                .map(|w| similarity(&grams, &trigrams(w)))
-                .fold(similarity(&grams, &trigrams(&text)), f64::max);
-            (best >= 0.34).then_some((best, id))
-        })
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(scored.into_iter().take(limit).map(|(_, id)| id).collect())
+    let mut best: Option<(f64, String)> = None;
+    for w in st.query_map([m], |r| r.get::<_, String>(0))? {
+        let w = w?;
+        let sim = similarity(&grams, &trigrams(&w));
+        if sim >= 0.4 && best.as_ref().is_none_or(|(b, _)| sim > *b) {
+            best = Some((sim, w));
+        }
+    }
+    Ok(best.map(|(_, w)| w))
 }
 
 /// Dice coefficient over trigram sets (a ranking score only; never touches money).

@@ -31,7 +31,7 @@ pub struct Contact {
     pub name: String,
     pub kind: String,
     pub phone: Option<String>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub balance: Decimal,
     pub last_activity: Option<String>,
 }
@@ -42,7 +42,7 @@ pub struct DebtBalance {
     pub contact_id: i64,
     pub contact: String,
     pub phone: Option<String>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub balance: Decimal,
     pub last_activity: Option<String>,
 }
@@ -52,9 +52,9 @@ pub struct DebtEntry {
     pub id: i64,
     pub contact_id: i64,
     pub kind: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub amount: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub balance: Decimal,
     pub occurred_at: String,
     pub sale_id: Option<i64>,
@@ -107,7 +107,15 @@ pub(crate) fn find_or_create_contact(
     conn.prepare_cached("INSERT INTO contacts(name, kind, created_at) VALUES (?1, ?2, ?3)")?
         .execute(params![name, kind.as_str(), at])?;
     let id = conn.last_insert_rowid();
-    audit(conn, at, actor, "contact.add", "contact", Some(id), &serde_json::json!({"name": name}))?;
+    audit(
+        conn,
+        at,
+        actor,
+        "contact.add",
+        "contact",
+        Some(id),
+        &serde_json::json!({"name": name}),
+    )?;
     Ok(id)
 }
 
@@ -176,7 +184,10 @@ impl Shop {
         };
         let id = find_or_create_contact(&tx, name, kind, &at, &actor)?;
         if phone.is_some() {
-            tx.execute("UPDATE contacts SET phone = ?2 WHERE id = ?1", params![id, phone])?;
+            tx.execute(
+                "UPDATE contacts SET phone = ?2 WHERE id = ?1",
+                params![id, phone],
+            )?;
         }
         tx.commit()?;
         self.contact(id)
@@ -203,8 +214,12 @@ impl Shop {
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
-        let mut st = self.conn.prepare("SELECT id FROM contacts ORDER BY name COLLATE NOCASE")?;
-        let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM contacts ORDER BY name COLLATE NOCASE")?;
+        let ids: Vec<i64> = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.contact(id)).collect()
     }
 
@@ -229,25 +244,47 @@ impl Shop {
     }
 
     /// Records kasbon that did not come from a sale in the app ("bu Sri ngutang 60rb").
-    pub fn add_debt(&mut self, contact: &str, amount: Decimal, note: Option<&str>) -> Result<DebtEntry> {
+    pub fn add_debt(
+        &mut self,
+        contact: &str,
+        amount: Decimal,
+        note: Option<&str>,
+    ) -> Result<DebtEntry> {
         positive("jumlah kasbon", amount)?;
-        self.debt_write(contact, true, |_balance| Ok(("kasbon", amount, Decimal::ZERO)), note)
+        self.debt_write(
+            contact,
+            true,
+            |_balance| Ok(("kasbon", amount, Decimal::ZERO)),
+            note,
+        )
     }
 
     /// Records a payment on a contact's open balance: a customer paying off kasbon
     /// (money in), or the shop paying a supplier it owes (money out). Overpaying is refused.
-    pub fn pay_debt(&mut self, contact: &str, amount: Decimal, note: Option<&str>) -> Result<DebtEntry> {
+    pub fn pay_debt(
+        &mut self,
+        contact: &str,
+        amount: Decimal,
+        note: Option<&str>,
+    ) -> Result<DebtEntry> {
         positive("jumlah bayar", amount)?;
         self.debt_write(
             contact,
             false,
             |balance| {
                 if balance.is_zero() {
-                    Err(CoreError::invalid("pembayaran", "kontak ini tidak punya utang"))
+                    Err(CoreError::invalid(
+                        "pembayaran",
+                        "kontak ini tidak punya utang",
+                    ))
                 } else if amount > balance.abs() {
                     Err(CoreError::invalid(
                         "pembayaran",
-                        format!("{} melebihi sisa utang {}", format_rupiah(amount), format_rupiah(balance.abs())),
+                        format!(
+                            "{} melebihi sisa utang {}",
+                            format_rupiah(amount),
+                            format_rupiah(balance.abs())
+                        ),
                     ))
                 } else if balance > Decimal::ZERO {
                     Ok(("payment", -amount, amount))
@@ -279,7 +316,9 @@ impl Shop {
                 .0
         };
         let balance: Decimal =
-            tx.query_row("SELECT balance FROM contacts WHERE id = ?1", [id], |r| dec(r, 0))?;
+            tx.query_row("SELECT balance FROM contacts WHERE id = ?1", [id], |r| {
+                dec(r, 0)
+            })?;
         let (kind, amount, cash_flow) = decide(balance)?;
         let after = post_debt(
             &tx,
@@ -329,7 +368,14 @@ impl Shop {
         )?;
         let mut running = Decimal::ZERO;
         let rows = st.query_map([id], |r| {
-            Ok((r.get(0)?, r.get::<_, String>(1)?, dec(r, 2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get::<_, String>(1)?,
+                dec(r, 2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {

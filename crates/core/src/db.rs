@@ -96,7 +96,8 @@ impl Shop {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| locate(e.into(), &shown))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| locate(e.into(), &shown))?;
         let mut shop = Shop {
             conn,
             clock,
@@ -171,10 +172,15 @@ impl Shop {
 
     fn configure(&mut self) -> Result<()> {
         let c = &self.conn;
+        register_functions(c)?;
+        // The sale path alone uses ~10 cached statements; the default cache of 16 would thrash
+        // as soon as reports and catalog edits interleave with sales.
+        c.set_prepared_statement_cache_capacity(128);
         c.busy_timeout(std::time::Duration::from_secs(5))?;
         c.pragma_update(None, "foreign_keys", "ON")?;
         if !self.read_only {
-            let mode: String = c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            let mode: String =
+                c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
                 return Err(CoreError::Database(format!("journal_mode {mode}")));
             }
@@ -184,7 +190,9 @@ impl Shop {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(CoreError::DatabaseTooNew {
                 found: version,
@@ -216,7 +224,9 @@ impl Shop {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -239,17 +249,32 @@ impl Shop {
                 }
             }
             "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "language" => {}
-            _ => return Err(CoreError::invalid("pengaturan", format!("\"{key}\" tidak dikenal"))),
+            _ => {
+                return Err(CoreError::invalid(
+                    "pengaturan",
+                    format!("\"{key}\" tidak dikenal"),
+                ));
+            }
         }
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO settings(key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],
         )?;
-        audit(&tx, &at, &actor, "setting.set", "settings", None, &serde_json::json!({key: value}))?;
+        audit(
+            &tx,
+            &at,
+            &actor,
+            "setting.set",
+            "settings",
+            None,
+            &serde_json::json!({key: value}),
+        )?;
         if key == "timezone" {
             crate::report::rebuild_daily_sales(&tx, &ShopTz::parse(value)?)?;
         }
@@ -263,10 +288,9 @@ impl Shop {
         if self.read_only {
             return Err(CoreError::DatabaseReadOnly(self.path.display().to_string()));
         }
-        Ok(self
-            .conn
+        self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| locate(e.into(), &self.path.display().to_string()))?)
+            .map_err(|e| locate(e.into(), &self.path.display().to_string()))
     }
 }
 
@@ -286,6 +310,29 @@ pub fn apply_migrations(conn: &mut Connection, migrations: &[(&str, &str)]) -> R
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", target)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// `dec_add(a, b)`: exact sum of two canonical decimal strings (NULL counts as 0), so that
+/// aggregates can be bumped in one UPSERT without SQLite's floating-point arithmetic.
+/// Used only in statements, never in the schema, so other tools can still read the file.
+fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "dec_add",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let mut sum = Decimal::ZERO;
+            for i in 0..2 {
+                if let Some(s) = ctx.get::<Option<String>>(i)? {
+                    sum += parse_canon(&s)
+                        .map_err(|e| rusqlite::Error::UserFunctionError(e.to_string().into()))?;
+                }
+            }
+            Ok(canon(sum))
+        },
+    )?;
     Ok(())
 }
 
@@ -367,7 +414,14 @@ pub(crate) fn audit(
         "INSERT INTO audit_log(at, actor, action, entity, entity_id, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![at, actor, action, entity, entity_id, detail.to_string()])?;
+    .execute(params![
+        at,
+        actor,
+        action,
+        entity,
+        entity_id,
+        detail.to_string()
+    ])?;
     Ok(())
 }
 

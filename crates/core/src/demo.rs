@@ -88,15 +88,24 @@ fn ean13(n: u64) -> String {
 }
 
 fn dec(s: &str) -> Result<Decimal> {
-    s.trim().parse().map_err(|_| CoreError::InvalidNumber(s.into()))
+    s.trim()
+        .parse()
+        .map_err(|_| CoreError::InvalidNumber(s.into()))
 }
 
 fn load_catalog() -> Result<Vec<(NewProduct, u64)>> {
     let mut out = Vec::new();
-    for (i, line) in CATALOG.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).enumerate() {
+    for (i, line) in CATALOG
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .enumerate()
+    {
         let f: Vec<&str> = line.split(';').collect();
         if f.len() != 10 {
-            return Err(CoreError::invalid("demo catalog", format!("line {}", i + 1)));
+            return Err(CoreError::invalid(
+                "demo catalog",
+                format!("line {}", i + 1),
+            ));
         }
         let units = f[8]
             .split('|')
@@ -120,7 +129,11 @@ fn load_catalog() -> Result<Vec<(NewProduct, u64)>> {
                 price: dec(f[4])?,
                 cost: Some(dec(f[5])?),
                 reorder_point: Some(dec(f[6])?),
-                aliases: f[7].split('|').filter(|a| !a.is_empty()).map(str::to_string).collect(),
+                aliases: f[7]
+                    .split('|')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 units,
                 barcode: packaged.then(|| ean13(1000 + i as u64 * 37)),
                 stock: None,
@@ -144,9 +157,11 @@ fn supplier_for(category: &str, sku: &str) -> usize {
 
 /// Builds the demo shop in `shop` (which must be empty), ending at the clock's current time.
 pub fn generate(shop: &mut Shop, days: u32, seed: u64) -> Result<DemoSummary> {
-    let has_data: i64 = shop
-        .conn
-        .query_row("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM sales)", [], |r| r.get(0))?;
+    let has_data: i64 = shop.conn.query_row(
+        "SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM sales)",
+        [],
+        |r| r.get(0),
+    )?;
     if has_data > 0 {
         return Err(CoreError::invalid(
             "demo",
@@ -157,14 +172,17 @@ pub fn generate(shop: &mut Shop, days: u32, seed: u64) -> Result<DemoSummary> {
     let end = real_clock.now();
     let tz = shop.settings.tz.clone();
     let first_day = tz.local_date(end) - Duration::days(i64::from(days.max(1)) - 1);
-    let clock = Arc::new(ManualClock::new(tz.start_of(first_day) + Duration::hours(6)));
+    let clock = Arc::new(ManualClock::new(
+        tz.start_of(first_day) + Duration::hours(6),
+    ));
     shop.clock = clock.clone();
     shop.set_durable(false)?;
     let result = populate(shop, &clock, first_day, days.max(1), seed, end);
     shop.clock = real_clock;
     shop.set_durable(true)?;
     if result.is_ok() {
-        shop.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        shop.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }
     result
 }
@@ -178,7 +196,10 @@ fn populate(
     end: DateTime<Utc>,
 ) -> Result<DemoSummary> {
     let mut rng = Rng::new(seed);
-    let mut summary = DemoSummary { days, ..Default::default() };
+    let mut summary = DemoSummary {
+        days,
+        ..Default::default()
+    };
     shop.set_setting("shop_name", "Warung Bu Tini (demo)")?;
     shop.set_setting("shop_address", "Jl. Melati No. 12, Sleman, Yogyakarta")?;
     shop.set_setting("receipt_footer", "Terima kasih, sehat selalu!")?;
@@ -193,9 +214,18 @@ fn populate(
         // Opening stock: a few days of cover above the reorder point.
         let rp = p.reorder_point.unwrap_or_default();
         p.stock = Some(rp * Decimal::from(2) + Decimal::from(popularity * 2));
-        let supplier = supplier_for(p.category.as_deref().unwrap_or(""), p.sku.as_deref().unwrap_or(""));
+        let supplier = supplier_for(
+            p.category.as_deref().unwrap_or(""),
+            p.sku.as_deref().unwrap_or(""),
+        );
         let added = shop.add_product(p)?;
-        products.push(DemoProduct { id: added.id, sku: added.sku.unwrap_or_default(), unit: added.unit, popularity, supplier });
+        products.push(DemoProduct {
+            id: added.id,
+            sku: added.sku.unwrap_or_default(),
+            unit: added.unit,
+            popularity,
+            supplier,
+        });
     }
     summary.products = products.len();
     let weights: u64 = products.iter().map(|p| p.popularity * p.popularity).sum();
@@ -213,7 +243,9 @@ fn populate(
         let low = shop.low_stock()?;
         let mut by_supplier: Vec<Vec<PurchaseLineInput>> = vec![Vec::new(); SUPPLIERS.len()];
         for item in &low {
-            let Some(dp) = products.iter().find(|p| p.id == item.product_id) else { continue };
+            let Some(dp) = products.iter().find(|p| p.id == item.product_id) else {
+                continue;
+            };
             let qty = item.suggested_order.max(Decimal::ONE);
             by_supplier[dp.supplier].push(PurchaseLineInput {
                 product: ProductRef::Id(item.product_id),
@@ -226,16 +258,32 @@ fn populate(
             if lines.is_empty() {
                 continue;
             }
-            let payment = if i == 2 && rng.chance(50) { Payment::Kasbon } else if rng.chance(30) { Payment::Transfer } else { Payment::Cash };
-            shop.record_purchase(&NewPurchase { lines, supplier: Some(SUPPLIERS[i].0.into()), payment, note: None })?;
+            let payment = if i == 2 && rng.chance(50) {
+                Payment::Kasbon
+            } else if rng.chance(30) {
+                Payment::Transfer
+            } else {
+                Payment::Cash
+            };
+            shop.record_purchase(&NewPurchase {
+                lines,
+                supplier: Some(SUPPLIERS[i].0.into()),
+                payment,
+                note: None,
+            })?;
             summary.purchases += 1;
         }
 
         // Daily and periodic expenses.
         let weekday = chrono::Datelike::weekday(&day).num_days_from_monday();
-        let mut expenses: Vec<(i64, Option<ExpenseCategory>, &str)> = vec![(2000, None, "retribusi kebersihan pasar")];
+        let mut expenses: Vec<(i64, Option<ExpenseCategory>, &str)> =
+            vec![(2000, None, "retribusi kebersihan pasar")];
         if rng.chance(40) {
-            expenses.push((15000 + 1000 * rng.below(10) as i64, None, "bensin motor kulakan"));
+            expenses.push((
+                15000 + 1000 * rng.below(10) as i64,
+                None,
+                "bensin motor kulakan",
+            ));
         }
         if rng.chance(20) {
             expenses.push((12000, None, "plastik kresek"));
@@ -249,13 +297,20 @@ fn populate(
         }
         for (k, (amount, category, note)) in expenses.into_iter().enumerate() {
             clock.set(at(8, k as u32));
-            shop.record_expense(&NewExpense { amount: Decimal::from(amount), category, note: Some(note.into()), payment: None })?;
+            shop.record_expense(&NewExpense {
+                amount: Decimal::from(amount),
+                category,
+                note: Some(note.into()),
+                payment: None,
+            })?;
             summary.expenses += 1;
         }
 
         // Sales through the day; busier on weekends.
         let count = 55 + rng.below(30) + if weekday >= 5 { 20 } else { 0 };
-        let mut minutes: Vec<u32> = (0..count).map(|_| 6 * 60 + rng.below(15 * 60) as u32).collect();
+        let mut minutes: Vec<u32> = (0..count)
+            .map(|_| 6 * 60 + rng.below(15 * 60) as u32)
+            .collect();
         minutes.sort_unstable();
         for m in minutes {
             let t = at(m / 60, m % 60) + Duration::seconds(rng.below(60) as i64);
@@ -267,24 +322,52 @@ fn populate(
             let mut lines = Vec::new();
             for _ in 0..n_lines {
                 let mut pick = rng.below(weights);
-                let p = products.iter().find(|p| {
-                    let w = p.popularity * p.popularity;
-                    if pick < w { true } else { pick -= w; false }
-                }).unwrap_or(&products[0]);
+                let p = products
+                    .iter()
+                    .find(|p| {
+                        let w = p.popularity * p.popularity;
+                        if pick < w {
+                            true
+                        } else {
+                            pick -= w;
+                            false
+                        }
+                    })
+                    .unwrap_or(&products[0]);
                 let qty = match p.unit.as_str() {
                     "kg" | "l" => Decimal::new([5, 10, 10, 20, 25, 50][rng.below(6) as usize], 1),
                     _ => Decimal::from(1 + rng.below(3) * u64::from(rng.chance(30))),
                 };
-                lines.push(SaleLineInput { product: ProductRef::Query(p.sku.clone()), qty, unit: None, price: None, discount: Decimal::ZERO });
+                lines.push(SaleLineInput {
+                    product: ProductRef::Query(p.sku.clone()),
+                    qty,
+                    unit: None,
+                    price: None,
+                    discount: Decimal::ZERO,
+                });
             }
             let roll = rng.below(100);
             let (payment, customer) = match roll {
                 0..=77 => (Payment::Cash, None),
                 78..=89 => (Payment::Qris, None),
                 90..=93 => (Payment::Transfer, None),
-                _ => (Payment::Kasbon, Some(CUSTOMERS[rng.below(CUSTOMERS.len() as u64) as usize].0.to_string())),
+                _ => (
+                    Payment::Kasbon,
+                    Some(
+                        CUSTOMERS[rng.below(CUSTOMERS.len() as u64) as usize]
+                            .0
+                            .to_string(),
+                    ),
+                ),
             };
-            let mut sale = NewSale { lines, payment, tendered: None, customer, discount: Decimal::ZERO, note: None };
+            let mut sale = NewSale {
+                lines,
+                payment,
+                tendered: None,
+                customer,
+                discount: Decimal::ZERO,
+                note: None,
+            };
             if payment == Payment::Cash {
                 // Customers hand over the next round note (or exact money now and then).
                 let total = shop.quote_sale(&sale)?.total;
@@ -323,8 +406,17 @@ fn populate(
             if weekday == 6 {
                 let p = &products[rng.below(products.len() as u64) as usize];
                 let live = shop.resolve_product(&p.sku)?.stock.max(Decimal::ZERO);
-                let counted = (live - Decimal::from(rng.below(2))).max(Decimal::ZERO).round();
-                shop.post_stock_count(&[CountLine { product: p.sku.clone(), counted, counted_at: Some(at(20, 0)) }], Some("opname mingguan"))?;
+                let counted = (live - Decimal::from(rng.below(2)))
+                    .max(Decimal::ZERO)
+                    .round();
+                shop.post_stock_count(
+                    &[CountLine {
+                        product: p.sku.clone(),
+                        counted,
+                        counted_at: Some(at(20, 0)),
+                    }],
+                    Some("opname mingguan"),
+                )?;
             }
         }
     }

@@ -128,9 +128,9 @@ impl CoreError {
             InsufficientStock { product, stock } if en => format!(
                 "not enough stock of {product} (on hand {stock}); selling below zero is turned off"
             ),
-            InsufficientStock { product, stock } => format!(
-                "stok {product} tidak cukup (tersisa {stock}); jual di bawah nol dimatikan"
-            ),
+            InsufficientStock { product, stock } => {
+                format!("stok {product} tidak cukup (tersisa {stock}); jual di bawah nol dimatikan")
+            }
             Duplicate { field, value } if en => format!("{field} \"{value}\" is already used"),
             Duplicate { field, value } => format!("{field} \"{value}\" sudah dipakai"),
             DatabaseMissing(p) if en => {

@@ -1,9 +1,9 @@
 //! Operating expenses (listrik, sewa, gaji, bensin, plastik...) with categories, guessed from
 //! the note when the user gives none.
 
+use crate::contacts::positive;
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Result};
-use crate::contacts::positive;
 use crate::sales::Payment;
 use crate::time::stamp;
 use rusqlite::params;
@@ -64,7 +64,7 @@ impl ExpenseCategory {
         EXPENSE_CATEGORIES
             .into_iter()
             .find(|c| c.as_str() == l)
-            .or_else(|| match l.as_str() {
+            .or(match l.as_str() {
                 "utilitas" | "listrik" | "air" | "pulsa" => Some(ExpenseCategory::Utilities),
                 "sewa" | "kontrakan" => Some(ExpenseCategory::Rent),
                 "gaji" | "upah" => Some(ExpenseCategory::Salary),
@@ -77,7 +77,10 @@ impl ExpenseCategory {
             .ok_or_else(|| {
                 CoreError::invalid(
                     "kategori",
-                    format!("\"{}\" (pilih utilities, rent, salary, transport, supplies, fees, other)", s.trim()),
+                    format!(
+                        "\"{}\" (pilih utilities, rent, salary, transport, supplies, fees, other)",
+                        s.trim()
+                    ),
                 )
             })
     }
@@ -85,26 +88,94 @@ impl ExpenseCategory {
     /// Guesses the category from a free-text note ("bayar listrik token 100rb").
     pub fn from_note(note: &str) -> ExpenseCategory {
         const RULES: &[(ExpenseCategory, &[&str])] = &[
-            (ExpenseCategory::Utilities, &[
-                "listrik", "pln", "token", "pdam", "air", "pulsa", "internet", "wifi", "indihome",
-                "telepon", "kuota", "gas", "elpiji", "lpg",
-            ]),
-            (ExpenseCategory::Rent, &["sewa", "kontrakan", "kontrak", "kios", "lapak", "ruko", "los"]),
-            (ExpenseCategory::Salary, &[
-                "gaji", "upah", "honor", "karyawan", "pegawai", "kuli", "lembur", "thr", "bonus",
-            ]),
-            (ExpenseCategory::Transport, &[
-                "bensin", "bbm", "pertalite", "pertamax", "solar", "ojek", "ojol", "ongkir", "angkot",
-                "parkir", "transport", "grab", "gojek", "tol", "becak", "bengkel", "servis", "ongkos",
-            ]),
-            (ExpenseCategory::Supplies, &[
-                "plastik", "kresek", "kantong", "lakban", "struk", "kertas", "nota", "sabun", "sapu",
-                "atk", "tinta", "label", "karet", "timbangan", "perlengkapan",
-            ]),
-            (ExpenseCategory::Fees, &[
-                "admin", "fee", "retribusi", "iuran", "pajak", "keamanan", "kebersihan", "sampah",
-                "mdr", "biaya", "asuransi", "bpjs", "sumbangan", "pungutan",
-            ]),
+            (
+                ExpenseCategory::Utilities,
+                &[
+                    "listrik", "pln", "token", "pdam", "air", "pulsa", "internet", "wifi",
+                    "indihome", "telepon", "kuota", "gas", "elpiji", "lpg",
+                ],
+            ),
+            (
+                ExpenseCategory::Rent,
+                &[
+                    "sewa",
+                    "kontrakan",
+                    "kontrak",
+                    "kios",
+                    "lapak",
+                    "ruko",
+                    "los",
+                ],
+            ),
+            (
+                ExpenseCategory::Salary,
+                &[
+                    "gaji", "upah", "honor", "karyawan", "pegawai", "kuli", "lembur", "thr",
+                    "bonus",
+                ],
+            ),
+            (
+                ExpenseCategory::Transport,
+                &[
+                    "bensin",
+                    "bbm",
+                    "pertalite",
+                    "pertamax",
+                    "solar",
+                    "ojek",
+                    "ojol",
+                    "ongkir",
+                    "angkot",
+                    "parkir",
+                    "transport",
+                    "grab",
+                    "gojek",
+                    "tol",
+                    "becak",
+                    "bengkel",
+                    "servis",
+                    "ongkos",
+                ],
+            ),
+            (
+                ExpenseCategory::Supplies,
+                &[
+                    "plastik",
+                    "kresek",
+                    "kantong",
+                    "lakban",
+                    "struk",
+                    "kertas",
+                    "nota",
+                    "sabun",
+                    "sapu",
+                    "atk",
+                    "tinta",
+                    "label",
+                    "karet",
+                    "timbangan",
+                    "perlengkapan",
+                ],
+            ),
+            (
+                ExpenseCategory::Fees,
+                &[
+                    "admin",
+                    "fee",
+                    "retribusi",
+                    "iuran",
+                    "pajak",
+                    "keamanan",
+                    "kebersihan",
+                    "sampah",
+                    "mdr",
+                    "biaya",
+                    "asuransi",
+                    "bpjs",
+                    "sumbangan",
+                    "pungutan",
+                ],
+            ),
         ];
         let words: Vec<String> = note
             .to_lowercase()
@@ -121,7 +192,7 @@ impl ExpenseCategory {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewExpense {
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub amount: Decimal,
     pub category: Option<ExpenseCategory>,
     pub note: Option<String>,
@@ -131,7 +202,7 @@ pub struct NewExpense {
 #[derive(Debug, Clone, Serialize)]
 pub struct Expense {
     pub expense_id: i64,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub amount: Decimal,
     pub category: ExpenseCategory,
     /// True when the category was guessed from the note.
@@ -147,7 +218,10 @@ impl Shop {
         positive("jumlah pengeluaran", e.amount)?;
         let payment = e.payment.unwrap_or(Payment::Cash);
         if payment == Payment::Kasbon {
-            return Err(CoreError::invalid("pembayaran", "pengeluaran dibayar cash, qris, atau transfer"));
+            return Err(CoreError::invalid(
+                "pembayaran",
+                "pengeluaran dibayar cash, qris, atau transfer",
+            ));
         }
         let note = e.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let (category, auto) = match e.category {
@@ -162,7 +236,15 @@ impl Shop {
         tx.execute(
             "INSERT INTO expenses(occurred_at, local_date, category, amount, payment, note, actor)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![at, local_date, category.as_str(), d(e.amount), payment.as_str(), note, actor],
+            params![
+                at,
+                local_date,
+                category.as_str(),
+                d(e.amount),
+                payment.as_str(),
+                note,
+                actor
+            ],
         )?;
         let id = tx.last_insert_rowid();
         audit(

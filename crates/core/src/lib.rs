@@ -23,7 +23,7 @@ pub use error::{CoreError, ErrorBody, Lang, Result};
 pub use expenses::{Expense, ExpenseCategory, NewExpense};
 pub use purchases::{NewPurchase, Purchase, PurchaseLineInput};
 pub use report::{Period, Report};
+pub use rust_decimal::Decimal;
 pub use sales::{NewSale, Payment, ProductRef, Quote, ReturnLine, Sale, SaleLineInput};
 pub use stock::{CountLine, StockCount};
 pub use time::{Clock, ManualClock, ShopTz, SystemClock};
-pub use rust_decimal::Decimal;

@@ -50,10 +50,12 @@ pub fn parse_number(input: &str) -> Result<Decimal> {
     }
     let (num, mult) = split_multiplier(&s);
     let negative = num.starts_with('-');
-    let num = num
-        .strip_prefix(['-', '+'])
-        .unwrap_or(num);
-    if num.is_empty() || !num.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    let num = num.strip_prefix(['-', '+']).unwrap_or(num);
+    if num.is_empty()
+        || !num
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
         return Err(bad());
     }
     let plain = normalise_separators(num).ok_or_else(bad)?;
@@ -178,13 +180,49 @@ pub fn format_compact(d: Decimal) -> String {
     } else {
         ""
     };
-    let short = |v: Decimal| format_id(v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+    let short =
+        |v: Decimal| format_id(v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
     if abs >= Decimal::from(1_000_000) {
         format!("{sign}{} jt", short(abs / Decimal::from(1_000_000)))
     } else if abs >= Decimal::from(1_000) {
         format!("{sign}{}rb", short(abs / Decimal::from(1_000)))
     } else {
         format!("{sign}{}", format_id(abs))
+    }
+}
+
+/// Serde adapter: decimals as canonical JSON strings ("23.5", never "23.50" or 2.35e1),
+/// parsed back from strings. Use as `#[serde(with = "crate::money::json")]`.
+pub mod json {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::canon(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Decimal, D::Error> {
+        let s = String::deserialize(de)?;
+        s.trim().parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// `json` for `Option<Decimal>` (null when absent).
+pub mod json_opt {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&super::canon(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Decimal>, D::Error> {
+        Option::<String>::deserialize(de)?
+            .map(|s| s.trim().parse().map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 
@@ -221,7 +259,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "abc", "12abc", "1..2", "1,2,3.4", "NaN", "1e5", ",5", "5,", "rb", "--1"] {
+        for s in [
+            "", "abc", "12abc", "1..2", "1,2,3.4", "NaN", "1e5", ",5", "5,", "rb", "--1",
+        ] {
             assert!(parse_number(s).is_err(), "{s} should fail");
         }
     }

@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize)]
 pub struct PurchaseLineInput {
     pub product: ProductRef,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
     pub unit: Option<String>,
     /// Cost per `unit`; the current average cost when absent.
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub unit_cost: Option<Decimal>,
 }
 
@@ -36,19 +36,19 @@ pub struct NewPurchase {
 pub struct PurchaseLine {
     pub product_id: i64,
     pub product: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
     pub unit: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty_base: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub unit_cost: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub total: Decimal,
     /// Moving average cost per base unit after this purchase.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub average_cost: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
 }
 
@@ -57,7 +57,7 @@ pub struct Purchase {
     pub purchase_id: i64,
     pub supplier: Option<String>,
     pub payment: Payment,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub total: Decimal,
     pub occurred_at: String,
     pub lines: Vec<PurchaseLine>,
@@ -81,9 +81,16 @@ impl Shop {
         if p.lines.is_empty() {
             return Err(CoreError::invalid("pembelian", "tidak ada barang"));
         }
-        let supplier = p.supplier.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let supplier = p
+            .supplier
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         if p.payment == Payment::Kasbon && supplier.is_none() {
-            return Err(CoreError::invalid("pembelian utang", "nama pemasok wajib diisi"));
+            return Err(CoreError::invalid(
+                "pembelian utang",
+                "nama pemasok wajib diisi",
+            ));
         }
         let now = self.clock.now();
         let at = stamp(now);
@@ -128,7 +135,15 @@ impl Shop {
             .execute(params![purchase_id, prod.id, d(l.qty), unit.unit, d(qty_base), d(unit_cost), d(line_total)])?;
             tx.prepare_cached("UPDATE products SET cost = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![prod.id, d(avg), at])?;
-            let stock = apply_movement(&tx, prod.id, MovementKind::Purchase, qty_base, "purchase", purchase_id, &at)?;
+            let stock = apply_movement(
+                &tx,
+                prod.id,
+                MovementKind::Purchase,
+                qty_base,
+                "purchase",
+                purchase_id,
+                &at,
+            )?;
             total += line_total;
             lines.push(PurchaseLine {
                 product_id: prod.id,
@@ -142,7 +157,10 @@ impl Shop {
                 stock,
             });
         }
-        tx.execute("UPDATE purchases SET total = ?2 WHERE id = ?1", params![purchase_id, d(total)])?;
+        tx.execute(
+            "UPDATE purchases SET total = ?2 WHERE id = ?1",
+            params![purchase_id, d(total)],
+        )?;
         if let (Payment::Kasbon, Some(cid)) = (p.payment, contact_id) {
             post_debt(
                 &tx,
@@ -189,8 +207,14 @@ mod tests {
     #[test]
     fn average_cost() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(moving_average(d("10"), d("100"), d("10"), d("200")), d("150"));
-        assert_eq!(moving_average(d("-5"), d("100"), d("10"), d("200")), d("200"));
+        assert_eq!(
+            moving_average(d("10"), d("100"), d("10"), d("200")),
+            d("150")
+        );
+        assert_eq!(
+            moving_average(d("-5"), d("100"), d("10"), d("200")),
+            d("200")
+        );
         assert_eq!(moving_average(d("0"), d("0"), d("3"), d("10")), d("10"));
         assert_eq!(moving_average(d("1"), d("0"), d("2"), d("10")), d("6.6667"));
     }

@@ -8,7 +8,7 @@ use crate::error::{CoreError, Result};
 use crate::expenses::{EXPENSE_CATEGORIES, ExpenseCategory};
 use crate::time::{ShopTz, month_end, month_start, parse_stamp, week_start};
 use chrono::{Duration, NaiveDate};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -40,34 +40,32 @@ impl DailyDelta {
 }
 
 pub(crate) fn bump_daily(conn: &Connection, day: &str, delta: &DailyDelta) -> Result<()> {
-    let mut cur = read_day(conn, day)?.unwrap_or_default();
-    cur.add(delta);
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO daily_sales(local_date, revenue, cogs, discount, sales_count,
-              reversal_count, paid_in, refunded, cash_sales) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO daily_sales(local_date, revenue, cogs, discount, sales_count, reversal_count,
+                                 paid_in, refunded, cash_sales)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(local_date) DO UPDATE SET
+             revenue = dec_add(revenue, excluded.revenue),
+             cogs = dec_add(cogs, excluded.cogs),
+             discount = dec_add(discount, excluded.discount),
+             sales_count = sales_count + excluded.sales_count,
+             reversal_count = reversal_count + excluded.reversal_count,
+             paid_in = dec_add(paid_in, excluded.paid_in),
+             refunded = dec_add(refunded, excluded.refunded),
+             cash_sales = dec_add(cash_sales, excluded.cash_sales)",
     )?
     .execute(params![
         day,
-        d(cur.revenue),
-        d(cur.cogs),
-        d(cur.discount),
-        cur.sales,
-        cur.reversals,
-        d(cur.paid_in),
-        d(cur.refunded),
-        d(cur.cash)
+        d(delta.revenue),
+        d(delta.cogs),
+        d(delta.discount),
+        delta.sales,
+        delta.reversals,
+        d(delta.paid_in),
+        d(delta.refunded),
+        d(delta.cash)
     ])?;
     Ok(())
-}
-
-fn read_day(conn: &Connection, day: &str) -> Result<Option<DailyDelta>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT revenue, cogs, discount, sales_count, reversal_count, paid_in, refunded, cash_sales
-             FROM daily_sales WHERE local_date = ?1",
-        )?
-        .query_row([day], day_row)
-        .optional()?)
 }
 
 fn day_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyDelta> {
@@ -91,18 +89,15 @@ pub(crate) fn bump_product_day(
     revenue: Decimal,
     cogs: Decimal,
 ) -> Result<()> {
-    let cur = conn
-        .prepare_cached(
-            "SELECT qty_base, revenue, cogs FROM daily_product_sales WHERE local_date = ?1 AND product_id = ?2",
-        )?
-        .query_row(params![day, product_id], |r| Ok((dec(r, 0)?, dec(r, 1)?, dec(r, 2)?)))
-        .optional()?
-        .unwrap_or_default();
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO daily_product_sales(local_date, product_id, qty_base, revenue, cogs)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO daily_product_sales(local_date, product_id, qty_base, revenue, cogs)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(local_date, product_id) DO UPDATE SET
+             qty_base = dec_add(qty_base, excluded.qty_base),
+             revenue = dec_add(revenue, excluded.revenue),
+             cogs = dec_add(cogs, excluded.cogs)",
     )?
-    .execute(params![day, product_id, d(cur.0 + qty), d(cur.1 + revenue), d(cur.2 + cogs)])?;
+    .execute(params![day, product_id, d(qty), d(revenue), d(cogs)])?;
     Ok(())
 }
 
@@ -122,7 +117,9 @@ impl Period {
         match s.as_str() {
             "today" | "hari_ini" => p(today, today),
             "yesterday" | "kemarin" => p(today - Duration::days(1), today - Duration::days(1)),
-            "this_week" | "minggu_ini" => p(week_start(today), week_start(today) + Duration::days(6)),
+            "this_week" | "minggu_ini" => {
+                p(week_start(today), week_start(today) + Duration::days(6))
+            }
             "last_week" | "minggu_lalu" => {
                 let start = week_start(today) - Duration::days(7);
                 p(start, start + Duration::days(6))
@@ -135,11 +132,19 @@ impl Period {
             "last_7_days" | "7_hari" => p(today - Duration::days(6), today),
             "last_30_days" | "30_hari" => p(today - Duration::days(29), today),
             _ => {
-                let (a, b) = spec.trim().split_once("..").ok_or_else(|| bad_period(spec))?;
-                let from = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d").map_err(|_| bad_period(spec))?;
-                let to = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d").map_err(|_| bad_period(spec))?;
+                let (a, b) = spec
+                    .trim()
+                    .split_once("..")
+                    .ok_or_else(|| bad_period(spec))?;
+                let from = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d")
+                    .map_err(|_| bad_period(spec))?;
+                let to = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d")
+                    .map_err(|_| bad_period(spec))?;
                 if to < from {
-                    return Err(CoreError::invalid("periode", format!("\"{spec}\": tanggal akhir sebelum tanggal awal")));
+                    return Err(CoreError::invalid(
+                        "periode",
+                        format!("\"{spec}\": tanggal akhir sebelum tanggal awal"),
+                    ));
                 }
                 p(from, to)
             }
@@ -161,11 +166,11 @@ pub struct TopProduct {
     pub product_id: i64,
     pub name: String,
     pub unit: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub revenue: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub gross_profit: Decimal,
 }
 
@@ -174,25 +179,25 @@ pub struct LowStockItem {
     pub product_id: i64,
     pub name: String,
     pub unit: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub reorder_point: Decimal,
     /// Average base units sold per day over the last 28 days.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub daily_sales: Decimal,
     /// Days until it runs out at that pace (absent when it does not sell).
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "crate::money::json_opt")]
     pub days_left: Option<Decimal>,
     /// Base units to order to cover lead time plus a week of sales.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub suggested_order: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DebtorLine {
     pub contact: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub balance: Decimal,
 }
 
@@ -201,39 +206,39 @@ pub struct Report {
     pub from: String,
     pub to: String,
     pub timezone: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub revenue: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub cogs: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub gross_profit: Decimal,
     /// gross_profit / revenue as a fraction with 4 decimals ("0.2312"); "0" without revenue.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub gross_margin: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub expenses: Decimal,
     pub expenses_by_category: BTreeMap<String, String>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub net_profit: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub cash_in: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub cash_out: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub net_cash_flow: Decimal,
     pub sales_count: i64,
     pub reversal_count: i64,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub discounts: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub purchases: Decimal,
     pub top_products: Vec<TopProduct>,
     pub low_stock: Vec<LowStockItem>,
     /// What customers owe the shop now (kasbon), in total.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub debts_outstanding: Decimal,
     /// What the shop owes suppliers now, in total.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub debts_payable: Decimal,
     pub debtors: Vec<DebtorLine>,
 }
@@ -270,19 +275,28 @@ impl Shop {
                 day.add(&row?);
             }
         }
-        let mut by_cat: BTreeMap<ExpenseCategory, Decimal> =
-            EXPENSE_CATEGORIES.iter().map(|c| (*c, Decimal::ZERO)).collect();
+        let mut by_cat: BTreeMap<ExpenseCategory, Decimal> = EXPENSE_CATEGORIES
+            .iter()
+            .map(|c| (*c, Decimal::ZERO))
+            .collect();
         {
             let mut st = conn.prepare_cached(
                 "SELECT category, amount FROM expenses WHERE local_date BETWEEN ?1 AND ?2",
             )?;
-            for row in st.query_map(params![from, to], |r| Ok((r.get::<_, String>(0)?, dec(r, 1)?)))? {
+            for row in st.query_map(params![from, to], |r| {
+                Ok((r.get::<_, String>(0)?, dec(r, 1)?))
+            })? {
                 let (c, a) = row?;
                 *by_cat.entry(ExpenseCategory::parse(&c)?).or_default() += a;
             }
         }
         let expenses: Decimal = by_cat.values().copied().sum();
-        let purchases = sum_col(conn, "SELECT total FROM purchases WHERE local_date BETWEEN ?1 AND ?2", &from, &to)?;
+        let purchases = sum_col(
+            conn,
+            "SELECT total FROM purchases WHERE local_date BETWEEN ?1 AND ?2",
+            &from,
+            &to,
+        )?;
         let purchases_paid = sum_col(
             conn,
             "SELECT total FROM purchases WHERE local_date BETWEEN ?1 AND ?2 AND payment != 'kasbon'",
@@ -296,7 +310,11 @@ impl Shop {
             )?;
             for v in st.query_map(params![from, to], |r| dec(r, 0))? {
                 let v = v?;
-                if v > Decimal::ZERO { debt_in += v } else { debt_out -= v }
+                if v > Decimal::ZERO {
+                    debt_in += v
+                } else {
+                    debt_out -= v
+                }
             }
         }
         let gross_profit = day.revenue - day.cogs;
@@ -319,7 +337,10 @@ impl Shop {
             gross_profit,
             gross_margin,
             expenses,
-            expenses_by_category: by_cat.into_iter().map(|(c, v)| (c.as_str().to_string(), d(v))).collect(),
+            expenses_by_category: by_cat
+                .into_iter()
+                .map(|(c, v)| (c.as_str().to_string(), d(v)))
+                .collect(),
             net_profit: gross_profit - expenses,
             cash_in,
             cash_out,
@@ -350,15 +371,27 @@ impl Shop {
             e.1 += rev;
             e.2 += c;
         }
-        let mut rows: Vec<(i64, (Decimal, Decimal, Decimal))> =
-            agg.into_iter().filter(|(_, v)| v.1 > Decimal::ZERO).collect();
+        let mut rows: Vec<(i64, (Decimal, Decimal, Decimal))> = agg
+            .into_iter()
+            .filter(|(_, v)| v.1 > Decimal::ZERO)
+            .collect();
         rows.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(&b.0)));
         rows.truncate(limit);
-        let mut name = self.conn.prepare_cached("SELECT name, unit FROM products WHERE id = ?1")?;
+        let mut name = self
+            .conn
+            .prepare_cached("SELECT name, unit FROM products WHERE id = ?1")?;
         rows.into_iter()
             .map(|(id, (qty, revenue, cogs))| {
-                let (n, u): (String, String) = name.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                Ok(TopProduct { product_id: id, name: n, unit: u, qty, revenue, gross_profit: revenue - cogs })
+                let (n, u): (String, String) =
+                    name.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(TopProduct {
+                    product_id: id,
+                    name: n,
+                    unit: u,
+                    qty,
+                    revenue,
+                    gross_profit: revenue - cogs,
+                })
             })
             .collect()
     }
@@ -373,7 +406,9 @@ impl Shop {
         let mut st = self.conn.prepare_cached(
             "SELECT product_id, qty_base FROM daily_product_sales WHERE local_date BETWEEN ?1 AND ?2",
         )?;
-        for row in st.query_map(params![since, today.to_string()], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
+        for row in st.query_map(params![since, today.to_string()], |r| {
+            Ok((r.get::<_, i64>(0)?, dec(r, 1)?))
+        })? {
             let (id, q) = row?;
             *sold.entry(id).or_default() += q;
         }
@@ -381,11 +416,24 @@ impl Shop {
             "SELECT id, name, unit, stock, reorder_point FROM products WHERE active = 1 AND reorder_point != '0'",
         )?;
         let mut out = Vec::new();
-        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, dec(r, 3)?, dec(r, 4)?)))? {
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                dec(r, 3)?,
+                dec(r, 4)?,
+            ))
+        })? {
             let (id, name, unit, stock, reorder_point) = row?;
-            let velocity = (sold.get(&id).copied().unwrap_or_default().max(Decimal::ZERO) / Decimal::from(28))
-                .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero)
-                .normalize();
+            let velocity = (sold
+                .get(&id)
+                .copied()
+                .unwrap_or_default()
+                .max(Decimal::ZERO)
+                / Decimal::from(28))
+            .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero)
+            .normalize();
             let days_left = (velocity > Decimal::ZERO).then(|| {
                 (stock.max(Decimal::ZERO) / velocity)
                     .round_dp_with_strategy(1, RoundingStrategy::ToZero)
@@ -395,9 +443,19 @@ impl Shop {
             if stock > reorder_point && !runs_out {
                 continue;
             }
-            let target = (velocity * (lead + Decimal::from(7))).max(reorder_point * Decimal::from(2));
+            let target =
+                (velocity * (lead + Decimal::from(7))).max(reorder_point * Decimal::from(2));
             let suggested_order = (target - stock).max(Decimal::ZERO).ceil().normalize();
-            out.push(LowStockItem { product_id: id, name, unit, stock, reorder_point, daily_sales: velocity, days_left, suggested_order });
+            out.push(LowStockItem {
+                product_id: id,
+                name,
+                unit,
+                stock,
+                reorder_point,
+                daily_sales: velocity,
+                days_left,
+                suggested_order,
+            });
         }
         out.sort_by(|a, b| {
             let da = a.days_left.unwrap_or(Decimal::MAX);
@@ -413,7 +471,10 @@ impl Shop {
         for b in self.debts()? {
             if b.balance > Decimal::ZERO {
                 receivable += b.balance;
-                debtors.push(DebtorLine { contact: b.contact, balance: b.balance });
+                debtors.push(DebtorLine {
+                    contact: b.contact,
+                    balance: b.balance,
+                });
             } else {
                 payable -= b.balance;
             }
@@ -431,10 +492,21 @@ impl Shop {
         let mut st = self.conn.prepare(
             "SELECT local_date, revenue, cogs, discount, sales_count, reversal_count, paid_in, refunded, cash_sales FROM daily_sales",
         )?;
-        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, DailyDelta {
-            revenue: dec(r, 1)?, cogs: dec(r, 2)?, discount: dec(r, 3)?, sales: r.get(4)?, reversals: r.get(5)?,
-            paid_in: dec(r, 6)?, refunded: dec(r, 7)?, cash: dec(r, 8)?,
-        })))? {
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                DailyDelta {
+                    revenue: dec(r, 1)?,
+                    cogs: dec(r, 2)?,
+                    discount: dec(r, 3)?,
+                    sales: r.get(4)?,
+                    reversals: r.get(5)?,
+                    paid_in: dec(r, 6)?,
+                    refunded: dec(r, 7)?,
+                    cash: dec(r, 8)?,
+                },
+            ))
+        })? {
             let (k, v) = row?;
             stored_days.insert(k, v);
         }
@@ -442,8 +514,15 @@ impl Shop {
             problems.push("daily_sales differs from the sales entries".to_string());
         }
         let mut stored_products = HashMap::new();
-        let mut st = self.conn.prepare("SELECT local_date, product_id, qty_base, revenue, cogs FROM daily_product_sales")?;
-        for row in st.query_map([], |r| Ok(((r.get::<_, String>(0)?, r.get::<_, i64>(1)?), (dec(r, 2)?, dec(r, 3)?, dec(r, 4)?))))? {
+        let mut st = self.conn.prepare(
+            "SELECT local_date, product_id, qty_base, revenue, cogs FROM daily_product_sales",
+        )?;
+        for row in st.query_map([], |r| {
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, i64>(1)?),
+                (dec(r, 2)?, dec(r, 3)?, dec(r, 4)?),
+            ))
+        })? {
             let (k, v) = row?;
             stored_products.insert(k, v);
         }
@@ -451,14 +530,19 @@ impl Shop {
             problems.push("daily_product_sales differs from the sale lines".to_string());
         }
         let mut sums: HashMap<i64, Decimal> = HashMap::new();
-        let mut st = self.conn.prepare("SELECT contact_id, amount FROM debt_entries")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT contact_id, amount FROM debt_entries")?;
         for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
             let (id, a) = row?;
             *sums.entry(id).or_default() += a;
         }
         for c in self.contacts()? {
             if sums.get(&c.id).copied().unwrap_or_default() != c.balance {
-                problems.push(format!("contact {} balance differs from its debt entries", c.name));
+                problems.push(format!(
+                    "contact {} balance differs from its debt entries",
+                    c.name
+                ));
             }
         }
         let mut st = self.conn.prepare(
@@ -467,15 +551,32 @@ impl Shop {
                     coalesce((SELECT group_concat(cogs, ' ') FROM sale_lines WHERE sale_id = s.id), '')
              FROM sales s",
         )?;
-        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?, dec(r, 2)?, dec(r, 3)?, dec(r, 4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?)))? {
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                dec(r, 1)?,
+                dec(r, 2)?,
+                dec(r, 3)?,
+                dec(r, 4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })? {
             let (id, sub, disc, total, cogs, lt, lc) = row?;
-            let sum = |s: &str| s.split_whitespace().filter_map(|x| x.parse::<Decimal>().ok()).sum::<Decimal>();
+            let sum = |s: &str| {
+                s.split_whitespace()
+                    .filter_map(|x| x.parse::<Decimal>().ok())
+                    .sum::<Decimal>()
+            };
             if lt.is_empty() || sum(&lt) != sub || sub - disc != total || sum(&lc) != cogs {
                 problems.push(format!("sale #{id} does not add up"));
             }
         }
         for m in self.verify_stock()? {
-            problems.push(format!("product #{} stock {} != movements {}", m.product_id, m.stock, m.ledger));
+            problems.push(format!(
+                "product #{} stock {} != movements {}",
+                m.product_id, m.stock, m.ledger
+            ));
         }
         Ok(problems)
     }
@@ -486,8 +587,18 @@ type ProductDays = HashMap<(String, i64), (Decimal, Decimal, Decimal)>;
 /// Daily aggregates computed from scratch from `sales` and `sale_lines`.
 fn recompute_daily(conn: &Connection) -> Result<(HashMap<String, DailyDelta>, ProductDays)> {
     let mut days: HashMap<String, DailyDelta> = HashMap::new();
-    let mut st = conn.prepare("SELECT local_date, kind, payment, total, cogs, discount FROM sales")?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, dec(r, 3)?, dec(r, 4)?, dec(r, 5)?)))? {
+    let mut st =
+        conn.prepare("SELECT local_date, kind, payment, total, cogs, discount FROM sales")?;
+    for row in st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            dec(r, 3)?,
+            dec(r, 4)?,
+            dec(r, 5)?,
+        ))
+    })? {
         let (day, kind, payment, total, cogs, discount) = row?;
         let paid = payment != "kasbon";
         let sale = kind == "sale";
@@ -499,14 +610,26 @@ fn recompute_daily(conn: &Connection) -> Result<(HashMap<String, DailyDelta>, Pr
             reversals: (!sale) as i64,
             paid_in: if paid && sale { total } else { Decimal::ZERO },
             refunded: if paid && !sale { -total } else { Decimal::ZERO },
-            cash: if payment == "cash" { total } else { Decimal::ZERO },
+            cash: if payment == "cash" {
+                total
+            } else {
+                Decimal::ZERO
+            },
         });
     }
     let mut products: ProductDays = HashMap::new();
     let mut st = conn.prepare(
         "SELECT s.local_date, l.product_id, l.qty_base, l.total, l.cogs FROM sale_lines l JOIN sales s ON s.id = l.sale_id",
     )?;
-    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, dec(r, 2)?, dec(r, 3)?, dec(r, 4)?)))? {
+    for row in st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            dec(r, 2)?,
+            dec(r, 3)?,
+            dec(r, 4)?,
+        ))
+    })? {
         let (day, pid, q, t, c) = row?;
         let e = products.entry((day, pid)).or_default();
         e.0 += q;

@@ -3,13 +3,15 @@
 //! A void or return never edits or deletes the sale: it appends a reversing sale row
 //! (kind 'void'/'return') with negative amounts, dated when it happens.
 
-use crate::catalog::{Product, load_product, resolve_product, resolve_unit};
+use crate::catalog::{
+    Product, load_product_row, load_units, needs_units, resolve_product, resolve_unit,
+};
 use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Result};
 use crate::money::{canon, format_qty, format_rupiah, round_rupiah};
 use crate::report::{DailyDelta, bump_daily, bump_product_day};
-use crate::stock::{MovementKind, apply_movement};
+use crate::stock::{MovementKind, apply_movement, apply_movement_from};
 use crate::time::stamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -58,14 +60,14 @@ pub enum ProductRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SaleLineInput {
     pub product: ProductRef,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
     pub unit: Option<String>,
     /// Price per `unit`; the catalog price when absent.
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub price: Option<Decimal>,
     /// Discount on the line, in rupiah.
-    #[serde(with = "rust_decimal::serde::str", default)]
+    #[serde(with = "crate::money::json", default)]
     pub discount: Decimal,
 }
 
@@ -73,10 +75,10 @@ pub struct SaleLineInput {
 pub struct NewSale {
     pub lines: Vec<SaleLineInput>,
     pub payment: Payment,
-    #[serde(with = "rust_decimal::serde::str_option", default)]
+    #[serde(with = "crate::money::json_opt", default)]
     pub tendered: Option<Decimal>,
     pub customer: Option<String>,
-    #[serde(with = "rust_decimal::serde::str", default)]
+    #[serde(with = "crate::money::json", default)]
     pub discount: Decimal,
     pub note: Option<String>,
 }
@@ -86,18 +88,18 @@ pub struct SaleLine {
     pub id: i64,
     pub product_id: i64,
     pub product: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
     pub unit: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty_base: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub price: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub discount: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub total: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub cogs: Decimal,
 }
 
@@ -107,7 +109,7 @@ pub struct Warning {
     pub code: &'static str,
     pub product_id: i64,
     pub product: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
     pub message: String,
 }
@@ -117,9 +119,9 @@ pub struct Warning {
 pub struct LowStockAlert {
     pub product_id: i64,
     pub product: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub reorder_point: Decimal,
     pub unit: String,
 }
@@ -133,17 +135,17 @@ pub struct Sale {
     pub local_date: String,
     pub payment: Payment,
     pub customer: Option<String>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub subtotal: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub discount: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub total: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub cogs: Decimal,
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "crate::money::json_opt")]
     pub tendered: Option<Decimal>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub change: Decimal,
     pub note: Option<String>,
     pub lines: Vec<SaleLine>,
@@ -156,7 +158,7 @@ pub struct Sale {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReturnLine {
     pub product: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
 }
 
@@ -173,19 +175,28 @@ struct PricedLine {
 
 fn nonneg(field: &str, v: Decimal) -> Result<()> {
     if v.is_sign_negative() && !v.is_zero() {
-        return Err(CoreError::invalid(field, format!("{} tidak boleh negatif", canon(v))));
+        return Err(CoreError::invalid(
+            field,
+            format!("{} tidak boleh negatif", canon(v)),
+        ));
     }
     Ok(())
 }
 
 fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
-    let product = match &l.product {
-        ProductRef::Id(id) => load_product(conn, *id)?
+    let mut product = match &l.product {
+        ProductRef::Id(id) => load_product_row(conn, *id)?
             .ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))?,
         ProductRef::Query(q) => resolve_product(conn, q)?,
     };
+    if product.units.is_empty() && needs_units(&product, l.unit.as_deref()) {
+        product.units = load_units(conn, product.id)?;
+    }
     if !product.active {
-        return Err(CoreError::invalid("produk", format!("{} sudah nonaktif", product.name)));
+        return Err(CoreError::invalid(
+            "produk",
+            format!("{} sudah nonaktif", product.name),
+        ));
     }
     if l.qty <= Decimal::ZERO {
         return Err(CoreError::invalid(
@@ -201,7 +212,11 @@ fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
     if l.discount > gross {
         return Err(CoreError::invalid(
             "diskon",
-            format!("{} lebih besar dari harga {}", format_rupiah(l.discount), product.name),
+            format!(
+                "{} lebih besar dari harga {}",
+                format_rupiah(l.discount),
+                product.name
+            ),
         ));
     }
     let qty_base = (l.qty * unit.factor).normalize();
@@ -220,11 +235,11 @@ fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
 /// A priced cart that has not been saved: what the cashier screen shows before payment.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Quote {
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub subtotal: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub discount: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub total: Decimal,
     pub lines: Vec<SaleLine>,
 }
@@ -234,11 +249,18 @@ fn price_cart(conn: &Connection, sale: &NewSale) -> Result<(Vec<PricedLine>, Dec
         return Err(CoreError::invalid("penjualan", "keranjang kosong"));
     }
     nonneg("diskon", sale.discount)?;
-    let lines: Vec<PricedLine> = sale.lines.iter().map(|l| price_line(conn, l)).collect::<Result<_>>()?;
+    let lines: Vec<PricedLine> = sale
+        .lines
+        .iter()
+        .map(|l| price_line(conn, l))
+        .collect::<Result<_>>()?;
     let subtotal: Decimal = lines.iter().map(|l| l.total).sum();
     let discount = round_rupiah(sale.discount);
     if discount > subtotal {
-        return Err(CoreError::invalid("diskon", "lebih besar dari total belanja"));
+        return Err(CoreError::invalid(
+            "diskon",
+            "lebih besar dari total belanja",
+        ));
     }
     Ok((lines, subtotal, discount))
 }
@@ -286,21 +308,31 @@ impl Shop {
                 if t < total {
                     return Err(CoreError::invalid(
                         "uang diterima",
-                        format!("{} kurang dari total {}", format_rupiah(t), format_rupiah(total)),
+                        format!(
+                            "{} kurang dari total {}",
+                            format_rupiah(t),
+                            format_rupiah(total)
+                        ),
                     ));
                 }
                 (Some(t), t - total)
             }
             _ => (None, Decimal::ZERO),
         };
-        let customer = sale.customer.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let customer = sale
+            .customer
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
         if sale.payment == Payment::Kasbon && customer.is_none() {
             return Err(CoreError::invalid("kasbon", "nama pelanggan wajib diisi"));
         }
         if !allow_negative {
             let mut need: HashMap<i64, (Decimal, &Product)> = HashMap::new();
             for l in &lines {
-                need.entry(l.product.id).or_insert((Decimal::ZERO, &l.product)).0 += l.qty_base;
+                need.entry(l.product.id)
+                    .or_insert((Decimal::ZERO, &l.product))
+                    .0 += l.qty_base;
             }
             for (q, p) in need.values() {
                 if p.stock < *q {
@@ -339,6 +371,8 @@ impl Shop {
         let mut out_lines = Vec::with_capacity(lines.len());
         let mut warnings = Vec::new();
         let mut low_stock = Vec::new();
+        // On-hand as read in this transaction; updated as lines of the same product repeat.
+        let mut on_hand: HashMap<i64, Decimal> = HashMap::new();
         for l in &lines {
             tx.prepare_cached(
                 "INSERT INTO sale_lines(sale_id, product_id, qty, unit, qty_base, price, discount, total, cogs)
@@ -356,8 +390,18 @@ impl Shop {
                 d(l.cogs)
             ])?;
             let line_id = tx.last_insert_rowid();
-            let after = apply_movement(&tx, l.product.id, MovementKind::Sale, -l.qty_base, "sale", sale_id, &at)?;
-            let before = after + l.qty_base;
+            let before = *on_hand.get(&l.product.id).unwrap_or(&l.product.stock);
+            let after = apply_movement_from(
+                &tx,
+                l.product.id,
+                before,
+                MovementKind::Sale,
+                -l.qty_base,
+                "sale",
+                sale_id,
+                &at,
+            )?;
+            on_hand.insert(l.product.id, after);
             stock_notices(&l.product, before, after, &mut warnings, &mut low_stock);
             bump_product_day(&tx, &local_date, l.product.id, l.qty_base, l.total, l.cogs)?;
             out_lines.push(SaleLine {
@@ -390,7 +434,11 @@ impl Shop {
                 },
             )?;
         }
-        let paid = if sale.payment == Payment::Kasbon { Decimal::ZERO } else { total };
+        let paid = if sale.payment == Payment::Kasbon {
+            Decimal::ZERO
+        } else {
+            total
+        };
         bump_daily(
             &tx,
             &local_date,
@@ -402,7 +450,11 @@ impl Shop {
                 reversals: 0,
                 paid_in: paid,
                 refunded: Decimal::ZERO,
-                cash: if sale.payment == Payment::Cash { total } else { Decimal::ZERO },
+                cash: if sale.payment == Payment::Cash {
+                    total
+                } else {
+                    Decimal::ZERO
+                },
             },
         )?;
         audit(
@@ -443,16 +495,27 @@ impl Shop {
 
     /// Takes back part of a sale (a customer returns goods). Stock comes back in, money goes
     /// back out (or off the customer's kasbon), booked on the day of the return.
-    pub fn return_sale(&mut self, sale_id: i64, lines: &[ReturnLine], reason: &str) -> Result<Sale> {
+    pub fn return_sale(
+        &mut self,
+        sale_id: i64,
+        lines: &[ReturnLine],
+        reason: &str,
+    ) -> Result<Sale> {
         if lines.is_empty() {
-            return Err(CoreError::invalid("retur", "pilih barang yang dikembalikan"));
+            return Err(CoreError::invalid(
+                "retur",
+                "pilih barang yang dikembalikan",
+            ));
         }
         self.reverse_sale(sale_id, lines, reason)
     }
 
     fn reverse_sale(&mut self, sale_id: i64, pick: &[ReturnLine], reason: &str) -> Result<Sale> {
         if reason.trim().is_empty() {
-            return Err(CoreError::invalid("alasan", "wajib diisi untuk pembatalan/retur"));
+            return Err(CoreError::invalid(
+                "alasan",
+                "wajib diisi untuk pembatalan/retur",
+            ));
         }
         let now = self.clock.now();
         let at = stamp(now);
@@ -461,7 +524,10 @@ impl Shop {
         let tx = self.write_tx()?;
         let orig = load_sale(&tx, sale_id)?.ok_or(CoreError::SaleNotFound(sale_id))?;
         if orig.kind != "sale" {
-            return Err(CoreError::invalid("pembatalan", format!("#{sale_id} sendiri adalah pembatalan/retur")));
+            return Err(CoreError::invalid(
+                "pembatalan",
+                format!("#{sale_id} sendiri adalah pembatalan/retur"),
+            ));
         }
         // What is still outstanding per original line (earlier returns subtracted).
         let mut back: HashMap<i64, (Decimal, Decimal, Decimal)> = HashMap::new();
@@ -470,7 +536,9 @@ impl Shop {
                 "SELECT l.reverses_line, l.qty, l.total, l.cogs FROM sale_lines l JOIN sales s ON s.id = l.sale_id
                  WHERE s.reverses = ?1",
             )?;
-            for row in st.query_map([sale_id], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?, dec(r, 2)?, dec(r, 3)?)))? {
+            for row in st.query_map([sale_id], |r| {
+                Ok((r.get::<_, i64>(0)?, dec(r, 1)?, dec(r, 2)?, dec(r, 3)?))
+            })? {
                 let (lid, q, t, c) = row?;
                 let e = back.entry(lid).or_default();
                 e.0 -= q;
@@ -498,7 +566,10 @@ impl Shop {
                 }
             }
             if take.is_empty() {
-                return Err(CoreError::invalid("pembatalan", format!("penjualan #{sale_id} sudah dibatalkan")));
+                return Err(CoreError::invalid(
+                    "pembatalan",
+                    format!("penjualan #{sale_id} sudah dibatalkan"),
+                ));
             }
         } else {
             for r in pick {
@@ -510,13 +581,27 @@ impl Shop {
                     .lines
                     .iter()
                     .find(|l| l.product_id == p.id)
-                    .ok_or_else(|| CoreError::invalid("retur", format!("{} tidak ada di penjualan #{sale_id}", p.name)))?;
-                let left = l.qty - back.get(&l.id).map_or(Decimal::ZERO, |b| b.0)
-                    - take.iter().filter(|(t, _)| t.id == l.id).map(|(_, q)| *q).sum::<Decimal>();
+                    .ok_or_else(|| {
+                        CoreError::invalid(
+                            "retur",
+                            format!("{} tidak ada di penjualan #{sale_id}", p.name),
+                        )
+                    })?;
+                let left = l.qty
+                    - back.get(&l.id).map_or(Decimal::ZERO, |b| b.0)
+                    - take
+                        .iter()
+                        .filter(|(t, _)| t.id == l.id)
+                        .map(|(_, q)| *q)
+                        .sum::<Decimal>();
                 if r.qty > left {
                     return Err(CoreError::invalid(
                         "jumlah retur",
-                        format!("{} melebihi sisa {} di penjualan #{sale_id}", format_qty(r.qty, &l.unit), format_qty(left, &l.unit)),
+                        format!(
+                            "{} melebihi sisa {} di penjualan #{sale_id}",
+                            format_qty(r.qty, &l.unit),
+                            format_qty(left, &l.unit)
+                        ),
                     ));
                 }
                 take.push((l, r.qty));
@@ -530,7 +615,10 @@ impl Shop {
             let (total, cogs) = if *q == l.qty - bq {
                 (l.total - bt, l.cogs - bc)
             } else {
-                (round_rupiah(l.total * *q / l.qty), round_rupiah(l.cogs * *q / l.qty))
+                (
+                    round_rupiah(l.total * *q / l.qty),
+                    round_rupiah(l.cogs * *q / l.qty),
+                )
             };
             let e = back.entry(l.id).or_default();
             e.0 += *q;
@@ -553,7 +641,11 @@ impl Shop {
         let total = sub - discount;
         let cogs: Decimal = rev_lines.iter().map(|r| r.4).sum();
         let kind = if pick.is_empty() { "void" } else { "return" };
-        let mkind = if pick.is_empty() { MovementKind::Void } else { MovementKind::Return };
+        let mkind = if pick.is_empty() {
+            MovementKind::Void
+        } else {
+            MovementKind::Return
+        };
 
         tx.prepare_cached(
             "INSERT INTO sales(kind, reverses, occurred_at, local_date, contact_id, payment, subtotal,
@@ -587,7 +679,11 @@ impl Shop {
                 cogs: -*c,
             });
         }
-        let contact_id: Option<i64> = tx.query_row("SELECT contact_id FROM sales WHERE id = ?1", [sale_id], |r| r.get(0))?;
+        let contact_id: Option<i64> = tx.query_row(
+            "SELECT contact_id FROM sales WHERE id = ?1",
+            [sale_id],
+            |r| r.get(0),
+        )?;
         if let (Payment::Kasbon, Some(cid)) = (orig.payment, contact_id) {
             post_debt(
                 &tx,
@@ -605,7 +701,11 @@ impl Shop {
                 },
             )?;
         }
-        let refunded = if orig.payment == Payment::Kasbon { Decimal::ZERO } else { total };
+        let refunded = if orig.payment == Payment::Kasbon {
+            Decimal::ZERO
+        } else {
+            total
+        };
         bump_daily(
             &tx,
             &local_date,
@@ -617,7 +717,11 @@ impl Shop {
                 reversals: 1,
                 paid_in: Decimal::ZERO,
                 refunded,
-                cash: if orig.payment == Payment::Cash { -total } else { Decimal::ZERO },
+                cash: if orig.payment == Payment::Cash {
+                    -total
+                } else {
+                    Decimal::ZERO
+                },
             },
         )?;
         audit(
@@ -679,7 +783,11 @@ fn stock_notices(
             product_id: p.id,
             product: p.name.clone(),
             stock: after,
-            message: format!("stok {} jadi {} (di bawah nol) — cek stok fisik", p.name, format_qty(after, &p.unit)),
+            message: format!(
+                "stok {} jadi {} (di bawah nol) — cek stok fisik",
+                p.name,
+                format_qty(after, &p.unit)
+            ),
         });
     }
     if p.reorder_point > Decimal::ZERO && before > p.reorder_point && after <= p.reorder_point {
@@ -724,7 +832,9 @@ pub(crate) fn load_sale(conn: &Connection, id: i64) -> Result<Option<Sale>> {
             })
         })
         .optional()?;
-    let Some(mut sale) = head else { return Ok(None) };
+    let Some(mut sale) = head else {
+        return Ok(None);
+    };
     let mut st = conn.prepare_cached(
         "SELECT l.id, l.product_id, p.name, l.qty, l.unit, l.qty_base, l.price, l.discount, l.total, l.cogs
          FROM sale_lines l JOIN products p ON p.id = l.product_id WHERE l.sale_id = ?1 ORDER BY l.id",

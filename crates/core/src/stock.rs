@@ -54,7 +54,23 @@ pub(crate) fn apply_movement(
     let stock: Decimal = conn
         .prepare_cached("SELECT stock FROM products WHERE id = ?1")?
         .query_row([product_id], |r| dec(r, 0))?;
-    let after = stock + qty;
+    apply_movement_from(conn, product_id, stock, kind, qty, doc_type, doc_id, at)
+}
+
+/// `apply_movement` when the caller already holds the product's on-hand figure read in this
+/// same transaction (the sale path), saving a read per line.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_movement_from(
+    conn: &Connection,
+    product_id: i64,
+    stock: Decimal,
+    kind: MovementKind,
+    qty: Decimal,
+    doc_type: &str,
+    doc_id: i64,
+    at: &str,
+) -> Result<Decimal> {
+    let after = (stock + qty).normalize();
     conn.prepare_cached("UPDATE products SET stock = ?2 WHERE id = ?1")?
         .execute(params![product_id, d(after)])?;
     conn.prepare_cached(
@@ -70,9 +86,9 @@ pub struct Movement {
     pub id: i64,
     pub product_id: i64,
     pub kind: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub qty: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock_after: Decimal,
     pub doc_type: String,
     pub doc_id: i64,
@@ -84,13 +100,13 @@ pub struct StockCount {
     pub id: i64,
     pub product_id: i64,
     pub product: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub counted: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub expected: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub difference: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
     pub unit: String,
 }
@@ -107,9 +123,9 @@ pub struct CountLine {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StockMismatch {
     pub product_id: i64,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub stock: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::money::json")]
     pub ledger: Decimal,
 }
 
@@ -117,9 +133,16 @@ impl Shop {
     /// Posts a stock opname. For each line the expected figure is the ledger stock at the
     /// moment of counting, so sales rung up between counting and posting are not lost; the
     /// difference is booked as an `opname` movement.
-    pub fn post_stock_count(&mut self, lines: &[CountLine], note: Option<&str>) -> Result<Vec<StockCount>> {
+    pub fn post_stock_count(
+        &mut self,
+        lines: &[CountLine],
+        note: Option<&str>,
+    ) -> Result<Vec<StockCount>> {
         if lines.is_empty() {
-            return Err(CoreError::invalid("stok opname", "tidak ada baris hitungan"));
+            return Err(CoreError::invalid(
+                "stok opname",
+                "tidak ada baris hitungan",
+            ));
         }
         let now = self.clock.now();
         let at = stamp(now);
@@ -142,13 +165,30 @@ impl Shop {
                 "INSERT INTO stock_counts(product_id, counted, expected, difference, counted_at,
                                           posted_at, note, actor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![p.id, d(line.counted), d(expected), d(diff), stamp(counted_at), at, note, actor],
+                params![
+                    p.id,
+                    d(line.counted),
+                    d(expected),
+                    d(diff),
+                    stamp(counted_at),
+                    at,
+                    note,
+                    actor
+                ],
             )?;
             let count_id = tx.last_insert_rowid();
             let stock = if diff.is_zero() {
                 p.stock
             } else {
-                apply_movement(&tx, p.id, MovementKind::Opname, diff, "stock_count", count_id, &at)?
+                apply_movement(
+                    &tx,
+                    p.id,
+                    MovementKind::Opname,
+                    diff,
+                    "stock_count",
+                    count_id,
+                    &at,
+                )?
             };
             audit(
                 &tx,
@@ -196,7 +236,15 @@ impl Shop {
             &serde_json::json!({"delta": d(delta), "reason": reason}),
         )?;
         let audit_id = tx.last_insert_rowid();
-        apply_movement(&tx, p.id, MovementKind::Adjustment, delta, "audit", audit_id, &at)?;
+        apply_movement(
+            &tx,
+            p.id,
+            MovementKind::Adjustment,
+            delta,
+            "audit",
+            audit_id,
+            &at,
+        )?;
         tx.commit()?;
         self.product(p.id)
     }
@@ -226,7 +274,9 @@ impl Shop {
     /// Decimal sums are done in Rust (SQLite's SUM would go through floating point).
     pub fn verify_stock(&self) -> Result<Vec<StockMismatch>> {
         let mut sums: std::collections::HashMap<i64, Decimal> = Default::default();
-        let mut st = self.conn.prepare("SELECT product_id, qty FROM stock_movements")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT product_id, qty FROM stock_movements")?;
         for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
             let (id, q) = row?;
             *sums.entry(id).or_default() += q;

@@ -69,7 +69,9 @@ impl ShopTz {
         .ok_or_else(|| {
             CoreError::invalid(
                 "timezone",
-                format!("\"{name}\" (pakai Asia/Jakarta, Asia/Makassar, Asia/Jayapura, atau +07:00)"),
+                format!(
+                    "\"{name}\" (pakai Asia/Jakarta, Asia/Makassar, Asia/Jayapura, atau +07:00)"
+                ),
             )
         })?;
         Ok(ShopTz {

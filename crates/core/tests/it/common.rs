@@ -1,5 +1,8 @@
 use chrono::{DateTime, TimeZone, Utc};
-use pasar_core::{Decimal, ManualClock, NewProduct, NewSale, Payment, Product, ProductRef, ProductUnit, SaleLineInput, Shop};
+use pasar_core::{
+    Decimal, ManualClock, NewProduct, NewSale, Payment, Product, ProductRef, ProductUnit,
+    SaleLineInput, Shop,
+};
 use std::sync::Arc;
 
 pub fn d(s: &str) -> Decimal {
@@ -17,7 +20,15 @@ pub fn shop() -> (Shop, Arc<ManualClock>) {
     (shop, clock)
 }
 
-pub fn product(shop: &mut Shop, sku: &str, name: &str, unit: &str, price: &str, cost: &str, stock: &str) -> Product {
+pub fn product(
+    shop: &mut Shop,
+    sku: &str,
+    name: &str,
+    unit: &str,
+    price: &str,
+    cost: &str,
+    stock: &str,
+) -> Product {
     shop.add_product(NewProduct {
         name: name.into(),
         sku: Some(sku.into()),
@@ -42,26 +53,48 @@ pub fn beras(shop: &mut Shop) -> Product {
         stock: Some(d("100")),
         reorder_point: Some(d("20")),
         aliases: vec!["brs".into(), "beras".into()],
-        units: vec![ProductUnit { unit: "karung".into(), factor: d("25"), price: Some(d("335000")) }],
+        units: vec![ProductUnit {
+            unit: "karung".into(),
+            factor: d("25"),
+            price: Some(d("335000")),
+        }],
         ..Default::default()
     })
     .expect("add beras")
 }
 
 pub fn line(product: &str, qty: &str, unit: Option<&str>) -> SaleLineInput {
-    SaleLineInput { product: ProductRef::Query(product.into()), qty: d(qty), unit: unit.map(str::to_string), price: None, discount: Decimal::ZERO }
+    SaleLineInput {
+        product: ProductRef::Query(product.into()),
+        qty: d(qty),
+        unit: unit.map(str::to_string),
+        price: None,
+        discount: Decimal::ZERO,
+    }
 }
 
 pub fn cash(lines: Vec<SaleLineInput>) -> NewSale {
-    NewSale { lines, payment: Payment::Cash, tendered: None, customer: None, discount: Decimal::ZERO, note: None }
+    NewSale {
+        lines,
+        payment: Payment::Cash,
+        tendered: None,
+        customer: None,
+        discount: Decimal::ZERO,
+        note: None,
+    }
 }
 
 pub fn count(shop: &Shop, table: &str) -> i64 {
-    shop.connection().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    shop.connection()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 /// Sum of a decimal column computed exactly (not with SQLite's floating SUM).
 pub fn sum(shop: &Shop, sql: &str) -> Decimal {
     let mut st = shop.connection().prepare(sql).unwrap();
-    st.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|s| d(&s.unwrap())).sum()
+    st.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|s| d(&s.unwrap()))
+        .sum()
 }

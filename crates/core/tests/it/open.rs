@@ -26,10 +26,18 @@ fn new_database_is_wal_with_current_schema_and_reopens() {
         let mut shop = Shop::open(&path, OpenMode::Create).unwrap();
         beras(&mut shop);
         let c = shop.connection();
-        let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-        let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
-        let fk: i64 = c.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
-        let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let mode: String = c
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = c
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        let fk: i64 = c
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!((mode.as_str(), sync, fk, v), ("wal", 2, 1, SCHEMA_VERSION));
     }
     let shop = Shop::open(&path, OpenMode::Existing).unwrap();
@@ -49,17 +57,25 @@ fn missing_file_is_not_created_unless_asked() {
 fn garbage_and_foreign_files_are_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("garbage.db");
-    std::fs::write(&garbage, b"this is a spreadsheet, not a database\n".repeat(200)).unwrap();
+    std::fs::write(
+        &garbage,
+        b"this is a spreadsheet, not a database\n".repeat(200),
+    )
+    .unwrap();
     let foreign = dir.path().join("foreign.db");
     {
         let c = rusqlite::Connection::open(&foreign).unwrap();
-        c.execute_batch("CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES ('hello');").unwrap();
+        c.execute_batch("CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES ('hello');")
+            .unwrap();
     }
     for p in [&garbage, &foreign] {
         let before = bytes(p);
         let err = Shop::open(p, OpenMode::Existing).err().unwrap();
         assert!(matches!(err, CoreError::DatabaseCorrupt(_)), "{err:?}");
-        assert!(err.message(pasar_core::Lang::Id).contains(&p.display().to_string()));
+        assert!(
+            err.message(pasar_core::Lang::Id)
+                .contains(&p.display().to_string())
+        );
         assert_eq!(before, bytes(p));
         assert!(sidecars_absent(p));
     }
@@ -72,15 +88,28 @@ fn truncated_database_gives_a_clear_error() {
     {
         let mut shop = Shop::open(&path, OpenMode::Create).unwrap();
         for i in 0..200 {
-            product(&mut shop, &format!("P{i}"), &format!("Produk nomor {i} dengan nama panjang"), "pcs", "1000", "800", "5");
+            product(
+                &mut shop,
+                &format!("P{i}"),
+                &format!("Produk nomor {i} dengan nama panjang"),
+                "pcs",
+                "1000",
+                "800",
+                "5",
+            );
         }
-        shop.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        shop.connection()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
     }
     let full = bytes(&path);
     std::fs::write(&path, &full[..full.len() / 3]).unwrap();
     let result = Shop::open(&path, OpenMode::Existing).and_then(|s| s.products(false).map(|_| ()));
-    let err = result.err().expect("a truncated file must not read as fine");
-    assert!(matches!(err.code(), "database_corrupt" | "database_error"), "{err:?}");
+    let err = result.expect_err("a truncated file must not read as fine");
+    assert!(
+        matches!(err.code(), "database_corrupt" | "database_error"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -90,7 +119,8 @@ fn newer_schema_is_refused_and_untouched() {
     drop(Shop::open(&path, OpenMode::Create).unwrap());
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.pragma_update(None, "user_version", SCHEMA_VERSION + 5).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
         c.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let before = bytes(&path);
@@ -110,7 +140,9 @@ fn read_only_file_reads_but_refuses_writes() {
     {
         let mut shop = Shop::open(&path, OpenMode::Create).unwrap();
         beras(&mut shop);
-        shop.connection().pragma_update(None, "journal_mode", "DELETE").unwrap();
+        shop.connection()
+            .pragma_update(None, "journal_mode", "DELETE")
+            .unwrap();
     }
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = bytes(&path);
@@ -118,7 +150,9 @@ fn read_only_file_reads_but_refuses_writes() {
     assert!(shop.is_read_only());
     assert_eq!(shop.products(false).unwrap().len(), 1);
     assert!(shop.report("today").is_ok());
-    let err = shop.record_sale(&cash(vec![line("beras", "1", None)])).unwrap_err();
+    let err = shop
+        .record_sale(&cash(vec![line("beras", "1", None)]))
+        .unwrap_err();
     assert_eq!(err.code(), "database_read_only");
     drop(shop);
     assert_eq!(before, bytes(&path));
@@ -127,11 +161,18 @@ fn read_only_file_reads_but_refuses_writes() {
 #[test]
 fn a_failing_migration_leaves_nothing_behind() {
     let mut c = rusqlite::Connection::open_in_memory().unwrap();
-    let broken = [("0001_a.sql", "CREATE TABLE a(x);"), ("0002_b.sql", "CREATE TABLE b(x); THIS IS NOT SQL;")];
+    let broken = [
+        ("0001_a.sql", "CREATE TABLE a(x);"),
+        ("0002_b.sql", "CREATE TABLE b(x); THIS IS NOT SQL;"),
+    ];
     let err = apply_migrations(&mut c, &broken).unwrap_err();
     assert!(err.message(pasar_core::Lang::En).contains("0002_b.sql"));
-    let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    let tables: i64 = c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+    let v: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    let tables: i64 = c
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
     assert_eq!((v, tables), (0, 0));
 }
 
@@ -145,9 +186,18 @@ fn embedded_migrations_match_the_migrations_folder() {
         .collect();
     files.sort();
     let embedded: Vec<&str> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
-    assert_eq!(files, embedded, "every file in migrations/ must be embedded, in order");
+    assert_eq!(
+        files, embedded,
+        "every file in migrations/ must be embedded, in order"
+    );
     for (i, name) in embedded.iter().enumerate() {
-        assert!(name.starts_with(&format!("{:04}_", i + 1)), "{name} is out of sequence");
-        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), MIGRATIONS[i].1);
+        assert!(
+            name.starts_with(&format!("{:04}_", i + 1)),
+            "{name} is out of sequence"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            MIGRATIONS[i].1
+        );
     }
 }

@@ -9,21 +9,46 @@ use pasar_core::Clock;
 use pasar_core::money::round_rupiah;
 use pasar_core::sales::ReturnLine;
 use pasar_core::{
-    CountLine, Decimal, ExpenseCategory, NewExpense, NewPurchase, NewSale, Payment, ProductRef, ProductUnit,
-    PurchaseLineInput, SaleLineInput,
+    CountLine, Decimal, ExpenseCategory, NewExpense, NewPurchase, NewSale, Payment, ProductRef,
+    ProductUnit, PurchaseLineInput, SaleLineInput,
 };
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Sale { items: Vec<(usize, u32, bool)>, pay: u8, extra_cash: u32 },
-    Purchase { p: usize, qty: u32, cost: u32, credit: bool },
-    Void { pick: usize },
-    Return { pick: usize, qty: u32 },
-    Count { p: usize, counted: u32 },
-    Expense { amount: u32, cat: usize },
-    PayDebt { who: usize, amount: u32 },
-    Advance { minutes: u32 },
+    Sale {
+        items: Vec<(usize, u32, bool)>,
+        pay: u8,
+        extra_cash: u32,
+    },
+    Purchase {
+        p: usize,
+        qty: u32,
+        cost: u32,
+        credit: bool,
+    },
+    Void {
+        pick: usize,
+    },
+    Return {
+        pick: usize,
+        qty: u32,
+    },
+    Count {
+        p: usize,
+        counted: u32,
+    },
+    Expense {
+        amount: u32,
+        cat: usize,
+    },
+    PayDebt {
+        who: usize,
+        amount: u32,
+    },
+    Advance {
+        minutes: u32,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -68,30 +93,81 @@ struct Model {
 /// (quantity, unit, base factor, price per unit) for a generated line.
 fn line_terms(p: usize, n: u32, big: bool) -> (Decimal, Option<&'static str>, Decimal, Decimal) {
     match (p, big) {
-        (0, true) => (Decimal::from(1 + n % 3), Some("karung"), d("25"), d("335000")),
-        (0, false) => (Decimal::new(i64::from(n), 2), None, Decimal::ONE, d("14000")),
+        (0, true) => (
+            Decimal::from(1 + n % 3),
+            Some("karung"),
+            d("25"),
+            d("335000"),
+        ),
+        (0, false) => (
+            Decimal::new(i64::from(n), 2),
+            None,
+            Decimal::ONE,
+            d("14000"),
+        ),
         (1, true) => (Decimal::from(1 + n % 2), Some("dus"), d("40"), d("140000")),
         (1, false) => (Decimal::from(1 + n % 12), None, Decimal::ONE, d("3500")),
-        _ => (Decimal::new(i64::from(n), 3), None, Decimal::ONE, d("62345")),
+        _ => (
+            Decimal::new(i64::from(n), 3),
+            None,
+            Decimal::ONE,
+            d("62345"),
+        ),
     }
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let (mut shop, clock) = shop();
     beras(&mut shop);
-    product(&mut shop, "MIE", "Indomie Goreng", "pcs", "3500", "3050", "200");
-    shop.update_product(2, pasar_core::ProductPatch {
-        units: Some(vec![ProductUnit { unit: "dus".into(), factor: d("40"), price: None }]),
+    product(
+        &mut shop,
+        "MIE",
+        "Indomie Goreng",
+        "pcs",
+        "3500",
+        "3050",
+        "200",
+    );
+    shop.update_product(
+        2,
+        pasar_core::ProductPatch {
+            units: Some(vec![ProductUnit {
+                unit: "dus".into(),
+                factor: d("40"),
+                price: None,
+            }]),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    product(
+        &mut shop,
+        "CBE",
+        "Cabai Rawit",
+        "kg",
+        "62345",
+        "50001.5",
+        "3",
+    );
+    let mut m = Model {
+        stock: [d("100"), d("200"), d("3")],
         ..Default::default()
-    }).unwrap();
-    product(&mut shop, "CBE", "Cabai Rawit", "kg", "62345", "50001.5", "3");
-    let mut m = Model { stock: [d("100"), d("200"), d("3")], ..Default::default() };
+    };
     let start = clock.now();
 
     for op in ops {
         match op {
-            Op::Sale { items, pay, extra_cash } => {
-                let payment = [Payment::Cash, Payment::Qris, Payment::Transfer, Payment::Kasbon][pay as usize];
+            Op::Sale {
+                items,
+                pay,
+                extra_cash,
+            } => {
+                let payment = [
+                    Payment::Cash,
+                    Payment::Qris,
+                    Payment::Transfer,
+                    Payment::Kasbon,
+                ][pay as usize];
                 let customer = (payment == Payment::Kasbon).then_some(extra_cash as usize % 2);
                 let mut lines = Vec::new();
                 let mut model_lines = Vec::new();
@@ -100,10 +176,24 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     let (qty, unit, factor, price) = line_terms(p, n, big);
                     total += round_rupiah(qty * price);
                     model_lines.push((p, qty, factor, qty));
-                    lines.push(SaleLineInput { product: ProductRef::Query(SKUS[p].into()), qty, unit: unit.map(str::to_string), price: None, discount: Decimal::ZERO });
+                    lines.push(SaleLineInput {
+                        product: ProductRef::Query(SKUS[p].into()),
+                        qty,
+                        unit: unit.map(str::to_string),
+                        price: None,
+                        discount: Decimal::ZERO,
+                    });
                 }
-                let tendered = (payment == Payment::Cash).then(|| total + Decimal::from(extra_cash));
-                let sale = NewSale { lines, payment, tendered, customer: customer.map(|c| CUSTOMERS[c].to_string()), discount: Decimal::ZERO, note: None };
+                let tendered =
+                    (payment == Payment::Cash).then(|| total + Decimal::from(extra_cash));
+                let sale = NewSale {
+                    lines,
+                    payment,
+                    tendered,
+                    customer: customer.map(|c| CUSTOMERS[c].to_string()),
+                    discount: Decimal::ZERO,
+                    note: None,
+                };
                 let s = shop.record_sale(&sale).unwrap();
                 prop_assert_eq!(s.total, total);
                 prop_assert_eq!(s.change, tendered.map_or(Decimal::ZERO, |t| t - total));
@@ -116,24 +206,48 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     Some(c) => m.debts[c] += total,
                     None => m.cash_in += total,
                 }
-                m.sales.push(ModelSale { id: s.sale_id, customer, total, reversed: Decimal::ZERO, lines: model_lines });
+                m.sales.push(ModelSale {
+                    id: s.sale_id,
+                    customer,
+                    total,
+                    reversed: Decimal::ZERO,
+                    lines: model_lines,
+                });
             }
-            Op::Purchase { p, qty, cost, credit } => {
+            Op::Purchase {
+                p,
+                qty,
+                cost,
+                credit,
+            } => {
                 let qty = Decimal::from(qty);
                 let supplier = "Grosir";
-                let r = shop.record_purchase(&NewPurchase {
-                    lines: vec![PurchaseLineInput { product: ProductRef::Query(SKUS[p].into()), qty, unit: None, unit_cost: Some(Decimal::from(cost)) }],
-                    supplier: Some(supplier.into()),
-                    payment: if credit { Payment::Kasbon } else { Payment::Cash },
-                    note: None,
-                }).unwrap();
+                let r = shop
+                    .record_purchase(&NewPurchase {
+                        lines: vec![PurchaseLineInput {
+                            product: ProductRef::Query(SKUS[p].into()),
+                            qty,
+                            unit: None,
+                            unit_cost: Some(Decimal::from(cost)),
+                        }],
+                        supplier: Some(supplier.into()),
+                        payment: if credit {
+                            Payment::Kasbon
+                        } else {
+                            Payment::Cash
+                        },
+                        note: None,
+                    })
+                    .unwrap();
                 prop_assert_eq!(r.total, qty * Decimal::from(cost));
                 m.stock[p] += qty;
                 if !credit {
                     m.cash_out += r.total;
                 }
             }
-            Op::Void { pick } | Op::Return { pick, .. } if m.sales.is_empty() => { let _ = pick; }
+            Op::Void { pick } | Op::Return { pick, .. } if m.sales.is_empty() => {
+                let _ = pick;
+            }
             Op::Void { pick } => {
                 let i = pick % m.sales.len();
                 let outstanding = m.sales[i].lines.iter().any(|l| l.3 > Decimal::ZERO);
@@ -158,11 +272,32 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Return { pick, qty } => {
                 let i = pick % m.sales.len();
-                let Some(li) = m.sales[i].lines.iter().position(|l| l.3 > Decimal::ZERO) else { continue };
+                let Some(li) = m.sales[i].lines.iter().position(|l| l.3 > Decimal::ZERO) else {
+                    continue;
+                };
                 let (p, sold, factor, left) = m.sales[i].lines[li];
-                let q = (sold * Decimal::from(qty) / Decimal::from(300)).round_dp(3).max(d("0.001")).min(left);
-                if m.sales[i].lines.iter().enumerate().any(|(j, l)| j < li && l.0 == p) { continue; }
-                let r = shop.return_sale(m.sales[i].id, &[ReturnLine { product: SKUS[p].into(), qty: q }], "retur uji").unwrap();
+                let q = (sold * Decimal::from(qty) / Decimal::from(300))
+                    .round_dp(3)
+                    .max(d("0.001"))
+                    .min(left);
+                if m.sales[i]
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .any(|(j, l)| j < li && l.0 == p)
+                {
+                    continue;
+                }
+                let r = shop
+                    .return_sale(
+                        m.sales[i].id,
+                        &[ReturnLine {
+                            product: SKUS[p].into(),
+                            qty: q,
+                        }],
+                        "retur uji",
+                    )
+                    .unwrap();
                 m.stock[p] += q * factor;
                 let ms = &mut m.sales[i];
                 ms.lines[li].3 -= q;
@@ -179,14 +314,28 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Count { p, counted } => {
                 let counted = Decimal::new(i64::from(counted), 1);
-                shop.post_stock_count(&[CountLine { product: SKUS[p].into(), counted, counted_at: None }], None).unwrap();
+                shop.post_stock_count(
+                    &[CountLine {
+                        product: SKUS[p].into(),
+                        counted,
+                        counted_at: None,
+                    }],
+                    None,
+                )
+                .unwrap();
                 m.stock[p] = counted;
             }
             Op::Expense { amount, cat } => {
                 let amount = Decimal::from(amount);
                 let category = pasar_core::expenses::EXPENSE_CATEGORIES[cat];
                 let _: ExpenseCategory = category;
-                shop.record_expense(&NewExpense { amount, category: Some(category), note: None, payment: None }).unwrap();
+                shop.record_expense(&NewExpense {
+                    amount,
+                    category: Some(category),
+                    note: None,
+                    payment: None,
+                })
+                .unwrap();
                 m.expenses += amount;
                 m.cash_out += amount;
             }
@@ -206,12 +355,19 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     }
 
     for (i, sku) in SKUS.iter().enumerate() {
-        prop_assert_eq!(shop.resolve_product(sku).unwrap().stock, m.stock[i], "stock of {}", sku);
+        prop_assert_eq!(
+            shop.resolve_product(sku).unwrap().stock,
+            m.stock[i],
+            "stock of {}",
+            sku
+        );
     }
     let problems = shop.verify_books().unwrap();
     prop_assert!(problems.is_empty(), "{:?}", problems);
     let from = shop.today() - Duration::days(60);
-    let r = shop.report(&format!("{}..{}", start.date_naive(), shop.today())).unwrap();
+    let r = shop
+        .report(&format!("{}..{}", start.date_naive(), shop.today()))
+        .unwrap();
     prop_assert_eq!(r.revenue, m.revenue);
     prop_assert_eq!(r.revenue, sum(&shop, "SELECT total FROM sales"));
     prop_assert_eq!(r.cogs, sum(&shop, "SELECT cogs FROM sale_lines"));

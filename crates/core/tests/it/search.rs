@@ -17,7 +17,11 @@ fn catalog() -> Shop {
             name: name.into(),
             sku: Some(sku.into()),
             price: d("1000"),
-            aliases: if alias.is_empty() { vec![] } else { vec![alias.into()] },
+            aliases: if alias.is_empty() {
+                vec![]
+            } else {
+                vec![alias.into()]
+            },
             ..Default::default()
         })
         .unwrap();
@@ -26,7 +30,11 @@ fn catalog() -> Shop {
 }
 
 fn names(shop: &Shop, q: &str) -> Vec<String> {
-    shop.search_products(q, 10).unwrap().into_iter().map(|p| p.name).collect()
+    shop.search_products(q, 10)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
 }
 
 #[test]
@@ -37,36 +45,99 @@ fn finds_by_code_alias_substring_and_typo() {
     assert_eq!(names(&shop, "brs"), ["Beras Pulen"]);
     assert_eq!(names(&shop, "bimoli")[0], "Minyak Goreng Bimoli 2 L");
     assert_eq!(names(&shop, "omie").len(), 2, "mid-word substring");
-    assert_eq!(names(&shop, "goreng indomie"), ["Indomie Goreng"], "any word order");
+    assert_eq!(
+        names(&shop, "goreng indomie"),
+        ["Indomie Goreng"],
+        "any word order"
+    );
     assert_eq!(names(&shop, "GORENG").len(), 2, "case-insensitive");
-    assert_eq!(names(&shop, "indomei")[..2].len(), 2, "typo still finds Indomie");
-    assert!(names(&shop, "indomei").iter().all(|n| n.starts_with("Indomie")));
+    assert_eq!(
+        names(&shop, "indomei")[..2].len(),
+        2,
+        "typo still finds Indomie"
+    );
+    assert!(
+        names(&shop, "indomei")
+            .iter()
+            .all(|n| n.starts_with("Indomie"))
+    );
     assert_eq!(names(&shop, "lifbuoy"), ["Sabun Lifebuoy"]);
-    assert_eq!(names(&shop, "ai"), ["Aqua 600 ml"], "short query: substring scan");
+    assert_eq!(
+        names(&shop, "ai"),
+        ["Aqua 600 ml"],
+        "short query: substring scan"
+    );
     assert!(names(&shop, "qwertyuiop").is_empty());
 }
 
 #[test]
 fn resolve_never_guesses_between_several() {
     let mut shop = catalog();
-    assert_eq!(shop.resolve_product("indomie soto").unwrap().name, "Indomie Soto");
+    assert_eq!(
+        shop.resolve_product("indomie soto").unwrap().name,
+        "Indomie Soto"
+    );
     let err = shop.resolve_product("indomie").unwrap_err();
     assert_eq!(err.code(), "ambiguous_product");
     assert!(err.message(pasar_core::Lang::Id).contains("Indomie Goreng"));
-    assert_eq!(shop.resolve_product("lifebuoy").unwrap().sku.as_deref(), Some("SBN-001"));
-    shop.update_product(6, ProductPatch { active: Some(false), ..Default::default() }).unwrap();
-    assert_eq!(shop.resolve_product("lifebuoy").unwrap_err().code(), "product_not_found");
-    assert!(names(&shop, "lifebuoy").is_empty(), "inactive products are not offered");
+    assert_eq!(
+        shop.resolve_product("lifebuoy").unwrap().sku.as_deref(),
+        Some("SBN-001")
+    );
+    shop.update_product(
+        6,
+        ProductPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        shop.resolve_product("lifebuoy").unwrap_err().code(),
+        "product_not_found"
+    );
+    assert!(
+        names(&shop, "lifebuoy").is_empty(),
+        "inactive products are not offered"
+    );
 }
 
 #[test]
 fn duplicate_codes_are_refused() {
     let mut shop = catalog();
-    let err = shop.add_product(NewProduct { name: "X".into(), sku: Some("MIE-001".into()), price: d("1"), ..Default::default() }).unwrap_err();
+    let err = shop
+        .add_product(NewProduct {
+            name: "X".into(),
+            sku: Some("MIE-001".into()),
+            price: d("1"),
+            ..Default::default()
+        })
+        .unwrap_err();
     assert_eq!(err.code(), "duplicate");
-    let err = shop.add_product(NewProduct { name: "Y".into(), barcode: Some("8990000000011".into()), price: d("1"), ..Default::default() }).unwrap_err();
+    let err = shop
+        .add_product(NewProduct {
+            name: "Y".into(),
+            barcode: Some("8990000000011".into()),
+            price: d("1"),
+            ..Default::default()
+        })
+        .unwrap_err();
     assert_eq!(err.code(), "duplicate");
-    assert!(shop.add_product(NewProduct { name: " ".into(), price: d("1"), ..Default::default() }).is_err());
-    assert!(shop.add_product(NewProduct { name: "Z".into(), price: d("-1"), ..Default::default() }).is_err());
+    assert!(
+        shop.add_product(NewProduct {
+            name: " ".into(),
+            price: d("1"),
+            ..Default::default()
+        })
+        .is_err()
+    );
+    assert!(
+        shop.add_product(NewProduct {
+            name: "Z".into(),
+            price: d("-1"),
+            ..Default::default()
+        })
+        .is_err()
+    );
     assert_eq!(shop.products(true).unwrap().len(), 6);
 }
