@@ -601,38 +601,50 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
 }
 
 /// Builds the demo shop. A new file is built under a temporary name and renamed into place
-/// only when complete, so an interrupted demo never leaves a half-made shop behind.
+/// only when complete, so an interrupted demo never leaves a half-made shop behind. An empty
+/// shop is filled in place; a previous demo shop is rebuilt; real shop data is never touched.
 fn demo(path: &std::path::Path, days: u32, seed: u64, user: &str, out: &Out) -> Result<()> {
     if path.exists() {
-        let mut shop = Shop::open(path, OpenMode::Create)?;
-        shop.set_actor(user);
-        let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
-        return out.demo(&shop, &summary);
+        let mut shop = Shop::open(path, OpenMode::Existing)?;
+        if !pasar_core::demo::is_demo(&shop)? {
+            shop.set_actor(user);
+            let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
+            return out.demo(&shop, &summary);
+        }
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".demo-tmp");
-    let tmp = PathBuf::from(tmp);
-    let _ = std::fs::remove_file(&tmp);
+    let tmp = sibling(path, ".demo-tmp");
+    remove_db_files(&tmp);
     let built = (|| {
         let mut shop = Shop::open(&tmp, OpenMode::Create)?;
         shop.set_actor(user);
         let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
         drop(shop);
+        // Replacing an old demo shop: its WAL must not be replayed onto the new file.
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(sibling(path, suffix));
+        }
         std::fs::rename(&tmp, path)?;
         Ok(summary)
     })();
-    let summary = match built {
-        Ok(s) => s,
+    match built {
+        Ok(summary) => out.demo(&Shop::open(path, OpenMode::Existing)?, &summary),
         Err(e) => {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = tmp.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(p));
-            }
-            return Err(e);
+            remove_db_files(&tmp);
+            Err(e)
         }
-    };
-    out.demo(&Shop::open(path, OpenMode::Existing)?, &summary)
+    }
+}
+
+fn sibling(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+fn remove_db_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(sibling(path, suffix));
+    }
 }
 
 fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {

@@ -431,8 +431,19 @@ fn demo_shop_gives_sensible_figures() {
     let demo = ok_json(&db, &["demo", "--days", "30"]);
     assert!(demo["summary"]["products"].as_u64().unwrap() >= 150);
     assert!(demo["summary"]["sales"].as_u64().unwrap() > 1000);
-    let again = fails(&db, &["demo"]);
-    assert!(again.contains("sudah berisi data"), "{again}");
+    // A demo shop may be rebuilt; a real shop is never overwritten.
+    let again = ok_json(&db, &["demo", "--days", "2"]);
+    assert_eq!(again["summary"]["days"], 2);
+    let (_dir2, real) = tmp_db();
+    ok_json(&real, &["init"]);
+    ok_json(
+        &real,
+        &["product", "add", "--name", "Teh", "--price", "4000"],
+    );
+    let refused = fails(&real, &["demo"]);
+    assert!(refused.contains("sudah berisi data"), "{refused}");
+    let (_dir3, db) = tmp_db();
+    ok_json(&db, &["demo", "--days", "30"]);
 
     let r = ok_json(&db, &["report", "--period", "last_7_days"]);
     let revenue = dec(&r["revenue"]);

@@ -248,7 +248,8 @@ impl Shop {
                     return Err(CoreError::invalid(key, "jumlah hari 0–365"));
                 }
             }
-            "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "language" => {}
+            "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "language"
+            | "demo_shop" => {}
             _ => {
                 return Err(CoreError::invalid(
                     "pengaturan",

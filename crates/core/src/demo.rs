@@ -155,6 +155,11 @@ fn supplier_for(category: &str, sku: &str) -> usize {
     }
 }
 
+/// Whether this database holds a generated demo shop (and so may be rebuilt freely).
+pub fn is_demo(shop: &Shop) -> Result<bool> {
+    Ok(shop.setting("demo_shop")?.as_deref() == Some("true"))
+}
+
 /// Builds the demo shop in `shop` (which must be empty), ending at the clock's current time.
 pub fn generate(shop: &mut Shop, days: u32, seed: u64) -> Result<DemoSummary> {
     let has_data: i64 = shop.conn.query_row(
@@ -200,6 +205,7 @@ fn populate(
         days,
         ..Default::default()
     };
+    shop.set_setting("demo_shop", "true")?;
     shop.set_setting("shop_name", "Warung Bu Tini (demo)")?;
     shop.set_setting("shop_address", "Jl. Melati No. 12, Sleman, Yogyakarta")?;
     shop.set_setting("receipt_footer", "Terima kasih, sehat selalu!")?;
