@@ -262,7 +262,11 @@ impl Out {
             row(self.t("Pengeluaran", "Expenses"), r.expenses);
             for (c, v) in &r.expenses_by_category {
                 if v != "0" {
-                    println!("    {c:<24} {:>16}", rp(v.parse().unwrap_or_default()));
+                    let label = match pasar_core::ExpenseCategory::parse(c) {
+                        Ok(cat) if !self.en() => cat.label_id(),
+                        _ => c.as_str(),
+                    };
+                    println!("    {label:<24} {:>16}", rp(v.parse().unwrap_or_default()));
                 }
             }
             row(self.t("Laba bersih", "Net profit"), r.net_profit);
