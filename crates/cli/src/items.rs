@@ -1,6 +1,6 @@
 //! Parsing of `--item "SKU_OR_NAME=QTY[UNIT][@PRICE]"` and `UNIT=FACTOR[@PRICE]` arguments.
 
-use pasar_core::money::parse_number;
+use pasar_core::money::{parse_number, parse_qty_unit};
 use pasar_core::{CoreError, Decimal, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,19 +34,18 @@ pub fn parse_item(spec: &str) -> Result<ItemSpec> {
         Some((q, p)) => (q.trim(), Some(parse_number(p)?)),
         None => (rest, None),
     };
-    let split = qty_unit
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+'))
-        .unwrap_or(qty_unit.len());
-    let (num, unit) = qty_unit.split_at(split);
-    if num.trim().is_empty() {
-        return Err(bad("jumlah belum diisi (contoh: beras=2kg@12rb)"));
-    }
-    let qty = parse_number(num)?;
-    let unit = unit.trim();
+    let (qty, unit) = parse_qty_unit(qty_unit).map_err(|e| match e {
+        CoreError::InvalidNumber(_)
+            if !qty_unit.starts_with(|c: char| c.is_ascii_digit() || c == '-') =>
+        {
+            bad("jumlah belum diisi (contoh: beras=2kg@12rb)")
+        }
+        other => other,
+    })?;
     Ok(ItemSpec {
         product: product.into(),
         qty,
-        unit: (!unit.is_empty()).then(|| unit.to_string()),
+        unit,
         price,
     })
 }

@@ -309,6 +309,11 @@ enum SettingCmd {
 
 #[derive(Subcommand)]
 enum DebugCmd {
+    /// Adds COUNT generated products (load tests, benchmarks)
+    MakeCatalog {
+        #[arg(long)]
+        count: usize,
+    },
     /// Writes COUNT durable sales, printing each id after its commit (crash tests)
     WriteSales {
         #[arg(long)]
@@ -597,6 +602,10 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
         }
         Cmd::Audit { limit } => out.audit(&shop.audit_log(limit)?),
         Cmd::Debug(DebugCmd::WriteSales { count, seed }) => write_sales(&mut shop, count, seed),
+        Cmd::Debug(DebugCmd::MakeCatalog { count }) => {
+            pasar_core::demo::bulk_catalog(&mut shop, count)?;
+            out.init(&shop)
+        }
     }
 }
 

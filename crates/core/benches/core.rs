@@ -247,80 +247,6 @@ fn bench_report(c: &mut Criterion, sum: &mut Summary, quick: bool) {
     );
 }
 
-const WORDS: [&[&str]; 4] = [
-    &[
-        "Indomie",
-        "Mie Sedaap",
-        "Beras",
-        "Gula",
-        "Minyak",
-        "Kopi",
-        "Teh",
-        "Sabun",
-        "Sampo",
-        "Susu",
-        "Rokok",
-        "Biskuit",
-        "Kecap",
-        "Saus",
-        "Tepung",
-        "Air Mineral",
-        "Deterjen",
-        "Pasta Gigi",
-        "Permen",
-        "Roti",
-    ],
-    &[
-        "Goreng",
-        "Soto",
-        "Pulen",
-        "Pasir",
-        "Curah",
-        "Kapal Api",
-        "Celup",
-        "Lifebuoy",
-        "Sunsilk",
-        "Kental",
-        "Filter",
-        "Coklat",
-        "Manis",
-        "Sambal",
-        "Terigu",
-        "Aqua",
-        "Rinso",
-        "Pepsodent",
-        "Kopiko",
-        "Tawar",
-    ],
-    &[
-        "Original",
-        "Pedas",
-        "Premium",
-        "Ekonomis",
-        "Jumbo",
-        "Mini",
-        "Spesial",
-        "Rasa Ayam",
-        "Rasa Sapi",
-        "Jeruk",
-        "Melati",
-        "Strawberry",
-        "Vanila",
-        "Keju",
-        "Gurih",
-        "Super",
-        "Lite",
-        "Plus",
-        "Extra",
-        "Klasik",
-    ],
-    &[
-        "50 g", "100 g", "250 g", "500 g", "1 kg", "5 kg", "200 ml", "600 ml", "1 L", "2 L",
-        "isi 10", "isi 12", "isi 20", "sachet", "pouch", "botol", "kaleng", "dus", "pak",
-        "renteng",
-    ],
-];
-
 fn search_db() -> PathBuf {
     let path = data_dir().join(format!("catalog-50k-v{}.db", pasar_core::SCHEMA_VERSION));
     if path.exists() {
@@ -328,25 +254,7 @@ fn search_db() -> PathBuf {
     }
     let tmp = path.with_extension("building");
     let mut shop = new_shop(&tmp, Arc::new(ManualClock::new(start())));
-    shop.set_durable(false).unwrap();
-    for i in 0..50_000usize {
-        let name = format!(
-            "{} {} {} {}",
-            WORDS[0][i % 20],
-            WORDS[1][(i / 20) % 20],
-            WORDS[2][(i / 400) % 20],
-            WORDS[3][(i / 8000 + i) % 20]
-        );
-        shop.add_product(NewProduct {
-            name,
-            sku: Some(format!("P{i:06}")),
-            barcode: Some(format!("899{i:010}")),
-            price: Decimal::from(1000 + (i % 90) as i64 * 500),
-            ..Default::default()
-        })
-        .unwrap();
-    }
-    shop.set_durable(true).unwrap();
+    pasar_core::demo::bulk_catalog(&mut shop, 50_000).unwrap();
     shop.connection()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .unwrap();

@@ -12,17 +12,21 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ProductUnit {
     pub unit: String,
     /// Base units in one of this unit.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub factor: Decimal,
     /// Own price for this unit, when it is not `factor × price`.
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub price: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Product {
     pub id: i64,
     pub sku: Option<String>,
@@ -31,12 +35,16 @@ pub struct Product {
     pub category: Option<String>,
     pub unit: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub price: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cost: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub reorder_point: Decimal,
     pub active: bool,
     pub aliases: Vec<String>,
@@ -44,6 +52,7 @@ pub struct Product {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct NewProduct {
     pub name: String,
     pub sku: Option<String>,
@@ -52,12 +61,16 @@ pub struct NewProduct {
     /// Base unit; "pcs" when empty.
     pub unit: Option<String>,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub price: Decimal,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub cost: Option<Decimal>,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub stock: Option<Decimal>,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub reorder_point: Option<Decimal>,
     #[serde(default)]
     pub aliases: Vec<String>,
@@ -67,16 +80,20 @@ pub struct NewProduct {
 
 /// Fields to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ProductPatch {
     pub name: Option<String>,
     pub sku: Option<Option<String>>,
     pub barcode: Option<Option<String>>,
     pub category: Option<Option<String>>,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub price: Option<Decimal>,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub cost: Option<Decimal>,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub reorder_point: Option<Decimal>,
     pub active: Option<bool>,
     pub aliases: Option<Vec<String>>,

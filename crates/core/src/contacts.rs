@@ -26,35 +26,42 @@ impl ContactKind {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Contact {
     pub id: i64,
     pub name: String,
     pub kind: String,
     pub phone: Option<String>,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub balance: Decimal,
     pub last_activity: Option<String>,
 }
 
 /// One row of `pasar debt list`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DebtBalance {
     pub contact_id: i64,
     pub contact: String,
     pub phone: Option<String>,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub balance: Decimal,
     pub last_activity: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DebtEntry {
     pub id: i64,
     pub contact_id: i64,
     pub kind: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub amount: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub balance: Decimal,
     pub occurred_at: String,
     pub sale_id: Option<i64>,

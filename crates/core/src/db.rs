@@ -248,8 +248,23 @@ impl Shop {
                     return Err(CoreError::invalid(key, "jumlah hari 0–365"));
                 }
             }
-            "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "language"
-            | "demo_shop" => {}
+            "receipt_paper_mm" => {
+                if value != "58" && value != "80" {
+                    return Err(CoreError::invalid("lebar kertas", "pilih 58 atau 80 mm"));
+                }
+            }
+            "language" => {
+                if crate::error::Lang::parse(value).is_none() {
+                    return Err(CoreError::invalid("bahasa", "pilih id atau en"));
+                }
+            }
+            "theme" => {
+                if !matches!(value, "light" | "dark" | "system") {
+                    return Err(CoreError::invalid("tema", "pilih light, dark, atau system"));
+                }
+            }
+            "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "printer"
+            | "backup_dir" | "demo_shop" => {}
             _ => {
                 return Err(CoreError::invalid(
                     "pengaturan",
@@ -431,7 +446,80 @@ pub(crate) fn d(v: Decimal) -> String {
     canon(v)
 }
 
+/// Everything the Pengaturan screen shows, with defaults filled in.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SettingsView {
+    pub shop_name: String,
+    pub shop_address: String,
+    pub shop_phone: String,
+    pub receipt_footer: String,
+    pub receipt_paper_mm: String,
+    pub printer: String,
+    pub language: String,
+    pub theme: String,
+    pub timezone: String,
+    pub allow_negative_stock: bool,
+    pub lead_time_days: i64,
+    pub backup_dir: String,
+    pub data_path: String,
+    pub demo_shop: bool,
+}
+
+impl Shop {
+    pub fn settings_view(&self) -> Result<SettingsView> {
+        let get = |k: &str, default: &str| -> Result<String> {
+            Ok(self.setting(k)?.unwrap_or_else(|| default.to_string()))
+        };
+        let data_dir = self
+            .path
+            .parent()
+            .map(|p| p.join("backups"))
+            .unwrap_or_default();
+        Ok(SettingsView {
+            shop_name: get("shop_name", "Toko Saya")?,
+            shop_address: get("shop_address", "")?,
+            shop_phone: get("shop_phone", "")?,
+            receipt_footer: get("receipt_footer", "Terima kasih")?,
+            receipt_paper_mm: get("receipt_paper_mm", "58")?,
+            printer: get("printer", "")?,
+            language: get("language", "id")?,
+            theme: get("theme", "light")?,
+            timezone: self.settings.tz.name.clone(),
+            allow_negative_stock: self.settings.allow_negative_stock,
+            lead_time_days: self.settings.lead_time_days,
+            backup_dir: get("backup_dir", &data_dir.display().to_string())?,
+            data_path: self.path.display().to_string(),
+            demo_shop: self.setting("demo_shop")?.as_deref() == Some("true"),
+        })
+    }
+
+    /// A consistent copy of the whole shop (`VACUUM INTO`), safe while the shop is in use.
+    /// Returns the new file's path.
+    pub fn backup_to(&self, dir: &Path) -> Result<PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let name = format!(
+            "pasarsuara-{}.db",
+            self.clock
+                .now()
+                .with_timezone(&self.settings.tz.offset)
+                .format("%Y%m%d-%H%M%S")
+        );
+        let target = dir.join(name);
+        if target.exists() {
+            return Err(CoreError::Duplicate {
+                field: "berkas cadangan".into(),
+                value: target.display().to_string(),
+            });
+        }
+        self.conn
+            .execute("VACUUM INTO ?1", [target.display().to_string()])?;
+        Ok(target)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,

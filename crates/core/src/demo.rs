@@ -68,6 +68,7 @@ struct DemoProduct {
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DemoSummary {
     pub products: usize,
     pub days: u32,
@@ -153,6 +154,109 @@ fn supplier_for(category: &str, sku: &str) -> usize {
         _ if sku.starts_with("BWG") || sku.starts_with("CBE") || sku.starts_with("TMT") => 4,
         _ => 0,
     }
+}
+
+const WORDS: [&[&str]; 4] = [
+    &[
+        "Indomie",
+        "Mie Sedaap",
+        "Beras",
+        "Gula",
+        "Minyak",
+        "Kopi",
+        "Teh",
+        "Sabun",
+        "Sampo",
+        "Susu",
+        "Rokok",
+        "Biskuit",
+        "Kecap",
+        "Saus",
+        "Tepung",
+        "Air Mineral",
+        "Deterjen",
+        "Pasta Gigi",
+        "Permen",
+        "Roti",
+    ],
+    &[
+        "Goreng",
+        "Soto",
+        "Pulen",
+        "Pasir",
+        "Curah",
+        "Kapal Api",
+        "Celup",
+        "Lifebuoy",
+        "Sunsilk",
+        "Kental",
+        "Filter",
+        "Coklat",
+        "Manis",
+        "Sambal",
+        "Terigu",
+        "Aqua",
+        "Rinso",
+        "Pepsodent",
+        "Kopiko",
+        "Tawar",
+    ],
+    &[
+        "Original",
+        "Pedas",
+        "Premium",
+        "Ekonomis",
+        "Jumbo",
+        "Mini",
+        "Spesial",
+        "Rasa Ayam",
+        "Rasa Sapi",
+        "Jeruk",
+        "Melati",
+        "Strawberry",
+        "Vanila",
+        "Keju",
+        "Gurih",
+        "Super",
+        "Lite",
+        "Plus",
+        "Extra",
+        "Klasik",
+    ],
+    &[
+        "50 g", "100 g", "250 g", "500 g", "1 kg", "5 kg", "200 ml", "600 ml", "1 L", "2 L",
+        "isi 10", "isi 12", "isi 20", "sachet", "pouch", "botol", "kaleng", "dus", "pak",
+        "renteng",
+    ],
+];
+
+/// Adds `count` generated products (a wholesaler-sized catalog) for load tests and benchmarks:
+/// names like "Kopi Kapal Api Premium 200 ml", SKU `P000123`, barcode `899` + 10 digits.
+pub fn bulk_catalog(shop: &mut Shop, count: usize) -> Result<()> {
+    shop.set_durable(false)?;
+    let result = (|| {
+        for i in 0..count {
+            let name = format!(
+                "{} {} {} {}",
+                WORDS[0][i % 20],
+                WORDS[1][(i / 20) % 20],
+                WORDS[2][(i / 400) % 20],
+                WORDS[3][(i / 8000 + i) % 20]
+            );
+            shop.add_product(NewProduct {
+                name,
+                sku: Some(format!("P{i:06}")),
+                barcode: Some(format!("899{i:010}")),
+                price: Decimal::from(1000 + (i % 90) as i64 * 500),
+                cost: Some(Decimal::from(800 + (i % 90) as i64 * 400)),
+                stock: Some(Decimal::from(10 + i % 50)),
+                ..Default::default()
+            })?;
+        }
+        Ok(())
+    })();
+    shop.set_durable(true)?;
+    result
 }
 
 /// Whether this database holds a generated demo shop (and so may be rebuilt freely).

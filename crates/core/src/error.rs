@@ -8,6 +8,7 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
 /// Language of user-facing messages. Indonesian is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Lang {
     #[default]
     Id,
@@ -196,6 +197,7 @@ impl From<std::io::Error> for CoreError {
 
 /// The shape errors take across process and IPC boundaries.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ErrorBody {
     pub code: &'static str,
     pub message: String,

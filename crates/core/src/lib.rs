@@ -4,12 +4,14 @@
 
 pub mod catalog;
 pub mod contacts;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod expenses;
 pub mod money;
 pub mod purchases;
+pub mod receipt;
 pub mod report;
 pub mod sales;
 pub mod stock;

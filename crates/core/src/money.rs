@@ -130,6 +130,24 @@ fn normalise_separators(s: &str) -> Option<String> {
     }
 }
 
+/// Splits what a cashier types for a quantity: "1,25kg" → (1.25, Some("kg")), "2 dus" →
+/// (2, Some("dus")), "3" → (3, None). The number is read with `parse_number`.
+pub fn parse_qty_unit(text: &str) -> Result<(Decimal, Option<String>)> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    if num.trim().is_empty() {
+        return Err(CoreError::InvalidNumber(t.to_string()));
+    }
+    let unit = unit.trim();
+    Ok((
+        parse_number(num)?,
+        (!unit.is_empty()).then(|| unit.to_string()),
+    ))
+}
+
 /// "12.500" / "1.234.567,5" / "-3,25": Indonesian digit grouping, no currency.
 pub fn format_id(d: Decimal) -> String {
     let n = d.normalize();
@@ -264,6 +282,16 @@ mod tests {
         ] {
             assert!(parse_number(s).is_err(), "{s} should fail");
         }
+    }
+
+    #[test]
+    fn splits_quantity_and_unit() {
+        let q = |s: &str| parse_qty_unit(s).map(|(d, u)| (canon(d), u));
+        assert_eq!(q("1,25kg").unwrap(), ("1.25".into(), Some("kg".into())));
+        assert_eq!(q(" 2 dus ").unwrap(), ("2".into(), Some("dus".into())));
+        assert_eq!(q("3").unwrap(), ("3".into(), None));
+        assert!(q("kg").is_err());
+        assert!(q("1..2kg").is_err());
     }
 
     #[test]

@@ -14,17 +14,21 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PurchaseLineInput {
     pub product: ProductRef,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
     pub unit: Option<String>,
     /// Cost per `unit`; the current average cost when absent.
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub unit_cost: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct NewPurchase {
     pub lines: Vec<PurchaseLineInput>,
     pub supplier: Option<String>,
@@ -33,31 +37,40 @@ pub struct NewPurchase {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PurchaseLine {
     pub product_id: i64,
     pub product: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
     pub unit: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty_base: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub unit_cost: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     /// Moving average cost per base unit after this purchase.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub average_cost: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Purchase {
     pub purchase_id: i64,
     pub supplier: Option<String>,
     pub payment: Payment,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     pub occurred_at: String,
     pub lines: Vec<PurchaseLine>,
@@ -76,7 +89,43 @@ pub fn moving_average(stock: Decimal, avg: Decimal, qty: Decimal, unit_cost: Dec
         .normalize()
 }
 
+/// One row of the purchases list.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PurchaseSummary {
+    pub purchase_id: i64,
+    pub occurred_at: String,
+    pub supplier: Option<String>,
+    pub payment: Payment,
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub total: Decimal,
+    pub lines: i64,
+}
+
 impl Shop {
+    /// Purchases booked on local dates `from..=to`, newest first.
+    pub fn purchases_list(&self, from: &str, to: &str, limit: i64) -> Result<Vec<PurchaseSummary>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.id, p.occurred_at, c.name, p.payment, p.total,
+                    (SELECT count(*) FROM purchase_lines l WHERE l.purchase_id = p.id)
+             FROM purchases p LEFT JOIN contacts c ON c.id = p.contact_id
+             WHERE p.local_date BETWEEN ?1 AND ?2 ORDER BY p.id DESC LIMIT ?3",
+        )?;
+        let rows = st.query_map(params![from, to, limit], |r| {
+            let payment: String = r.get(3)?;
+            Ok(PurchaseSummary {
+                purchase_id: r.get(0)?,
+                occurred_at: r.get(1)?,
+                supplier: r.get(2)?,
+                payment: Payment::parse(&payment).unwrap_or(Payment::Cash),
+                total: crate::db::dec(r, 4)?,
+                lines: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn record_purchase(&mut self, p: &NewPurchase) -> Result<Purchase> {
         if p.lines.is_empty() {
             return Err(CoreError::invalid("pembelian", "tidak ada barang"));

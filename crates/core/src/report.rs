@@ -162,83 +162,109 @@ fn bad_period(spec: &str) -> CoreError {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TopProduct {
     pub product_id: i64,
     pub name: String,
     pub unit: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub revenue: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub gross_profit: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LowStockItem {
     pub product_id: i64,
     pub name: String,
     pub unit: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub reorder_point: Decimal,
     /// Average base units sold per day over the last 28 days.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub daily_sales: Decimal,
     /// Days until it runs out at that pace (absent when it does not sell).
     #[serde(with = "crate::money::json_opt")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub days_left: Option<Decimal>,
     /// Base units to order to cover lead time plus a week of sales.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub suggested_order: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DebtorLine {
     pub contact: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub balance: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Report {
     pub from: String,
     pub to: String,
     pub timezone: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub revenue: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cogs: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub gross_profit: Decimal,
     /// gross_profit / revenue as a fraction with 4 decimals ("0.2312"); "0" without revenue.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub gross_margin: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub expenses: Decimal,
     pub expenses_by_category: BTreeMap<String, String>,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub net_profit: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cash_in: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cash_out: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub net_cash_flow: Decimal,
     pub sales_count: i64,
     pub reversal_count: i64,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discounts: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub purchases: Decimal,
     pub top_products: Vec<TopProduct>,
     pub low_stock: Vec<LowStockItem>,
     /// What customers owe the shop now (kasbon), in total.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub debts_outstanding: Decimal,
     /// What the shop owes suppliers now, in total.
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub debts_payable: Decimal,
     pub debtors: Vec<DebtorLine>,
 }
@@ -255,6 +281,11 @@ fn sum_col(conn: &Connection, sql: &str, from: &str, to: &str) -> Result<Decimal
 impl Shop {
     pub fn today(&self) -> NaiveDate {
         self.settings.tz.local_date(self.clock.now())
+    }
+
+    /// Resolves a period name or FROM..TO against today in the shop's time zone.
+    pub fn period(&self, spec: &str) -> Result<Period> {
+        Period::parse(spec, self.today())
     }
 
     pub fn report(&self, period: &str) -> Result<Report> {

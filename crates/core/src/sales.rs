@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "lowercase")]
 pub enum Payment {
     Cash,
@@ -51,6 +52,7 @@ impl Payment {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(untagged)]
 pub enum ProductRef {
     Id(i64),
@@ -58,75 +60,95 @@ pub enum ProductRef {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SaleLineInput {
     pub product: ProductRef,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
     pub unit: Option<String>,
     /// Price per `unit`; the catalog price when absent.
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub price: Option<Decimal>,
     /// Discount on the line, in rupiah.
     #[serde(with = "crate::money::json", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct NewSale {
     pub lines: Vec<SaleLineInput>,
     pub payment: Payment,
     #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub tendered: Option<Decimal>,
     pub customer: Option<String>,
     #[serde(with = "crate::money::json", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SaleLine {
     pub id: i64,
     pub product_id: i64,
     pub product: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
     pub unit: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty_base: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub price: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cogs: Decimal,
 }
 
 /// Something the cashier should know about a saved sale; never blocks it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Warning {
     pub code: &'static str,
     pub product_id: i64,
     pub product: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
     pub message: String,
 }
 
 /// A product that this sale pushed to or below its reorder point.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LowStockAlert {
     pub product_id: i64,
     pub product: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub reorder_point: Decimal,
     pub unit: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Sale {
     pub sale_id: i64,
     pub kind: String,
@@ -136,16 +158,22 @@ pub struct Sale {
     pub payment: Payment,
     pub customer: Option<String>,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub subtotal: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub cogs: Decimal,
     #[serde(with = "crate::money::json_opt")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub tendered: Option<Decimal>,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub change: Decimal,
     pub note: Option<String>,
     pub lines: Vec<SaleLine>,
@@ -153,12 +181,32 @@ pub struct Sale {
     pub low_stock: Vec<LowStockAlert>,
 }
 
+/// One row of the sales list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SaleSummary {
+    pub sale_id: i64,
+    pub kind: String,
+    pub reverses: Option<i64>,
+    pub occurred_at: String,
+    pub payment: Payment,
+    pub customer: Option<String>,
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub total: Decimal,
+    pub lines: i64,
+    /// Some or all of it was voided/returned.
+    pub reversed: bool,
+}
+
 /// Which part of a sale to take back: a product on the sale and a quantity in the unit it
 /// was sold in. An empty list on `return_sale` means everything still outstanding (void).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReturnLine {
     pub product: String,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
 }
 
@@ -234,12 +282,16 @@ fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
 
 /// A priced cart that has not been saved: what the cashier screen shows before payment.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Quote {
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub subtotal: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
     #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     pub lines: Vec<SaleLine>,
 }
@@ -753,6 +805,40 @@ impl Shop {
             warnings: Vec::new(),
             low_stock: Vec::new(),
         })
+    }
+
+    /// Sales and reversals booked on local dates `from..=to`, newest first, optionally only
+    /// those of one contact.
+    pub fn sales_list(
+        &self,
+        from: &str,
+        to: &str,
+        contact: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<SaleSummary>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT s.id, s.kind, s.reverses, s.occurred_at, s.payment, c.name, s.total,
+                    (SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id),
+                    EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.id)
+             FROM sales s LEFT JOIN contacts c ON c.id = s.contact_id
+             WHERE s.local_date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR c.name = ?3 COLLATE NOCASE)
+             ORDER BY s.id DESC LIMIT ?4",
+        )?;
+        let rows = st.query_map(params![from, to, contact, limit], |r| {
+            let payment: String = r.get(4)?;
+            Ok(SaleSummary {
+                sale_id: r.get(0)?,
+                kind: r.get(1)?,
+                reverses: r.get(2)?,
+                occurred_at: r.get(3)?,
+                payment: Payment::parse(&payment).unwrap_or(Payment::Cash),
+                customer: r.get(5)?,
+                total: dec(r, 6)?,
+                lines: r.get(7)?,
+                reversed: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn sale(&self, id: i64) -> Result<Sale> {

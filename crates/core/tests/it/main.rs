@@ -5,3 +5,4 @@ mod ledger;
 mod open;
 mod props;
 mod search;
+mod views;

@@ -1,0 +1,115 @@
+//! What the Beranda screen shows: today's figures, cash in the drawer, a daily series for the
+//! chart. Read-only; computed from the same aggregates as reports.
+
+use crate::db::{Shop, dec};
+use crate::error::Result;
+use crate::report::{Period, Report};
+use chrono::Duration;
+use rusqlite::params;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One day of the sales chart.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DayFigures {
+    pub date: String,
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub revenue: Decimal,
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub gross_profit: Decimal,
+    pub sales_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Dashboard {
+    pub shop_name: String,
+    pub today: Report,
+    /// Cash that should be in the drawer from today's activity: cash sales (net of refunds) and
+    /// kasbon repayments in, cash expenses and cash purchases out.
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub cash_in_drawer: Decimal,
+    /// The last 30 days, oldest first, every day present.
+    pub series: Vec<DayFigures>,
+    /// Best sellers of the last 30 days.
+    pub top_products: Vec<crate::report::TopProduct>,
+}
+
+impl Shop {
+    /// Daily figures for `from..=to`, one entry per day (zero when nothing was sold).
+    pub fn daily_series(&self, p: Period) -> Result<Vec<DayFigures>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT local_date, revenue, cogs, sales_count FROM daily_sales WHERE local_date BETWEEN ?1 AND ?2",
+        )?;
+        let mut by_day: HashMap<String, (Decimal, Decimal, i64)> = HashMap::new();
+        for row in st.query_map(params![p.from.to_string(), p.to.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                dec(r, 1)?,
+                dec(r, 2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (day, rev, cogs, n) = row?;
+            by_day.insert(day, (rev, cogs, n));
+        }
+        let mut out = Vec::new();
+        let mut day = p.from;
+        while day <= p.to {
+            let key = day.to_string();
+            let (rev, cogs, n) = by_day.remove(&key).unwrap_or_default();
+            out.push(DayFigures {
+                date: key,
+                revenue: rev,
+                gross_profit: rev - cogs,
+                sales_count: n,
+            });
+            day += Duration::days(1);
+        }
+        Ok(out)
+    }
+
+    pub fn dashboard(&self) -> Result<Dashboard> {
+        let today = self.today();
+        let report = self.report_for(Period {
+            from: today,
+            to: today,
+        })?;
+        let day = today.to_string();
+        let one = |sql: &str| -> Result<Decimal> {
+            let mut st = self.conn.prepare_cached(sql)?;
+            let mut sum = Decimal::ZERO;
+            for v in st.query_map([&day], |r| dec(r, 0))? {
+                sum += v?;
+            }
+            Ok(sum)
+        };
+        let cash_sales = one("SELECT cash_sales FROM daily_sales WHERE local_date = ?1")?;
+        let repaid = one("SELECT cash_flow FROM debt_entries WHERE local_date = ?1")?;
+        let spent = one("SELECT amount FROM expenses WHERE local_date = ?1 AND payment = 'cash'")?;
+        let bought = one("SELECT total FROM purchases WHERE local_date = ?1 AND payment = 'cash'")?;
+        Ok(Dashboard {
+            shop_name: self
+                .setting("shop_name")?
+                .unwrap_or_else(|| "Toko Saya".into()),
+            today: report,
+            cash_in_drawer: cash_sales + repaid - spent - bought,
+            series: self.daily_series(Period {
+                from: today - Duration::days(29),
+                to: today,
+            })?,
+            top_products: self.top_products(
+                Period {
+                    from: today - Duration::days(29),
+                    to: today,
+                },
+                8,
+            )?,
+        })
+    }
+}

@@ -1,0 +1,337 @@
+//! One-line adapters from the UI to pasar-core: convert arguments, call one core function,
+//! convert the error (in `AppState::with_shop`). Writes also emit `books-changed` so every
+//! screen (the dashboard especially) refreshes, wherever the change was made.
+
+use crate::state::{AppState, Res, notify};
+use pasar_core::contacts::{Contact, DebtEntry};
+use pasar_core::dashboard::{Dashboard, DayFigures};
+use pasar_core::db::SettingsView;
+use pasar_core::money::{canon, format_qty, parse_qty_unit};
+use pasar_core::purchases::PurchaseSummary;
+use pasar_core::report::LowStockItem;
+use pasar_core::sales::{ReturnLine, SaleSummary};
+use pasar_core::stock::Movement;
+use pasar_core::{
+    CountLine, ErrorBody, Expense, NewExpense, NewProduct, NewPurchase, NewSale, OpenMode, Product,
+    ProductPatch, Purchase, Quote, Report, Sale, Shop, StockCount,
+};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+
+fn changed(app: &AppHandle) {
+    let _ = app.emit("books-changed", ());
+}
+
+#[derive(Serialize)]
+pub struct AppStatus {
+    db_path: String,
+    open: bool,
+    error: Option<ErrorBody>,
+}
+
+#[tauri::command]
+pub fn app_status(s: State<AppState>) -> AppStatus {
+    let open = s.lock().is_some();
+    let error = (!open && s.db_path.exists())
+        .then(|| {
+            Shop::open(&s.db_path, OpenMode::Existing)
+                .err()
+                .map(|e| e.body(Default::default()))
+        })
+        .flatten();
+    AppStatus {
+        db_path: s.db_path.display().to_string(),
+        open,
+        error,
+    }
+}
+
+/// Called by the UI once its first screen is interactive; logs and returns milliseconds
+/// since the process started (the cold-start figure of the desktop bench).
+#[tauri::command]
+pub fn app_ready(s: State<AppState>) -> u64 {
+    let ms = s.started.elapsed().as_millis() as u64;
+    s.log(&format!("ready: interactive after {ms} ms"));
+    ms
+}
+
+/// First start: `demo` builds the demo warung, `empty` an empty shop.
+#[tauri::command]
+pub fn open_shop(s: State<AppState>, app: AppHandle, choice: String) -> Res<()> {
+    let mut shop =
+        Shop::open(&s.db_path, OpenMode::Create).map_err(|e| e.body(Default::default()))?;
+    if choice == "demo" {
+        pasar_core::demo::generate(&mut shop, 30, 20261121)
+            .map_err(|e| e.body(Default::default()))?;
+    }
+    *s.lock() = Some(shop);
+    changed(&app);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn dashboard(s: State<AppState>) -> Res<Dashboard> {
+    s.with_shop(|shop| shop.dashboard())
+}
+
+#[tauri::command]
+pub fn search_products(s: State<AppState>, query: String, limit: usize) -> Res<Vec<Product>> {
+    s.with_shop(|shop| shop.search_products(&query, limit))
+}
+
+#[tauri::command]
+pub fn products(s: State<AppState>, include_inactive: bool) -> Res<Vec<Product>> {
+    s.with_shop(|shop| shop.products(include_inactive))
+}
+
+#[tauri::command]
+pub fn product(s: State<AppState>, id: i64) -> Res<Product> {
+    s.with_shop(|shop| shop.product(id))
+}
+
+#[tauri::command]
+pub fn add_product(s: State<AppState>, app: AppHandle, product: NewProduct) -> Res<Product> {
+    let p = s.with_shop(|shop| shop.add_product(product))?;
+    changed(&app);
+    Ok(p)
+}
+
+#[tauri::command]
+pub fn update_product(
+    s: State<AppState>,
+    app: AppHandle,
+    id: i64,
+    patch: ProductPatch,
+) -> Res<Product> {
+    let p = s.with_shop(|shop| shop.update_product(id, patch))?;
+    changed(&app);
+    Ok(p)
+}
+
+/// Reads a number the Indonesian way ("12rb", "1,5 jt") into its canonical form.
+#[tauri::command]
+pub fn parse_number(s: State<AppState>, text: String) -> Res<String> {
+    s.with_shop(|_| pasar_core::money::parse_number(&text).map(canon))
+}
+
+#[derive(Serialize)]
+pub struct QtyUnit {
+    qty: String,
+    unit: Option<String>,
+}
+
+/// Splits "2 dus" / "1,25kg" into quantity and unit.
+#[tauri::command]
+pub fn parse_qty(s: State<AppState>, text: String) -> Res<QtyUnit> {
+    s.with_shop(|_| {
+        parse_qty_unit(&text).map(|(q, u)| QtyUnit {
+            qty: canon(q),
+            unit: u,
+        })
+    })
+}
+
+#[tauri::command]
+pub fn quote_sale(s: State<AppState>, sale: NewSale) -> Res<Quote> {
+    s.with_shop(|shop| shop.quote_sale(&sale))
+}
+
+/// Records the sale (committed before anything is printed), then tells every screen and
+/// raises a notification for each product this sale pushed below its reorder point.
+#[tauri::command]
+pub fn record_sale(s: State<AppState>, app: AppHandle, sale: NewSale) -> Res<Sale> {
+    let saved = s.with_shop(|shop| shop.record_sale(&sale))?;
+    changed(&app);
+    for l in &saved.low_stock {
+        notify(
+            &s,
+            format!("Stok menipis: {}", l.product),
+            format!(
+                "Sisa {} (batas {})",
+                format_qty(l.stock, &l.unit),
+                format_qty(l.reorder_point, &l.unit)
+            ),
+        );
+    }
+    Ok(saved)
+}
+
+#[tauri::command]
+pub fn void_sale(s: State<AppState>, app: AppHandle, id: i64, reason: String) -> Res<Sale> {
+    let r = s.with_shop(|shop| shop.void_sale(id, &reason))?;
+    changed(&app);
+    Ok(r)
+}
+
+#[tauri::command]
+pub fn return_sale(
+    s: State<AppState>,
+    app: AppHandle,
+    id: i64,
+    lines: Vec<ReturnLine>,
+    reason: String,
+) -> Res<Sale> {
+    let r = s.with_shop(|shop| shop.return_sale(id, &lines, &reason))?;
+    changed(&app);
+    Ok(r)
+}
+
+#[tauri::command]
+pub fn sale(s: State<AppState>, id: i64) -> Res<Sale> {
+    s.with_shop(|shop| shop.sale(id))
+}
+
+#[tauri::command]
+pub fn sales_list(
+    s: State<AppState>,
+    period: String,
+    contact: Option<String>,
+    limit: i64,
+) -> Res<Vec<SaleSummary>> {
+    s.with_shop(|shop| {
+        let p = shop.period(&period)?;
+        shop.sales_list(
+            &p.from.to_string(),
+            &p.to.to_string(),
+            contact.as_deref(),
+            limit,
+        )
+    })
+}
+
+#[tauri::command]
+pub fn receipt_text(s: State<AppState>, id: i64) -> Res<String> {
+    s.with_shop(|shop| shop.receipt_text(id))
+}
+
+#[tauri::command]
+pub fn record_purchase(s: State<AppState>, app: AppHandle, purchase: NewPurchase) -> Res<Purchase> {
+    let p = s.with_shop(|shop| shop.record_purchase(&purchase))?;
+    changed(&app);
+    Ok(p)
+}
+
+#[tauri::command]
+pub fn purchases_list(s: State<AppState>, period: String, limit: i64) -> Res<Vec<PurchaseSummary>> {
+    s.with_shop(|shop| {
+        let p = shop.period(&period)?;
+        shop.purchases_list(&p.from.to_string(), &p.to.to_string(), limit)
+    })
+}
+
+#[tauri::command]
+pub fn record_expense(s: State<AppState>, app: AppHandle, expense: NewExpense) -> Res<Expense> {
+    let e = s.with_shop(|shop| shop.record_expense(&expense))?;
+    changed(&app);
+    Ok(e)
+}
+
+#[tauri::command]
+pub fn expenses(s: State<AppState>, period: String) -> Res<Vec<Expense>> {
+    s.with_shop(|shop| {
+        let p = shop.period(&period)?;
+        shop.expenses(&p.from.to_string(), &p.to.to_string())
+    })
+}
+
+#[tauri::command]
+pub fn movements(s: State<AppState>, product_id: i64, limit: i64) -> Res<Vec<Movement>> {
+    s.with_shop(|shop| shop.movements(product_id, limit))
+}
+
+#[tauri::command]
+pub fn low_stock(s: State<AppState>) -> Res<Vec<LowStockItem>> {
+    s.with_shop(|shop| shop.low_stock())
+}
+
+#[tauri::command]
+pub fn post_stock_count(
+    s: State<AppState>,
+    app: AppHandle,
+    lines: Vec<CountLine>,
+    note: Option<String>,
+) -> Res<Vec<StockCount>> {
+    let r = s.with_shop(|shop| shop.post_stock_count(&lines, note.as_deref()))?;
+    changed(&app);
+    Ok(r)
+}
+
+#[tauri::command]
+pub fn contacts(s: State<AppState>) -> Res<Vec<Contact>> {
+    s.with_shop(|shop| shop.contacts())
+}
+
+#[tauri::command]
+pub fn add_contact(
+    s: State<AppState>,
+    app: AppHandle,
+    name: String,
+    supplier: bool,
+    phone: Option<String>,
+) -> Res<Contact> {
+    let c = s.with_shop(|shop| {
+        shop.add_contact(
+            &name,
+            supplier,
+            phone.as_deref().filter(|p| !p.trim().is_empty()),
+        )
+    })?;
+    changed(&app);
+    Ok(c)
+}
+
+#[tauri::command]
+pub fn debt_history(s: State<AppState>, contact: String) -> Res<Vec<DebtEntry>> {
+    s.with_shop(|shop| shop.debt_history(&contact))
+}
+
+#[tauri::command]
+pub fn pay_debt(
+    s: State<AppState>,
+    app: AppHandle,
+    contact: String,
+    amount: String,
+    note: Option<String>,
+) -> Res<DebtEntry> {
+    let e = s.with_shop(|shop| {
+        shop.pay_debt(
+            &contact,
+            pasar_core::money::parse_number(&amount)?,
+            note.as_deref(),
+        )
+    })?;
+    changed(&app);
+    Ok(e)
+}
+
+#[tauri::command]
+pub fn report(s: State<AppState>, period: String) -> Res<Report> {
+    s.with_shop(|shop| shop.report(&period))
+}
+
+#[tauri::command]
+pub fn daily_series(s: State<AppState>, period: String) -> Res<Vec<DayFigures>> {
+    s.with_shop(|shop| shop.daily_series(shop.period(&period)?))
+}
+
+#[tauri::command]
+pub fn settings_view(s: State<AppState>) -> Res<SettingsView> {
+    s.with_shop(|shop| shop.settings_view())
+}
+
+#[tauri::command]
+pub fn set_setting(s: State<AppState>, app: AppHandle, key: String, value: String) -> Res<()> {
+    s.with_shop(|shop| shop.set_setting(&key, &value))?;
+    changed(&app);
+    Ok(())
+}
+
+/// Copies the whole shop into the backup folder; returns the new file's path.
+#[tauri::command]
+pub fn backup_now(s: State<AppState>) -> Res<String> {
+    s.with_shop(|shop| {
+        let dir = shop.settings_view()?.backup_dir;
+        shop.backup_to(std::path::Path::new(&dir))
+            .map(|p| p.display().to_string())
+    })
+}

@@ -1,0 +1,82 @@
+//! The desktop shell: a Tauri 2 window over pasar-core. This crate only wires things together —
+//! it parses `--db`, holds the open shop, turns UI calls into one core call each
+//! (`commands.rs`), emits `books-changed` after writes, and shows low-stock notifications.
+//! No shop rule and no SQL lives here.
+
+mod commands;
+mod state;
+
+use state::AppState;
+use std::path::PathBuf;
+use tauri::Manager;
+
+/// `--db PATH` (like the CLI), else `PASAR_DB`, else the per-user data folder.
+fn db_path_from_args() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--db" {
+            if let Some(p) = args.next() {
+                return PathBuf::from(p);
+            }
+        } else if let Some(p) = a.strip_prefix("--db=") {
+            return PathBuf::from(p);
+        }
+    }
+    pasar_core::default_db_path()
+}
+
+pub fn run() {
+    let state = AppState::new(db_path_from_args());
+    state.log(&format!("start: database {}", state.db_path.display()));
+    tauri::Builder::default()
+        // One window per machine: a second launch focuses the first instead.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::app_ready,
+            commands::open_shop,
+            commands::dashboard,
+            commands::search_products,
+            commands::products,
+            commands::product,
+            commands::add_product,
+            commands::update_product,
+            commands::parse_number,
+            commands::parse_qty,
+            commands::quote_sale,
+            commands::record_sale,
+            commands::void_sale,
+            commands::return_sale,
+            commands::sale,
+            commands::sales_list,
+            commands::receipt_text,
+            commands::record_purchase,
+            commands::purchases_list,
+            commands::record_expense,
+            commands::expenses,
+            commands::movements,
+            commands::low_stock,
+            commands::post_stock_count,
+            commands::contacts,
+            commands::add_contact,
+            commands::debt_history,
+            commands::pay_debt,
+            commands::report,
+            commands::daily_series,
+            commands::settings_view,
+            commands::set_setting,
+            commands::backup_now,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("PasarSuara tidak bisa dibuka: {e}");
+            std::process::exit(1);
+        });
+}

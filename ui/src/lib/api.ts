@@ -1,0 +1,73 @@
+// Typed calls to the Rust commands. Input/output types are generated from Rust (bindings/),
+// so UI and core cannot drift. Errors arrive as { code, message } (ErrorBody).
+import { invoke } from "@tauri-apps/api/core";
+import type { Contact } from "./bindings/Contact";
+import type { CountLine } from "./bindings/CountLine";
+import type { Dashboard } from "./bindings/Dashboard";
+import type { DayFigures } from "./bindings/DayFigures";
+import type { DebtEntry } from "./bindings/DebtEntry";
+import type { ErrorBody } from "./bindings/ErrorBody";
+import type { Expense } from "./bindings/Expense";
+import type { LowStockItem } from "./bindings/LowStockItem";
+import type { Movement } from "./bindings/Movement";
+import type { NewExpense } from "./bindings/NewExpense";
+import type { NewProduct } from "./bindings/NewProduct";
+import type { NewPurchase } from "./bindings/NewPurchase";
+import type { NewSale } from "./bindings/NewSale";
+import type { Product } from "./bindings/Product";
+import type { ProductPatch } from "./bindings/ProductPatch";
+import type { Purchase } from "./bindings/Purchase";
+import type { PurchaseSummary } from "./bindings/PurchaseSummary";
+import type { Quote } from "./bindings/Quote";
+import type { Report } from "./bindings/Report";
+import type { ReturnLine } from "./bindings/ReturnLine";
+import type { Sale } from "./bindings/Sale";
+import type { SaleSummary } from "./bindings/SaleSummary";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { StockCount } from "./bindings/StockCount";
+
+export type AppStatus = { db_path: string; open: boolean; error: ErrorBody | null };
+export type QtyUnit = { qty: string; unit: string | null };
+
+export function errorMessage(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as ErrorBody).message);
+  return String(e);
+}
+
+export const api = {
+  appStatus: () => invoke<AppStatus>("app_status"),
+  appReady: () => invoke<number>("app_ready"),
+  openShop: (choice: "demo" | "empty") => invoke<void>("open_shop", { choice }),
+  dashboard: () => invoke<Dashboard>("dashboard"),
+  searchProducts: (query: string, limit = 20) => invoke<Product[]>("search_products", { query, limit }),
+  products: (includeInactive = false) => invoke<Product[]>("products", { includeInactive }),
+  product: (id: number) => invoke<Product>("product", { id }),
+  addProduct: (product: NewProduct) => invoke<Product>("add_product", { product }),
+  updateProduct: (id: number, patch: ProductPatch) => invoke<Product>("update_product", { id, patch }),
+  parseNumber: (text: string) => invoke<string>("parse_number", { text }),
+  parseQty: (text: string) => invoke<QtyUnit>("parse_qty", { text }),
+  quoteSale: (sale: NewSale) => invoke<Quote>("quote_sale", { sale }),
+  recordSale: (sale: NewSale) => invoke<Sale>("record_sale", { sale }),
+  voidSale: (id: number, reason: string) => invoke<Sale>("void_sale", { id, reason }),
+  returnSale: (id: number, lines: ReturnLine[], reason: string) => invoke<Sale>("return_sale", { id, lines, reason }),
+  sale: (id: number) => invoke<Sale>("sale", { id }),
+  salesList: (period: string, contact: string | null = null, limit = 200) =>
+    invoke<SaleSummary[]>("sales_list", { period, contact, limit }),
+  receiptText: (id: number) => invoke<string>("receipt_text", { id }),
+  recordPurchase: (purchase: NewPurchase) => invoke<Purchase>("record_purchase", { purchase }),
+  purchasesList: (period: string, limit = 200) => invoke<PurchaseSummary[]>("purchases_list", { period, limit }),
+  recordExpense: (expense: NewExpense) => invoke<Expense>("record_expense", { expense }),
+  expenses: (period: string) => invoke<Expense[]>("expenses", { period }),
+  movements: (productId: number, limit = 100) => invoke<Movement[]>("movements", { productId, limit }),
+  lowStock: () => invoke<LowStockItem[]>("low_stock"),
+  postStockCount: (lines: CountLine[], note: string | null) => invoke<StockCount[]>("post_stock_count", { lines, note }),
+  contacts: () => invoke<Contact[]>("contacts"),
+  addContact: (name: string, supplier: boolean, phone: string | null) => invoke<Contact>("add_contact", { name, supplier, phone }),
+  debtHistory: (contact: string) => invoke<DebtEntry[]>("debt_history", { contact }),
+  payDebt: (contact: string, amount: string, note: string | null) => invoke<DebtEntry>("pay_debt", { contact, amount, note }),
+  report: (period: string) => invoke<Report>("report", { period }),
+  dailySeries: (period: string) => invoke<DayFigures[]>("daily_series", { period }),
+  settings: () => invoke<SettingsView>("settings_view"),
+  setSetting: (key: string, value: string) => invoke<void>("set_setting", { key, value }),
+  backupNow: () => invoke<string>("backup_now"),
+};

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { formatCompact, formatNumber, formatPercent, formatQty, formatRupiah } from "./format";
+
+describe("formatting", () => {
+  it("formats rupiah with dot grouping", () => {
+    expect(formatRupiah("1234567")).toBe("Rp 1.234.567");
+    expect(formatRupiah("12500")).toBe("Rp 12.500");
+    expect(formatRupiah("0")).toBe("Rp 0");
+    expect(formatRupiah("-5000")).toBe("-Rp 5.000");
+    expect(formatRupiah("999")).toBe("Rp 999");
+  });
+  it("keeps decimals exact with a comma", () => {
+    expect(formatNumber("1.25")).toBe("1,25");
+    expect(formatNumber("1234567.5")).toBe("1.234.567,5");
+    expect(formatNumber("0.125")).toBe("0,125");
+    expect(formatNumber("10.50")).toBe("10,5");
+    expect(formatNumber("12345678901234567890.5")).toBe("12.345.678.901.234.567.890,5");
+  });
+  it("formats quantities with units", () => {
+    expect(formatQty("1.25", "kg")).toBe("1,25 kg");
+    expect(formatQty("40", "pcs")).toBe("40 pcs");
+    expect(formatQty("3", null)).toBe("3");
+  });
+  it("short forms", () => {
+    expect(formatCompact("12000")).toBe("12rb");
+    expect(formatCompact("12500")).toBe("12,5rb");
+    expect(formatCompact("1500000")).toBe("1,5 jt");
+    expect(formatCompact("750")).toBe("750");
+  });
+  it("percent from a fraction", () => {
+    expect(formatPercent("0.2312")).toBe("23,1%");
+    expect(formatPercent("0.1")).toBe("10%");
+    expect(formatPercent("0")).toBe("0%");
+  });
+});

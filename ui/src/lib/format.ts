@@ -1,0 +1,61 @@
+// Display formatting of exact decimals. Values arrive from Rust as canonical decimal strings
+// ("12500", "1.25", "-3"); they are formatted as text, never through floating point.
+
+/** "1234567.5" → "1.234.567,5" (Indonesian grouping). */
+export function formatNumber(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "0";
+  const s = String(value).trim();
+  const negative = s.startsWith("-");
+  const body = negative ? s.slice(1) : s;
+  const [int, frac = ""] = body.split(".");
+  const grouped = int.replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  const out = frac && /[1-9]/.test(frac) ? `${grouped},${frac.replace(/0+$/, "")}` : grouped;
+  return negative && out !== "0" ? `-${out}` : out;
+}
+
+/** "1234567" → "Rp 1.234.567"; negatives as "-Rp 5.000". */
+export function formatRupiah(value: string | number | null | undefined): string {
+  const n = formatNumber(value);
+  return n.startsWith("-") ? `-Rp ${n.slice(1)}` : `Rp ${n}`;
+}
+
+/** "1.25", "kg" → "1,25 kg". */
+export function formatQty(value: string | number, unit?: string | null): string {
+  const n = formatNumber(value);
+  return unit ? `${n} ${unit}` : n;
+}
+
+/** Short form for tight places: "12rb", "1,5 jt". */
+export function formatCompact(value: string | number): string {
+  const s = String(value);
+  const negative = s.startsWith("-");
+  const [int] = (negative ? s.slice(1) : s).split(".");
+  const digits = int.replace(/^0+(?=\d)/, "");
+  const shift = (d: string, places: number) => {
+    const whole = d.slice(0, d.length - places) || "0";
+    const rest = d.slice(d.length - places, d.length - places + 1).replace(/0$/, "");
+    return rest ? `${whole},${rest}` : whole;
+  };
+  let out: string;
+  if (digits.length > 6) out = `${formatNumber(shift(digits, 6).replace(",", "."))} jt`;
+  else if (digits.length > 3) out = `${shift(digits, 3)}rb`;
+  else out = digits;
+  return negative ? `-${out}` : out;
+}
+
+/** "0.2312" → "23,1%". */
+export function formatPercent(fraction: string): string {
+  const [int, frac = ""] = fraction.replace("-", "").split(".");
+  const padded = (frac + "0000").slice(0, 4);
+  const whole = String(Number(int) * 100 + Number(padded.slice(0, 2)));
+  const dec = padded.slice(2, 3);
+  const sign = fraction.startsWith("-") ? "-" : "";
+  return `${sign}${whole}${dec !== "0" ? "," + dec : ""}%`;
+}
+
+/** ISO UTC timestamp → local "21/11 14:05" (the webview runs in the shop's time zone). */
+export function formatTime(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getDate())}/${p(d.getMonth() + 1)} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}

@@ -1,0 +1,30 @@
+// App-wide UI state: current screen, language, theme, a change counter bumped whenever the
+// books change (the `books-changed` event from Rust), and toasts.
+import { listen } from "@tauri-apps/api/event";
+import type { Lang } from "./i18n";
+
+export type Screen = "beranda" | "kasir" | "produk" | "stok" | "transaksi" | "kontak" | "laporan" | "pengaturan";
+
+export const ui = $state({
+  screen: "kasir" as Screen,
+  lang: "id" as Lang,
+  theme: "light" as "light" | "dark",
+  changes: 0,
+  dbPath: "",
+  toasts: [] as { id: number; text: string; kind: "ok" | "error" }[],
+});
+
+let nextToast = 1;
+export function toast(text: string, kind: "ok" | "error" = "ok") {
+  const id = nextToast++;
+  ui.toasts.push({ id, text, kind });
+  setTimeout(() => {
+    ui.toasts = ui.toasts.filter((t) => t.id !== id);
+  }, kind === "error" ? 6000 : 3000);
+}
+
+export async function watchBooks() {
+  await listen("books-changed", () => {
+    ui.changes += 1;
+  });
+}
