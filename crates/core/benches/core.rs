@@ -187,29 +187,16 @@ fn bench_sales(c: &mut Criterion, sum: &mut Summary, quick: bool) {
     );
 }
 
-/// A shop with 1,000,000 sales over two years, built once (takes a minute or two).
-fn million_sale_db() -> PathBuf {
-    let path = data_dir().join(format!("sales-1m-v{}.db", pasar_core::SCHEMA_VERSION));
+/// A benchmark database built once into target/bench-data (under a temporary name, renamed
+/// when complete) and reused by later runs.
+fn fixture(name: &str, clock: Arc<ManualClock>, fill: impl FnOnce(&mut Shop)) -> PathBuf {
+    let path = data_dir().join(format!("{name}-v{}.db", pasar_core::SCHEMA_VERSION));
     if path.exists() {
         return path;
     }
     let tmp = path.with_extension("building");
-    let clock = Arc::new(ManualClock::new(start()));
-    let mut shop = new_shop(&tmp, clock.clone());
-    let ids = add_products(&mut shop, 150);
-    shop.set_durable(false).unwrap();
-    let t = Instant::now();
-    for k in 0..1_000_000usize {
-        clock.advance(Duration::seconds(63));
-        shop.record_sale(&sale(&ids, k, 1 + k % 3)).unwrap();
-        if k % 100_000 == 99_999 {
-            eprintln!(
-                "  built {} sales ({:.0} s)",
-                k + 1,
-                t.elapsed().as_secs_f64()
-            );
-        }
-    }
+    let mut shop = new_shop(&tmp, clock);
+    fill(&mut shop);
     shop.set_durable(true).unwrap();
     shop.connection()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -217,6 +204,27 @@ fn million_sale_db() -> PathBuf {
     drop(shop);
     std::fs::rename(&tmp, &path).unwrap();
     path
+}
+
+/// A shop with 1,000,000 sales over two years (takes a minute or two the first time).
+fn million_sale_db() -> PathBuf {
+    let clock = Arc::new(ManualClock::new(start()));
+    fixture("sales-1m", clock.clone(), |shop| {
+        let ids = add_products(shop, 150);
+        shop.set_durable(false).unwrap();
+        let t = Instant::now();
+        for k in 0..1_000_000usize {
+            clock.advance(Duration::seconds(63));
+            shop.record_sale(&sale(&ids, k, 1 + k % 3)).unwrap();
+            if k % 100_000 == 99_999 {
+                eprintln!(
+                    "  built {} sales ({:.0} s)",
+                    k + 1,
+                    t.elapsed().as_secs_f64()
+                );
+            }
+        }
+    })
 }
 
 fn bench_report(c: &mut Criterion, sum: &mut Summary, quick: bool) {
@@ -248,19 +256,9 @@ fn bench_report(c: &mut Criterion, sum: &mut Summary, quick: bool) {
 }
 
 fn search_db() -> PathBuf {
-    let path = data_dir().join(format!("catalog-50k-v{}.db", pasar_core::SCHEMA_VERSION));
-    if path.exists() {
-        return path;
-    }
-    let tmp = path.with_extension("building");
-    let mut shop = new_shop(&tmp, Arc::new(ManualClock::new(start())));
-    pasar_core::demo::bulk_catalog(&mut shop, 50_000).unwrap();
-    shop.connection()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-        .unwrap();
-    drop(shop);
-    std::fs::rename(&tmp, &path).unwrap();
-    path
+    fixture("catalog-50k", Arc::new(ManualClock::new(start())), |shop| {
+        pasar_core::demo::bulk_catalog(shop, 50_000).unwrap()
+    })
 }
 
 fn bench_search(c: &mut Criterion, sum: &mut Summary, quick: bool) {

@@ -521,23 +521,10 @@ impl Shop {
         let (days, products) = recompute_daily(&self.conn)?;
         let mut stored_days = HashMap::new();
         let mut st = self.conn.prepare(
-            "SELECT local_date, revenue, cogs, discount, sales_count, reversal_count, paid_in, refunded, cash_sales FROM daily_sales",
+            "SELECT revenue, cogs, discount, sales_count, reversal_count, paid_in, refunded, cash_sales,
+                    local_date FROM daily_sales",
         )?;
-        for row in st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                DailyDelta {
-                    revenue: dec(r, 1)?,
-                    cogs: dec(r, 2)?,
-                    discount: dec(r, 3)?,
-                    sales: r.get(4)?,
-                    reversals: r.get(5)?,
-                    paid_in: dec(r, 6)?,
-                    refunded: dec(r, 7)?,
-                    cash: dec(r, 8)?,
-                },
-            ))
-        })? {
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(8)?, day_row(r)?)))? {
             let (k, v) = row?;
             stored_days.insert(k, v);
         }
