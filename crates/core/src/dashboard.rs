@@ -43,6 +43,13 @@ pub struct Dashboard {
 impl Shop {
     /// Daily figures for `from..=to`, one entry per day (zero when nothing was sold).
     pub fn daily_series(&self, p: Period) -> Result<Vec<DayFigures>> {
+        // One entry per day: a chart of more than ten years is a mistake, not a request.
+        if (p.to - p.from).num_days() > 3660 {
+            return Err(crate::error::CoreError::invalid(
+                "periode",
+                "grafik harian paling panjang 10 tahun",
+            ));
+        }
         let mut st = self.conn.prepare_cached(
             "SELECT local_date, revenue, cogs, sales_count FROM daily_sales WHERE local_date BETWEEN ?1 AND ?2",
         )?;
