@@ -58,13 +58,11 @@ pub fn app_ready(s: State<AppState>) -> u64 {
 /// First start: `demo` builds the demo warung, `empty` an empty shop.
 #[tauri::command]
 pub fn open_shop(s: State<AppState>, app: AppHandle, choice: String) -> Res<()> {
-    let mut shop =
-        Shop::open(&s.db_path, OpenMode::Create).map_err(|e| e.body(Default::default()))?;
+    let fail = |e: pasar_core::CoreError| e.body(Default::default());
     if choice == "demo" {
-        pasar_core::demo::generate(&mut shop, 30, 20261121)
-            .map_err(|e| e.body(Default::default()))?;
+        pasar_core::demo::build_file(&s.db_path, 30, 20261121, "owner").map_err(fail)?;
     }
-    *s.lock() = Some(shop);
+    *s.lock() = Some(Shop::open(&s.db_path, OpenMode::Create).map_err(fail)?);
     changed(&app);
     Ok(())
 }

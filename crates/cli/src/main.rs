@@ -609,51 +609,9 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
     }
 }
 
-/// Builds the demo shop. A new file is built under a temporary name and renamed into place
-/// only when complete, so an interrupted demo never leaves a half-made shop behind. An empty
-/// shop is filled in place; a previous demo shop is rebuilt; real shop data is never touched.
 fn demo(path: &std::path::Path, days: u32, seed: u64, user: &str, out: &Out) -> Result<()> {
-    if path.exists() {
-        let mut shop = Shop::open(path, OpenMode::Existing)?;
-        if !pasar_core::demo::is_demo(&shop)? {
-            shop.set_actor(user);
-            let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
-            return out.demo(&shop, &summary);
-        }
-    }
-    let tmp = sibling(path, ".demo-tmp");
-    remove_db_files(&tmp);
-    let built = (|| {
-        let mut shop = Shop::open(&tmp, OpenMode::Create)?;
-        shop.set_actor(user);
-        let summary = pasar_core::demo::generate(&mut shop, days, seed)?;
-        drop(shop);
-        // Replacing an old demo shop: its WAL must not be replayed onto the new file.
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(sibling(path, suffix));
-        }
-        std::fs::rename(&tmp, path)?;
-        Ok(summary)
-    })();
-    match built {
-        Ok(summary) => out.demo(&Shop::open(path, OpenMode::Existing)?, &summary),
-        Err(e) => {
-            remove_db_files(&tmp);
-            Err(e)
-        }
-    }
-}
-
-fn sibling(path: &std::path::Path, suffix: &str) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(suffix);
-    PathBuf::from(p)
-}
-
-fn remove_db_files(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(sibling(path, suffix));
-    }
+    let summary = pasar_core::demo::build_file(path, days, seed, user)?;
+    out.demo(&Shop::open(path, OpenMode::Existing)?, &summary)
 }
 
 fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {

@@ -4,7 +4,7 @@
 //! Deterministic for a given seed.
 
 use crate::catalog::{NewProduct, ProductUnit};
-use crate::db::Shop;
+use crate::db::{OpenMode, Shop};
 use crate::error::{CoreError, Result};
 use crate::expenses::{ExpenseCategory, NewExpense};
 use crate::purchases::{NewPurchase, PurchaseLineInput};
@@ -13,6 +13,7 @@ use crate::stock::CountLine;
 use crate::time::ManualClock;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const CATALOG: &str = include_str!("../../../assets/demo/catalog.csv");
@@ -257,6 +258,49 @@ pub fn bulk_catalog(shop: &mut Shop, count: usize) -> Result<()> {
     })();
     shop.set_durable(true)?;
     result
+}
+
+/// Makes the file at `path` a demo shop, never leaving a half-made one behind: a new file is
+/// built under a temporary name and renamed into place when complete; an empty shop is filled
+/// in place; a previous demo shop is rebuilt. A shop with real data is refused untouched.
+pub fn build_file(path: &Path, days: u32, seed: u64, actor: &str) -> Result<DemoSummary> {
+    if path.exists() {
+        let mut shop = Shop::open(path, OpenMode::Existing)?;
+        if !is_demo(&shop)? {
+            shop.set_actor(actor);
+            return generate(&mut shop, days, seed);
+        }
+    }
+    let tmp = sibling(path, ".demo-tmp");
+    remove_db_files(&tmp);
+    let built = (|| {
+        let mut shop = Shop::open(&tmp, OpenMode::Create)?;
+        shop.set_actor(actor);
+        let summary = generate(&mut shop, days, seed)?;
+        drop(shop);
+        // Replacing an old demo shop: its WAL must not be replayed onto the new file.
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(sibling(path, suffix));
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(summary)
+    })();
+    if built.is_err() {
+        remove_db_files(&tmp);
+    }
+    built
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+fn remove_db_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(sibling(path, suffix));
+    }
 }
 
 /// Whether this database holds a generated demo shop (and so may be rebuilt freely).
