@@ -26,7 +26,8 @@ import urllib.error
 import urllib.request
 
 DRIVER = os.environ.get("WEBDRIVER_URL", "http://127.0.0.1:4444")
-ENTER, F3, F8 = "\ue007", "\ue033", "\ue038"
+ENTER, F3, F5, F8 = "\ue007", "\ue033", "\ue035", "\ue038"
+CTRL = "\ue009"
 
 checks = {"passed": 0, "failed": 0}
 
@@ -97,6 +98,7 @@ class Session:
             except RuntimeError:
                 pass  # element replaced while reading
             time.sleep(0.1)
+        self.shot("/tmp/pasarsuara-e2e-failure.png")
         raise AssertionError(f"{css}: unexpected text {text!r}")
 
     def click(self, css):
@@ -109,6 +111,13 @@ class Session:
         """Types into whatever has focus, as a keyboard would."""
         active = call("GET", self.url("/element/active"))[ELEMENT]
         call("POST", self.url(f"/element/{active}/value"), {"text": text})
+
+    def chord(self, modifier, key):
+        """Presses modifier+key and releases both (W3C Actions), e.g. Ctrl+2."""
+        seq = [{"type": "keyDown", "value": modifier}, {"type": "keyDown", "value": key},
+               {"type": "keyUp", "value": key}, {"type": "keyUp", "value": modifier}]
+        call("POST", self.url("/actions"), {"actions": [{"type": "key", "id": "keyboard", "actions": seq}]})
+        call("DELETE", self.url("/actions"))
 
     def text(self, el):
         return call("GET", self.url(f"/element/{el}/text"))
@@ -195,6 +204,39 @@ def main():
         stock_after = db_one(db, "SELECT stock FROM products WHERE id = ?", pid)[0]
         check(int(stock_after) == int(stock_before) - 3, "on-hand went down by 3")
 
+        # Second sale, still keyboard only: a product by its typed SKU, a price override (F5),
+        # QRIS (Ctrl+2), and enough quantity to cross its reorder point → a desktop notification.
+        s.keys(ENTER)  # new sale
+        pid2, sku2, name2, left = db_one(
+            db, "SELECT id, sku, name, CAST(stock AS INTEGER) - CAST(reorder_point AS INTEGER) FROM products "
+                "WHERE unit = 'pcs' AND CAST(reorder_point AS INTEGER) > 0 AND id != ? "
+                "AND CAST(stock AS INTEGER) - CAST(reorder_point AS INTEGER) BETWEEN 1 AND 9 ORDER BY id LIMIT 1", pid)
+        s.wait("#kasir-search")
+        s.keys(sku2 + ENTER)
+        s.wait_text("#cart tbody tr", lambda t: name2 in t)
+        s.keys(F3)
+        s.wait("#qty-input")
+        s.keys(str(left) + ENTER)
+        s.wait_text("#cart tbody tr", lambda t: f"{left} pcs" in t)
+        s.keys(F5)
+        s.wait("#price-input")
+        s.keys("5rb" + ENTER)  # the field opens with its text selected: typing replaces it
+        check(s.wait_text("#cart-total", lambda t: t == rupiah(left * 5000)) == rupiah(left * 5000),
+              f"price override: {left} x Rp 5.000")
+        s.keys(F8)
+        s.wait("#tendered-input")
+        s.chord(CTRL, "2")
+        s.wait_text("#pay-qris", lambda t: True)
+        s.keys(ENTER)
+        s.wait("#sale-done")
+        pay2, total2 = db_one(db, "SELECT payment, total FROM sales ORDER BY id DESC LIMIT 1")
+        check((pay2, total2) == ("qris", str(left * 5000)), f"QRIS sale saved at the edited price: {pay2} {total2}")
+        log = os.path.join(os.path.dirname(db), "logs", "pasarsuara.log")
+        end = time.time() + 5
+        while time.time() < end and f"notify: Stok menipis: {name2}" not in open(log).read():
+            time.sleep(0.1)
+        check(f"notify: Stok menipis: {name2}" in open(log).read(), f"low-stock notification for {name2}")
+
         # The dashboard shows the new figure (it listens for changes).
         s.keys(ENTER)  # new sale
         s.click("#nav-beranda")
@@ -247,7 +289,6 @@ def main():
         second = subprocess.run([app, "--db", db], timeout=30, capture_output=True)
         check(second.returncode == 0, "a second launch exits cleanly")
         check(s.text(s.wait("#dash-revenue")).startswith("Rp"), "the first window is still running")
-        log = os.path.join(os.path.dirname(db), "logs", "pasarsuara.log")
         check(os.path.exists(log) and "ready: interactive" in open(log).read(), "the app logs to its data folder")
     finally:
         try:

@@ -3,6 +3,7 @@
 # daemon and tauri-driver (which starts WebKitWebDriver).
 #   tests/e2e/run.sh APP_BINARY [SCREENSHOT_DIR]   the end-to-end test (desktop.py)
 #   tests/e2e/run.sh --bench RELEASE_DIR           the desktop figures (bench_desktop.py)
+# PASAR_E2E_SCRIPT=path runs another script the same way (debugging a single flow).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -37,5 +38,5 @@ export WEBDRIVER_URL="http://127.0.0.1:$PORT"
 if [ "${1:-}" = "--bench" ]; then
   python3 tests/e2e/bench_desktop.py "$(realpath "$2")"
 else
-  python3 tests/e2e/desktop.py "$(realpath "$1")" "${2:-docs/screenshots}"
+  python3 ${PASAR_E2E_SCRIPT:-tests/e2e/desktop.py} "$(realpath "$1")" "${2:-docs/screenshots}"
 fi
