@@ -98,3 +98,22 @@ pub fn sum(shop: &Shop, sql: &str) -> Decimal {
         .map(|s| d(&s.unwrap()))
         .sum()
 }
+
+/// Indomie Goreng: 3.500/pcs, cost 3.050, 1 dus = 40 pcs with no own dus price.
+pub fn indomie(shop: &mut Shop, stock: &str) -> Product {
+    shop.add_product(NewProduct {
+        name: "Indomie Goreng".into(),
+        sku: Some("MIE".into()),
+        unit: Some("pcs".into()),
+        price: d("3500"),
+        cost: Some(d("3050")),
+        stock: Some(d(stock)),
+        units: vec![ProductUnit {
+            unit: "dus".into(),
+            factor: d("40"),
+            price: None,
+        }],
+        ..Default::default()
+    })
+    .expect("add indomie")
+}

@@ -13,27 +13,7 @@ use pasar_core::{
 fn fractional_quantities_units_and_change() {
     let (mut shop, _) = shop();
     beras(&mut shop);
-    product(
-        &mut shop,
-        "MIE",
-        "Indomie Goreng",
-        "pcs",
-        "3500",
-        "3050",
-        "80",
-    );
-    shop.update_product(
-        2,
-        pasar_core::ProductPatch {
-            units: Some(vec![pasar_core::ProductUnit {
-                unit: "dus".into(),
-                factor: d("40"),
-                price: None,
-            }]),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    indomie(&mut shop, "80");
     let mut sale = cash(vec![
         line("beras", "1,25".replace(',', ".").as_str(), None),
         line("BRS", "1", Some("karung")),

@@ -10,7 +10,7 @@ use pasar_core::money::round_rupiah;
 use pasar_core::sales::ReturnLine;
 use pasar_core::{
     CountLine, Decimal, ExpenseCategory, NewExpense, NewPurchase, NewSale, Payment, ProductRef,
-    ProductUnit, PurchaseLineInput, SaleLineInput,
+    PurchaseLineInput, SaleLineInput,
 };
 use proptest::prelude::*;
 
@@ -119,27 +119,7 @@ fn line_terms(p: usize, n: u32, big: bool) -> (Decimal, Option<&'static str>, De
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let (mut shop, clock) = shop();
     beras(&mut shop);
-    product(
-        &mut shop,
-        "MIE",
-        "Indomie Goreng",
-        "pcs",
-        "3500",
-        "3050",
-        "200",
-    );
-    shop.update_product(
-        2,
-        pasar_core::ProductPatch {
-            units: Some(vec![ProductUnit {
-                unit: "dus".into(),
-                factor: d("40"),
-                price: None,
-            }]),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    indomie(&mut shop, "200");
     product(
         &mut shop,
         "CBE",
