@@ -459,6 +459,8 @@ pub struct SettingsView {
     pub language: String,
     pub theme: String,
     pub timezone: String,
+    /// The shop's offset from UTC, for showing times in shop time whatever the laptop's zone.
+    pub utc_offset_minutes: i32,
     pub allow_negative_stock: bool,
     pub lead_time_days: i64,
     pub backup_dir: String,
@@ -486,6 +488,7 @@ impl Shop {
             language: get("language", "id")?,
             theme: get("theme", "light")?,
             timezone: self.settings.tz.name.clone(),
+            utc_offset_minutes: self.settings.tz.offset.local_minus_utc() / 60,
             allow_negative_stock: self.settings.allow_negative_stock,
             lead_time_days: self.settings.lead_time_days,
             backup_dir: get("backup_dir", &data_dir.display().to_string())?,

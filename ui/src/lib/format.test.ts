@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCompact, formatNumber, formatPercent, formatQty, formatRupiah } from "./format";
+import { formatCompact, formatNumber, formatPercent, formatQty, formatRupiah, formatTime } from "./format";
 
 describe("formatting", () => {
   it("formats rupiah with dot grouping", () => {
@@ -31,5 +31,10 @@ describe("formatting", () => {
     expect(formatPercent("0.2312")).toBe("23,1%");
     expect(formatPercent("0.1")).toBe("10%");
     expect(formatPercent("0")).toBe("0%");
+  });
+  it("shows times in shop time", () => {
+    expect(formatTime("2026-11-21T01:00:00.000Z", 7 * 60)).toBe("21/11 08:00");
+    expect(formatTime("2026-11-20T17:30:00.000Z", 7 * 60)).toBe("21/11 00:30");
+    expect(formatTime("2026-11-20T17:30:00.000Z", 9 * 60)).toBe("21/11 02:30");
   });
 });

@@ -53,9 +53,9 @@ export function formatPercent(fraction: string): string {
   return `${sign}${whole}${dec !== "0" ? "," + dec : ""}%`;
 }
 
-/** ISO UTC timestamp → local "21/11 14:05" (the webview runs in the shop's time zone). */
-export function formatTime(iso: string): string {
-  const d = new Date(iso);
+/** ISO UTC timestamp → "21/11 14:05" in shop time (UTC + offset), whatever the laptop's zone. */
+export function formatTime(iso: string, offsetMinutes: number): string {
+  const d = new Date(new Date(iso).getTime() + offsetMinutes * 60_000);
   const p = (n: number) => String(n).padStart(2, "0");
-  return `${p(d.getDate())}/${p(d.getMonth() + 1)} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
 }

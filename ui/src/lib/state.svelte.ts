@@ -11,6 +11,7 @@ export const ui = $state({
   theme: "light" as "light" | "dark",
   changes: 0,
   dbPath: "",
+  offsetMinutes: 7 * 60,
   toasts: [] as { id: number; text: string; kind: "ok" | "error" }[],
 });
 

@@ -3,4 +3,8 @@
 /**
  * Everything the Pengaturan screen shows, with defaults filled in.
  */
-export type SettingsView = { shop_name: string, shop_address: string, shop_phone: string, receipt_footer: string, receipt_paper_mm: string, printer: string, language: string, theme: string, timezone: string, allow_negative_stock: boolean, lead_time_days: number, backup_dir: string, data_path: string, demo_shop: boolean, };
+export type SettingsView = { shop_name: string, shop_address: string, shop_phone: string, receipt_footer: string, receipt_paper_mm: string, printer: string, language: string, theme: string, timezone: string, 
+/**
+ * The shop's offset from UTC, for showing times in shop time whatever the laptop's zone.
+ */
+utc_offset_minutes: number, allow_negative_stock: boolean, lead_time_days: number, backup_dir: string, data_path: string, demo_shop: boolean, };
