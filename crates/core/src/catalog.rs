@@ -3,7 +3,8 @@
 
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Result};
-use crate::money::canon;
+use crate::money::non_negative;
+use crate::sales::ProductRef;
 use crate::stock::{MovementKind, apply_movement};
 use crate::time::stamp;
 use crate::units::{builtin_factor, canonical_unit};
@@ -136,16 +137,6 @@ fn clean(s: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn check_money(field: &str, v: Decimal) -> Result<()> {
-    if v.is_sign_negative() && !v.is_zero() {
-        return Err(CoreError::invalid(
-            field,
-            format!("{} tidak boleh negatif", canon(v)),
-        ));
-    }
-    Ok(())
-}
-
 fn check_units(units: &[ProductUnit]) -> Result<()> {
     for u in units {
         if u.unit.trim().is_empty() {
@@ -158,7 +149,7 @@ fn check_units(units: &[ProductUnit]) -> Result<()> {
             ));
         }
         if let Some(p) = u.price {
-            check_money("harga satuan", p)?;
+            non_negative("harga satuan", p)?;
         }
     }
     Ok(())
@@ -192,11 +183,11 @@ impl Shop {
         if name.is_empty() {
             return Err(CoreError::invalid("nama produk", "tidak boleh kosong"));
         }
-        check_money("harga", p.price)?;
+        non_negative("harga", p.price)?;
         let cost = p.cost.unwrap_or(Decimal::ZERO);
-        check_money("modal", cost)?;
+        non_negative("modal", cost)?;
         let reorder = p.reorder_point.unwrap_or(Decimal::ZERO);
-        check_money("batas stok", reorder)?;
+        non_negative("batas stok", reorder)?;
         check_units(&p.units)?;
         let unit = clean(&p.unit).unwrap_or_else(|| "pcs".into());
         let (sku, barcode, category) = (clean(&p.sku), clean(&p.barcode), clean(&p.category));
@@ -261,7 +252,7 @@ impl Shop {
             ("batas stok", patch.reorder_point, &mut cur.reorder_point),
         ] {
             if let Some(v) = v {
-                check_money(field, v)?;
+                non_negative(field, v)?;
                 *slot = v;
             }
         }
@@ -458,6 +449,24 @@ pub(crate) fn load_product(conn: &Connection, id: i64) -> Result<Option<Product>
         .collect::<rusqlite::Result<_>>()?;
     p.units = load_units(conn, id)?;
     Ok(Some(p))
+}
+
+/// The product a document line points at, with its extra units loaded only when `unit`
+/// needs them (the sale path stays at one read for base-unit lines).
+pub(crate) fn load_line_product(
+    conn: &Connection,
+    r: &ProductRef,
+    unit: Option<&str>,
+) -> Result<Product> {
+    let mut p = match r {
+        ProductRef::Id(id) => load_product_row(conn, *id)?
+            .ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))?,
+        ProductRef::Query(q) => resolve_product(conn, q)?,
+    };
+    if p.units.is_empty() && needs_units(&p, unit) {
+        p.units = load_units(conn, p.id)?;
+    }
+    Ok(p)
 }
 
 /// Whether `unit` names something other than the product's base unit (so the extra units

@@ -21,6 +21,17 @@ pub fn canon(d: Decimal) -> String {
     }
 }
 
+/// Refuses a negative amount or quantity for `field` with a clear message.
+pub fn non_negative(field: &str, v: Decimal) -> Result<()> {
+    if v.is_sign_negative() && !v.is_zero() {
+        return Err(CoreError::invalid(
+            field,
+            format!("{} tidak boleh negatif", canon(v)),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses a stored canonical decimal.
 pub fn parse_canon(s: &str) -> Result<Decimal> {
     s.parse::<Decimal>()

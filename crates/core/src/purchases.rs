@@ -1,11 +1,11 @@
 //! Purchases from suppliers: stock comes in, the moving average cost is updated, and money
 //! goes out now (cash/qris/transfer) or onto the supplier's ledger (kasbon = bought on credit).
 
-use crate::catalog::{load_product, resolve_product, resolve_unit};
+use crate::catalog::{load_line_product, resolve_unit};
 use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
 use crate::db::{Shop, audit, d};
 use crate::error::{CoreError, Result};
-use crate::money::{canon, round_rupiah};
+use crate::money::{canon, non_negative, round_rupiah};
 use crate::sales::{Payment, ProductRef};
 use crate::stock::{MovementKind, apply_movement};
 use crate::time::stamp;
@@ -158,11 +158,7 @@ impl Shop {
         let mut total = Decimal::ZERO;
         let mut lines = Vec::with_capacity(p.lines.len());
         for l in &p.lines {
-            let prod = match &l.product {
-                ProductRef::Id(id) => load_product(&tx, *id)?
-                    .ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))?,
-                ProductRef::Query(q) => resolve_product(&tx, q)?,
-            };
+            let prod = load_line_product(&tx, &l.product, l.unit.as_deref())?;
             if l.qty <= Decimal::ZERO {
                 return Err(CoreError::invalid(
                     "jumlah",
@@ -171,9 +167,7 @@ impl Shop {
             }
             let unit = resolve_unit(&prod, l.unit.as_deref())?;
             let unit_cost = l.unit_cost.unwrap_or(prod.cost * unit.factor);
-            if unit_cost.is_sign_negative() && !unit_cost.is_zero() {
-                return Err(CoreError::invalid("harga beli", "tidak boleh negatif"));
-            }
+            non_negative("harga beli", unit_cost)?;
             let qty_base = (l.qty * unit.factor).normalize();
             let line_total = round_rupiah(l.qty * unit_cost);
             let avg = moving_average(prod.stock, prod.cost, qty_base, unit_cost / unit.factor);

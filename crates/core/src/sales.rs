@@ -3,13 +3,11 @@
 //! A void or return never edits or deletes the sale: it appends a reversing sale row
 //! (kind 'void'/'return') with negative amounts, dated when it happens.
 
-use crate::catalog::{
-    Product, load_product_row, load_units, needs_units, resolve_product, resolve_unit,
-};
+use crate::catalog::{Product, load_line_product, resolve_product, resolve_unit};
 use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Result};
-use crate::money::{canon, format_qty, format_rupiah, round_rupiah};
+use crate::money::{canon, format_qty, format_rupiah, non_negative, round_rupiah};
 use crate::report::{DailyDelta, bump_daily, bump_product_day};
 use crate::stock::{MovementKind, apply_movement, apply_movement_from};
 use crate::time::stamp;
@@ -221,25 +219,8 @@ struct PricedLine {
     cogs: Decimal,
 }
 
-fn nonneg(field: &str, v: Decimal) -> Result<()> {
-    if v.is_sign_negative() && !v.is_zero() {
-        return Err(CoreError::invalid(
-            field,
-            format!("{} tidak boleh negatif", canon(v)),
-        ));
-    }
-    Ok(())
-}
-
 fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
-    let mut product = match &l.product {
-        ProductRef::Id(id) => load_product_row(conn, *id)?
-            .ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))?,
-        ProductRef::Query(q) => resolve_product(conn, q)?,
-    };
-    if product.units.is_empty() && needs_units(&product, l.unit.as_deref()) {
-        product.units = load_units(conn, product.id)?;
-    }
+    let product = load_line_product(conn, &l.product, l.unit.as_deref())?;
     if !product.active {
         return Err(CoreError::invalid(
             "produk",
@@ -254,8 +235,8 @@ fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
     }
     let unit = resolve_unit(&product, l.unit.as_deref())?;
     let price = l.price.unwrap_or(unit.price);
-    nonneg("harga", price)?;
-    nonneg("diskon", l.discount)?;
+    non_negative("harga", price)?;
+    non_negative("diskon", l.discount)?;
     let gross = l.qty * price;
     if l.discount > gross {
         return Err(CoreError::invalid(
@@ -300,7 +281,7 @@ fn price_cart(conn: &Connection, sale: &NewSale) -> Result<(Vec<PricedLine>, Dec
     if sale.lines.is_empty() {
         return Err(CoreError::invalid("penjualan", "keranjang kosong"));
     }
-    nonneg("diskon", sale.discount)?;
+    non_negative("diskon", sale.discount)?;
     let lines: Vec<PricedLine> = sale
         .lines
         .iter()

@@ -5,7 +5,7 @@
 use crate::catalog::{Product, resolve_product};
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Result};
-use crate::money::canon;
+use crate::money::non_negative;
 use crate::time::stamp;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -168,12 +168,7 @@ impl Shop {
         let mut out = Vec::with_capacity(lines.len());
         for line in lines {
             let p = resolve_product(&tx, &line.product)?;
-            if line.counted.is_sign_negative() && !line.counted.is_zero() {
-                return Err(CoreError::invalid(
-                    "jumlah hitungan",
-                    format!("{} tidak boleh negatif", canon(line.counted)),
-                ));
-            }
+            non_negative("jumlah hitungan", line.counted)?;
             let counted_at = line.counted_at.unwrap_or(now).min(now);
             let later: Decimal = sum_movements_after(&tx, p.id, &stamp(counted_at))?;
             let expected = p.stock - later;
