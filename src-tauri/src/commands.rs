@@ -60,7 +60,7 @@ pub fn app_ready(s: State<AppState>) -> u64 {
 pub fn open_shop(s: State<AppState>, app: AppHandle, choice: String) -> Res<()> {
     let fail = |e: pasar_core::CoreError| e.body(Default::default());
     if choice == "demo" {
-        pasar_core::demo::build_file(&s.db_path, 30, 20261121, "owner").map_err(fail)?;
+        pasar_core::demo::build_file(&s.db_path, 30, 20261121, "owner", false).map_err(fail)?;
     }
     *s.lock() = Some(Shop::open(&s.db_path, OpenMode::Create).map_err(fail)?);
     changed(&app);

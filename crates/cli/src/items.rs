@@ -1,5 +1,6 @@
 //! Parsing of `--item "SKU_OR_NAME=QTY[UNIT][@PRICE]"` and `UNIT=FACTOR[@PRICE]` arguments.
 
+use pasar_core::error::{Field, Problem};
 use pasar_core::money::{parse_number, parse_qty_unit};
 use pasar_core::{CoreError, Decimal, Result};
 
@@ -14,7 +15,15 @@ pub struct ItemSpec {
 /// "beras=1,25kg@12rb" → product "beras", qty 1.25, unit "kg", price 12000.
 /// "GLA-001" alone means one base unit at the catalog price.
 pub fn parse_item(spec: &str) -> Result<ItemSpec> {
-    let bad = |why: &str| CoreError::invalid("--item", format!("\"{spec}\": {why}"));
+    let bad = |_why: &str| {
+        CoreError::invalid(
+            Field::ItemSpec,
+            Problem::BadFormat {
+                value: spec.trim().to_string(),
+                example: "beras=2kg@12rb".into(),
+            },
+        )
+    };
     let (product, rest) = match spec.rsplit_once('=') {
         Some((p, r)) => (p.trim(), Some(r.trim())),
         None => (spec.trim(), None),
@@ -35,7 +44,7 @@ pub fn parse_item(spec: &str) -> Result<ItemSpec> {
         None => (rest, None),
     };
     let (qty, unit) = parse_qty_unit(qty_unit).map_err(|e| match e {
-        CoreError::InvalidNumber(_)
+        CoreError::InvalidNumber { .. }
             if !qty_unit.starts_with(|c: char| c.is_ascii_digit() || c == '-') =>
         {
             bad("jumlah belum diisi (contoh: beras=2kg@12rb)")
@@ -54,8 +63,11 @@ pub fn parse_item(spec: &str) -> Result<ItemSpec> {
 pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
     let bad = || {
         CoreError::invalid(
-            "--unit-def",
-            format!("\"{spec}\" (contoh: dus=40 atau karung=50@600rb)"),
+            Field::UnitSpec,
+            Problem::BadFormat {
+                value: spec.trim().to_string(),
+                example: "karung=50@600rb".into(),
+            },
         )
     };
     let (unit, rest) = spec.split_once('=').ok_or_else(bad)?;

@@ -9,6 +9,7 @@ use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use items::{parse_item, parse_unit_def};
 use output::Out;
+use pasar_core::error::{Field, Problem};
 use pasar_core::money::parse_number;
 use pasar_core::sales::ReturnLine;
 use pasar_core::{
@@ -51,12 +52,15 @@ enum Cmd {
         #[arg(long)]
         timezone: Option<String>,
     },
-    /// Create a demo warung with N days of history
+    /// Create a demo warung with N days of history (1..3660)
     Demo {
         #[arg(long, default_value_t = 30)]
         days: u32,
         #[arg(long, default_value_t = 20261121)]
         seed: u64,
+        /// Replace a demo shop even if entries were made in it after it was generated
+        #[arg(long)]
+        force: bool,
     },
     /// Catalog: add, list, show, edit products
     #[command(subcommand)]
@@ -74,7 +78,7 @@ enum Cmd {
     Return {
         #[arg(long)]
         sale: i64,
-        /// PRODUCT=QTY, in the unit it was sold in
+        /// PRODUCT=QTY[UNIT][@PRICE]: in the unit it was sold in unless another unit is named
         #[arg(long = "item", required = true)]
         items: Vec<String>,
         #[arg(long)]
@@ -323,38 +327,74 @@ enum DebugCmd {
     },
 }
 
-/// Behave like other Unix tools when the reader goes away (`pasar ... | head`): exit quietly
-/// instead of panicking on a broken pipe.
-#[cfg(unix)]
-fn restore_sigpipe() {
-    unsafe extern "C" {
-        fn signal(signum: i32, handler: usize) -> usize;
+/// `--lang` and `--json` as given on the command line, read before clap so that clap's own
+/// errors (a missing argument, an unknown flag) honour them too.
+fn early_flags() -> (Option<String>, bool) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut lang = None;
+    let mut json = false;
+    for (i, a) in args.iter().enumerate() {
+        if a == "--" {
+            break;
+        }
+        if a == "--json" {
+            json = true;
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            lang = Some(v.to_string());
+        } else if a == "--lang" {
+            lang = args.get(i + 1).cloned();
+        }
     }
-    const SIGPIPE: i32 = 13;
-    const SIG_DFL: usize = 0;
-    // SAFETY: resetting a signal to its default disposition at start-up, before any thread.
-    unsafe {
-        signal(SIGPIPE, SIG_DFL);
-    }
+    (lang, json)
+}
+
+/// Prints an error on stderr: one line for people, or `{"error": {...}}` with `--json`.
+/// Writing to a closed stderr is ignored (there is nobody left to tell).
+fn report_error(code: &str, message: &str, field: Option<&str>, lang: Lang, json: bool) {
+    use std::io::Write;
+    let text = if json {
+        let mut body = serde_json::json!({"code": code, "message": message});
+        if let Some(f) = field {
+            body["field"] = serde_json::Value::from(f);
+        }
+        serde_json::json!({ "error": body }).to_string()
+    } else {
+        let prefix = if lang == Lang::En { "error" } else { "galat" };
+        format!("{prefix}: {message}")
+    };
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 fn main() -> ExitCode {
-    #[cfg(unix)]
-    restore_sigpipe();
     let env_lang = std::env::var("PASAR_LANG")
         .ok()
         .and_then(|l| Lang::parse(&l));
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => return usage_error(e, env_lang.unwrap_or_default()),
-    };
-    let lang = match cli.lang.as_deref().map(|l| (l, Lang::parse(l))) {
+    let (early_lang, early_json) = early_flags();
+    let lang = match early_lang.as_deref().map(|l| (l, Lang::parse(l))) {
         Some((_, Some(l))) => l,
         Some((raw, None)) => {
-            eprintln!("galat: bahasa \"{raw}\" tidak dikenal (pakai id atau en)");
+            let e = CoreError::invalid(
+                Field::Language,
+                Problem::UnknownChoice {
+                    value: raw.to_string(),
+                    choices: "id, en".into(),
+                },
+            );
+            let lang = env_lang.unwrap_or_default();
+            report_error(
+                e.code(),
+                &e.message(lang),
+                Some("language"),
+                lang,
+                early_json,
+            );
             return ExitCode::from(2);
         }
         None => env_lang.unwrap_or_default(),
+    };
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e, lang, early_json),
     };
     let out = Out {
         json: cli.json,
@@ -362,16 +402,50 @@ fn main() -> ExitCode {
     };
     match run(cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`pasar ... | head`): nothing more to say.
+        Err(CoreError::Io { detail })
+            if detail.starts_with(output::STDOUT_ERROR) && detail.contains("Broken pipe") =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            let prefix = if lang == Lang::En { "error" } else { "galat" };
-            eprintln!("{prefix}: {}", e.message(lang));
+            report_error(
+                e.code(),
+                &e.message(lang),
+                e.field().map(|f| f.key()),
+                lang,
+                out.json,
+            );
             ExitCode::from(1)
         }
     }
 }
 
-/// Clap's errors, reduced to one clear line.
-fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
+/// After a write was committed, output that cannot be shown must not hide that it was saved:
+/// say so on stderr, with the id, and succeed.
+fn saved(shown: Result<()>, lang: Lang, what: (&str, &str), id: i64) -> Result<()> {
+    use std::io::Write;
+    if let Err(e) = shown {
+        let text = if lang == Lang::En {
+            format!(
+                "{} #{id} was saved, but its summary could not be written ({})",
+                what.1,
+                e.message(lang)
+            )
+        } else {
+            format!(
+                "{} #{id} tersimpan, tetapi ringkasannya tidak bisa ditulis ({})",
+                what.0,
+                e.message(lang)
+            )
+        };
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+    Ok(())
+}
+
+/// Clap's errors, reduced to one clear line in the chosen language.
+fn usage_error(e: clap::Error, lang: Lang, json: bool) -> ExitCode {
     if matches!(
         e.kind(),
         ErrorKind::DisplayHelp
@@ -425,21 +499,55 @@ fn usage_error(e: clap::Error, lang: Lang) -> ExitCode {
                 ctx(ContextKind::InvalidArg)
             )
         }
-        _ => e
-            .render()
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim_start_matches("error: ")
-            .to_string(),
+        ErrorKind::ArgumentConflict if en => format!(
+            "{} cannot be used with {}",
+            ctx(ContextKind::InvalidArg),
+            ctx(ContextKind::PriorArg)
+        ),
+        ErrorKind::ArgumentConflict => format!(
+            "{} tidak bisa dipakai bersama {}",
+            ctx(ContextKind::InvalidArg),
+            ctx(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues
+            if en =>
+        {
+            format!(
+                "wrong number of values for {}",
+                ctx(ContextKind::InvalidArg)
+            )
+        }
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("jumlah nilai salah untuk {}", ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::NoEquals if en => {
+            format!(
+                "{} was given in a way it does not take",
+                ctx(ContextKind::InvalidArg)
+            )
+        }
+        ErrorKind::NoEquals => {
+            format!(
+                "{} tidak ditulis dengan benar",
+                ctx(ContextKind::InvalidArg)
+            )
+        }
+        _ if en => "the command line could not be read".to_string(),
+        _ => "baris perintah tidak bisa dibaca".to_string(),
     };
-    let (prefix, hint) = if en {
-        ("error", "see `pasar --help`")
+    let hint = if en {
+        "see `pasar --help`"
     } else {
-        ("galat", "lihat `pasar --help`")
+        "lihat `pasar --help`"
     };
-    eprintln!("{prefix}: {msg} ({hint})");
+    let code = match e.kind() {
+        ErrorKind::MissingRequiredArgument => "missing_argument",
+        ErrorKind::UnknownArgument => "unknown_argument",
+        ErrorKind::InvalidSubcommand => "unknown_command",
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "invalid_value",
+        _ => "usage",
+    };
+    report_error(code, &format!("{msg} ({hint})"), None, lang, json);
     ExitCode::from(2)
 }
 
@@ -453,8 +561,8 @@ fn opt_num(s: &Option<String>) -> Result<Option<pasar_core::Decimal>> {
 
 fn run(cli: Cli, out: &Out) -> Result<()> {
     let path = cli.db.clone().unwrap_or_else(pasar_core::default_db_path);
-    if let Cmd::Demo { days, seed } = cli.cmd {
-        return demo(&path, days, seed, &cli.user, out);
+    if let Cmd::Demo { days, seed, force } = cli.cmd {
+        return demo(&path, days, seed, force, &cli.user, out);
     }
     let mode = match cli.cmd {
         Cmd::Init { .. } | Cmd::Demo { .. } => OpenMode::Create,
@@ -476,7 +584,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             out.init(&shop)
         }
         // Handled before the shop is opened: the demo may build a new file under a temp name.
-        Cmd::Demo { days, seed } => demo(&path, days, seed, &cli.user, out),
+        Cmd::Demo { days, seed, force } => demo(&path, days, seed, force, &cli.user, out),
         Cmd::Product(c) => product(&mut shop, c, out),
         Cmd::Sell(a) => {
             let lines = a
@@ -501,9 +609,13 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                 discount: opt_num(&a.discount)?.unwrap_or_default(),
                 note: a.note,
             };
-            out.sale(&shop.record_sale(&sale)?)
+            let s = shop.record_sale(&sale)?;
+            saved(out.sale(&s), out.lang, ("penjualan", "sale"), s.sale_id)
         }
-        Cmd::Void { sale, reason } => out.sale(&shop.void_sale(sale, &reason)?),
+        Cmd::Void { sale, reason } => {
+            let s = shop.void_sale(sale, &reason)?;
+            saved(out.sale(&s), out.lang, ("pembatalan", "void"), s.sale_id)
+        }
         Cmd::Return {
             sale,
             items,
@@ -516,10 +628,13 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                     Ok(ReturnLine {
                         product: i.product,
                         qty: i.qty,
+                        unit: i.unit,
+                        price: i.price,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            out.sale(&shop.return_sale(sale, &lines, &reason)?)
+            let s = shop.return_sale(sale, &lines, &reason)?;
+            saved(out.sale(&s), out.lang, ("retur", "return"), s.sale_id)
         }
         Cmd::Sale { id } => out.sale(&shop.sale(id)?),
         Cmd::Buy {
@@ -546,7 +661,13 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                 payment: Payment::parse(&pay)?,
                 note,
             };
-            out.purchase(&shop.record_purchase(&p)?)
+            let p = shop.record_purchase(&p)?;
+            saved(
+                out.purchase(&p),
+                out.lang,
+                ("pembelian", "purchase"),
+                p.purchase_id,
+            )
         }
         Cmd::Expense {
             amount,
@@ -563,7 +684,13 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                 note,
                 payment: pay.as_deref().map(Payment::parse).transpose()?,
             };
-            out.expense(&shop.record_expense(&e)?)
+            let e = shop.record_expense(&e)?;
+            saved(
+                out.expense(&e),
+                out.lang,
+                ("pengeluaran", "expense"),
+                e.expense_id,
+            )
         }
         Cmd::Stock(c) => stock(&mut shop, c, out),
         Cmd::Debt(c) => match c {
@@ -609,8 +736,15 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
     }
 }
 
-fn demo(path: &std::path::Path, days: u32, seed: u64, user: &str, out: &Out) -> Result<()> {
-    let summary = pasar_core::demo::build_file(path, days, seed, user)?;
+fn demo(
+    path: &std::path::Path,
+    days: u32,
+    seed: u64,
+    force: bool,
+    user: &str,
+    out: &Out,
+) -> Result<()> {
+    let summary = pasar_core::demo::build_file(path, days, seed, user, force)?;
     out.demo(&Shop::open(path, OpenMode::Existing)?, &summary)
 }
 
@@ -638,7 +772,7 @@ fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
         }
         ProductCmd::List { search, limit, all } => {
             let list = match search.as_deref().filter(|s| !s.trim().is_empty()) {
-                Some(q) => shop.search_products(q, limit)?,
+                Some(q) => shop.search_products_with(q, limit, all)?,
                 None => {
                     let mut v = shop.products(all)?;
                     v.truncate(limit);
@@ -693,7 +827,7 @@ fn stock(shop: &mut Shop, c: StockCmd, out: &Out) -> Result<()> {
         } => {
             if let Some(delta) = delta {
                 let reason =
-                    reason.ok_or_else(|| CoreError::invalid("--reason", "wajib untuk --delta"))?;
+                    reason.ok_or_else(|| CoreError::invalid(Field::Reason, Problem::Required))?;
                 return out.products(&[shop.adjust_stock(&product, num(&delta)?, &reason)?]);
             }
             let counted = num(counted.as_deref().unwrap_or_default())?;
@@ -719,7 +853,7 @@ fn stock(shop: &mut Shop, c: StockCmd, out: &Out) -> Result<()> {
 fn write_sales(shop: &mut Shop, count: u64, seed: u64) -> Result<()> {
     let products = shop.products(false)?;
     if products.is_empty() {
-        return Err(CoreError::invalid("debug write-sales", "katalog kosong"));
+        return Err(CoreError::invalid(Field::Product, Problem::Required));
     }
     let mut rng = pasar_core::demo::Rng::new(seed);
     let stdout = std::io::stdout();

@@ -11,6 +11,30 @@ use pasar_core::{
 };
 use serde::Serialize;
 
+/// Appends one line to the text being built (writing to a String cannot fail).
+macro_rules! w {
+    ($o:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($t)*);
+    }};
+}
+
+/// Most stock warnings printed under a sale; the rest are counted.
+const MAX_WARNINGS: usize = 5;
+
+/// Marks an error writing to stdout (the command itself may have succeeded).
+pub const STDOUT_ERROR: &str = "stdout: ";
+
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| CoreError::Io {
+            detail: format!("{STDOUT_ERROR}{e}"),
+        })
+}
+
 pub struct Out {
     pub json: bool,
     pub lang: Lang,
@@ -21,16 +45,23 @@ impl Out {
         self.lang == Lang::En
     }
 
-    /// Prints `value` as JSON, or runs `human` to print the summary.
-    fn emit<T: Serialize + ?Sized>(&self, value: &T, human: impl FnOnce()) -> Result<()> {
+    /// Prints `value` as JSON, or the summary `human` writes. Output that cannot be written
+    /// (a closed stdout, a pipe whose reader left) is an error, never a panic.
+    fn emit<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&mut String),
+    ) -> Result<()> {
+        let mut text = String::new();
         if self.json {
-            let text =
-                serde_json::to_string_pretty(value).map_err(|e| CoreError::Io(e.to_string()))?;
-            println!("{text}");
+            text = serde_json::to_string_pretty(value).map_err(|e| CoreError::Io {
+                detail: e.to_string(),
+            })?;
+            text.push('\n');
         } else {
-            human();
+            human(&mut text);
         }
-        Ok(())
+        write_stdout(&text)
     }
 
     fn t<'a>(&self, id: &'a str, en: &'a str) -> &'a str {
@@ -40,8 +71,9 @@ impl Out {
     pub fn init(&self, shop: &Shop) -> Result<()> {
         let path = shop.path().display().to_string();
         let v = serde_json::json!({"db": path, "schema_version": pasar_core::SCHEMA_VERSION});
-        self.emit(&v, || {
-            println!(
+        self.emit(&v, |o| {
+            w!(
+                o,
                 "{} {path}",
                 self.t("Database toko siap:", "Shop database ready:")
             )
@@ -51,19 +83,29 @@ impl Out {
     pub fn demo(&self, shop: &Shop, s: &DemoSummary) -> Result<()> {
         let path = shop.path().display().to_string();
         let v = serde_json::json!({"db": path, "summary": s});
-        self.emit(&v, || {
-            println!(
-                "{} {path}\n  {} produk, {} hari, {} penjualan, {} pembelian, {} pengeluaran, {} cicilan kasbon",
-                self.t("Toko demo dibuat:", "Demo shop created:"),
-                s.products, s.days, s.sales, s.purchases, s.expenses, s.kasbon_payments
-            )
+        self.emit(&v, |o| {
+            w!(o, "{} {path}", self.t("Toko demo dibuat:", "Demo shop created:"));
+            if self.en() {
+                w!(
+                    o,
+                    "  {} products, {} days, {} sales, {} purchases, {} expenses, {} kasbon repayments",
+                    s.products, s.days, s.sales, s.purchases, s.expenses, s.kasbon_payments
+                )
+            } else {
+                w!(
+                    o,
+                    "  {} produk, {} hari, {} penjualan, {} pembelian, {} pengeluaran, {} cicilan kasbon",
+                    s.products, s.days, s.sales, s.purchases, s.expenses, s.kasbon_payments
+                )
+            }
         })
     }
 
     pub fn products(&self, list: &[Product]) -> Result<()> {
-        self.emit(list, || {
+        self.emit(list, |o| {
             for p in list {
-                println!(
+                w!(
+                    o,
                     "#{:<5} {:<10} {:<40} {:>12}  {} {}{}",
                     p.id,
                     p.sku.as_deref().unwrap_or("-"),
@@ -79,13 +121,13 @@ impl Out {
                 );
             }
             if list.is_empty() {
-                println!("{}", self.t("(tidak ada produk)", "(no products)"));
+                w!(o, "{}", self.t("(tidak ada produk)", "(no products)"));
             }
         })
     }
 
     pub fn sale(&self, s: &Sale) -> Result<()> {
-        self.emit(s, || {
+        self.emit(s, |o| {
             let title = match s.kind.as_str() {
                 "void" => format!(
                     "{} #{} (membatalkan #{})",
@@ -101,9 +143,10 @@ impl Out {
                 ),
                 _ => format!("{} #{}", self.t("Penjualan", "Sale"), s.sale_id),
             };
-            println!("{title}  {}", s.occurred_at);
+            w!(o, "{title}  {}", s.occurred_at);
             for l in &s.lines {
-                println!(
+                w!(
+                    o,
                     "  {:<36} {:>10} x {:>10} = {:>12}",
                     l.product,
                     format_qty(l.qty, &l.unit),
@@ -112,28 +155,48 @@ impl Out {
                 );
             }
             if !s.discount.is_zero() {
-                println!(
+                w!(
+                    o,
                     "  {:<36} {:>38}",
                     self.t("Diskon", "Discount"),
                     rp(-s.discount)
                 );
             }
-            println!("  {:<36} {:>38}", "TOTAL", rp(s.total));
+            w!(o, "  {:<36} {:>38}", "TOTAL", rp(s.total));
             if let Some(t) = s.tendered {
-                println!("  {:<36} {:>38}", self.t("Tunai", "Cash"), rp(t));
-                println!("  {:<36} {:>38}", self.t("Kembali", "Change"), rp(s.change));
+                w!(o, "  {:<36} {:>38}", self.t("Tunai", "Cash"), rp(t));
+                w!(
+                    o,
+                    "  {:<36} {:>38}",
+                    self.t("Kembali", "Change"),
+                    rp(s.change)
+                );
             } else {
-                println!(
+                w!(
+                    o,
                     "  {:<36} {:>38}",
                     self.t("Bayar", "Paid by"),
                     s.payment.as_str()
                 );
             }
-            for w in &s.warnings {
-                println!("  ! {}", w.message);
+            // One line per product; a huge sale does not drown the screen.
+            for w in s.warnings.iter().take(MAX_WARNINGS) {
+                w!(o, "  ! {}", w.message(self.lang));
+            }
+            if s.warnings.len() > MAX_WARNINGS {
+                w!(
+                    o,
+                    "  ! {} {}",
+                    s.warnings.len() - MAX_WARNINGS,
+                    self.t(
+                        "peringatan lain (lihat --json)",
+                        "more warnings (see --json)"
+                    )
+                );
             }
             for l in &s.low_stock {
-                println!(
+                w!(
+                    o,
                     "  ! {} {}: {}",
                     self.t("stok menipis", "low stock"),
                     l.product,
@@ -144,8 +207,9 @@ impl Out {
     }
 
     pub fn purchase(&self, p: &Purchase) -> Result<()> {
-        self.emit(p, || {
-            println!(
+        self.emit(p, |o| {
+            w!(
+                o,
                 "{} #{}  {}  {}",
                 self.t("Pembelian", "Purchase"),
                 p.purchase_id,
@@ -153,21 +217,23 @@ impl Out {
                 rp(p.total)
             );
             for l in &p.lines {
-                println!(
+                w!(
+                    o,
                     "  {:<36} {:>10} @ {:>10}  {} {}",
                     l.product,
                     format_qty(l.qty, &l.unit),
                     rp(l.unit_cost),
                     self.t("stok", "stock"),
-                    format_qty(l.stock, &l.unit)
+                    format_qty(l.stock, &l.stock_unit)
                 );
             }
         })
     }
 
     pub fn expense(&self, e: &Expense) -> Result<()> {
-        self.emit(e, || {
-            println!(
+        self.emit(e, |o| {
+            w!(
+                o,
                 "{} #{}  {}  {}  {}",
                 self.t("Pengeluaran", "Expense"),
                 e.expense_id,
@@ -179,8 +245,9 @@ impl Out {
     }
 
     pub fn debt_entry(&self, contact: &str, e: &DebtEntry) -> Result<()> {
-        self.emit(e, || {
-            println!(
+        self.emit(e, |o| {
+            w!(
+                o,
                 "{contact}: {} {}, {} {}",
                 e.kind,
                 rp(e.amount.abs()),
@@ -191,14 +258,15 @@ impl Out {
     }
 
     pub fn debts(&self, list: &[DebtBalance]) -> Result<()> {
-        self.emit(list, || {
+        self.emit(list, |o| {
             for b in list {
                 let dir = if b.balance.is_sign_negative() {
                     self.t("(toko berutang)", "(shop owes)")
                 } else {
                     ""
                 };
-                println!(
+                w!(
+                    o,
                     "{:<30} {:>14} {dir}  {}",
                     b.contact,
                     rp(b.balance.abs()),
@@ -206,15 +274,20 @@ impl Out {
                 );
             }
             if list.is_empty() {
-                println!("{}", self.t("Tidak ada kasbon terbuka.", "No open debts."));
+                w!(
+                    o,
+                    "{}",
+                    self.t("Tidak ada kasbon terbuka.", "No open debts.")
+                );
             }
         })
     }
 
     pub fn debt_history(&self, list: &[DebtEntry]) -> Result<()> {
-        self.emit(list, || {
+        self.emit(list, |o| {
             for e in list {
-                println!(
+                w!(
+                    o,
                     "{}  {:<16} {:>12}  {} {}",
                     e.occurred_at,
                     e.kind,
@@ -227,9 +300,10 @@ impl Out {
     }
 
     pub fn contacts(&self, list: &[Contact]) -> Result<()> {
-        self.emit(list, || {
+        self.emit(list, |o| {
             for c in list {
-                println!(
+                w!(
+                    o,
                     "#{:<4} {:<30} {:<9} {:<15} {}",
                     c.id,
                     c.name,
@@ -242,49 +316,78 @@ impl Out {
     }
 
     pub fn report(&self, r: &Report) -> Result<()> {
-        self.emit(r, || {
+        self.emit(r, |o| {
             let pct = format_id((r.gross_margin * pasar_core::Decimal::from(100)).round_dp(1));
-            println!(
+            w!(
+                o,
                 "{} {} .. {} ({})",
                 self.t("Laporan", "Report"),
                 r.from,
                 r.to,
                 r.timezone
             );
-            let row = |label: &str, v: pasar_core::Decimal| println!("  {label:<26} {:>16}", rp(v));
-            row(self.t("Omzet", "Revenue"), r.revenue);
-            row(self.t("HPP (modal terjual)", "Cost of goods sold"), r.cogs);
-            println!(
+            let row = |o: &mut String, label: &str, v: pasar_core::Decimal| {
+                w!(o, "  {label:<26} {:>16}", rp(v))
+            };
+            row(o, self.t("Omzet", "Revenue"), r.revenue);
+            row(
+                o,
+                self.t("HPP (modal terjual)", "Cost of goods sold"),
+                r.cogs,
+            );
+            w!(
+                o,
                 "  {:<26} {:>16}  ({pct}%)",
                 self.t("Laba kotor", "Gross profit"),
                 rp(r.gross_profit)
             );
-            row(self.t("Pengeluaran", "Expenses"), r.expenses);
+            row(o, self.t("Pengeluaran", "Expenses"), r.expenses);
             for (c, v) in &r.expenses_by_category {
                 if v != "0" {
                     let label = match pasar_core::ExpenseCategory::parse(c) {
                         Ok(cat) if !self.en() => cat.label_id(),
                         _ => c.as_str(),
                     };
-                    println!("    {label:<24} {:>16}", rp(v.parse().unwrap_or_default()));
+                    w!(
+                        o,
+                        "    {label:<24} {:>16}",
+                        rp(v.parse().unwrap_or_default())
+                    );
                 }
             }
-            row(self.t("Laba bersih", "Net profit"), r.net_profit);
-            row(self.t("Uang masuk", "Cash in"), r.cash_in);
-            row(self.t("Uang keluar", "Cash out"), r.cash_out);
-            println!(
+            row(o, self.t("Laba bersih", "Net profit"), r.net_profit);
+            row(o, self.t("Uang masuk", "Cash in"), r.cash_in);
+            row(o, self.t("Uang keluar", "Cash out"), r.cash_out);
+            w!(
+                o,
                 "  {:<26} {:>16}",
                 self.t("Jumlah transaksi", "Sales"),
                 r.sales_count
             );
             row(
+                o,
                 self.t("Kasbon pelanggan", "Customer debts"),
                 r.debts_outstanding,
             );
+            if !r.debts_payable.is_zero() {
+                row(
+                    o,
+                    self.t("Utang ke pemasok", "Owed to suppliers"),
+                    r.debts_payable,
+                );
+            }
+            if !r.customer_credit.is_zero() {
+                row(
+                    o,
+                    self.t("Titipan pelanggan", "Customer credit"),
+                    r.customer_credit,
+                );
+            }
             if !r.top_products.is_empty() {
-                println!("  {}", self.t("Produk terlaris:", "Top products:"));
+                w!(o, "  {}", self.t("Produk terlaris:", "Top products:"));
                 for t in r.top_products.iter().take(5) {
-                    println!(
+                    w!(
+                        o,
                         "    {:<36} {:>12} {:>14}",
                         t.name,
                         format_qty(t.qty, &t.unit),
@@ -293,12 +396,14 @@ impl Out {
                 }
             }
             if !r.low_stock.is_empty() {
-                println!(
+                w!(
+                    o,
                     "  {}",
                     self.t("Stok menipis (saran beli):", "Low stock (suggested order):")
                 );
                 for l in r.low_stock.iter().take(10) {
-                    println!(
+                    w!(
+                        o,
                         "    {:<36} {:>12} -> {}",
                         l.name,
                         format_qty(l.stock, &l.unit),
@@ -311,13 +416,14 @@ impl Out {
 
     pub fn setting(&self, key: &str, value: Option<&str>) -> Result<()> {
         let v = serde_json::json!({"key": key, "value": value});
-        self.emit(&v, || println!("{key} = {}", value.unwrap_or("")))
+        self.emit(&v, |o| w!(o, "{key} = {}", value.unwrap_or("")))
     }
 
     pub fn audit(&self, list: &[AuditEntry]) -> Result<()> {
-        self.emit(list, || {
+        self.emit(list, |o| {
             for a in list {
-                println!(
+                w!(
+                    o,
                     "{}  {:<8} {:<18} {}#{}  {}",
                     a.at,
                     a.actor,
@@ -331,8 +437,9 @@ impl Out {
     }
 
     pub fn stock_count(&self, c: &StockCount) -> Result<()> {
-        self.emit(c, || {
-            println!(
+        self.emit(c, |o| {
+            w!(
+                o,
                 "{}: {} {}, {} {}, {} {}",
                 c.product,
                 self.t("dihitung", "counted"),
@@ -346,15 +453,17 @@ impl Out {
     }
 
     pub fn movements(&self, p: &Product, list: &[Movement]) -> Result<()> {
-        self.emit(list, || {
-            println!(
+        self.emit(list, |o| {
+            w!(
+                o,
                 "{} ({} {})",
                 p.name,
                 self.t("stok", "stock"),
                 format_qty(p.stock, &p.unit)
             );
             for m in list {
-                println!(
+                w!(
+                    o,
                     "  {}  {:<10} {:>10}  -> {:>10}  {}#{}",
                     m.occurred_at,
                     m.kind,
@@ -369,9 +478,10 @@ impl Out {
 
     pub fn check(&self, problems: &[String]) -> Result<()> {
         let v = serde_json::json!({"ok": problems.is_empty(), "problems": problems});
-        self.emit(&v, || {
+        self.emit(&v, |o| {
             if problems.is_empty() {
-                println!(
+                w!(
+                    o,
                     "{}",
                     self.t(
                         "Buku dan stok cocok sampai ke rupiah.",
@@ -383,7 +493,9 @@ impl Out {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(CoreError::Database(problems.join("; ")))
+            Err(CoreError::Database {
+                detail: problems.join("; "),
+            })
         }
     }
 }

@@ -320,7 +320,7 @@ fn errors_are_one_clear_line_and_write_nothing() {
         (&["sell", "--item", "XYZ=1"], "produk tidak ditemukan"),
         (&["sell", "--item", "BRS=0"], "harus lebih dari 0"),
         (&["sell", "--item", "BRS=-2"], "harus lebih dari 0"),
-        (&["sell", "--item", "BRS=abc"], "jumlah"),
+        (&["sell", "--item", "BRS=abc"], "tidak bisa dibaca"),
         (&["sell", "--item", "BRS=1@12x"], "angka tidak valid"),
         (
             &["sell", "--item", "BRS=1", "--tendered", "lima ribu"],
@@ -441,7 +441,7 @@ fn demo_shop_gives_sensible_figures() {
         &["product", "add", "--name", "Teh", "--price", "4000"],
     );
     let refused = fails(&real, &["demo"]);
-    assert!(refused.contains("sudah berisi data"), "{refused}");
+    assert!(refused.contains("sudah berisi toko"), "{refused}");
     let (_dir3, db) = tmp_db();
     ok_json(&db, &["demo", "--days", "30"]);
 

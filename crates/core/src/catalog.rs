@@ -2,8 +2,11 @@
 //! Stock is never written here except through `stock::apply_movement` (initial stock).
 
 use crate::db::{Shop, audit, d, dec};
-use crate::error::{CoreError, Result};
-use crate::money::non_negative;
+use crate::error::{CoreError, Field, Problem, Result};
+use crate::money::{
+    COST_DECIMALS, MAX_LINE_QTY, MAX_NAME, PRICE_DECIMALS, QTY_DECIMALS, check_base_qty,
+    check_money, check_opt_text, check_text, format_id,
+};
 use crate::sales::ProductRef;
 use crate::stock::{MovementKind, apply_movement};
 use crate::time::stamp;
@@ -130,29 +133,68 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
     })
 }
 
-fn clean(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+fn clean(field: Field, s: &Option<String>) -> Result<Option<String>> {
+    check_opt_text(field, s.as_deref(), MAX_NAME)
 }
 
-fn check_units(units: &[ProductUnit]) -> Result<()> {
+/// Extra units: a name, a size in base units that is exact at `QTY_DECIMALS` and sane, and
+/// an optional own price. Returns them cleaned.
+fn check_units(base: &str, units: &[ProductUnit]) -> Result<Vec<ProductUnit>> {
+    let mut out: Vec<ProductUnit> = Vec::with_capacity(units.len());
     for u in units {
-        if u.unit.trim().is_empty() {
-            return Err(CoreError::invalid("satuan", "nama satuan kosong"));
+        let name = check_text(Field::Unit, &u.unit, MAX_NAME)?;
+        if name.is_empty() {
+            return Err(CoreError::invalid(Field::Unit, Problem::Required));
+        }
+        if canonical_unit(&name) == canonical_unit(base)
+            || out
+                .iter()
+                .any(|o| canonical_unit(&o.unit) == canonical_unit(&name))
+        {
+            return Err(CoreError::Duplicate {
+                field: Field::Unit,
+                value: name,
+            });
         }
         if u.factor <= Decimal::ZERO {
             return Err(CoreError::invalid(
-                "satuan",
-                format!("isi 1 {} harus lebih dari 0", u.unit),
+                Field::UnitFactor,
+                Problem::NotPositive {
+                    value: format_id(u.factor),
+                },
             ));
         }
-        if let Some(p) = u.price {
-            non_negative("harga satuan", p)?;
+        let factor = check_base_qty(Field::UnitFactor, u.factor)?;
+        if factor > MAX_LINE_QTY {
+            return Err(CoreError::invalid(
+                Field::UnitFactor,
+                Problem::OutOfRange {
+                    value: format_id(factor),
+                    min: "0".into(),
+                    max: format_id(MAX_LINE_QTY),
+                },
+            ));
         }
+        let price = u
+            .price
+            .map(|p| check_money(Field::UnitPrice, p, PRICE_DECIMALS))
+            .transpose()?;
+        out.push(ProductUnit {
+            unit: name,
+            factor,
+            price,
+        });
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Another product (active or not) already called `name`, other than `except`.
+fn name_taken(conn: &Connection, name: &str, except: Option<i64>) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM products WHERE name = ?1 COLLATE NOCASE AND id IS NOT ?2 LIMIT 1",
+        )?
+        .exists(params![name, except])?)
 }
 
 /// Maps a UNIQUE violation to a clear duplicate error.
@@ -164,12 +206,12 @@ fn unique_violation(
     let msg = e.to_string();
     if msg.contains("UNIQUE") && msg.contains("products.sku") {
         CoreError::Duplicate {
-            field: "SKU".into(),
+            field: Field::Sku,
             value: sku.clone().unwrap_or_default(),
         }
     } else if msg.contains("UNIQUE") && msg.contains("products.barcode") {
         CoreError::Duplicate {
-            field: "barcode".into(),
+            field: Field::Barcode,
             value: barcode.clone().unwrap_or_default(),
         }
     } else {
@@ -179,21 +221,31 @@ fn unique_violation(
 
 impl Shop {
     pub fn add_product(&mut self, p: NewProduct) -> Result<Product> {
-        let name = p.name.trim().to_string();
+        let name = check_text(Field::ProductName, &p.name, MAX_NAME)?;
         if name.is_empty() {
-            return Err(CoreError::invalid("nama produk", "tidak boleh kosong"));
+            return Err(CoreError::invalid(Field::ProductName, Problem::Required));
         }
-        non_negative("harga", p.price)?;
-        let cost = p.cost.unwrap_or(Decimal::ZERO);
-        non_negative("modal", cost)?;
-        let reorder = p.reorder_point.unwrap_or(Decimal::ZERO);
-        non_negative("batas stok", reorder)?;
-        check_units(&p.units)?;
-        let unit = clean(&p.unit).unwrap_or_else(|| "pcs".into());
-        let (sku, barcode, category) = (clean(&p.sku), clean(&p.barcode), clean(&p.category));
+        let price = check_money(Field::Price, p.price, PRICE_DECIMALS)?;
+        let cost = check_money(Field::Cost, p.cost.unwrap_or(Decimal::ZERO), COST_DECIMALS)?;
+        let reorder = check_non_negative_qty(Field::ReorderPoint, p.reorder_point)?;
+        let opening = check_non_negative_qty(Field::OpeningStock, p.stock)?;
+        let unit = clean(Field::Unit, &p.unit)?.unwrap_or_else(|| "pcs".into());
+        let units = check_units(&unit, &p.units)?;
+        let aliases = check_aliases(&p.aliases)?;
+        let (sku, barcode, category) = (
+            clean(Field::Sku, &p.sku)?,
+            clean(Field::Barcode, &p.barcode)?,
+            clean(Field::Category, &p.category)?,
+        );
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let tx = self.write_tx()?;
+        if name_taken(&tx, &name, None)? {
+            return Err(CoreError::Duplicate {
+                field: Field::ProductName,
+                value: name,
+            });
+        }
         tx.prepare_cached(
             "INSERT INTO products(sku, barcode, name, category, unit, price, cost, reorder_point,
                                   active, created_at, updated_at)
@@ -205,16 +257,16 @@ impl Shop {
             name,
             category,
             unit,
-            d(p.price),
+            d(price),
             d(cost),
             d(reorder),
             at
         ])
         .map_err(|e| unique_violation(e, &sku, &barcode))?;
         let id = tx.last_insert_rowid();
-        write_aliases_units(&tx, id, &p.aliases, &p.units)?;
-        if let Some(q) = p.stock.filter(|q| !q.is_zero()) {
-            apply_movement(&tx, id, MovementKind::Initial, q, "product", id, &at)?;
+        write_aliases_units(&tx, id, &aliases, &units)?;
+        if !opening.is_zero() {
+            apply_movement(&tx, id, MovementKind::Initial, opening, "product", id, &at)?;
         }
         audit(
             &tx,
@@ -223,7 +275,7 @@ impl Shop {
             "product.add",
             "product",
             Some(id),
-            &serde_json::json!({"name": name, "price": d(p.price), "stock": p.stock.map(d)}),
+            &serde_json::json!({"name": name, "price": d(price), "stock": d(opening)}),
         )?;
         tx.commit()?;
         self.product(id)
@@ -232,39 +284,52 @@ impl Shop {
     pub fn update_product(&mut self, id: i64, patch: ProductPatch) -> Result<Product> {
         let mut cur = self.product(id)?;
         if let Some(n) = &patch.name {
-            if n.trim().is_empty() {
-                return Err(CoreError::invalid("nama produk", "tidak boleh kosong"));
+            let n = check_text(Field::ProductName, n, MAX_NAME)?;
+            if n.is_empty() {
+                return Err(CoreError::invalid(Field::ProductName, Problem::Required));
             }
-            cur.name = n.trim().to_string();
+            cur.name = n;
         }
         if let Some(v) = &patch.sku {
-            cur.sku = clean(v);
+            cur.sku = clean(Field::Sku, v)?;
         }
         if let Some(v) = &patch.barcode {
-            cur.barcode = clean(v);
+            cur.barcode = clean(Field::Barcode, v)?;
         }
         if let Some(v) = &patch.category {
-            cur.category = clean(v);
+            cur.category = clean(Field::Category, v)?;
         }
-        for (field, v, slot) in [
-            ("harga", patch.price, &mut cur.price),
-            ("modal", patch.cost, &mut cur.cost),
-            ("batas stok", patch.reorder_point, &mut cur.reorder_point),
-        ] {
-            if let Some(v) = v {
-                non_negative(field, v)?;
-                *slot = v;
-            }
+        if let Some(v) = patch.price {
+            cur.price = check_money(Field::Price, v, PRICE_DECIMALS)?;
+        }
+        if let Some(v) = patch.cost {
+            cur.cost = check_money(Field::Cost, v, COST_DECIMALS)?;
+        }
+        if let Some(v) = patch.reorder_point {
+            cur.reorder_point = check_non_negative_qty(Field::ReorderPoint, Some(v))?;
         }
         if let Some(a) = patch.active {
             cur.active = a;
         }
-        if let Some(u) = &patch.units {
-            check_units(u)?;
-        }
+        let units = patch
+            .units
+            .as_ref()
+            .map(|u| check_units(&cur.unit, u))
+            .transpose()?;
+        let aliases = patch
+            .aliases
+            .as_ref()
+            .map(|a| check_aliases(a))
+            .transpose()?;
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let tx = self.write_tx()?;
+        if name_taken(&tx, &cur.name, Some(id))? {
+            return Err(CoreError::Duplicate {
+                field: Field::ProductName,
+                value: cur.name,
+            });
+        }
         tx.execute(
             "UPDATE products SET sku=?2, barcode=?3, name=?4, category=?5, price=?6, cost=?7,
                     reorder_point=?8, active=?9, updated_at=?10 WHERE id=?1",
@@ -282,9 +347,9 @@ impl Shop {
             ],
         )
         .map_err(|e| unique_violation(e, &cur.sku, &cur.barcode))?;
-        if patch.aliases.is_some() || patch.units.is_some() {
-            let aliases = patch.aliases.clone().unwrap_or(cur.aliases.clone());
-            let units = patch.units.clone().unwrap_or(cur.units.clone());
+        if aliases.is_some() || units.is_some() {
+            let aliases = aliases.unwrap_or(cur.aliases.clone());
+            let units = units.unwrap_or(cur.units.clone());
             tx.execute("DELETE FROM product_aliases WHERE product_id=?1", [id])?;
             tx.execute("DELETE FROM product_units WHERE product_id=?1", [id])?;
             write_aliases_units(&tx, id, &aliases, &units)?;
@@ -309,7 +374,9 @@ impl Shop {
     }
 
     pub fn product(&self, id: i64) -> Result<Product> {
-        load_product(&self.conn, id)?.ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))
+        load_product(&self.conn, id)?.ok_or_else(|| CoreError::ProductNotFound {
+            query: format!("#{id}"),
+        })
     }
 
     /// All products (active first, then by name), with aliases and units.
@@ -352,16 +419,27 @@ impl Shop {
     /// Products matching `query` by name, alias, SKU or barcode; substring- and
     /// typo-tolerant. Best match first.
     pub fn search_products(&self, query: &str, limit: usize) -> Result<Vec<Product>> {
-        let ids = search_ids(&self.conn, query, limit)?;
+        self.search_products_with(query, limit, false)
+    }
+
+    /// `search_products`, including deactivated products when `include_inactive`.
+    pub fn search_products_with(
+        &self,
+        query: &str,
+        limit: usize,
+        include_inactive: bool,
+    ) -> Result<Vec<Product>> {
+        let ids = search_ids(&self.conn, query, limit, include_inactive)?;
         ids.into_iter()
             .filter_map(|id| load_product(&self.conn, id).transpose())
             .collect()
     }
 
-    /// Finds the one active product a cashier means by `query`: exact SKU, barcode, name or
-    /// alias first, then a unique substring match. Never guesses between several.
+    /// Finds the one product `query` means, active or not (to show, edit, reactivate, count
+    /// or take back): exact SKU or barcode first, then exact name or alias, then a unique
+    /// substring match. Never guesses between several.
     pub fn resolve_product(&self, query: &str) -> Result<Product> {
-        resolve_product(&self.conn, query)
+        resolve_product(&self.conn, query, Lookup::Any)
     }
 }
 
@@ -452,17 +530,25 @@ pub(crate) fn load_product(conn: &Connection, id: i64) -> Result<Option<Product>
 }
 
 /// The product a document line points at, with its extra units loaded only when `unit`
-/// needs them (the sale path stays at one read for base-unit lines).
+/// needs them (the sale path stays at one read for base-unit lines). Selling refuses an
+/// inactive product; buying, counting and returns do not.
 pub(crate) fn load_line_product(
     conn: &Connection,
     r: &ProductRef,
     unit: Option<&str>,
+    lookup: Lookup,
 ) -> Result<Product> {
     let mut p = match r {
-        ProductRef::Id(id) => load_product_row(conn, *id)?
-            .ok_or_else(|| CoreError::ProductNotFound(format!("#{id}")))?,
-        ProductRef::Query(q) => resolve_product(conn, q)?,
+        ProductRef::Id(id) => {
+            load_product_row(conn, *id)?.ok_or_else(|| CoreError::ProductNotFound {
+                query: format!("#{id}"),
+            })?
+        }
+        ProductRef::Query(q) => resolve_product(conn, q, lookup)?,
     };
+    if lookup == Lookup::Selling && !p.active {
+        return Err(CoreError::ProductInactive { product: p.name });
+    }
     if p.units.is_empty() && needs_units(&p, unit) {
         p.units = load_units(conn, p.id)?;
     }
@@ -498,10 +584,20 @@ pub fn resolve_unit(p: &Product, unit: Option<&str>) -> Result<ResolvedUnit> {
         });
     }
     if let Some(f) = builtin_factor(&p.unit, text) {
+        // 1 pcs of a product counted in lusin is 1/12: not exact at a fixed scale, so it
+        // would drift. Such a unit is refused rather than rounded.
+        let exact = f.normalize();
+        if exact.scale() > QTY_DECIMALS {
+            return Err(CoreError::InexactUnit {
+                product: p.name.clone(),
+                unit: want,
+                base: p.unit.clone(),
+            });
+        }
         return Ok(ResolvedUnit {
             unit: want,
-            factor: f,
-            price: p.price * f,
+            factor: exact,
+            price: p.price * exact,
         });
     }
     Err(CoreError::UnknownUnit {
@@ -510,36 +606,92 @@ pub fn resolve_unit(p: &Product, unit: Option<&str>) -> Result<ResolvedUnit> {
     })
 }
 
-pub(crate) fn resolve_product(conn: &Connection, query: &str) -> Result<Product> {
+/// Which products a lookup may return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Active products only; an exact match on an inactive one says it is inactive.
+    Selling,
+    /// Any product: show, edit, reactivate, buy, count, take back.
+    Any,
+}
+
+fn check_non_negative_qty(field: Field, q: Option<Decimal>) -> Result<Decimal> {
+    let q = q.unwrap_or(Decimal::ZERO);
+    if q.is_sign_negative() && !q.is_zero() {
+        return Err(CoreError::invalid(
+            field,
+            Problem::Negative {
+                value: format_id(q),
+            },
+        ));
+    }
+    check_base_qty(field, q)
+}
+
+fn check_aliases(aliases: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for a in aliases {
+        let a = check_text(Field::Alias, a, MAX_NAME)?;
+        if !a.is_empty() {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn resolve_product(conn: &Connection, query: &str, lookup: Lookup) -> Result<Product> {
     let q = query.trim();
     if q.is_empty() {
-        return Err(CoreError::invalid("produk", "nama produk kosong"));
+        return Err(CoreError::invalid(Field::Product, Problem::Required));
     }
+    let not_found = || CoreError::ProductNotFound { query: q.into() };
+    let pick = |p: Product| -> Result<Product> {
+        if lookup == Lookup::Selling && !p.active {
+            return Err(CoreError::ProductInactive { product: p.name });
+        }
+        Ok(p)
+    };
     if let Some(id) = q.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) {
-        return load_product(conn, id)?.ok_or_else(|| CoreError::ProductNotFound(q.into()));
+        return pick(load_product(conn, id)?.ok_or_else(not_found)?);
+    }
+    // A code is exact: a SKU or barcode always wins over a name that happens to match.
+    let by_code: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM products WHERE sku = ?1 OR barcode = ?1 ORDER BY active DESC, id LIMIT 1",
+        )?
+        .query_row([q], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = by_code {
+        return pick(load_product(conn, id)?.ok_or_else(not_found)?);
     }
     let mut st = conn.prepare_cached(
-        "SELECT id FROM products WHERE active = 1 AND (sku = ?1 OR barcode = ?1
-                OR name = ?1 COLLATE NOCASE)
-         UNION SELECT a.product_id FROM product_aliases a JOIN products p ON p.id = a.product_id
-               WHERE p.active = 1 AND a.alias = ?1",
+        "SELECT id, active FROM products WHERE name = ?1 COLLATE NOCASE
+         UNION SELECT p.id, p.active FROM product_aliases a JOIN products p ON p.id = a.product_id
+               WHERE a.alias = ?1",
     )?;
-    let exact: Vec<i64> = st
-        .query_map([q], |r| r.get(0))?
+    let exact: Vec<(i64, bool)> = st
+        .query_map([q], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))?
         .collect::<rusqlite::Result<_>>()?;
-    let ids = if exact.is_empty() {
-        substring_ids(conn, q, 6)?
-    } else {
-        exact
+    let active: Vec<i64> = exact.iter().filter(|e| e.1).map(|e| e.0).collect();
+    let ids: Vec<i64> = match lookup {
+        Lookup::Any if !exact.is_empty() => exact.iter().map(|e| e.0).collect(),
+        Lookup::Selling if !active.is_empty() => active,
+        // Only inactive products carry this exact name: say so instead of guessing another.
+        Lookup::Selling if !exact.is_empty() => vec![exact[0].0],
+        _ => substring_ids(conn, q, 6, lookup == Lookup::Any)?,
     };
     match ids.as_slice() {
-        [id] => load_product(conn, *id)?.ok_or_else(|| CoreError::ProductNotFound(q.into())),
-        [] => Err(CoreError::ProductNotFound(q.into())),
+        [id] => pick(load_product(conn, *id)?.ok_or_else(not_found)?),
+        [] => Err(not_found()),
         many => {
             let mut names = Vec::new();
             for id in many.iter().take(5) {
                 if let Some(p) = load_product(conn, *id)? {
-                    names.push(p.name);
+                    // Names can repeat in old files: the SKU tells them apart.
+                    names.push(match p.sku {
+                        Some(sku) => format!("{} [{sku}]", p.name),
+                        None => format!("{} [#{}]", p.name, p.id),
+                    });
                 }
             }
             Err(CoreError::AmbiguousProduct {
@@ -554,8 +706,9 @@ fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Active products whose name/alias/SKU contains every word of `q` (as substrings).
-fn substring_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
+/// Products (active ones unless `any`) whose name/alias/SKU contains every word of `q`
+/// (as substrings).
+fn substring_ids(conn: &Connection, q: &str, limit: usize, any: bool) -> Result<Vec<i64>> {
     let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
     let (long, short): (Vec<&String>, Vec<&String>) =
         words.iter().partition(|w| w.chars().count() >= 3);
@@ -564,10 +717,10 @@ fn substring_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
         // Trigrams need three characters: short queries fall back to a prefix scan.
         st = conn.prepare_cached(
             "SELECT p.id, s.text FROM products p JOIN product_search s ON s.rowid = p.id
-             WHERE p.active = 1 AND s.text LIKE ?1 ESCAPE '\\' LIMIT 500",
+             WHERE (p.active = 1 OR ?2) AND s.text LIKE ?1 ESCAPE '\\' LIMIT 500",
         )?;
         let pat = format!("%{}%", short[0].replace(['%', '_', '\\'], "\\$0"));
-        st.query_map([pat], |r| Ok((r.get(0)?, r.get(1)?)))?
+        st.query_map(params![pat, any], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?
     } else {
         let m = long
@@ -577,9 +730,9 @@ fn substring_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
             .join(" AND ");
         st = conn.prepare_cached(
             "SELECT s.rowid, s.text FROM product_search s JOIN products p ON p.id = s.rowid
-             WHERE product_search MATCH ?1 AND p.active = 1 ORDER BY rank LIMIT 500",
+             WHERE product_search MATCH ?1 AND (p.active = 1 OR ?2) ORDER BY rank LIMIT 500",
         )?;
-        st.query_map([m], |r| Ok((r.get(0)?, r.get(1)?)))?
+        st.query_map(params![m, any], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?
     };
     let mut hits: Vec<(i64, i64)> = rows
@@ -628,31 +781,35 @@ fn trigrams(s: &str) -> Vec<String> {
     v
 }
 
-pub(crate) fn search_ids(conn: &Connection, query: &str, limit: usize) -> Result<Vec<i64>> {
+pub(crate) fn search_ids(
+    conn: &Connection,
+    query: &str,
+    limit: usize,
+    any: bool,
+) -> Result<Vec<i64>> {
     let q = query.trim();
     if q.is_empty() {
         let mut st = conn.prepare_cached(
-            "SELECT id FROM products WHERE active = 1 ORDER BY name COLLATE NOCASE LIMIT ?1",
+            "SELECT id FROM products WHERE active = 1 OR ?2 ORDER BY name COLLATE NOCASE LIMIT ?1",
         )?;
         return Ok(st
-            .query_map([limit as i64], |r| r.get(0))?
+            .query_map(params![limit as i64, any], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?);
     }
     let mut out: Vec<i64> = Vec::new();
     let mut st = conn.prepare_cached(
-        "SELECT id FROM products WHERE active = 1 AND (barcode = ?1 OR sku = ?1)",
+        "SELECT id FROM products WHERE (active = 1 OR ?2) AND (barcode = ?1 OR sku = ?1)",
     )?;
-    out.extend(
-        st.query_map([q], |r| r.get::<_, i64>(0))?
-            .filter_map(|r| r.ok()),
-    );
-    for id in substring_ids(conn, q, limit)? {
+    for id in st.query_map(params![q, any], |r| r.get::<_, i64>(0))? {
+        out.push(id?);
+    }
+    for id in substring_ids(conn, q, limit, any)? {
         if !out.contains(&id) {
             out.push(id);
         }
     }
     if out.is_empty() {
-        out = fuzzy_ids(conn, q, limit)?;
+        out = fuzzy_ids(conn, q, limit, any)?;
     }
     out.truncate(limit);
     Ok(out)
@@ -660,7 +817,7 @@ pub(crate) fn search_ids(conn: &Connection, query: &str, limit: usize) -> Result
 
 /// Typo tolerance ("minyk gorng", "indomei"): each word that occurs nowhere in the catalog is
 /// replaced by the most similar word of the vocabulary, then the substring search runs again.
-fn fuzzy_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
+fn fuzzy_ids(conn: &Connection, q: &str, limit: usize, any: bool) -> Result<Vec<i64>> {
     let mut corrected = Vec::new();
     let mut changed = false;
     for word in q.split_whitespace().map(str::to_lowercase) {
@@ -679,7 +836,7 @@ fn fuzzy_ids(conn: &Connection, q: &str, limit: usize) -> Result<Vec<i64>> {
     if !changed {
         return Ok(Vec::new());
     }
-    substring_ids(conn, &corrected.join(" "), limit)
+    substring_ids(conn, &corrected.join(" "), limit, any)
 }
 
 fn word_occurs(conn: &Connection, word: &str) -> Result<bool> {

@@ -3,8 +3,10 @@
 //! equals the sum of its entries: > 0 the contact owes the shop, < 0 the shop owes them.
 
 use crate::db::{Shop, audit, d, dec};
-use crate::error::{CoreError, Result};
-use crate::money::format_rupiah;
+use crate::error::{CoreError, Field, Problem, Result};
+use crate::money::{
+    MAX_AMOUNT, MAX_NAME, MAX_NOTE, add, check_opt_text, check_payment, check_text, format_rupiah,
+};
 use crate::time::stamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -81,7 +83,13 @@ pub fn normalize_phone(raw: &str) -> Result<String> {
         digits.clone()
     };
     if !(10..=15).contains(&n.len()) || raw.chars().any(|c| c.is_alphabetic()) {
-        return Err(CoreError::invalid("nomor HP", format!("\"{raw}\"")));
+        return Err(CoreError::invalid(
+            Field::Phone,
+            Problem::BadFormat {
+                value: raw.trim().to_string(),
+                example: "0812-3456-7890".into(),
+            },
+        ));
     }
     Ok(n)
 }
@@ -101,9 +109,10 @@ pub(crate) fn find_or_create_contact(
     at: &str,
     actor: &str,
 ) -> Result<i64> {
-    let name = name.trim();
+    let name = check_text(Field::ContactName, name, MAX_NAME)?;
+    let name = name.as_str();
     if name.is_empty() {
-        return Err(CoreError::invalid("nama kontak", "tidak boleh kosong"));
+        return Err(CoreError::invalid(Field::ContactName, Problem::Required));
     }
     if let Some((id, k)) = find_contact(conn, name)? {
         if k != kind.as_str() && k != "both" {
@@ -144,7 +153,19 @@ pub(crate) fn post_debt(conn: &Connection, e: &DebtPosting<'_>) -> Result<Decima
     let balance: Decimal = conn
         .prepare_cached("SELECT balance FROM contacts WHERE id = ?1")?
         .query_row([e.contact_id], |r| dec(r, 0))?;
-    let after = balance + e.amount;
+    // A balance stays within a hundred times the largest single amount; beyond that the
+    // entry is refused instead of overflowing every later report.
+    let after = add(balance, e.amount)?;
+    if after.abs() > MAX_AMOUNT * rust_decimal::Decimal::from(100) {
+        return Err(CoreError::invalid(
+            Field::Balance,
+            Problem::OutOfRange {
+                value: format_rupiah(after),
+                min: format_rupiah(-MAX_AMOUNT * rust_decimal::Decimal::from(100)),
+                max: format_rupiah(MAX_AMOUNT * rust_decimal::Decimal::from(100)),
+            },
+        ));
+    }
     conn.prepare_cached(
         "INSERT INTO debt_entries(contact_id, kind, amount, cash_flow, occurred_at, local_date,
                                   sale_id, purchase_id, note, actor)
@@ -180,7 +201,7 @@ impl Shop {
         let tx = self.write_tx()?;
         if find_contact(&tx, name)?.is_some() {
             return Err(CoreError::Duplicate {
-                field: "kontak".into(),
+                field: Field::ContactName,
                 value: name.trim().into(),
             });
         }
@@ -217,7 +238,9 @@ impl Shop {
                 },
             )
             .optional()?
-            .ok_or_else(|| CoreError::ContactNotFound(format!("#{id}")))
+            .ok_or_else(|| CoreError::ContactNotFound {
+                name: format!("#{id}"),
+            })
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
@@ -257,7 +280,7 @@ impl Shop {
         amount: Decimal,
         note: Option<&str>,
     ) -> Result<DebtEntry> {
-        positive("jumlah kasbon", amount)?;
+        let amount = check_payment(Field::Amount, amount)?;
         self.debt_write(
             contact,
             true,
@@ -274,24 +297,20 @@ impl Shop {
         amount: Decimal,
         note: Option<&str>,
     ) -> Result<DebtEntry> {
-        positive("jumlah bayar", amount)?;
+        let amount = check_payment(Field::Amount, amount)?;
         self.debt_write(
             contact,
             false,
             |balance| {
                 if balance.is_zero() {
-                    Err(CoreError::invalid(
-                        "pembayaran",
-                        "kontak ini tidak punya utang",
-                    ))
+                    Err(CoreError::invalid(Field::Payment, Problem::NoDebt))
                 } else if amount > balance.abs() {
                     Err(CoreError::invalid(
-                        "pembayaran",
-                        format!(
-                            "{} melebihi sisa utang {}",
-                            format_rupiah(amount),
-                            format_rupiah(balance.abs())
-                        ),
+                        Field::Amount,
+                        Problem::Overpaid {
+                            amount: format_rupiah(amount),
+                            balance: format_rupiah(balance.abs()),
+                        },
                     ))
                 } else if balance > Decimal::ZERO {
                     Ok(("payment", -amount, amount))
@@ -310,6 +329,8 @@ impl Shop {
         decide: impl FnOnce(Decimal) -> Result<(&'static str, Decimal, Decimal)>,
         note: Option<&str>,
     ) -> Result<DebtEntry> {
+        let note = check_opt_text(Field::Note, note, MAX_NOTE)?;
+        let note = note.as_deref();
         let now = self.clock.now();
         let at = stamp(now);
         let local = self.settings.tz.local_date(now).to_string();
@@ -319,7 +340,9 @@ impl Shop {
             find_or_create_contact(&tx, contact, ContactKind::Customer, &at, &actor)?
         } else {
             find_contact(&tx, contact)?
-                .ok_or_else(|| CoreError::ContactNotFound(contact.trim().into()))?
+                .ok_or_else(|| CoreError::ContactNotFound {
+                    name: contact.trim().into(),
+                })?
                 .0
         };
         let balance: Decimal =
@@ -367,8 +390,10 @@ impl Shop {
 
     /// A contact's debt ledger, oldest first, with the running balance.
     pub fn debt_history(&self, contact: &str) -> Result<Vec<DebtEntry>> {
-        let (id, _) = find_contact(&self.conn, contact)?
-            .ok_or_else(|| CoreError::ContactNotFound(contact.trim().into()))?;
+        let (id, _) =
+            find_contact(&self.conn, contact)?.ok_or_else(|| CoreError::ContactNotFound {
+                name: contact.trim().into(),
+            })?;
         let mut st = self.conn.prepare(
             "SELECT id, kind, amount, occurred_at, sale_id, note FROM debt_entries
              WHERE contact_id = ?1 ORDER BY id",
@@ -387,7 +412,7 @@ impl Shop {
         let mut out = Vec::new();
         for row in rows {
             let (eid, kind, amount, occurred_at, sale_id, note) = row?;
-            running += amount;
+            running = add(running, amount)?;
             out.push(DebtEntry {
                 id: eid,
                 contact_id: id,
@@ -401,11 +426,4 @@ impl Shop {
         }
         Ok(out)
     }
-}
-
-pub(crate) fn positive(field: &str, v: Decimal) -> Result<()> {
-    if v <= Decimal::ZERO {
-        return Err(CoreError::invalid(field, "harus lebih dari 0"));
-    }
-    Ok(())
 }

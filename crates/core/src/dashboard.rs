@@ -46,8 +46,12 @@ impl Shop {
         // One entry per day: a chart of more than ten years is a mistake, not a request.
         if (p.to - p.from).num_days() > 3660 {
             return Err(crate::error::CoreError::invalid(
-                "periode",
-                "grafik harian paling panjang 10 tahun",
+                crate::error::Field::Period,
+                crate::error::Problem::OutOfRange {
+                    value: format!("{} d", (p.to - p.from).num_days() + 1),
+                    min: "1 d".into(),
+                    max: "3660 d".into(),
+                },
             ));
         }
         let mut st = self.conn.prepare_cached(
@@ -92,7 +96,7 @@ impl Shop {
             let mut st = self.conn.prepare_cached(sql)?;
             let mut sum = Decimal::ZERO;
             for v in st.query_map([&day], |r| dec(r, 0))? {
-                sum += v?;
+                crate::money::add_to(&mut sum, v?)?;
             }
             Ok(sum)
         };

@@ -4,8 +4,8 @@
 //! Opening never writes to a file it will refuse: header, application id and schema
 //! version are checked over a read-only connection first.
 
-use crate::error::{CoreError, Result};
-use crate::money::{canon, parse_canon};
+use crate::error::{CoreError, Field, OVERFLOW_MARK, Problem, Result};
+use crate::money::{MAX_NOTE, canon, check_text, parse_canon};
 use crate::time::{Clock, ShopTz, SystemClock, stamp};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use rust_decimal::Decimal;
@@ -71,33 +71,51 @@ impl Shop {
 
     pub fn open_with_clock(path: &Path, mode: OpenMode, clock: Arc<dyn Clock>) -> Result<Shop> {
         let shown = path.display().to_string();
-        let exists = path.exists();
-        if !exists && mode == OpenMode::Existing {
-            return Err(CoreError::DatabaseMissing(shown));
-        }
-        let mut read_only = false;
-        if exists {
-            let meta = std::fs::metadata(path)?;
-            if !meta.is_file() {
-                return Err(CoreError::DatabaseCorrupt(shown));
-            }
-            // Honour the file's read-only attribute even when the OS would let us write
-            // (root): a file the owner locked is a backup to read, not to change.
-            read_only = meta.permissions().readonly();
-            check_header(path, meta.len())?;
-            check_version(path)?;
-        } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let flags = if read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(path_error(e, path)),
         };
-        let conn =
-            Connection::open_with_flags(path, flags).map_err(|e| locate(e.into(), &shown))?;
+        let mut read_only = false;
+        let mut fresh = false;
+        match &meta {
+            None if mode == OpenMode::Existing => {
+                return Err(CoreError::DatabaseMissing { path: shown });
+            }
+            None => {
+                fresh = true;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| path_error(e, path))?;
+                }
+            }
+            Some(m) if m.is_dir() => return Err(CoreError::DatabaseIsFolder { path: shown }),
+            Some(m) if !m.is_file() => return Err(CoreError::DatabaseCorrupt { path: shown }),
+            // An empty file is not a shop: only `init` (Create) may make it one.
+            Some(m) if m.len() == 0 && mode == OpenMode::Existing => {
+                return Err(CoreError::DatabaseEmpty { path: shown });
+            }
+            Some(m) => {
+                // Honour the file's read-only attribute even when the OS would let us write
+                // (root): a file the owner locked is a backup to read, not to change.
+                read_only = m.permissions().readonly();
+                if m.len() == 0 {
+                    if read_only {
+                        return Err(CoreError::DatabaseReadOnly { path: shown });
+                    }
+                    fresh = true;
+                } else {
+                    check_header(path)?;
+                }
+            }
+        }
+        let conn = if read_only {
+            open_read_only(path)?
+        } else {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            Connection::open_with_flags(path, flags).map_err(|e| open_error(e.into(), path))?
+        };
         let mut shop = Shop {
             conn,
             clock,
@@ -110,9 +128,17 @@ impl Shop {
             path: path.to_path_buf(),
             read_only,
         };
-        shop.configure().map_err(|e| locate(e, &shown))?;
-        shop.migrate().map_err(|e| locate(e, &shown))?;
-        shop.load_settings().map_err(|e| locate(e, &shown))?;
+        let setup = (|| {
+            shop.configure()?;
+            if !fresh {
+                // The header may lag a WAL that was never checkpointed: look again, now
+                // through SQLite, before migrating anything.
+                check_identity(&shop.conn)?;
+            }
+            shop.migrate()?;
+            shop.load_settings()
+        })();
+        setup.map_err(|e| open_error(e, path))?;
         Ok(shop)
     }
 
@@ -182,7 +208,9 @@ impl Shop {
             let mode: String =
                 c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
-                return Err(CoreError::Database(format!("journal_mode {mode}")));
+                return Err(CoreError::Database {
+                    detail: format!("journal_mode {mode}"),
+                });
             }
             c.pragma_update(None, "synchronous", "FULL")?;
         }
@@ -203,7 +231,9 @@ impl Shop {
             return Ok(());
         }
         if self.read_only {
-            return Err(CoreError::DatabaseReadOnly(String::new()));
+            return Err(CoreError::DatabaseReadOnly {
+                path: String::new(),
+            });
         }
         apply_migrations(&mut self.conn, MIGRATIONS)
     }
@@ -233,42 +263,62 @@ impl Shop {
     /// Known settings: shop_name, shop_address, shop_phone, receipt_footer, timezone,
     /// allow_negative_stock (true/false), lead_time_days, language.
     pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        let value = value.trim();
+        let value = check_text(Field::Setting, value, MAX_NOTE)?;
+        let value = value.as_str();
+        let choice = |field: Field, choices: &str| {
+            CoreError::invalid(
+                field,
+                Problem::UnknownChoice {
+                    value: value.to_string(),
+                    choices: choices.into(),
+                },
+            )
+        };
         match key {
             "timezone" => {
                 ShopTz::parse(value)?;
             }
             "allow_negative_stock" => {
                 if value != "true" && value != "false" {
-                    return Err(CoreError::invalid(key, "pakai true atau false"));
+                    return Err(choice(Field::AllowNegativeStock, "true, false"));
                 }
             }
             "lead_time_days" => {
                 if !value.parse::<i64>().is_ok_and(|d| (0..=365).contains(&d)) {
-                    return Err(CoreError::invalid(key, "jumlah hari 0–365"));
+                    return Err(CoreError::invalid(
+                        Field::LeadTime,
+                        Problem::OutOfRange {
+                            value: value.to_string(),
+                            min: "0".into(),
+                            max: "365".into(),
+                        },
+                    ));
                 }
             }
             "receipt_paper_mm" => {
                 if value != "58" && value != "80" {
-                    return Err(CoreError::invalid("lebar kertas", "pilih 58 atau 80 mm"));
+                    return Err(choice(Field::PaperWidth, "58, 80"));
                 }
             }
             "language" => {
                 if crate::error::Lang::parse(value).is_none() {
-                    return Err(CoreError::invalid("bahasa", "pilih id atau en"));
+                    return Err(choice(Field::Language, "id, en"));
                 }
             }
             "theme" => {
                 if !matches!(value, "light" | "dark" | "system") {
-                    return Err(CoreError::invalid("tema", "pilih light, dark, atau system"));
+                    return Err(choice(Field::Theme, "light, dark, system"));
                 }
             }
             "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "printer"
-            | "backup_dir" | "demo_shop" => {}
+            | "backup_dir" | "demo_shop" | "demo_mark" => {}
             _ => {
                 return Err(CoreError::invalid(
-                    "pengaturan",
-                    format!("\"{key}\" tidak dikenal"),
+                    Field::Setting,
+                    Problem::UnknownChoice {
+                        value: key.to_string(),
+                        choices: SETTING_KEYS.into(),
+                    },
                 ));
             }
         }
@@ -302,11 +352,30 @@ impl Shop {
     /// never deadlock upgrading a read lock.
     pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
         if self.read_only {
-            return Err(CoreError::DatabaseReadOnly(self.path.display().to_string()));
+            return Err(CoreError::DatabaseReadOnly {
+                path: self.path.display().to_string(),
+            });
         }
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| locate(e.into(), &self.path.display().to_string()))
+            .map_err(|e| open_error(e.into(), &self.path))
+    }
+
+    /// Runs `f` inside one read transaction, so every statement it runs sees the same
+    /// snapshot of the books (a writer that commits meanwhile is seen wholly or not at all).
+    /// Inside an open transaction it simply runs `f`.
+    pub(crate) fn snapshot<T>(&self, f: impl FnOnce(&Shop) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let out = f(self);
+        let end = self
+            .conn
+            .execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let out = out?;
+        end?;
+        Ok(out)
     }
 }
 
@@ -320,8 +389,9 @@ pub fn apply_migrations(conn: &mut Connection, migrations: &[(&str, &str)]) -> R
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     for (name, sql) in &migrations[version as usize..] {
-        tx.execute_batch(sql)
-            .map_err(|e| CoreError::Database(format!("migration {name}: {e}")))?;
+        tx.execute_batch(sql).map_err(|e| CoreError::Database {
+            detail: format!("migration {name}: {e}"),
+        })?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", target)?;
@@ -342,8 +412,11 @@ fn register_functions(conn: &Connection) -> Result<()> {
             let mut sum = Decimal::ZERO;
             for i in 0..2 {
                 if let Some(s) = ctx.get::<Option<String>>(i)? {
-                    sum += parse_canon(&s)
+                    let v = parse_canon(&s)
                         .map_err(|e| rusqlite::Error::UserFunctionError(e.to_string().into()))?;
+                    sum = sum
+                        .checked_add(v)
+                        .ok_or_else(|| rusqlite::Error::UserFunctionError(OVERFLOW_MARK.into()))?;
                 }
             }
             Ok(canon(sum))
@@ -352,48 +425,205 @@ fn register_functions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Adds the file path to errors that are about the file.
-fn locate(e: CoreError, path: &str) -> CoreError {
+/// Settings `set_setting` knows.
+const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_footer, receipt_paper_mm, printer, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
+
+/// Whether another process has this database open (it holds SQLite's shared-memory
+/// "dead man switch" lock, byte 128 of the -shm file, for as long as its connection lives).
+/// Must not be called while this process itself has the database open: closing the probe's
+/// handle would drop this process's own SQLite locks on the file.
+#[cfg(unix)]
+pub fn in_use(path: &Path) -> Result<bool> {
+    use std::os::fd::AsRawFd;
+    let shm = match std::fs::File::open(sibling(path, "-shm")) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(path_error(e, path)),
+    };
+    // SAFETY: a zeroed flock is a valid value; fcntl(F_GETLK) only reads and writes it.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = 128;
+    lock.l_len = 1;
+    // SAFETY: valid open descriptor and a pointer to a live flock.
+    let rc = unsafe { libc::fcntl(shm.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    Ok(rc == 0 && i32::from(lock.l_type) != libc::F_UNLCK)
+}
+
+/// On other systems the rename that replaces the file fails while it is open.
+#[cfg(not(unix))]
+pub fn in_use(_path: &Path) -> Result<bool> {
+    Ok(false)
+}
+
+/// Names the real cause of a file-system error about `path`: a parent that is a file, a
+/// missing permission, or (failing those) the OS's own words.
+fn path_error(e: std::io::Error, path: &Path) -> CoreError {
+    use std::io::ErrorKind as K;
+    let shown = path.display().to_string();
+    match e.kind() {
+        K::NotADirectory | K::AlreadyExists => {
+            let parent = path
+                .ancestors()
+                .skip(1)
+                .find(|a| a.is_file())
+                .map(|a| a.display().to_string());
+            match parent {
+                Some(parent) => CoreError::ParentNotFolder {
+                    path: shown,
+                    parent,
+                },
+                None => CoreError::Io {
+                    detail: format!("{shown}: {e}"),
+                },
+            }
+        }
+        K::PermissionDenied => CoreError::PermissionDenied { path: shown },
+        K::ReadOnlyFilesystem => CoreError::DatabaseReadOnly { path: shown },
+        _ => CoreError::Io {
+            detail: format!("{shown}: {e}"),
+        },
+    }
+}
+
+/// Adds the file path to errors that are about the file, and names the folder when SQLite
+/// could not create its journal files beside the database.
+fn open_error(e: CoreError, path: &Path) -> CoreError {
+    let shown = path.display().to_string();
     match e {
-        CoreError::DatabaseCorrupt(p) if p.is_empty() => CoreError::DatabaseCorrupt(path.into()),
-        CoreError::DatabaseReadOnly(p) if p.is_empty() => CoreError::DatabaseReadOnly(path.into()),
+        CoreError::DatabaseCorrupt { path: p } if p.is_empty() => {
+            CoreError::DatabaseCorrupt { path: shown }
+        }
+        CoreError::DatabaseReadOnly { path: p } if p.is_empty() => {
+            CoreError::DatabaseReadOnly { path: shown }
+        }
+        CoreError::PermissionDenied { path: p } if p.is_empty() => {
+            CoreError::PermissionDenied { path: shown }
+        }
+        CoreError::Io { .. } => {
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if dir_read_only(dir) {
+                CoreError::PermissionDenied {
+                    path: dir.display().to_string(),
+                }
+            } else {
+                e
+            }
+        }
         other => other,
     }
 }
 
-fn check_header(path: &Path, len: u64) -> Result<()> {
-    if len == 0 {
-        return Ok(()); // an empty file becomes a new database
+fn dir_read_only(dir: &Path) -> bool {
+    std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly())
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Opens a read-only file without leaving anything behind. Without a pending WAL the file
+/// is opened `immutable` (no -shm is created, so it works in a read-only folder too). With a
+/// pending WAL SQLite needs its -shm; if it has to create one, the -shm is made writable by
+/// the owner afterwards, so unlocking the database later is enough to write again.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let wal = sibling(path, "-wal");
+    let shm = sibling(path, "-shm");
+    let pending_wal = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if !pending_wal {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        return Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+            .map_err(|e| open_error(e.into(), path));
     }
+    let had_shm = shm.exists();
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(e.into(), path))?;
+    // The -shm appears on first read.
+    let _ = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    #[cfg(unix)]
+    if !had_shm && shm.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = had_shm;
+    Ok(conn)
+}
+
+/// A path as the path part of an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let raw = path.to_string_lossy().replace('\\', "/");
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Checks the 100-byte SQLite header without opening the file through SQLite (nothing is
+/// created beside it): the magic string, our application id and the schema version.
+fn check_header(path: &Path) -> Result<()> {
     use std::io::Read;
-    let mut head = [0u8; 16];
-    let mut f = std::fs::File::open(path)?;
-    if len < 100 || f.read_exact(&mut head).is_err() || &head != b"SQLite format 3\0" {
-        return Err(CoreError::DatabaseCorrupt(path.display().to_string()));
+    let shown = path.display().to_string();
+    let mut head = [0u8; 100];
+    let mut f = std::fs::File::open(path).map_err(|e| path_error(e, path))?;
+    if f.read_exact(&mut head).is_err() || &head[..16] != b"SQLite format 3\0" {
+        return Err(CoreError::DatabaseCorrupt { path: shown });
+    }
+    let be = |at: usize| {
+        i64::from(u32::from_be_bytes([
+            head[at],
+            head[at + 1],
+            head[at + 2],
+            head[at + 3],
+        ]))
+    };
+    let (schema_cookie, version, app_id) = (be(40), be(60), be(68));
+    // A file SQLite made but nobody ever gave a schema is as good as new.
+    let blank = app_id == 0 && version == 0 && schema_cookie == 0;
+    if app_id != APPLICATION_ID && !blank {
+        return Err(CoreError::DatabaseCorrupt { path: shown });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(CoreError::DatabaseTooNew {
+            found: version,
+            known: SCHEMA_VERSION,
+        });
     }
     Ok(())
 }
 
-/// Reads application id and schema version without writing anything.
-fn check_version(path: &Path) -> Result<()> {
-    let shown = path.display().to_string();
-    let corrupt = |_| CoreError::DatabaseCorrupt(shown.clone());
-    let ro = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(corrupt)?;
-    let app_id: i64 = ro
+/// The same checks through an open connection (which sees a pending WAL).
+fn check_identity(conn: &Connection) -> Result<()> {
+    let corrupt = |_| CoreError::DatabaseCorrupt {
+        path: String::new(),
+    };
+    let app_id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(corrupt)?;
-    let version: i64 = ro
+    let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(corrupt)?;
-    let tables: i64 = ro
+    let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(corrupt)?;
     if app_id != APPLICATION_ID && !(app_id == 0 && version == 0 && tables == 0) {
-        return Err(CoreError::DatabaseCorrupt(shown));
+        return Err(CoreError::DatabaseCorrupt {
+            path: String::new(),
+        });
     }
     if version > SCHEMA_VERSION {
         return Err(CoreError::DatabaseTooNew {
@@ -511,7 +741,7 @@ impl Shop {
         let target = dir.join(name);
         if target.exists() {
             return Err(CoreError::Duplicate {
-                field: "berkas cadangan".into(),
+                field: Field::BackupFile,
                 value: target.display().to_string(),
             });
         }

@@ -5,7 +5,7 @@
 
 use crate::catalog::{NewProduct, ProductUnit};
 use crate::db::{OpenMode, Shop};
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Field, Problem, Result};
 use crate::expenses::{ExpenseCategory, NewExpense};
 use crate::purchases::{NewPurchase, PurchaseLineInput};
 use crate::sales::{NewSale, Payment, ProductRef, SaleLineInput};
@@ -92,7 +92,7 @@ fn ean13(n: u64) -> String {
 fn dec(s: &str) -> Result<Decimal> {
     s.trim()
         .parse()
-        .map_err(|_| CoreError::InvalidNumber(s.into()))
+        .map_err(|_| CoreError::InvalidNumber { text: s.into() })
 }
 
 fn load_catalog() -> Result<Vec<(NewProduct, u64)>> {
@@ -104,10 +104,9 @@ fn load_catalog() -> Result<Vec<(NewProduct, u64)>> {
     {
         let f: Vec<&str> = line.split(';').collect();
         if f.len() != 10 {
-            return Err(CoreError::invalid(
-                "demo catalog",
-                format!("line {}", i + 1),
-            ));
+            return Err(CoreError::Io {
+                detail: format!("demo catalog line {}", i + 1),
+            });
         }
         let units = f[8]
             .split('|')
@@ -263,13 +262,49 @@ pub fn bulk_catalog(shop: &mut Shop, count: usize) -> Result<()> {
 /// Makes the file at `path` a demo shop, never leaving a half-made one behind: a new file is
 /// built under a temporary name and renamed into place when complete; an empty shop is filled
 /// in place; a previous demo shop is rebuilt. A shop with real data is refused untouched.
-pub fn build_file(path: &Path, days: u32, seed: u64, actor: &str) -> Result<DemoSummary> {
-    if path.exists() {
+pub fn build_file(
+    path: &Path,
+    days: u32,
+    seed: u64,
+    actor: &str,
+    force: bool,
+) -> Result<DemoSummary> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(CoreError::invalid(
+            Field::Days,
+            Problem::OutOfRange {
+                value: days.to_string(),
+                min: "1".into(),
+                max: MAX_DAYS.to_string(),
+            },
+        ));
+    }
+    let existing = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0);
+    if existing {
         let mut shop = Shop::open(path, OpenMode::Existing)?;
         if !is_demo(&shop)? {
             shop.set_actor(actor);
             return generate(&mut shop, days, seed);
         }
+        // A demo shop may be rebuilt, but never over entries somebody made in it, unless
+        // asked to (--force), and never while another window or program has it open.
+        let others = entries_not_from_demo(&shop)?;
+        drop(shop);
+        if others > 0 && !force {
+            return Err(CoreError::invalid(
+                Field::Demo,
+                Problem::HasOtherEntries { count: others },
+            ));
+        }
+        if crate::db::in_use(path)? {
+            return Err(CoreError::DatabaseInUse {
+                path: path.display().to_string(),
+            });
+        }
+    } else if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(CoreError::DatabaseIsFolder {
+            path: path.display().to_string(),
+        });
     }
     let tmp = sibling(path, ".demo-tmp");
     remove_db_files(&tmp);
@@ -289,6 +324,24 @@ pub fn build_file(path: &Path, days: u32, seed: u64, actor: &str) -> Result<Demo
         remove_db_files(&tmp);
     }
     built
+}
+
+/// Longest demo history: ten years of days.
+pub const MAX_DAYS: u32 = 3660;
+
+/// Entries written after the demo was generated (settings changes aside). A demo file from
+/// before the mark existed counts every non-setting entry after its last generated sale.
+fn entries_not_from_demo(shop: &Shop) -> Result<i64> {
+    let mark: i64 = match shop.setting("demo_mark")? {
+        Some(m) => m.parse().unwrap_or(0),
+        None => 0,
+    };
+    Ok(shop.conn.query_row(
+        "SELECT count(*) FROM audit_log WHERE id > ?1 AND action NOT LIKE 'setting.%'
+           AND (?1 > 0 OR at > coalesce((SELECT max(occurred_at) FROM sales), ''))",
+        [mark],
+        |r| r.get(0),
+    )?)
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
@@ -316,10 +369,7 @@ pub fn generate(shop: &mut Shop, days: u32, seed: u64) -> Result<DemoSummary> {
         |r| r.get(0),
     )?;
     if has_data > 0 {
-        return Err(CoreError::invalid(
-            "demo",
-            "database ini sudah berisi data; buat toko demo di berkas baru (--db)",
-        ));
+        return Err(CoreError::invalid(Field::Demo, Problem::HasData));
     }
     let real_clock = shop.clock.clone();
     let end = real_clock.now();
@@ -334,6 +384,12 @@ pub fn generate(shop: &mut Shop, days: u32, seed: u64) -> Result<DemoSummary> {
     shop.clock = real_clock;
     shop.set_durable(true)?;
     if result.is_ok() {
+        // Everything up to here is the demo's own; later entries are somebody's work.
+        shop.conn.execute(
+            "INSERT INTO settings(key, value) VALUES ('demo_mark', (SELECT max(id) FROM audit_log))
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [],
+        )?;
         shop.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }

@@ -1,6 +1,8 @@
-//! The one error type of pasar-core. Every variant has a stable machine code (for the UI and
-//! scripts to branch on) and a message a shop owner understands, in Indonesian or English.
-//! Never put SQL text or Rust debug output in a message.
+//! The one error type of pasar-core. Every error has a stable machine code (for the UI and
+//! scripts to branch on) and parameters; the words are chosen at the edge (CLI, window,
+//! chat) by `message(lang)`, from the catalogue below, in Indonesian or English.
+//! Never put SQL text, Rust debug output or a sentence in one language into a variant:
+//! a value that fails validation is described by a `Field` (what) and a `Problem` (why).
 
 use serde::Serialize;
 
@@ -23,77 +25,566 @@ impl Lang {
             _ => None,
         }
     }
+
+    fn pick<'a>(self, id: &'a str, en: &'a str) -> &'a str {
+        if self == Lang::En { en } else { id }
+    }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What a refused value is: the noun of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Product,
+    ProductName,
+    Sku,
+    Barcode,
+    Category,
+    Alias,
+    Unit,
+    UnitFactor,
+    UnitPrice,
+    Quantity,
+    Price,
+    Cost,
+    OpeningStock,
+    ReorderPoint,
+    Discount,
+    SaleDiscount,
+    Tendered,
+    Payment,
+    Customer,
+    Supplier,
+    ContactName,
+    Phone,
+    Amount,
+    ExpenseCategory,
+    Cart,
+    PurchaseItems,
+    ReturnItems,
+    ReturnQty,
+    Void,
+    Reason,
+    Note,
+    CountedQty,
+    Adjustment,
+    Stock,
+    Balance,
+    Period,
+    Time,
+    Timezone,
+    Setting,
+    Language,
+    Theme,
+    PaperWidth,
+    LeadTime,
+    AllowNegativeStock,
+    Days,
+    ItemSpec,
+    UnitSpec,
+    Demo,
+    Lines,
+    ShopName,
+    BackupFile,
+}
+
+impl Field {
+    pub const ALL: [Field; 51] = [
+        Field::Product,
+        Field::ProductName,
+        Field::Sku,
+        Field::Barcode,
+        Field::Category,
+        Field::Alias,
+        Field::Unit,
+        Field::UnitFactor,
+        Field::UnitPrice,
+        Field::Quantity,
+        Field::Price,
+        Field::Cost,
+        Field::OpeningStock,
+        Field::ReorderPoint,
+        Field::Discount,
+        Field::SaleDiscount,
+        Field::Tendered,
+        Field::Payment,
+        Field::Customer,
+        Field::Supplier,
+        Field::ContactName,
+        Field::Phone,
+        Field::Amount,
+        Field::ExpenseCategory,
+        Field::Cart,
+        Field::PurchaseItems,
+        Field::ReturnItems,
+        Field::ReturnQty,
+        Field::Void,
+        Field::Reason,
+        Field::Note,
+        Field::CountedQty,
+        Field::Adjustment,
+        Field::Stock,
+        Field::Balance,
+        Field::Period,
+        Field::Time,
+        Field::Timezone,
+        Field::Setting,
+        Field::Language,
+        Field::Theme,
+        Field::PaperWidth,
+        Field::LeadTime,
+        Field::AllowNegativeStock,
+        Field::Days,
+        Field::ItemSpec,
+        Field::UnitSpec,
+        Field::Demo,
+        Field::Lines,
+        Field::ShopName,
+        Field::BackupFile,
+    ];
+
+    /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
+    pub fn key(self) -> &'static str {
+        self.words().0
+    }
+
+    /// (key, Indonesian noun, English noun).
+    fn words(self) -> (&'static str, &'static str, &'static str) {
+        use Field::*;
+        match self {
+            Product => ("product", "produk", "product"),
+            ProductName => ("product_name", "nama produk", "product name"),
+            Sku => ("sku", "SKU", "SKU"),
+            Barcode => ("barcode", "barcode", "barcode"),
+            Category => ("category", "kategori", "category"),
+            Alias => ("alias", "nama lain", "alias"),
+            Unit => ("unit", "satuan", "unit"),
+            UnitFactor => ("unit_factor", "isi satuan", "unit size"),
+            UnitPrice => ("unit_price", "harga satuan", "unit price"),
+            Quantity => ("quantity", "jumlah", "quantity"),
+            Price => ("price", "harga", "price"),
+            Cost => ("cost", "modal", "cost"),
+            OpeningStock => ("opening_stock", "stok awal", "opening stock"),
+            ReorderPoint => ("reorder_point", "batas stok", "reorder point"),
+            Discount => ("discount", "diskon", "discount"),
+            SaleDiscount => ("sale_discount", "diskon belanja", "sale discount"),
+            Tendered => ("tendered", "uang diterima", "amount tendered"),
+            Payment => ("payment", "pembayaran", "payment"),
+            Customer => ("customer", "nama pelanggan", "customer name"),
+            Supplier => ("supplier", "nama pemasok", "supplier name"),
+            ContactName => ("contact_name", "nama kontak", "contact name"),
+            Phone => ("phone", "nomor HP", "phone number"),
+            Amount => ("amount", "nominal", "amount"),
+            ExpenseCategory => (
+                "expense_category",
+                "kategori pengeluaran",
+                "expense category",
+            ),
+            Cart => ("cart", "keranjang", "cart"),
+            PurchaseItems => ("purchase_items", "barang pembelian", "purchase items"),
+            ReturnItems => ("return_items", "barang retur", "returned items"),
+            ReturnQty => ("return_quantity", "jumlah retur", "return quantity"),
+            Void => ("void", "pembatalan", "void"),
+            Reason => ("reason", "alasan", "reason"),
+            Note => ("note", "catatan", "note"),
+            CountedQty => ("counted", "jumlah hitungan", "counted quantity"),
+            Adjustment => ("adjustment", "penyesuaian stok", "stock adjustment"),
+            Stock => ("stock", "stok", "stock"),
+            Balance => ("balance", "saldo utang", "debt balance"),
+            Period => ("period", "periode", "period"),
+            Time => ("time", "waktu", "time"),
+            Timezone => ("timezone", "zona waktu", "time zone"),
+            Setting => ("setting", "pengaturan", "setting"),
+            Language => ("language", "bahasa", "language"),
+            Theme => ("theme", "tema", "theme"),
+            PaperWidth => ("receipt_paper_mm", "lebar kertas", "paper width"),
+            LeadTime => (
+                "lead_time_days",
+                "waktu kirim pemasok",
+                "supplier lead time",
+            ),
+            AllowNegativeStock => (
+                "allow_negative_stock",
+                "jual di bawah nol",
+                "selling below zero",
+            ),
+            Days => ("days", "jumlah hari", "number of days"),
+            ItemSpec => ("item", "--item", "--item"),
+            UnitSpec => ("unit_def", "--unit-def", "--unit-def"),
+            Demo => ("demo", "toko demo", "demo shop"),
+            Lines => ("lines", "jumlah baris", "number of lines"),
+            ShopName => ("shop_name", "nama toko", "shop name"),
+            BackupFile => ("backup_file", "berkas cadangan", "backup file"),
+        }
+    }
+
+    fn noun(self, lang: Lang) -> &'static str {
+        let (_, id, en) = self.words();
+        lang.pick(id, en)
+    }
+}
+
+/// Why a value was refused. Parameters are already formatted for people ("Rp 12.500",
+/// "1,25 kg"); the sentence around them is chosen by language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    NotPositive {
+        value: String,
+    },
+    Negative {
+        value: String,
+    },
+    Zero,
+    OutOfRange {
+        value: String,
+        min: String,
+        max: String,
+    },
+    LooksLikeBarcode {
+        value: String,
+    },
+    TooPrecise {
+        value: String,
+        decimals: u32,
+    },
+    NotWholeRupiah {
+        value: String,
+    },
+    ControlCharacters,
+    TooLong {
+        max: usize,
+    },
+    MoreThanPrice {
+        discount: String,
+        price: String,
+    },
+    LessThanTotal {
+        given: String,
+        total: String,
+    },
+    NotOnSale {
+        sale: i64,
+    },
+    ExceedsOutstanding {
+        qty: String,
+        left: String,
+        sale: i64,
+    },
+    AlreadyReversed {
+        sale: i64,
+    },
+    IsReversal {
+        sale: i64,
+    },
+    PriceMismatch {
+        given: String,
+        sold: String,
+    },
+    SoldInSeveralUnits {
+        units: String,
+    },
+    NotExactIn {
+        qty: String,
+        unit: String,
+    },
+    UnknownChoice {
+        value: String,
+        choices: String,
+    },
+    NoDebt,
+    Overpaid {
+        amount: String,
+        balance: String,
+    },
+    EndBeforeStart {
+        spec: String,
+    },
+    BadFormat {
+        value: String,
+        example: String,
+    },
+    HasData,
+    HasOtherEntries {
+        count: i64,
+    },
+}
+
+impl Problem {
+    pub fn code(&self) -> &'static str {
+        use Problem::*;
+        match self {
+            Required => "required",
+            NotPositive { .. } => "not_positive",
+            Negative { .. } => "negative",
+            Zero => "zero",
+            OutOfRange { .. } => "out_of_range",
+            LooksLikeBarcode { .. } => "looks_like_barcode",
+            TooPrecise { .. } => "too_precise",
+            NotWholeRupiah { .. } => "not_whole_rupiah",
+            ControlCharacters => "control_characters",
+            TooLong { .. } => "too_long",
+            MoreThanPrice { .. } => "discount_too_large",
+            LessThanTotal { .. } => "less_than_total",
+            NotOnSale { .. } => "not_on_sale",
+            ExceedsOutstanding { .. } => "exceeds_outstanding",
+            AlreadyReversed { .. } => "already_reversed",
+            IsReversal { .. } => "is_reversal",
+            PriceMismatch { .. } => "price_mismatch",
+            SoldInSeveralUnits { .. } => "sold_in_several_units",
+            NotExactIn { .. } => "not_exact_in_unit",
+            UnknownChoice { .. } => "unknown_choice",
+            NoDebt => "no_debt",
+            Overpaid { .. } => "overpaid",
+            EndBeforeStart { .. } => "end_before_start",
+            BadFormat { .. } => "bad_format",
+            HasData => "has_data",
+            HasOtherEntries { .. } => "has_other_entries",
+        }
+    }
+
+    fn phrase(&self, lang: Lang) -> String {
+        use Problem::*;
+        let en = lang == Lang::En;
+        match self {
+            Required if en => "is required".into(),
+            Required => "wajib diisi".into(),
+            NotPositive { value } if en => format!("must be more than 0 (got {value})"),
+            NotPositive { value } => format!("harus lebih dari 0 (tertulis {value})"),
+            Negative { value } if en => format!("cannot be negative ({value})"),
+            Negative { value } => format!("tidak boleh negatif ({value})"),
+            Zero if en => "cannot be 0".into(),
+            Zero => "tidak boleh 0".into(),
+            OutOfRange { value, min, max } if en => {
+                format!("{value} is out of range ({min} to {max})")
+            }
+            OutOfRange { value, min, max } => {
+                format!("{value} di luar batas ({min} sampai {max})")
+            }
+            LooksLikeBarcode { value } if en => {
+                format!("{value} is far too large: it looks like a barcode scanned into the quantity")
+            }
+            LooksLikeBarcode { value } => format!(
+                "{value} terlalu besar: sepertinya barcode terpindai ke kolom jumlah"
+            ),
+            TooPrecise { value, decimals } if en => {
+                format!("{value} has too many decimals (at most {decimals})")
+            }
+            TooPrecise { value, decimals } => {
+                format!("{value} terlalu banyak angka di belakang koma (paling banyak {decimals})")
+            }
+            NotWholeRupiah { value } if en => {
+                format!("{value} must be whole rupiah, without cents")
+            }
+            NotWholeRupiah { value } => format!("{value} harus rupiah bulat, tanpa sen"),
+            ControlCharacters if en => "contains control characters that cannot be shown".into(),
+            ControlCharacters => "berisi karakter kontrol yang tidak bisa ditampilkan".into(),
+            TooLong { max } if en => format!("is too long (at most {max} characters)"),
+            TooLong { max } => format!("terlalu panjang (paling banyak {max} huruf)"),
+            MoreThanPrice { discount, price } if en => {
+                format!("{discount} is more than the price {price}")
+            }
+            MoreThanPrice { discount, price } => {
+                format!("{discount} lebih besar dari harga {price}")
+            }
+            LessThanTotal { given, total } if en => {
+                format!("{given} is less than the total {total}")
+            }
+            LessThanTotal { given, total } => format!("{given} kurang dari total {total}"),
+            NotOnSale { sale } if en => format!("is not on sale #{sale}"),
+            NotOnSale { sale } => format!("tidak ada di penjualan #{sale}"),
+            ExceedsOutstanding { qty, left, sale } if en => {
+                format!("{qty} is more than the {left} still outstanding on sale #{sale}")
+            }
+            ExceedsOutstanding { qty, left, sale } => {
+                format!("{qty} melebihi sisa {left} di penjualan #{sale}")
+            }
+            AlreadyReversed { sale } if en => format!("sale #{sale} is already fully taken back"),
+            AlreadyReversed { sale } => format!("penjualan #{sale} sudah dibatalkan seluruhnya"),
+            IsReversal { sale } if en => format!("#{sale} is itself a void or a return"),
+            IsReversal { sale } => format!("#{sale} sendiri adalah pembatalan atau retur"),
+            PriceMismatch { given, sold } if en => format!(
+                "{given} differs from the selling price {sold}; a return refunds what was paid"
+            ),
+            PriceMismatch { given, sold } => format!(
+                "{given} berbeda dari harga jual {sold}; retur mengembalikan yang dibayar"
+            ),
+            SoldInSeveralUnits { units } if en => {
+                format!("was sold in several units ({units}); say which unit comes back")
+            }
+            SoldInSeveralUnits { units } => {
+                format!("terjual dalam beberapa satuan ({units}); sebutkan satuan yang kembali")
+            }
+            NotExactIn { qty, unit } if en => {
+                format!("{qty} cannot be expressed exactly in {unit}")
+            }
+            NotExactIn { qty, unit } => format!("{qty} tidak bisa dihitung tepat dalam {unit}"),
+            UnknownChoice { value, choices } if en => {
+                format!("\"{value}\" is not known (choose {choices})")
+            }
+            UnknownChoice { value, choices } => {
+                format!("\"{value}\" tidak dikenal (pilih {choices})")
+            }
+            NoDebt if en => "this contact owes nothing and is owed nothing".into(),
+            NoDebt => "kontak ini tidak punya utang atau piutang".into(),
+            Overpaid { amount, balance } if en => {
+                format!("{amount} is more than the open balance {balance}")
+            }
+            Overpaid { amount, balance } => format!("{amount} melebihi sisa utang {balance}"),
+            EndBeforeStart { spec } if en => format!("\"{spec}\": the end date is before the start"),
+            EndBeforeStart { spec } => format!("\"{spec}\": tanggal akhir sebelum tanggal awal"),
+            BadFormat { value, example } if en => {
+                format!("\"{value}\" cannot be read (for example: {example})")
+            }
+            BadFormat { value, example } => {
+                format!("\"{value}\" tidak bisa dibaca (contoh: {example})")
+            }
+            HasData if en => {
+                "cannot be made here: this database already holds a shop; use a new file (--db)"
+                    .into()
+            }
+            HasData => {
+                "tidak bisa dibuat di sini: database ini sudah berisi toko; pakai berkas baru (--db)"
+                    .into()
+            }
+            HasOtherEntries { count } if en => format!(
+                "holds {count} entries that the demo did not make; add --force to replace them"
+            ),
+            HasOtherEntries { count } => format!(
+                "berisi {count} catatan yang tidak dibuat oleh demo; tambahkan --force untuk menggantinya"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CoreError {
-    #[error("product not found: {0}")]
-    ProductNotFound(String),
+    #[error("product not found: {query}")]
+    ProductNotFound { query: String },
+    #[error("product inactive: {product}")]
+    ProductInactive { product: String },
     #[error("ambiguous product {query}: {candidates:?}")]
     AmbiguousProduct {
         query: String,
         candidates: Vec<String>,
     },
-    #[error("contact not found: {0}")]
-    ContactNotFound(String),
-    #[error("sale not found: {0}")]
-    SaleNotFound(i64),
+    #[error("contact not found: {name}")]
+    ContactNotFound { name: String },
+    #[error("sale not found: {id}")]
+    SaleNotFound { id: i64 },
     #[error("unknown unit {unit} for {product}")]
     UnknownUnit { product: String, unit: String },
-    #[error("invalid number {0}")]
-    InvalidNumber(String),
-    #[error("invalid {field}: {reason}")]
-    Invalid { field: String, reason: String },
+    #[error("inexact unit {unit} for {product} (base {base})")]
+    InexactUnit {
+        product: String,
+        unit: String,
+        base: String,
+    },
+    #[error("invalid number {text}")]
+    InvalidNumber { text: String },
+    #[error("ambiguous number {text}")]
+    AmbiguousNumber {
+        text: String,
+        thousands: String,
+        decimal: String,
+    },
+    #[error("invalid {field:?}: {problem:?}")]
+    Invalid { field: Field, problem: Problem },
+    /// An error about one line of a document, named by its product.
+    #[error("{product}: {error}")]
+    ForProduct {
+        product: String,
+        error: Box<CoreError>,
+    },
     #[error("stock would go negative for {product}")]
     InsufficientStock { product: String, stock: String },
-    #[error("duplicate {field}: {value}")]
-    Duplicate { field: String, value: String },
-    #[error("database not found at {0}")]
-    DatabaseMissing(String),
-    #[error("database corrupt or not a PasarSuara database: {0}")]
-    DatabaseCorrupt(String),
-    #[error("database is read-only: {0}")]
-    DatabaseReadOnly(String),
+    #[error("duplicate {field:?}: {value}")]
+    Duplicate { field: Field, value: String },
+    #[error("arithmetic overflow")]
+    Overflow,
+    #[error("database not found at {path}")]
+    DatabaseMissing { path: String },
+    #[error("empty database file {path}")]
+    DatabaseEmpty { path: String },
+    #[error("database path is a folder: {path}")]
+    DatabaseIsFolder { path: String },
+    #[error("not a folder: {parent}")]
+    ParentNotFolder { path: String, parent: String },
+    #[error("database corrupt or not a PasarSuara database: {path}")]
+    DatabaseCorrupt { path: String },
+    #[error("database is read-only: {path}")]
+    DatabaseReadOnly { path: String },
+    #[error("permission denied: {path}")]
+    PermissionDenied { path: String },
     #[error("database schema {found} is newer than this version ({known})")]
     DatabaseTooNew { found: i64, known: i64 },
     #[error("database busy")]
     DatabaseBusy,
+    #[error("database in use: {path}")]
+    DatabaseInUse { path: String },
     #[error("disk full")]
     DiskFull,
-    #[error("database error: {0}")]
-    Database(String),
-    #[error("file error: {0}")]
-    Io(String),
+    #[error("database error: {detail}")]
+    Database { detail: String },
+    #[error("file error: {detail}")]
+    Io { detail: String },
 }
 
 impl CoreError {
-    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
-        CoreError::Invalid {
-            field: field.to_string(),
-            reason: reason.into(),
+    pub fn invalid(field: Field, problem: Problem) -> Self {
+        CoreError::Invalid { field, problem }
+    }
+
+    /// Names the product a line-level error is about.
+    pub fn for_product(self, product: &str) -> Self {
+        match self {
+            e @ CoreError::ForProduct { .. } => e,
+            e => CoreError::ForProduct {
+                product: product.to_string(),
+                error: Box::new(e),
+            },
         }
     }
 
     /// Stable code, safe to match on from the UI or scripts.
     pub fn code(&self) -> &'static str {
+        use CoreError::*;
         match self {
-            CoreError::ProductNotFound(_) => "product_not_found",
-            CoreError::AmbiguousProduct { .. } => "ambiguous_product",
-            CoreError::ContactNotFound(_) => "contact_not_found",
-            CoreError::SaleNotFound(_) => "sale_not_found",
-            CoreError::UnknownUnit { .. } => "unknown_unit",
-            CoreError::InvalidNumber(_) => "invalid_number",
-            CoreError::Invalid { .. } => "invalid_input",
-            CoreError::InsufficientStock { .. } => "insufficient_stock",
-            CoreError::Duplicate { .. } => "duplicate",
-            CoreError::DatabaseMissing(_) => "database_missing",
-            CoreError::DatabaseCorrupt(_) => "database_corrupt",
-            CoreError::DatabaseReadOnly(_) => "database_read_only",
-            CoreError::DatabaseTooNew { .. } => "database_too_new",
-            CoreError::DatabaseBusy => "database_busy",
-            CoreError::DiskFull => "disk_full",
-            CoreError::Database(_) => "database_error",
-            CoreError::Io(_) => "io_error",
+            ProductNotFound { .. } => "product_not_found",
+            ProductInactive { .. } => "product_inactive",
+            AmbiguousProduct { .. } => "ambiguous_product",
+            ContactNotFound { .. } => "contact_not_found",
+            SaleNotFound { .. } => "sale_not_found",
+            UnknownUnit { .. } => "unknown_unit",
+            InexactUnit { .. } => "inexact_unit",
+            InvalidNumber { .. } => "invalid_number",
+            AmbiguousNumber { .. } => "ambiguous_number",
+            Invalid { problem, .. } => problem.code(),
+            ForProduct { error, .. } => error.code(),
+            InsufficientStock { .. } => "insufficient_stock",
+            Duplicate { .. } => "duplicate",
+            Overflow => "overflow",
+            DatabaseMissing { .. } => "database_missing",
+            DatabaseEmpty { .. } => "database_empty",
+            DatabaseIsFolder { .. } => "database_is_folder",
+            ParentNotFolder { .. } => "parent_not_folder",
+            DatabaseCorrupt { .. } => "database_corrupt",
+            DatabaseReadOnly { .. } => "database_read_only",
+            PermissionDenied { .. } => "permission_denied",
+            DatabaseTooNew { .. } => "database_too_new",
+            DatabaseBusy => "database_busy",
+            DatabaseInUse { .. } => "database_in_use",
+            DiskFull => "disk_full",
+            Database { .. } => "database_error",
+            Io { .. } => "io_error",
+        }
+    }
+
+    /// The field a validation error is about, when there is one.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            CoreError::Invalid { field, .. } | CoreError::Duplicate { field, .. } => Some(*field),
+            CoreError::ForProduct { error, .. } => error.field(),
+            _ => None,
         }
     }
 
@@ -102,8 +593,14 @@ impl CoreError {
         use CoreError::*;
         let en = lang == Lang::En;
         match self {
-            ProductNotFound(q) if en => format!("product not found: \"{q}\""),
-            ProductNotFound(q) => format!("produk tidak ditemukan: \"{q}\""),
+            ProductNotFound { query } if en => format!("product not found: \"{query}\""),
+            ProductNotFound { query } => format!("produk tidak ditemukan: \"{query}\""),
+            ProductInactive { product } if en => {
+                format!("{product} is deactivated; activate it in the catalog to sell it")
+            }
+            ProductInactive { product } => {
+                format!("{product} sudah nonaktif; aktifkan di katalog untuk menjualnya")
+            }
             AmbiguousProduct { query, candidates } if en => format!(
                 "\"{query}\" matches several products: {}; be more specific",
                 candidates.join(", ")
@@ -112,45 +609,105 @@ impl CoreError {
                 "\"{query}\" cocok dengan beberapa produk: {}; tulis lebih lengkap",
                 candidates.join(", ")
             ),
-            ContactNotFound(n) if en => format!("contact not found: \"{n}\""),
-            ContactNotFound(n) => format!("kontak tidak ditemukan: \"{n}\""),
-            SaleNotFound(id) if en => format!("sale #{id} not found"),
-            SaleNotFound(id) => format!("penjualan #{id} tidak ditemukan"),
+            ContactNotFound { name } if en => format!("contact not found: \"{name}\""),
+            ContactNotFound { name } => format!("kontak tidak ditemukan: \"{name}\""),
+            SaleNotFound { id } if en => format!("sale #{id} not found"),
+            SaleNotFound { id } => format!("penjualan #{id} tidak ditemukan"),
             UnknownUnit { product, unit } if en => {
                 format!("unit \"{unit}\" is not defined for {product}")
             }
             UnknownUnit { product, unit } => {
                 format!("satuan \"{unit}\" tidak dikenal untuk {product}")
             }
-            InvalidNumber(s) if en => format!("not a valid number: \"{s}\""),
-            InvalidNumber(s) => format!("angka tidak valid: \"{s}\""),
-            Invalid { field, reason } if en => format!("invalid {field}: {reason}"),
-            Invalid { field, reason } => format!("{field} tidak valid: {reason}"),
+            InexactUnit {
+                product,
+                unit,
+                base,
+            } if en => format!(
+                "1 {unit} cannot be counted exactly in {base} for {product}; make {unit} its base unit or define it with an exact size"
+            ),
+            InexactUnit {
+                product,
+                unit,
+                base,
+            } => format!(
+                "1 {unit} tidak bisa dihitung tepat dalam {base} untuk {product}; jadikan {unit} satuan dasarnya atau tetapkan isinya dengan angka pasti"
+            ),
+            InvalidNumber { text } if en => format!("not a valid number: \"{text}\""),
+            InvalidNumber { text } => format!("angka tidak valid: \"{text}\""),
+            AmbiguousNumber {
+                text,
+                thousands,
+                decimal,
+            } if en => format!(
+                "\"{text}\" is ambiguous: write {thousands} for thousands or {decimal} with a decimal comma"
+            ),
+            AmbiguousNumber {
+                text,
+                thousands,
+                decimal,
+            } => format!(
+                "\"{text}\" bisa dibaca dua cara: tulis {thousands} untuk ribuan atau {decimal} dengan koma desimal"
+            ),
+            Invalid { field, problem } => {
+                format!("{} {}", field.noun(lang), problem.phrase(lang))
+            }
+            ForProduct { product, error } => format!("{product}: {}", error.message(lang)),
             InsufficientStock { product, stock } if en => format!(
                 "not enough stock of {product} (on hand {stock}); selling below zero is turned off"
             ),
             InsufficientStock { product, stock } => {
                 format!("stok {product} tidak cukup (tersisa {stock}); jual di bawah nol dimatikan")
             }
-            Duplicate { field, value } if en => format!("{field} \"{value}\" is already used"),
-            Duplicate { field, value } => format!("{field} \"{value}\" sudah dipakai"),
-            DatabaseMissing(p) if en => {
-                format!("no database at {p}; run `pasar init` (or `pasar demo`) first")
+            Duplicate { field, value } if en => {
+                format!("{} \"{value}\" is already used", field.noun(lang))
             }
-            DatabaseMissing(p) => {
-                format!("database belum ada di {p}; jalankan `pasar init` (atau `pasar demo`) dulu")
+            Duplicate { field, value } => format!("{} \"{value}\" sudah dipakai", field.noun(lang)),
+            Overflow if en => "the figures are too large to add up; nothing was saved".into(),
+            Overflow => "angkanya terlalu besar untuk dihitung; tidak ada yang disimpan".into(),
+            DatabaseMissing { path } if en => {
+                format!("no database at {path}; run `pasar init` (or `pasar demo`) first")
             }
-            DatabaseCorrupt(p) if en => {
-                format!("the database file is damaged or is not a PasarSuara database: {p}")
+            DatabaseMissing { path } => {
+                format!(
+                    "database belum ada di {path}; jalankan `pasar init` (atau `pasar demo`) dulu"
+                )
             }
-            DatabaseCorrupt(p) => {
-                format!("berkas database rusak atau bukan database PasarSuara: {p}")
+            DatabaseEmpty { path } if en => {
+                format!("{path} is an empty file, not a shop; run `pasar init` to make it one")
             }
-            DatabaseReadOnly(p) if en => {
-                format!("the database cannot be written (read-only): {p}; nothing was saved")
+            DatabaseEmpty { path } => format!(
+                "{path} adalah berkas kosong, bukan toko; jalankan `pasar init` untuk membuatnya"
+            ),
+            DatabaseIsFolder { path } if en => {
+                format!("{path} is a folder; give the path of a database file inside it")
             }
-            DatabaseReadOnly(p) => {
-                format!("database tidak bisa ditulis (hanya-baca): {p}; tidak ada yang disimpan")
+            DatabaseIsFolder { path } => {
+                format!("{path} adalah folder; tulis jalur berkas database di dalamnya")
+            }
+            ParentNotFolder { path, parent } if en => {
+                format!("cannot use {path}: {parent} is a file, not a folder")
+            }
+            ParentNotFolder { path, parent } => {
+                format!("tidak bisa memakai {path}: {parent} adalah berkas, bukan folder")
+            }
+            DatabaseCorrupt { path } if en => {
+                format!("the database file is damaged or is not a PasarSuara database: {path}")
+            }
+            DatabaseCorrupt { path } => {
+                format!("berkas database rusak atau bukan database PasarSuara: {path}")
+            }
+            DatabaseReadOnly { path } if en => {
+                format!("the database cannot be written (read-only): {path}; nothing was saved")
+            }
+            DatabaseReadOnly { path } => {
+                format!("database tidak bisa ditulis (hanya-baca): {path}; tidak ada yang disimpan")
+            }
+            PermissionDenied { path } if en => {
+                format!("no permission to use {path}; check the file and folder permissions")
+            }
+            PermissionDenied { path } => {
+                format!("tidak punya izin memakai {path}; periksa izin berkas dan foldernya")
             }
             DatabaseTooNew { found, known } if en => format!(
                 "this database was made by a newer PasarSuara (schema {found}, this version knows up to {known}); update the app — the file was not touched"
@@ -160,12 +717,18 @@ impl CoreError {
             ),
             DatabaseBusy if en => "the database is busy in another window; try again".into(),
             DatabaseBusy => "database sedang dipakai jendela lain; coba lagi".into(),
+            DatabaseInUse { path } if en => format!(
+                "{path} is open in another window or program; close it first, nothing was replaced"
+            ),
+            DatabaseInUse { path } => format!(
+                "{path} sedang dibuka di jendela atau program lain; tutup dulu, tidak ada yang diganti"
+            ),
             DiskFull if en => "the disk is full; nothing was saved".into(),
             DiskFull => "disk penuh; tidak ada yang disimpan".into(),
-            Database(m) if en => format!("database problem: {m}"),
-            Database(m) => format!("database bermasalah: {m}"),
-            Io(m) if en => format!("file error: {m}"),
-            Io(m) => format!("berkas bermasalah: {m}"),
+            Database { detail } if en => format!("database problem: {detail}"),
+            Database { detail } => format!("database bermasalah: {detail}"),
+            Io { detail } if en => format!("file problem: {detail}"),
+            Io { detail } => format!("berkas bermasalah: {detail}"),
         }
     }
 }
@@ -175,23 +738,50 @@ impl From<rusqlite::Error> for CoreError {
         use rusqlite::ErrorCode as C;
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             match f.code {
-                C::ReadOnly => return CoreError::DatabaseReadOnly(String::new()),
+                C::ReadOnly => {
+                    return CoreError::DatabaseReadOnly {
+                        path: String::new(),
+                    };
+                }
                 C::DatabaseCorrupt | C::NotADatabase => {
-                    return CoreError::DatabaseCorrupt(String::new());
+                    return CoreError::DatabaseCorrupt {
+                        path: String::new(),
+                    };
                 }
                 C::DatabaseBusy | C::DatabaseLocked => return CoreError::DatabaseBusy,
                 C::DiskFull => return CoreError::DiskFull,
-                C::CannotOpen => return CoreError::Io(e.to_string()),
+                C::PermissionDenied => {
+                    return CoreError::PermissionDenied {
+                        path: String::new(),
+                    };
+                }
+                C::CannotOpen => {
+                    return CoreError::Io {
+                        detail: e.to_string(),
+                    };
+                }
                 _ => {}
             }
         }
-        CoreError::Database(e.to_string())
+        if let rusqlite::Error::UserFunctionError(inner) = &e
+            && inner.to_string() == OVERFLOW_MARK
+        {
+            return CoreError::Overflow;
+        }
+        CoreError::Database {
+            detail: e.to_string(),
+        }
     }
 }
 
+/// What the `dec_add` SQL function reports when a sum would overflow.
+pub(crate) const OVERFLOW_MARK: &str = "pasar:overflow";
+
 impl From<std::io::Error> for CoreError {
     fn from(e: std::io::Error) -> Self {
-        CoreError::Io(e.to_string())
+        CoreError::Io {
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -201,6 +791,10 @@ impl From<std::io::Error> for CoreError {
 pub struct ErrorBody {
     pub code: &'static str,
     pub message: String,
+    /// The field a validation error is about ("quantity", "price"), for forms to highlight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub field: Option<&'static str>,
 }
 
 impl CoreError {
@@ -208,6 +802,283 @@ impl CoreError {
         ErrorBody {
             code: self.code(),
             message: self.message(lang),
+            field: self.field().map(Field::key),
         }
+    }
+}
+
+/// One example of every error, every field and every problem: the catalogue the tests check
+/// (each has an Indonesian and an English message, and the English one is free of Indonesian).
+pub fn catalogue() -> Vec<CoreError> {
+    let s = |x: &str| x.to_string();
+    let problems = vec![
+        Problem::Required,
+        Problem::NotPositive { value: s("0") },
+        Problem::Negative { value: s("-5") },
+        Problem::Zero,
+        Problem::OutOfRange {
+            value: s("400"),
+            min: s("0"),
+            max: s("365"),
+        },
+        Problem::LooksLikeBarcode {
+            value: s("8991002101234"),
+        },
+        Problem::TooPrecise {
+            value: s("0,0001"),
+            decimals: 3,
+        },
+        Problem::NotWholeRupiah {
+            value: s("Rp 12,5"),
+        },
+        Problem::ControlCharacters,
+        Problem::TooLong { max: 200 },
+        Problem::MoreThanPrice {
+            discount: s("Rp 5.000"),
+            price: s("Rp 3.500"),
+        },
+        Problem::LessThanTotal {
+            given: s("Rp 10.000"),
+            total: s("Rp 12.500"),
+        },
+        Problem::NotOnSale { sale: 7 },
+        Problem::ExceedsOutstanding {
+            qty: s("3 kg"),
+            left: s("2 kg"),
+            sale: 7,
+        },
+        Problem::AlreadyReversed { sale: 7 },
+        Problem::IsReversal { sale: 8 },
+        Problem::PriceMismatch {
+            given: s("Rp 1"),
+            sold: s("Rp 14.000"),
+        },
+        Problem::SoldInSeveralUnits {
+            units: s("dus, bks"),
+        },
+        Problem::NotExactIn {
+            qty: s("1 pcs"),
+            unit: s("lusin"),
+        },
+        Problem::UnknownChoice {
+            value: s("gold"),
+            choices: s("cash, qris, transfer, kasbon"),
+        },
+        Problem::NoDebt,
+        Problem::Overpaid {
+            amount: s("Rp 70.000"),
+            balance: s("Rp 60.000"),
+        },
+        Problem::EndBeforeStart {
+            spec: s("2026-11-30..2026-11-01"),
+        },
+        Problem::BadFormat {
+            value: s("dus"),
+            example: s("dus=40"),
+        },
+        Problem::HasData,
+        Problem::HasOtherEntries { count: 3 },
+    ];
+    let mut all: Vec<CoreError> = Field::ALL
+        .iter()
+        .map(|f| CoreError::invalid(*f, Problem::Required))
+        .collect();
+    all.extend(
+        problems
+            .into_iter()
+            .map(|p| CoreError::invalid(Field::Quantity, p)),
+    );
+    all.extend(Field::ALL.iter().map(|f| CoreError::Duplicate {
+        field: *f,
+        value: s("BRS"),
+    }));
+    let p = s("/tmp/toko.db");
+    all.extend([
+        CoreError::ProductNotFound { query: s("xyz") },
+        CoreError::ProductInactive {
+            product: s("Beras Pulen"),
+        },
+        CoreError::AmbiguousProduct {
+            query: s("beras"),
+            candidates: vec![s("Beras Pulen"), s("Beras Merah")],
+        },
+        CoreError::ContactNotFound { name: s("Sri") },
+        CoreError::SaleNotFound { id: 9 },
+        CoreError::UnknownUnit {
+            product: s("Beras Pulen"),
+            unit: s("dus"),
+        },
+        CoreError::InexactUnit {
+            product: s("Telur"),
+            unit: s("pcs"),
+            base: s("lusin"),
+        },
+        CoreError::InvalidNumber { text: s("12abc") },
+        CoreError::AmbiguousNumber {
+            text: s("1.250"),
+            thousands: s("1250"),
+            decimal: s("1,25"),
+        },
+        CoreError::invalid(Field::Quantity, Problem::Zero).for_product("Beras Pulen"),
+        CoreError::InsufficientStock {
+            product: s("Beras Pulen"),
+            stock: s("2 kg"),
+        },
+        CoreError::Overflow,
+        CoreError::DatabaseMissing { path: p.clone() },
+        CoreError::DatabaseEmpty { path: p.clone() },
+        CoreError::DatabaseIsFolder { path: p.clone() },
+        CoreError::ParentNotFolder {
+            path: p.clone(),
+            parent: s("/tmp"),
+        },
+        CoreError::DatabaseCorrupt { path: p.clone() },
+        CoreError::DatabaseReadOnly { path: p.clone() },
+        CoreError::PermissionDenied { path: p.clone() },
+        CoreError::DatabaseTooNew { found: 9, known: 2 },
+        CoreError::DatabaseBusy,
+        CoreError::DatabaseInUse { path: p },
+        CoreError::DiskFull,
+        CoreError::Database { detail: s("x") },
+        CoreError::Io { detail: s("x") },
+    ]);
+    all
+}
+
+/// Index of a variant, for the test that every variant is in the catalogue. Adding a variant
+/// fails to compile here until it gets a number, and the test then wants an example of it.
+pub fn variant_index(e: &CoreError) -> usize {
+    use CoreError::*;
+    match e {
+        ProductNotFound { .. } => 0,
+        ProductInactive { .. } => 1,
+        AmbiguousProduct { .. } => 2,
+        ContactNotFound { .. } => 3,
+        SaleNotFound { .. } => 4,
+        UnknownUnit { .. } => 5,
+        InexactUnit { .. } => 6,
+        InvalidNumber { .. } => 7,
+        AmbiguousNumber { .. } => 8,
+        Invalid { problem, .. } => 100 + problem_index(problem),
+        ForProduct { .. } => 9,
+        InsufficientStock { .. } => 10,
+        Duplicate { .. } => 11,
+        Overflow => 12,
+        DatabaseMissing { .. } => 13,
+        DatabaseEmpty { .. } => 14,
+        DatabaseIsFolder { .. } => 15,
+        ParentNotFolder { .. } => 16,
+        DatabaseCorrupt { .. } => 17,
+        DatabaseReadOnly { .. } => 18,
+        PermissionDenied { .. } => 19,
+        DatabaseTooNew { .. } => 20,
+        DatabaseBusy => 21,
+        DatabaseInUse { .. } => 22,
+        DiskFull => 23,
+        Database { .. } => 24,
+        Io { .. } => 25,
+    }
+}
+
+/// Number of non-`Invalid` variants and of problems (see `variant_index`).
+pub const VARIANTS: usize = 26;
+pub const PROBLEMS: usize = 26;
+
+fn problem_index(p: &Problem) -> usize {
+    use Problem::*;
+    match p {
+        Required => 0,
+        NotPositive { .. } => 1,
+        Negative { .. } => 2,
+        Zero => 3,
+        OutOfRange { .. } => 4,
+        LooksLikeBarcode { .. } => 5,
+        TooPrecise { .. } => 6,
+        NotWholeRupiah { .. } => 7,
+        ControlCharacters => 8,
+        TooLong { .. } => 9,
+        MoreThanPrice { .. } => 10,
+        LessThanTotal { .. } => 11,
+        NotOnSale { .. } => 12,
+        ExceedsOutstanding { .. } => 13,
+        AlreadyReversed { .. } => 14,
+        IsReversal { .. } => 15,
+        PriceMismatch { .. } => 16,
+        SoldInSeveralUnits { .. } => 17,
+        NotExactIn { .. } => 18,
+        UnknownChoice { .. } => 19,
+        NoDebt => 20,
+        Overpaid { .. } => 21,
+        EndBeforeStart { .. } => 22,
+        BadFormat { .. } => 23,
+        HasData => 24,
+        HasOtherEntries { .. } => 25,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn words(s: &str) -> BTreeSet<String> {
+        s.split(|c: char| !c.is_alphabetic())
+            .filter(|w| w.len() > 1)
+            .map(str::to_lowercase)
+            .collect()
+    }
+
+    #[test]
+    fn catalogue_covers_every_variant_and_problem() {
+        let seen: BTreeSet<usize> = catalogue().iter().map(variant_index).collect();
+        let want: BTreeSet<usize> = (0..VARIANTS)
+            .chain((0..PROBLEMS).map(|i| 100 + i))
+            .collect();
+        assert_eq!(
+            seen, want,
+            "every error variant and problem needs an example"
+        );
+        let codes: BTreeSet<&str> = catalogue().iter().map(CoreError::code).collect();
+        assert!(
+            codes.len() >= VARIANTS + PROBLEMS - 2,
+            "codes must be distinct"
+        );
+    }
+
+    #[test]
+    fn every_error_has_both_languages_and_english_has_no_indonesian() {
+        // Words that are the same in both languages (names, units, commands, payment codes).
+        let shared: BTreeSet<String> = words(
+            "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
+             cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
+             database disk folder program rupiah total valid",
+        );
+        let mut indonesian = BTreeSet::new();
+        let mut english = BTreeSet::new();
+        for e in catalogue() {
+            let (id, en) = (e.message(Lang::Id), e.message(Lang::En));
+            assert!(!id.trim().is_empty() && !en.trim().is_empty(), "{e:?}");
+            assert_ne!(id, en, "{e:?} has no English wording");
+            assert!(!en.contains('\n') && !id.contains('\n'), "one line: {e:?}");
+            indonesian.extend(words(&id));
+            english.extend(words(&en));
+        }
+        let leaked: Vec<&String> = english
+            .intersection(&indonesian)
+            .filter(|w| !shared.contains(*w))
+            .collect();
+        assert!(
+            leaked.is_empty(),
+            "Indonesian words in English messages: {leaked:?}"
+        );
+    }
+
+    #[test]
+    fn line_errors_keep_the_inner_code_and_name_the_product() {
+        let e = CoreError::invalid(Field::Quantity, Problem::Zero).for_product("Beras Pulen");
+        assert_eq!(e.code(), "zero");
+        assert_eq!(e.field(), Some(Field::Quantity));
+        assert_eq!(e.message(Lang::En), "Beras Pulen: quantity cannot be 0");
+        assert_eq!(e.message(Lang::Id), "Beras Pulen: jumlah tidak boleh 0");
     }
 }

@@ -1,9 +1,9 @@
 //! Operating expenses (listrik, sewa, gaji, bensin, plastik...) with categories, guessed from
 //! the note when the user gives none.
 
-use crate::contacts::positive;
 use crate::db::{Shop, audit, d, dec};
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Field, Problem, Result};
+use crate::money::{MAX_NOTE, check_opt_text, check_payment};
 use crate::sales::Payment;
 use crate::time::stamp;
 use rusqlite::params;
@@ -77,11 +77,11 @@ impl ExpenseCategory {
             })
             .ok_or_else(|| {
                 CoreError::invalid(
-                    "kategori",
-                    format!(
-                        "\"{}\" (pilih utilities, rent, salary, transport, supplies, fees, other)",
-                        s.trim()
-                    ),
+                    Field::ExpenseCategory,
+                    Problem::UnknownChoice {
+                        value: s.trim().to_string(),
+                        choices: "utilities, rent, salary, transport, supplies, fees, other".into(),
+                    },
                 )
             })
     }
@@ -220,15 +220,19 @@ pub struct Expense {
 
 impl Shop {
     pub fn record_expense(&mut self, e: &NewExpense) -> Result<Expense> {
-        positive("jumlah pengeluaran", e.amount)?;
+        let amount = check_payment(Field::Amount, e.amount)?;
         let payment = e.payment.unwrap_or(Payment::Cash);
         if payment == Payment::Kasbon {
             return Err(CoreError::invalid(
-                "pembayaran",
-                "pengeluaran dibayar cash, qris, atau transfer",
+                Field::Payment,
+                Problem::UnknownChoice {
+                    value: "kasbon".into(),
+                    choices: "cash, qris, transfer".into(),
+                },
             ));
         }
-        let note = e.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let note = check_opt_text(Field::Note, e.note.as_deref(), MAX_NOTE)?;
+        let note = note.as_deref();
         let (category, auto) = match e.category {
             Some(c) => (c, false),
             None => (ExpenseCategory::from_note(note.unwrap_or("")), true),
@@ -245,7 +249,7 @@ impl Shop {
                 at,
                 local_date,
                 category.as_str(),
-                d(e.amount),
+                d(amount),
                 payment.as_str(),
                 note,
                 actor
@@ -259,12 +263,12 @@ impl Shop {
             "expense.record",
             "expense",
             Some(id),
-            &serde_json::json!({"amount": d(e.amount), "category": category.as_str()}),
+            &serde_json::json!({"amount": d(amount), "category": category.as_str()}),
         )?;
         tx.commit()?;
         Ok(Expense {
             expense_id: id,
-            amount: e.amount.normalize(),
+            amount,
             category,
             auto_category: auto,
             payment,

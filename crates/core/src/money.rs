@@ -2,8 +2,201 @@
 //! "1,5 jt", "1,25") and formatting what they read ("Rp 12.500", "1,25 kg", "12rb").
 //! Everything is `rust_decimal::Decimal`; no float ever touches money.
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Field, Problem, Result};
 use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Quantities (typed and in the base unit) are exact at this many decimals: grams of a kg,
+/// millilitres of a litre. A unit whose size cannot be written this way is refused.
+pub const QTY_DECIMALS: u32 = 3;
+/// Largest quantity on one line, in the unit typed (a barcode in the quantity is far above).
+pub const MAX_LINE_QTY: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+/// Largest quantity in a product's base unit: one movement, on-hand, a count.
+pub const MAX_BASE_QTY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// Largest single amount of money: a price, a line, a sale, an expense, a kasbon (Rp 1 triliun).
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+/// Selling prices may carry cents (Rp 12.500,50 per kg); costs are averages kept to 4.
+pub const PRICE_DECIMALS: u32 = 2;
+pub const COST_DECIMALS: u32 = 4;
+/// Most lines on one document.
+pub const MAX_LINES: usize = 5_000;
+
+/// Exact addition that reports overflow instead of panicking.
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b).ok_or(CoreError::Overflow)
+}
+
+/// Exact subtraction that reports overflow instead of panicking.
+pub fn sub(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_sub(b).ok_or(CoreError::Overflow)
+}
+
+/// Exact multiplication that reports overflow instead of panicking.
+pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_mul(b).ok_or(CoreError::Overflow)
+}
+
+/// Exact sum that reports overflow instead of panicking.
+pub fn sum(items: impl IntoIterator<Item = Decimal>) -> Result<Decimal> {
+    items.into_iter().try_fold(Decimal::ZERO, add)
+}
+
+/// `*slot += v`, checked.
+pub fn add_to(slot: &mut Decimal, v: Decimal) -> Result<()> {
+    *slot = add(*slot, v)?;
+    Ok(())
+}
+
+fn decimals(v: Decimal) -> u32 {
+    v.normalize().scale()
+}
+
+fn refuse(field: Field, problem: Problem) -> CoreError {
+    CoreError::invalid(field, problem)
+}
+
+/// A quantity on a document line, in the unit typed: more than 0, at most `QTY_DECIMALS`
+/// decimals, at most `MAX_LINE_QTY` (a barcode scanned into the quantity is named as such).
+pub fn check_line_qty(field: Field, q: Decimal) -> Result<Decimal> {
+    if q <= Decimal::ZERO {
+        return Err(refuse(
+            field,
+            Problem::NotPositive {
+                value: format_id(q),
+            },
+        ));
+    }
+    check_scale(field, q, QTY_DECIMALS)?;
+    if q > MAX_LINE_QTY {
+        let value = format_id(q);
+        if q.fract().is_zero() && q >= Decimal::from(10_000_000) {
+            return Err(refuse(field, Problem::LooksLikeBarcode { value }));
+        }
+        return Err(refuse(
+            field,
+            Problem::OutOfRange {
+                value,
+                min: "0".into(),
+                max: format_id(MAX_LINE_QTY),
+            },
+        ));
+    }
+    Ok(q.normalize())
+}
+
+/// A signed quantity in a base unit (a movement, on-hand, a count): at most `QTY_DECIMALS`
+/// decimals and `MAX_BASE_QTY` either way.
+pub fn check_base_qty(field: Field, q: Decimal) -> Result<Decimal> {
+    check_scale(field, q, QTY_DECIMALS)?;
+    if q.abs() > MAX_BASE_QTY {
+        return Err(refuse(
+            field,
+            Problem::OutOfRange {
+                value: format_id(q),
+                min: format_id(-MAX_BASE_QTY),
+                max: format_id(MAX_BASE_QTY),
+            },
+        ));
+    }
+    Ok(q.normalize())
+}
+
+fn check_scale(field: Field, v: Decimal, max: u32) -> Result<()> {
+    if decimals(v) > max {
+        return Err(refuse(
+            field,
+            Problem::TooPrecise {
+                value: format_id(v),
+                decimals: max,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// A non-negative amount of money with at most `max_decimals` decimals (0 = whole rupiah),
+/// at most `MAX_AMOUNT`.
+pub fn check_money(field: Field, v: Decimal, max_decimals: u32) -> Result<Decimal> {
+    if v.is_sign_negative() && !v.is_zero() {
+        return Err(refuse(
+            field,
+            Problem::Negative {
+                value: format_rupiah(v),
+            },
+        ));
+    }
+    if decimals(v) > max_decimals {
+        return Err(if max_decimals == 0 {
+            refuse(
+                field,
+                Problem::NotWholeRupiah {
+                    value: format_rupiah(v),
+                },
+            )
+        } else {
+            refuse(
+                field,
+                Problem::TooPrecise {
+                    value: format_id(v),
+                    decimals: max_decimals,
+                },
+            )
+        });
+    }
+    if v > MAX_AMOUNT {
+        return Err(refuse(
+            field,
+            Problem::OutOfRange {
+                value: format_rupiah(v),
+                min: "Rp 0".into(),
+                max: format_rupiah(MAX_AMOUNT),
+            },
+        ));
+    }
+    Ok(v.normalize())
+}
+
+/// Money that changes hands (kasbon, a payment, an expense): more than 0, whole rupiah.
+pub fn check_payment(field: Field, v: Decimal) -> Result<Decimal> {
+    if v <= Decimal::ZERO {
+        return Err(refuse(
+            field,
+            Problem::NotPositive {
+                value: format_rupiah(v),
+            },
+        ));
+    }
+    check_money(field, v, 0)
+}
+
+/// Text a person typed for a name or a note: trimmed, at most `max` characters, no control
+/// characters or terminal escape codes (a name is printed on receipts and shown in
+/// terminals); notes may keep line breaks.
+pub fn check_text(field: Field, s: &str, max: usize) -> Result<String> {
+    let t = s.trim();
+    let allow_newline = field == Field::Note || field == Field::Reason;
+    let bad = |c: char| {
+        (c.is_control() && !(allow_newline && c == '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if t.chars().any(bad) {
+        return Err(refuse(field, Problem::ControlCharacters));
+    }
+    if t.chars().count() > max {
+        return Err(refuse(field, Problem::TooLong { max }));
+    }
+    Ok(t.to_string())
+}
+
+/// `check_text` for an optional field; blank becomes `None`.
+pub fn check_opt_text(field: Field, s: Option<&str>, max: usize) -> Result<Option<String>> {
+    s.map(|s| check_text(field, s, max))
+        .transpose()
+        .map(|o| o.filter(|s| !s.is_empty()))
+}
+
+/// Longest name (product, contact, unit, alias) and longest note.
+pub const MAX_NAME: usize = 120;
+pub const MAX_NOTE: usize = 500;
 
 /// Rounds an amount to the whole rupiah, halves away from zero (how cashiers round).
 pub fn round_rupiah(d: Decimal) -> Decimal {
@@ -21,21 +214,11 @@ pub fn canon(d: Decimal) -> String {
     }
 }
 
-/// Refuses a negative amount or quantity for `field` with a clear message.
-pub fn non_negative(field: &str, v: Decimal) -> Result<()> {
-    if v.is_sign_negative() && !v.is_zero() {
-        return Err(CoreError::invalid(
-            field,
-            format!("{} tidak boleh negatif", canon(v)),
-        ));
-    }
-    Ok(())
-}
-
 /// Parses a stored canonical decimal.
 pub fn parse_canon(s: &str) -> Result<Decimal> {
-    s.parse::<Decimal>()
-        .map_err(|_| CoreError::InvalidNumber(s.to_string()))
+    s.parse::<Decimal>().map_err(|_| CoreError::InvalidNumber {
+        text: s.to_string(),
+    })
 }
 
 /// Parses a number as an Indonesian shop owner writes it.
@@ -44,11 +227,21 @@ pub fn parse_canon(s: &str) -> Result<Decimal> {
 /// - A single `.` not followed by exactly three digits is a decimal point ("1.25", JSON-style).
 /// - Suffixes: `rb`/`ribu`/`k` (×1.000), `jt`/`juta` (×1.000.000), an `Rp` prefix is ignored.
 /// - Market slang: cepek (100), gopek (500), seceng (1rb), goceng (5rb), ceban (10rb).
+/// - Price-tag endings: "Rp 12.500,-" and "Rp12.500,00"; "IDR 12.500".
 pub fn parse_number(input: &str) -> Result<Decimal> {
-    let bad = || CoreError::InvalidNumber(input.trim().to_string());
+    let bad = || CoreError::InvalidNumber {
+        text: input.trim().to_string(),
+    };
     let mut s = input.trim().to_lowercase();
-    if let Some(rest) = s.strip_prefix("rp") {
-        s = rest.trim_start_matches('.').trim().to_string();
+    for prefix in ["rp", "idr"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.trim_start_matches('.').trim().to_string();
+        }
+    }
+    for ending in [",-", ".-", ",--"] {
+        if let Some(rest) = s.strip_suffix(ending) {
+            s = rest.trim_end().to_string();
+        }
     }
     s.retain(|c| c != ' ' && c != '\u{a0}');
     match s.as_str() {
@@ -132,17 +325,51 @@ fn normalise_separators(s: &str) -> Option<String> {
         }
         (_, 0) => grouped(s, '.').then(|| s.replace('.', "")),
         // "1.234,5": dots group, comma is decimal.
-        (_, 1) => {
+        (_, 1) if s.rfind(',') > s.rfind('.') => {
             let (int, frac) = s.split_once(',')?;
             (grouped(int, '.') && !frac.is_empty() && !frac.contains('.'))
                 .then(|| format!("{}.{frac}", int.replace('.', "")))
+        }
+        // "12,000.00" (English-locale exports): commas group, the one dot is decimal.
+        (1, _) => {
+            let (int, frac) = s.split_once('.')?;
+            (grouped(int, ',') && !frac.is_empty() && frac.chars().all(|c| c.is_ascii_digit()))
+                .then(|| format!("{}.{frac}", int.replace(',', "")))
         }
         _ => None,
     }
 }
 
+/// Reads a quantity. Like `parse_number`, with one rule for scale readings: a single dot
+/// followed by exactly three digits ("1.250") is ambiguous in a quantity — thousands in
+/// Indonesian writing, a decimal point on a digital scale — and is refused with both
+/// readings offered, because guessing wrong is off by a factor of 1000. "0.750" (no
+/// thousands reading), "1.250.000" (two groups) and "1,25" (decimal comma) are unambiguous.
+pub fn parse_qty(input: &str) -> Result<Decimal> {
+    let t = input.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if let Some((int, frac)) = digits.split_once('.')
+        && !frac.contains('.')
+        && !digits.contains(',')
+        && frac.len() == 3
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && (1..=3).contains(&int.len())
+        && int.chars().all(|c| c.is_ascii_digit())
+        && !int.starts_with('0')
+    {
+        return Err(CoreError::AmbiguousNumber {
+            text: t.to_string(),
+            thousands: format!("{int}{frac}"),
+            decimal: format!("{int},{}", frac.trim_end_matches('0'))
+                .trim_end_matches(',')
+                .to_string(),
+        });
+    }
+    parse_number(t)
+}
+
 /// Splits what a cashier types for a quantity: "1,25kg" → (1.25, Some("kg")), "2 dus" →
-/// (2, Some("dus")), "3" → (3, None). The number is read with `parse_number`.
+/// (2, Some("dus")), "3" → (3, None). The number is read with `parse_qty`.
 pub fn parse_qty_unit(text: &str) -> Result<(Decimal, Option<String>)> {
     let t = text.trim();
     let split = t
@@ -150,11 +377,13 @@ pub fn parse_qty_unit(text: &str) -> Result<(Decimal, Option<String>)> {
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     if num.trim().is_empty() {
-        return Err(CoreError::InvalidNumber(t.to_string()));
+        return Err(CoreError::InvalidNumber {
+            text: t.to_string(),
+        });
     }
     let unit = unit.trim();
     Ok((
-        parse_number(num)?,
+        parse_qty(num)?,
         (!unit.is_empty()).then(|| unit.to_string()),
     ))
 }
@@ -268,7 +497,10 @@ mod tests {
         assert_eq!(p("12500"), "12500");
         assert_eq!(p("12.500"), "12500");
         assert_eq!(p("Rp 12.500"), "12500");
-        assert_eq!(p("Rp12.500,-".trim_end_matches(",-")), "12500");
+        assert_eq!(p("Rp12.500,-"), "12500");
+        assert_eq!(p("Rp 12.500,-"), "12500");
+        assert_eq!(p("Rp 12.500,00"), "12500");
+        assert_eq!(p("IDR 12,000.00"), "12000");
         assert_eq!(p("1.234.567"), "1234567");
         assert_eq!(p("1.234.567,5"), "1234567.5");
         assert_eq!(p("12rb"), "12000");
@@ -303,6 +535,67 @@ mod tests {
         assert_eq!(q("3").unwrap(), ("3".into(), None));
         assert!(q("kg").is_err());
         assert!(q("1..2kg").is_err());
+        // One rule for three-decimal scale readings: ambiguous unless only one reading exists.
+        assert_eq!(
+            parse_qty_unit("1.250kg").unwrap_err().code(),
+            "ambiguous_number"
+        );
+        assert_eq!(q("0.750kg").unwrap(), ("0.75".into(), Some("kg".into())));
+        assert_eq!(q("1,250kg").unwrap(), ("1.25".into(), Some("kg".into())));
+        assert_eq!(q("1.250.000").unwrap(), ("1250000".into(), None));
+        assert_eq!(q("1.5 kg").unwrap(), ("1.5".into(), Some("kg".into())));
+    }
+
+    #[test]
+    fn bounds_and_scales() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let code = |r: Result<Decimal>| r.unwrap_err().code();
+        assert_eq!(
+            check_line_qty(Field::Quantity, d("1.25")).unwrap(),
+            d("1.25")
+        );
+        assert_eq!(
+            code(check_line_qty(Field::Quantity, d("0"))),
+            "not_positive"
+        );
+        assert_eq!(
+            code(check_line_qty(Field::Quantity, d("0.0001"))),
+            "too_precise"
+        );
+        assert_eq!(
+            code(check_line_qty(Field::Quantity, d("8991002101234"))),
+            "looks_like_barcode"
+        );
+        assert_eq!(
+            code(check_line_qty(Field::Quantity, d("2000000"))),
+            "out_of_range"
+        );
+        assert_eq!(
+            code(check_money(Field::Amount, d("12.5"), 0)),
+            "not_whole_rupiah"
+        );
+        assert_eq!(code(check_money(Field::Price, d("-1"), 2)), "negative");
+        assert_eq!(
+            code(check_money(Field::Price, d("99999999999999999999"), 2)),
+            "out_of_range"
+        );
+        assert_eq!(
+            check_money(Field::Price, MAX_AMOUNT, 0).unwrap(),
+            MAX_AMOUNT
+        );
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000i64));
+        assert_eq!(code(add(Decimal::MAX, Decimal::ONE)), "overflow");
+        assert_eq!(
+            check_text(Field::ProductName, "  Beras  ", 10).unwrap(),
+            "Beras"
+        );
+        assert_eq!(
+            check_text(Field::ProductName, "Beras\u{1b}[31m", 50)
+                .unwrap_err()
+                .code(),
+            "control_characters"
+        );
+        assert!(check_text(Field::Note, "baris 1\nbaris 2", 50).is_ok());
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Purchases from suppliers: stock comes in, the moving average cost is updated, and money
 //! goes out now (cash/qris/transfer) or onto the supplier's ledger (kasbon = bought on credit).
 
-use crate::catalog::{load_line_product, resolve_unit};
+use crate::catalog::{Lookup, Product, load_line_product, resolve_unit};
 use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
 use crate::db::{Shop, audit, d};
-use crate::error::{CoreError, Result};
-use crate::money::{canon, non_negative, round_rupiah};
+use crate::error::{CoreError, Field, Problem, Result};
+use crate::money::{
+    COST_DECIMALS, MAX_LINES, MAX_NAME, MAX_NOTE, add_to, check_base_qty, check_line_qty,
+    check_money, check_opt_text, mul, round_rupiah,
+};
 use crate::sales::{Payment, ProductRef};
 use crate::stock::{MovementKind, apply_movement};
 use crate::time::stamp;
@@ -54,6 +57,8 @@ pub struct PurchaseLine {
     #[serde(with = "crate::money::json")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
+    /// The product's base unit: `stock` and `average_cost` are in it.
+    pub stock_unit: String,
     /// Moving average cost per base unit after this purchase.
     #[serde(with = "crate::money::json")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
@@ -128,18 +133,23 @@ impl Shop {
 
     pub fn record_purchase(&mut self, p: &NewPurchase) -> Result<Purchase> {
         if p.lines.is_empty() {
-            return Err(CoreError::invalid("pembelian", "tidak ada barang"));
+            return Err(CoreError::invalid(Field::PurchaseItems, Problem::Required));
         }
-        let supplier = p
-            .supplier
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        if p.payment == Payment::Kasbon && supplier.is_none() {
+        if p.lines.len() > MAX_LINES {
             return Err(CoreError::invalid(
-                "pembelian utang",
-                "nama pemasok wajib diisi",
+                Field::Lines,
+                Problem::OutOfRange {
+                    value: p.lines.len().to_string(),
+                    min: "1".into(),
+                    max: MAX_LINES.to_string(),
+                },
             ));
+        }
+        let supplier = check_opt_text(Field::Supplier, p.supplier.as_deref(), MAX_NAME)?;
+        let supplier = supplier.as_deref();
+        let note = check_opt_text(Field::Note, p.note.as_deref(), MAX_NOTE)?;
+        if p.payment == Payment::Kasbon && supplier.is_none() {
+            return Err(CoreError::invalid(Field::Supplier, Problem::Required));
         }
         let now = self.clock.now();
         let at = stamp(now);
@@ -152,30 +162,22 @@ impl Shop {
         tx.execute(
             "INSERT INTO purchases(occurred_at, local_date, contact_id, payment, total, note, actor)
              VALUES (?1, ?2, ?3, ?4, '0', ?5, ?6)",
-            params![at, local_date, contact_id, p.payment.as_str(), p.note, actor],
+            params![at, local_date, contact_id, p.payment.as_str(), note, actor],
         )?;
         let purchase_id = tx.last_insert_rowid();
         let mut total = Decimal::ZERO;
         let mut lines = Vec::with_capacity(p.lines.len());
         for l in &p.lines {
-            let prod = load_line_product(&tx, &l.product, l.unit.as_deref())?;
-            if l.qty <= Decimal::ZERO {
-                return Err(CoreError::invalid(
-                    "jumlah",
-                    format!("{} untuk {} harus lebih dari 0", canon(l.qty), prod.name),
-                ));
-            }
-            let unit = resolve_unit(&prod, l.unit.as_deref())?;
-            let unit_cost = l.unit_cost.unwrap_or(prod.cost * unit.factor);
-            non_negative("harga beli", unit_cost)?;
-            let qty_base = (l.qty * unit.factor).normalize();
-            let line_total = round_rupiah(l.qty * unit_cost);
+            let prod = load_line_product(&tx, &l.product, l.unit.as_deref(), Lookup::Any)?;
+            let name = prod.name.clone();
+            let (qty, unit, unit_cost, qty_base, line_total) =
+                check_purchase_line(&prod, l).map_err(|e| e.for_product(&name))?;
             let avg = moving_average(prod.stock, prod.cost, qty_base, unit_cost / unit.factor);
             tx.prepare_cached(
                 "INSERT INTO purchase_lines(purchase_id, product_id, qty, unit, qty_base, unit_cost, total)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![purchase_id, prod.id, d(l.qty), unit.unit, d(qty_base), d(unit_cost), d(line_total)])?;
+            .execute(params![purchase_id, prod.id, d(qty), unit.unit, d(qty_base), d(unit_cost), d(line_total)])?;
             tx.prepare_cached("UPDATE products SET cost = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![prod.id, d(avg), at])?;
             let stock = apply_movement(
@@ -186,20 +188,23 @@ impl Shop {
                 "purchase",
                 purchase_id,
                 &at,
-            )?;
-            total += line_total;
+            )
+            .map_err(|e| e.for_product(&name))?;
+            add_to(&mut total, line_total)?;
             lines.push(PurchaseLine {
                 product_id: prod.id,
                 product: prod.name,
-                qty: l.qty.normalize(),
+                qty,
                 unit: unit.unit,
                 qty_base,
                 unit_cost: unit_cost.normalize(),
                 total: line_total,
+                stock_unit: prod.unit,
                 average_cost: avg,
                 stock,
             });
         }
+        let total = check_money(Field::Amount, total, 0)?;
         tx.execute(
             "UPDATE purchases SET total = ?2 WHERE id = ?1",
             params![purchase_id, d(total)],
@@ -216,7 +221,7 @@ impl Shop {
                     local_date: &local_date,
                     sale_id: None,
                     purchase_id: Some(purchase_id),
-                    note: p.note.as_deref(),
+                    note: note.as_deref(),
                     actor: &actor,
                 },
             )?;
@@ -240,6 +245,35 @@ impl Shop {
             lines,
         })
     }
+}
+
+fn round_cost(c: Decimal) -> Decimal {
+    c.round_dp_with_strategy(COST_DECIMALS, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+type CheckedLine = (
+    Decimal,
+    crate::catalog::ResolvedUnit,
+    Decimal,
+    Decimal,
+    Decimal,
+);
+
+/// Quantity, unit, cost per unit, base quantity and line total of one purchase line, all
+/// checked like a sale line's.
+fn check_purchase_line(prod: &Product, l: &PurchaseLineInput) -> Result<CheckedLine> {
+    let qty = check_line_qty(Field::Quantity, l.qty)?;
+    let unit = resolve_unit(prod, l.unit.as_deref())?;
+    let unit_cost = check_money(
+        Field::Cost,
+        l.unit_cost
+            .unwrap_or_else(|| round_cost(prod.cost * unit.factor)),
+        COST_DECIMALS,
+    )?;
+    let qty_base = check_base_qty(Field::Quantity, mul(qty, unit.factor)?)?;
+    let line_total = check_money(Field::Amount, round_rupiah(mul(qty, unit_cost)?), 0)?;
+    Ok((qty, unit, unit_cost, qty_base, line_total))
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! the entries and reports any difference; `rebuild_daily_sales` repairs/re-buckets them.
 
 use crate::db::{Shop, d, dec};
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Field, Problem, Result};
 use crate::expenses::{EXPENSE_CATEGORIES, ExpenseCategory};
+use crate::money::{add_to, sub, sum};
 use crate::time::{ShopTz, month_end, month_start, parse_stamp, week_start};
 use chrono::{Duration, NaiveDate};
 use rusqlite::{Connection, params};
@@ -27,15 +28,19 @@ pub(crate) struct DailyDelta {
 }
 
 impl DailyDelta {
-    fn add(&mut self, o: &DailyDelta) {
-        self.revenue += o.revenue;
-        self.cogs += o.cogs;
-        self.discount += o.discount;
-        self.sales += o.sales;
-        self.reversals += o.reversals;
-        self.paid_in += o.paid_in;
-        self.refunded += o.refunded;
-        self.cash += o.cash;
+    /// Adds another day's figures; every sum is checked (a report never panics on data).
+    fn add(&mut self, o: &DailyDelta) -> Result<()> {
+        add_to(&mut self.revenue, o.revenue)?;
+        add_to(&mut self.cogs, o.cogs)?;
+        add_to(&mut self.discount, o.discount)?;
+        self.sales = self.sales.checked_add(o.sales).ok_or(CoreError::Overflow)?;
+        self.reversals = self
+            .reversals
+            .checked_add(o.reversals)
+            .ok_or(CoreError::Overflow)?;
+        add_to(&mut self.paid_in, o.paid_in)?;
+        add_to(&mut self.refunded, o.refunded)?;
+        add_to(&mut self.cash, o.cash)
     }
 }
 
@@ -142,8 +147,10 @@ impl Period {
                     .map_err(|_| bad_period(spec))?;
                 if to < from {
                     return Err(CoreError::invalid(
-                        "periode",
-                        format!("\"{spec}\": tanggal akhir sebelum tanggal awal"),
+                        Field::Period,
+                        Problem::EndBeforeStart {
+                            spec: spec.trim().to_string(),
+                        },
                     ));
                 }
                 p(from, to)
@@ -154,10 +161,11 @@ impl Period {
 
 fn bad_period(spec: &str) -> CoreError {
     CoreError::invalid(
-        "periode",
-        format!(
-            "\"{spec}\" (pakai today, yesterday, this_week, last_week, this_month, last_month, last_7_days, atau 2026-11-01..2026-11-30)"
-        ),
+        Field::Period,
+        Problem::UnknownChoice {
+            value: spec.trim().to_string(),
+            choices: "today, yesterday, this_week, last_week, this_month, last_month, last_7_days, last_30_days, 2026-11-01..2026-11-30".into(),
+        },
     )
 }
 
@@ -266,6 +274,11 @@ pub struct Report {
     #[serde(with = "crate::money::json")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub debts_payable: Decimal,
+    /// Credit customers hold at the shop (paid ahead, or a return of a paid-off kasbon):
+    /// owed to them, but not a supplier debt.
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub customer_credit: Decimal,
     pub debtors: Vec<DebtorLine>,
 }
 
@@ -273,7 +286,7 @@ fn sum_col(conn: &Connection, sql: &str, from: &str, to: &str) -> Result<Decimal
     let mut st = conn.prepare_cached(sql)?;
     let mut total = Decimal::ZERO;
     for v in st.query_map(params![from, to], |r| dec(r, 0))? {
-        total += v?;
+        add_to(&mut total, v?)?;
     }
     Ok(total)
 }
@@ -293,7 +306,12 @@ impl Shop {
         self.report_for(p)
     }
 
+    /// The report of a period, read from one snapshot of the books.
     pub fn report_for(&self, p: Period) -> Result<Report> {
+        self.snapshot(|shop| shop.report_in(p))
+    }
+
+    fn report_in(&self, p: Period) -> Result<Report> {
         let conn = &self.conn;
         let (from, to) = (p.from.to_string(), p.to.to_string());
         let mut day = DailyDelta::default();
@@ -303,7 +321,7 @@ impl Shop {
                  FROM daily_sales WHERE local_date BETWEEN ?1 AND ?2",
             )?;
             for row in st.query_map(params![from, to], day_row)? {
-                day.add(&row?);
+                day.add(&row?)?;
             }
         }
         let mut by_cat: BTreeMap<ExpenseCategory, Decimal> = EXPENSE_CATEGORIES
@@ -318,10 +336,10 @@ impl Shop {
                 Ok((r.get::<_, String>(0)?, dec(r, 1)?))
             })? {
                 let (c, a) = row?;
-                *by_cat.entry(ExpenseCategory::parse(&c)?).or_default() += a;
+                add_to(by_cat.entry(ExpenseCategory::parse(&c)?).or_default(), a)?;
             }
         }
-        let expenses: Decimal = by_cat.values().copied().sum();
+        let expenses = sum(by_cat.values().copied())?;
         let purchases = sum_col(
             conn,
             "SELECT total FROM purchases WHERE local_date BETWEEN ?1 AND ?2",
@@ -342,13 +360,13 @@ impl Shop {
             for v in st.query_map(params![from, to], |r| dec(r, 0))? {
                 let v = v?;
                 if v > Decimal::ZERO {
-                    debt_in += v
+                    add_to(&mut debt_in, v)?;
                 } else {
-                    debt_out -= v
+                    add_to(&mut debt_out, -v)?;
                 }
             }
         }
-        let gross_profit = day.revenue - day.cogs;
+        let gross_profit = sub(day.revenue, day.cogs)?;
         let gross_margin = if day.revenue.is_zero() {
             Decimal::ZERO
         } else {
@@ -356,9 +374,9 @@ impl Shop {
                 .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
                 .normalize()
         };
-        let cash_in = day.paid_in + debt_in;
-        let cash_out = day.refunded + expenses + purchases_paid + debt_out;
-        let (receivable, payable, debtors) = self.debt_totals()?;
+        let cash_in = sum([day.paid_in, debt_in])?;
+        let cash_out = sum([day.refunded, expenses, purchases_paid, debt_out])?;
+        let (receivable, payable, credit, debtors) = self.debt_totals()?;
         Ok(Report {
             from,
             to,
@@ -372,10 +390,10 @@ impl Shop {
                 .into_iter()
                 .map(|(c, v)| (c.as_str().to_string(), d(v)))
                 .collect(),
-            net_profit: gross_profit - expenses,
+            net_profit: sub(gross_profit, expenses)?,
             cash_in,
             cash_out,
-            net_cash_flow: cash_in - cash_out,
+            net_cash_flow: sub(cash_in, cash_out)?,
             sales_count: day.sales,
             reversal_count: day.reversals,
             discounts: day.discount,
@@ -384,6 +402,7 @@ impl Shop {
             low_stock: self.low_stock()?,
             debts_outstanding: receivable,
             debts_payable: payable,
+            customer_credit: credit,
             debtors,
         })
     }
@@ -398,9 +417,9 @@ impl Shop {
         })? {
             let (id, q, rev, c) = row?;
             let e = agg.entry(id).or_default();
-            e.0 += q;
-            e.1 += rev;
-            e.2 += c;
+            add_to(&mut e.0, q)?;
+            add_to(&mut e.1, rev)?;
+            add_to(&mut e.2, c)?;
         }
         let mut rows: Vec<(i64, (Decimal, Decimal, Decimal))> = agg
             .into_iter()
@@ -421,7 +440,7 @@ impl Shop {
                     unit: u,
                     qty,
                     revenue,
-                    gross_profit: revenue - cogs,
+                    gross_profit: sub(revenue, cogs)?,
                 })
             })
             .collect()
@@ -441,7 +460,7 @@ impl Shop {
             Ok((r.get::<_, i64>(0)?, dec(r, 1)?))
         })? {
             let (id, q) = row?;
-            *sold.entry(id).or_default() += q;
+            add_to(sold.entry(id).or_default(), q)?;
         }
         let mut st = self.conn.prepare_cached(
             "SELECT id, name, unit, stock, reorder_point FROM products WHERE active = 1 AND reorder_point != '0'",
@@ -496,27 +515,45 @@ impl Shop {
         Ok(out)
     }
 
-    fn debt_totals(&self) -> Result<(Decimal, Decimal, Vec<DebtorLine>)> {
-        let (mut receivable, mut payable) = (Decimal::ZERO, Decimal::ZERO);
+    /// What customers owe, what the shop owes suppliers, and credit customers hold; the
+    /// largest debtors first. A customer's negative balance is credit, never a supplier debt.
+    fn debt_totals(&self) -> Result<(Decimal, Decimal, Decimal, Vec<DebtorLine>)> {
+        let (mut receivable, mut payable, mut credit) =
+            (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
         let mut debtors = Vec::new();
-        for b in self.debts()? {
-            if b.balance > Decimal::ZERO {
-                receivable += b.balance;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT name, kind, balance FROM contacts WHERE balance != '0'")?;
+        for row in st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, dec(r, 2)?))
+        })? {
+            let (name, kind, balance) = row?;
+            if balance > Decimal::ZERO {
+                add_to(&mut receivable, balance)?;
                 debtors.push(DebtorLine {
-                    contact: b.contact,
-                    balance: b.balance,
+                    contact: name,
+                    balance,
                 });
+            } else if kind == "customer" {
+                add_to(&mut credit, -balance)?;
             } else {
-                payable -= b.balance;
+                add_to(&mut payable, -balance)?;
             }
         }
+        debtors.sort_by(|a, b| b.balance.cmp(&a.balance).then(a.contact.cmp(&b.contact)));
         debtors.truncate(10);
-        Ok((receivable, payable, debtors))
+        Ok((receivable, payable, credit, debtors))
     }
 
     /// Recomputes every derived figure (daily aggregates, contact balances) from the entries
     /// and lists what differs. Empty means the books reconcile exactly.
+    /// Everything is read in one transaction: a writer committing meanwhile is either
+    /// wholly seen or not at all, so a healthy shop never looks corrupt.
     pub fn verify_books(&self) -> Result<Vec<String>> {
+        self.snapshot(|shop| shop.verify_books_in())
+    }
+
+    fn verify_books_in(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let (days, products) = recompute_daily(&self.conn)?;
         let mut stored_days = HashMap::new();
@@ -553,7 +590,7 @@ impl Shop {
             .prepare("SELECT contact_id, amount FROM debt_entries")?;
         for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
             let (id, a) = row?;
-            *sums.entry(id).or_default() += a;
+            add_to(sums.entry(id).or_default(), a)?;
         }
         for c in self.contacts()? {
             if sums.get(&c.id).copied().unwrap_or_default() != c.balance {
@@ -580,13 +617,13 @@ impl Shop {
                 r.get::<_, String>(6)?,
             ))
         })? {
-            let (id, sub, disc, total, cogs, lt, lc) = row?;
-            let sum = |s: &str| {
-                s.split_whitespace()
-                    .filter_map(|x| x.parse::<Decimal>().ok())
-                    .sum::<Decimal>()
-            };
-            if lt.is_empty() || sum(&lt) != sub || sub - disc != total || sum(&lc) != cogs {
+            let (id, subtotal, disc, total, cogs, lt, lc) = row?;
+            let add_up = |s: &str| sum(s.split_whitespace().filter_map(|x| x.parse().ok()));
+            if lt.is_empty()
+                || add_up(&lt)? != subtotal
+                || sub(subtotal, disc)? != total
+                || add_up(&lc)? != cogs
+            {
                 problems.push(format!("sale #{id} does not add up"));
             }
         }
@@ -633,7 +670,7 @@ fn recompute_daily(conn: &Connection) -> Result<(HashMap<String, DailyDelta>, Pr
             } else {
                 Decimal::ZERO
             },
-        });
+        })?;
     }
     let mut products: ProductDays = HashMap::new();
     let mut st = conn.prepare(
@@ -650,9 +687,9 @@ fn recompute_daily(conn: &Connection) -> Result<(HashMap<String, DailyDelta>, Pr
     })? {
         let (day, pid, q, t, c) = row?;
         let e = products.entry((day, pid)).or_default();
-        e.0 += q;
-        e.1 += t;
-        e.2 += c;
+        add_to(&mut e.0, q)?;
+        add_to(&mut e.1, t)?;
+        add_to(&mut e.2, c)?;
     }
     Ok((days, products))
 }

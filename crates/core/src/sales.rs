@@ -3,14 +3,19 @@
 //! A void or return never edits or deletes the sale: it appends a reversing sale row
 //! (kind 'void'/'return') with negative amounts, dated when it happens.
 
-use crate::catalog::{Product, load_line_product, resolve_product, resolve_unit};
+use crate::catalog::{Lookup, Product, load_line_product, resolve_product, resolve_unit};
 use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
 use crate::db::{Shop, audit, d, dec};
-use crate::error::{CoreError, Result};
-use crate::money::{canon, format_qty, format_rupiah, non_negative, round_rupiah};
+use crate::error::{CoreError, Field, Lang, Problem, Result};
+use crate::money::{
+    MAX_LINES, MAX_NAME, MAX_NOTE, PRICE_DECIMALS, QTY_DECIMALS, add, add_to, check_base_qty,
+    check_line_qty, check_money, check_opt_text, check_text, format_qty, format_rupiah, mul,
+    round_rupiah, sum,
+};
 use crate::report::{DailyDelta, bump_daily, bump_product_day};
 use crate::stock::{MovementKind, apply_movement, apply_movement_from};
 use crate::time::stamp;
+use crate::units::canonical_unit;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -34,8 +39,11 @@ impl Payment {
             "transfer" | "tf" | "bank" => Ok(Payment::Transfer),
             "kasbon" | "utang" | "hutang" | "bon" | "credit" => Ok(Payment::Kasbon),
             other => Err(CoreError::invalid(
-                "pembayaran",
-                format!("\"{other}\" (pilih cash, qris, transfer, atau kasbon)"),
+                Field::Payment,
+                Problem::UnknownChoice {
+                    value: other.to_string(),
+                    choices: "cash, qris, transfer, kasbon".into(),
+                },
             )),
         }
     }
@@ -127,7 +135,24 @@ pub struct Warning {
     #[serde(with = "crate::money::json")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
-    pub message: String,
+    pub unit: String,
+}
+
+impl Warning {
+    /// The warning in words, for the edge that shows it.
+    pub fn message(&self, lang: Lang) -> String {
+        let stock = format_qty(self.stock, &self.unit);
+        match lang {
+            Lang::En => format!(
+                "{} stock is now {stock} (below zero): check the shelf",
+                self.product
+            ),
+            Lang::Id => format!(
+                "stok {} jadi {stock} (di bawah nol): cek stok fisik",
+                self.product
+            ),
+        }
+    }
 }
 
 /// A product that this sale pushed to or below its reorder point.
@@ -206,6 +231,15 @@ pub struct ReturnLine {
     #[serde(with = "crate::money::json")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub qty: Decimal,
+    /// The unit `qty` is counted in; the line's unit when absent. Another unit of the
+    /// product is converted exactly ("1 kg" back from a karung line) or refused.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub unit: Option<String>,
+    /// Must equal the price the line was sold at, when given.
+    #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null", optional))]
+    pub price: Option<Decimal>,
 }
 
 struct PricedLine {
@@ -219,44 +253,40 @@ struct PricedLine {
     cogs: Decimal,
 }
 
+/// Prices one line. Every number is checked at this edge of the core: quantity (positive,
+/// exact at 3 decimals, not a barcode), price (cents at most), discount (whole rupiah, not
+/// above the line), and the results stay within `MAX_AMOUNT`, so later sums cannot overflow.
 fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
-    let product = load_line_product(conn, &l.product, l.unit.as_deref())?;
-    if !product.active {
-        return Err(CoreError::invalid(
-            "produk",
-            format!("{} sudah nonaktif", product.name),
-        ));
-    }
-    if l.qty <= Decimal::ZERO {
-        return Err(CoreError::invalid(
-            "jumlah",
-            format!("{} untuk {} harus lebih dari 0", canon(l.qty), product.name),
-        ));
-    }
+    let product = load_line_product(conn, &l.product, l.unit.as_deref(), Lookup::Selling)?;
+    let name = product.name.clone();
+    price_checked(product, l).map_err(|e| e.for_product(&name))
+}
+
+fn price_checked(product: Product, l: &SaleLineInput) -> Result<PricedLine> {
+    let qty = check_line_qty(Field::Quantity, l.qty)?;
     let unit = resolve_unit(&product, l.unit.as_deref())?;
-    let price = l.price.unwrap_or(unit.price);
-    non_negative("harga", price)?;
-    non_negative("diskon", l.discount)?;
-    let gross = l.qty * price;
-    if l.discount > gross {
+    let price = check_money(Field::Price, l.price.unwrap_or(unit.price), PRICE_DECIMALS)?;
+    let discount = check_money(Field::Discount, l.discount, 0)?;
+    let gross = mul(qty, price)?;
+    if discount > gross {
         return Err(CoreError::invalid(
-            "diskon",
-            format!(
-                "{} lebih besar dari harga {}",
-                format_rupiah(l.discount),
-                product.name
-            ),
+            Field::Discount,
+            Problem::MoreThanPrice {
+                discount: format_rupiah(discount),
+                price: format_rupiah(round_rupiah(gross)),
+            },
         ));
     }
-    let qty_base = (l.qty * unit.factor).normalize();
+    let total = check_money(Field::Amount, round_rupiah(gross - discount), 0)?;
+    let qty_base = check_base_qty(Field::Quantity, mul(qty, unit.factor)?)?;
     Ok(PricedLine {
-        total: round_rupiah(gross - l.discount),
-        cogs: round_rupiah(qty_base * product.cost),
-        qty: l.qty.normalize(),
+        total,
+        cogs: round_rupiah(mul(qty_base, product.cost)?),
+        qty,
         unit: unit.unit,
         qty_base,
-        price: price.normalize(),
-        discount: l.discount,
+        price,
+        discount,
         product,
     })
 }
@@ -279,20 +309,32 @@ pub struct Quote {
 
 fn price_cart(conn: &Connection, sale: &NewSale) -> Result<(Vec<PricedLine>, Decimal, Decimal)> {
     if sale.lines.is_empty() {
-        return Err(CoreError::invalid("penjualan", "keranjang kosong"));
+        return Err(CoreError::invalid(Field::Cart, Problem::Required));
     }
-    non_negative("diskon", sale.discount)?;
+    if sale.lines.len() > MAX_LINES {
+        return Err(CoreError::invalid(
+            Field::Lines,
+            Problem::OutOfRange {
+                value: sale.lines.len().to_string(),
+                min: "1".into(),
+                max: MAX_LINES.to_string(),
+            },
+        ));
+    }
+    let discount = check_money(Field::SaleDiscount, sale.discount, 0)?;
     let lines: Vec<PricedLine> = sale
         .lines
         .iter()
         .map(|l| price_line(conn, l))
         .collect::<Result<_>>()?;
-    let subtotal: Decimal = lines.iter().map(|l| l.total).sum();
-    let discount = round_rupiah(sale.discount);
+    let subtotal = check_money(Field::Amount, sum(lines.iter().map(|l| l.total))?, 0)?;
     if discount > subtotal {
         return Err(CoreError::invalid(
-            "diskon",
-            "lebih besar dari total belanja",
+            Field::SaleDiscount,
+            Problem::MoreThanPrice {
+                discount: format_rupiah(discount),
+                price: format_rupiah(subtotal),
+            },
         ));
     }
     Ok((lines, subtotal, discount))
@@ -330,44 +372,46 @@ impl Shop {
         let local_date = self.settings.tz.local_date(now).to_string();
         let actor = self.actor.clone();
         let allow_negative = self.settings.allow_negative_stock;
+        let customer = check_opt_text(Field::Customer, sale.customer.as_deref(), MAX_NAME)?;
+        let note = check_opt_text(Field::Note, sale.note.as_deref(), MAX_NOTE)?;
+        if sale.payment == Payment::Kasbon && customer.is_none() {
+            return Err(CoreError::invalid(Field::Customer, Problem::Required));
+        }
+        let tendered = sale
+            .tendered
+            .map(|t| check_money(Field::Tendered, t, 0))
+            .transpose()?;
         let tx = self.write_tx()?;
 
         let (lines, subtotal, discount) = price_cart(&tx, sale)?;
         let total = subtotal - discount;
-        let cogs: Decimal = lines.iter().map(|l| l.cogs).sum();
+        let cogs = sum(lines.iter().map(|l| l.cogs))?;
         let (tendered, change) = match sale.payment {
             Payment::Cash => {
-                let t = sale.tendered.unwrap_or(total);
+                let t = tendered.unwrap_or(total);
                 if t < total {
                     return Err(CoreError::invalid(
-                        "uang diterima",
-                        format!(
-                            "{} kurang dari total {}",
-                            format_rupiah(t),
-                            format_rupiah(total)
-                        ),
+                        Field::Tendered,
+                        Problem::LessThanTotal {
+                            given: format_rupiah(t),
+                            total: format_rupiah(total),
+                        },
                     ));
                 }
                 (Some(t), t - total)
             }
             _ => (None, Decimal::ZERO),
         };
-        let customer = sale
-            .customer
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty());
-        if sale.payment == Payment::Kasbon && customer.is_none() {
-            return Err(CoreError::invalid("kasbon", "nama pelanggan wajib diisi"));
+        // Each product once, in the order it first appears: its stock before and after.
+        let mut per_product: Vec<(&Product, Decimal)> = Vec::new();
+        for l in &lines {
+            match per_product.iter_mut().find(|(p, _)| p.id == l.product.id) {
+                Some((_, q)) => add_to(q, l.qty_base)?,
+                None => per_product.push((&l.product, l.qty_base)),
+            }
         }
         if !allow_negative {
-            let mut need: HashMap<i64, (Decimal, &Product)> = HashMap::new();
-            for l in &lines {
-                need.entry(l.product.id)
-                    .or_insert((Decimal::ZERO, &l.product))
-                    .0 += l.qty_base;
-            }
-            for (q, p) in need.values() {
+            for (p, q) in &per_product {
                 if p.stock < *q {
                     return Err(CoreError::InsufficientStock {
                         product: p.name.clone(),
@@ -377,6 +421,7 @@ impl Shop {
             }
         }
         let contact_id = customer
+            .as_deref()
             .map(|c| find_or_create_contact(&tx, c, ContactKind::Customer, &at, &actor))
             .transpose()?;
 
@@ -396,14 +441,12 @@ impl Shop {
             d(cogs),
             tendered.map(d),
             d(change),
-            sale.note,
+            note,
             actor
         ])?;
         let sale_id = tx.last_insert_rowid();
 
         let mut out_lines = Vec::with_capacity(lines.len());
-        let mut warnings = Vec::new();
-        let mut low_stock = Vec::new();
         // On-hand as read in this transaction; updated as lines of the same product repeat.
         let mut on_hand: HashMap<i64, Decimal> = HashMap::new();
         for l in &lines {
@@ -433,9 +476,9 @@ impl Shop {
                 "sale",
                 sale_id,
                 &at,
-            )?;
+            )
+            .map_err(|e| e.for_product(&l.product.name))?;
             on_hand.insert(l.product.id, after);
-            stock_notices(&l.product, before, after, &mut warnings, &mut low_stock);
             bump_product_day(&tx, &local_date, l.product.id, l.qty_base, l.total, l.cogs)?;
             out_lines.push(SaleLine {
                 id: line_id,
@@ -449,6 +492,14 @@ impl Shop {
                 total: l.total,
                 cogs: l.cogs,
             });
+        }
+        // One notice per product, about where the whole sale leaves it (a 3000-line sale of
+        // one product gives one warning, not 3000).
+        let mut warnings = Vec::new();
+        let mut low_stock = Vec::new();
+        for (p, _) in &per_product {
+            let after = on_hand.get(&p.id).copied().unwrap_or(p.stock);
+            stock_notices(p, p.stock, after, &mut warnings, &mut low_stock);
         }
         if let (Payment::Kasbon, Some(cid)) = (sale.payment, contact_id) {
             post_debt(
@@ -507,14 +558,14 @@ impl Shop {
             occurred_at: at,
             local_date,
             payment: sale.payment,
-            customer: customer.map(str::to_string),
+            customer,
             subtotal,
             discount,
             total,
             cogs,
             tendered,
             change,
-            note: sale.note.clone(),
+            note,
             lines: out_lines,
             warnings,
             low_stock,
@@ -535,19 +586,24 @@ impl Shop {
         reason: &str,
     ) -> Result<Sale> {
         if lines.is_empty() {
-            return Err(CoreError::invalid(
-                "retur",
-                "pilih barang yang dikembalikan",
-            ));
+            return Err(CoreError::invalid(Field::ReturnItems, Problem::Required));
         }
         self.reverse_sale(sale_id, lines, reason)
     }
 
     fn reverse_sale(&mut self, sale_id: i64, pick: &[ReturnLine], reason: &str) -> Result<Sale> {
-        if reason.trim().is_empty() {
+        let reason = check_text(Field::Reason, reason, MAX_NOTE)?;
+        if reason.is_empty() {
+            return Err(CoreError::invalid(Field::Reason, Problem::Required));
+        }
+        if pick.len() > MAX_LINES {
             return Err(CoreError::invalid(
-                "alasan",
-                "wajib diisi untuk pembatalan/retur",
+                Field::Lines,
+                Problem::OutOfRange {
+                    value: pick.len().to_string(),
+                    min: "1".into(),
+                    max: MAX_LINES.to_string(),
+                },
             ));
         }
         let now = self.clock.now();
@@ -555,124 +611,36 @@ impl Shop {
         let local_date = self.settings.tz.local_date(now).to_string();
         let actor = self.actor.clone();
         let tx = self.write_tx()?;
-        let orig = load_sale(&tx, sale_id)?.ok_or(CoreError::SaleNotFound(sale_id))?;
+        let orig = load_sale(&tx, sale_id)?.ok_or(CoreError::SaleNotFound { id: sale_id })?;
         if orig.kind != "sale" {
             return Err(CoreError::invalid(
-                "pembatalan",
-                format!("#{sale_id} sendiri adalah pembatalan/retur"),
+                Field::Void,
+                Problem::IsReversal { sale: sale_id },
             ));
         }
-        // What is still outstanding per original line (earlier returns subtracted).
-        let mut back: HashMap<i64, (Decimal, Decimal, Decimal)> = HashMap::new();
-        {
-            let mut st = tx.prepare_cached(
-                "SELECT l.reverses_line, l.qty, l.total, l.cogs FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-                 WHERE s.reverses = ?1",
-            )?;
-            for row in st.query_map([sale_id], |r| {
-                Ok((r.get::<_, i64>(0)?, dec(r, 1)?, dec(r, 2)?, dec(r, 3)?))
-            })? {
-                let (lid, q, t, c) = row?;
-                let e = back.entry(lid).or_default();
-                e.0 -= q;
-                e.1 -= t;
-                e.2 -= c;
-            }
-        }
-        let already_discount: Decimal = tx
-            .query_row(
-                "SELECT coalesce(group_concat(discount, ' '), '') FROM sales WHERE reverses = ?1",
-                [sale_id],
-                |r| r.get::<_, String>(0),
-            )?
-            .split_whitespace()
-            .filter_map(|s| s.parse::<Decimal>().ok())
-            .map(|x| -x)
-            .sum();
-
-        let mut take: Vec<(&SaleLine, Decimal)> = Vec::new();
-        if pick.is_empty() {
-            for l in &orig.lines {
-                let left = l.qty - back.get(&l.id).map_or(Decimal::ZERO, |b| b.0);
-                if left > Decimal::ZERO {
-                    take.push((l, left));
-                }
-            }
-            if take.is_empty() {
+        let before = taken_back(&tx, sale_id)?;
+        let take = if pick.is_empty() {
+            let all: Vec<(&SaleLine, Decimal)> = orig
+                .lines
+                .iter()
+                .map(|l| (l, l.qty - before.line(l.id).qty))
+                .filter(|(_, left)| *left > Decimal::ZERO)
+                .collect();
+            if all.is_empty() {
                 return Err(CoreError::invalid(
-                    "pembatalan",
-                    format!("penjualan #{sale_id} sudah dibatalkan"),
+                    Field::Void,
+                    Problem::AlreadyReversed { sale: sale_id },
                 ));
             }
+            all
         } else {
+            let mut take = Vec::new();
             for r in pick {
-                if r.qty <= Decimal::ZERO {
-                    return Err(CoreError::invalid("jumlah retur", "harus lebih dari 0"));
-                }
-                let p = resolve_product(&tx, &r.product)?;
-                let l = orig
-                    .lines
-                    .iter()
-                    .find(|l| l.product_id == p.id)
-                    .ok_or_else(|| {
-                        CoreError::invalid(
-                            "retur",
-                            format!("{} tidak ada di penjualan #{sale_id}", p.name),
-                        )
-                    })?;
-                let left = l.qty
-                    - back.get(&l.id).map_or(Decimal::ZERO, |b| b.0)
-                    - take
-                        .iter()
-                        .filter(|(t, _)| t.id == l.id)
-                        .map(|(_, q)| *q)
-                        .sum::<Decimal>();
-                if r.qty > left {
-                    return Err(CoreError::invalid(
-                        "jumlah retur",
-                        format!(
-                            "{} melebihi sisa {} di penjualan #{sale_id}",
-                            format_qty(r.qty, &l.unit),
-                            format_qty(left, &l.unit)
-                        ),
-                    ));
-                }
-                take.push((l, r.qty));
+                pick_return(&tx, &orig, &before, r, &mut take)?;
             }
-        }
-
-        // Amounts per line: proportional, and exact remainders when a line is fully taken back.
-        let mut rev_lines = Vec::with_capacity(take.len());
-        for (l, q) in &take {
-            let (bq, bt, bc) = back.get(&l.id).copied().unwrap_or_default();
-            let (total, cogs) = if *q == l.qty - bq {
-                (l.total - bt, l.cogs - bc)
-            } else {
-                (
-                    round_rupiah(l.total * *q / l.qty),
-                    round_rupiah(l.cogs * *q / l.qty),
-                )
-            };
-            let e = back.entry(l.id).or_default();
-            e.0 += *q;
-            e.1 += total;
-            e.2 += cogs;
-            rev_lines.push((*l, *q, (l.qty_base * *q / l.qty).normalize(), total, cogs));
-        }
-        let fully_back = orig
-            .lines
-            .iter()
-            .all(|l| back.get(&l.id).is_some_and(|b| b.0 == l.qty));
-        let sub: Decimal = rev_lines.iter().map(|r| r.3).sum();
-        let discount = if fully_back {
-            orig.discount - already_discount
-        } else if orig.subtotal.is_zero() {
-            Decimal::ZERO
-        } else {
-            round_rupiah(orig.discount * sub / orig.subtotal)
+            take
         };
-        let total = sub - discount;
-        let cogs: Decimal = rev_lines.iter().map(|r| r.4).sum();
+        let rev = split_reversal(&orig, &before, &take)?;
         let kind = if pick.is_empty() { "void" } else { "return" };
         let mkind = if pick.is_empty() {
             MovementKind::Void
@@ -686,30 +654,38 @@ impl Shop {
              SELECT ?1, id, ?2, ?3, contact_id, payment, ?4, ?5, ?6, ?7, NULL, '0', ?8, ?9
              FROM sales WHERE id = ?10",
         )?
-        .execute(params![kind, at, local_date, d(-sub), d(-discount), d(-total), d(-cogs), reason.trim(), actor, sale_id])?;
+        .execute(params![kind, at, local_date, d(-rev.subtotal), d(-rev.discount), d(-rev.total), d(-rev.cogs), reason, actor, sale_id])?;
         let rev_id = tx.last_insert_rowid();
         let mut out_lines = Vec::new();
-        for (l, q, qb, t, c) in &rev_lines {
+        for (l, part) in &rev.lines {
             tx.prepare_cached(
                 "INSERT INTO sale_lines(sale_id, product_id, reverses_line, qty, unit, qty_base, price,
                                         discount, total, cogs)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '0', ?8, ?9)",
             )?
-            .execute(params![rev_id, l.product_id, l.id, d(-*q), l.unit, d(-*qb), d(l.price), d(-*t), d(-*c)])?;
+            .execute(params![rev_id, l.product_id, l.id, d(-part.qty), l.unit, d(-part.qty_base), d(l.price), d(-part.total), d(-part.cogs)])?;
             let line_id = tx.last_insert_rowid();
-            apply_movement(&tx, l.product_id, mkind, *qb, "sale", rev_id, &at)?;
-            bump_product_day(&tx, &local_date, l.product_id, -*qb, -*t, -*c)?;
+            apply_movement(&tx, l.product_id, mkind, part.qty_base, "sale", rev_id, &at)
+                .map_err(|e| e.for_product(&l.product))?;
+            bump_product_day(
+                &tx,
+                &local_date,
+                l.product_id,
+                -part.qty_base,
+                -part.total,
+                -part.cogs,
+            )?;
             out_lines.push(SaleLine {
                 id: line_id,
                 product_id: l.product_id,
                 product: l.product.clone(),
-                qty: -*q,
+                qty: -part.qty,
                 unit: l.unit.clone(),
-                qty_base: -*qb,
+                qty_base: -part.qty_base,
                 price: l.price,
                 discount: Decimal::ZERO,
-                total: -*t,
-                cogs: -*c,
+                total: -part.total,
+                cogs: -part.cogs,
             });
         }
         let contact_id: Option<i64> = tx.query_row(
@@ -723,13 +699,13 @@ impl Shop {
                 &DebtPosting {
                     contact_id: cid,
                     kind: "reversal",
-                    amount: -total,
+                    amount: -rev.total,
                     cash_flow: Decimal::ZERO,
                     at: &at,
                     local_date: &local_date,
                     sale_id: Some(rev_id),
                     purchase_id: None,
-                    note: Some(reason.trim()),
+                    note: Some(&reason),
                     actor: &actor,
                 },
             )?;
@@ -737,21 +713,21 @@ impl Shop {
         let refunded = if orig.payment == Payment::Kasbon {
             Decimal::ZERO
         } else {
-            total
+            rev.total
         };
         bump_daily(
             &tx,
             &local_date,
             &DailyDelta {
-                revenue: -total,
-                cogs: -cogs,
-                discount: -discount,
+                revenue: -rev.total,
+                cogs: -rev.cogs,
+                discount: -rev.discount,
                 sales: 0,
                 reversals: 1,
                 paid_in: Decimal::ZERO,
                 refunded,
                 cash: if orig.payment == Payment::Cash {
-                    -total
+                    -rev.total
                 } else {
                     Decimal::ZERO
                 },
@@ -764,7 +740,7 @@ impl Shop {
             &format!("sale.{kind}"),
             "sale",
             Some(sale_id),
-            &serde_json::json!({"reversal_id": rev_id, "total": d(-total), "reason": reason.trim()}),
+            &serde_json::json!({"reversal_id": rev_id, "total": d(-rev.total), "reason": reason}),
         )?;
         tx.commit()?;
         Ok(Sale {
@@ -774,14 +750,14 @@ impl Shop {
             occurred_at: at,
             local_date,
             payment: orig.payment,
-            customer: orig.customer,
-            subtotal: -sub,
-            discount: -discount,
-            total: -total,
-            cogs: -cogs,
+            customer: orig.customer.clone(),
+            subtotal: -rev.subtotal,
+            discount: -rev.discount,
+            total: -rev.total,
+            cogs: -rev.cogs,
             tendered: None,
             change: Decimal::ZERO,
-            note: Some(reason.trim().to_string()),
+            note: Some(reason),
             lines: out_lines,
             warnings: Vec::new(),
             low_stock: Vec::new(),
@@ -823,7 +799,7 @@ impl Shop {
     }
 
     pub fn sale(&self, id: i64) -> Result<Sale> {
-        load_sale(&self.conn, id)?.ok_or(CoreError::SaleNotFound(id))
+        load_sale(&self.conn, id)?.ok_or(CoreError::SaleNotFound { id })
     }
 
     /// Sale ids (including reversals) booked on local dates `from..=to`, newest first.
@@ -850,11 +826,7 @@ fn stock_notices(
             product_id: p.id,
             product: p.name.clone(),
             stock: after,
-            message: format!(
-                "stok {} jadi {} (di bawah nol) — cek stok fisik",
-                p.name,
-                format_qty(after, &p.unit)
-            ),
+            unit: p.unit.clone(),
         });
     }
     if p.reorder_point > Decimal::ZERO && before > p.reorder_point && after <= p.reorder_point {
@@ -923,4 +895,273 @@ pub(crate) fn load_sale(conn: &Connection, id: i64) -> Result<Option<Sale>> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(sale))
+}
+
+/// What has been taken back of one original line (positive figures).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Part {
+    pub qty: Decimal,
+    pub qty_base: Decimal,
+    pub total: Decimal,
+    pub cogs: Decimal,
+}
+
+/// What earlier voids/returns of one sale took back: per line, and the sale discount.
+#[derive(Debug, Clone, Default)]
+pub struct TakenBack {
+    pub lines: HashMap<i64, Part>,
+    pub discount: Decimal,
+}
+
+impl TakenBack {
+    pub fn line(&self, id: i64) -> Part {
+        self.lines.get(&id).copied().unwrap_or_default()
+    }
+}
+
+fn taken_back(conn: &Connection, sale_id: i64) -> Result<TakenBack> {
+    let mut tb = TakenBack::default();
+    let mut st = conn.prepare_cached(
+        "SELECT l.reverses_line, l.qty, l.qty_base, l.total, l.cogs FROM sale_lines l
+         JOIN sales s ON s.id = l.sale_id WHERE s.reverses = ?1",
+    )?;
+    for row in st.query_map([sale_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            dec(r, 1)?,
+            dec(r, 2)?,
+            dec(r, 3)?,
+            dec(r, 4)?,
+        ))
+    })? {
+        let (lid, q, qb, t, c) = row?;
+        let e = tb.lines.entry(lid).or_default();
+        add_to(&mut e.qty, -q)?;
+        add_to(&mut e.qty_base, -qb)?;
+        add_to(&mut e.total, -t)?;
+        add_to(&mut e.cogs, -c)?;
+    }
+    let mut st = conn.prepare_cached("SELECT discount FROM sales WHERE reverses = ?1")?;
+    for v in st.query_map([sale_id], |r| dec(r, 0))? {
+        add_to(&mut tb.discount, -v?)?;
+    }
+    Ok(tb)
+}
+
+/// Base units in one of the line's unit (exact: the line's qty_base is qty × factor).
+fn line_factor(l: &SaleLine) -> Decimal {
+    if l.qty.is_zero() {
+        Decimal::ONE
+    } else {
+        (l.qty_base / l.qty).normalize()
+    }
+}
+
+/// Turns one requested return line into (original line, quantity in that line's unit)
+/// pairs appended to `take`. The quantity may be given in another unit of the product; it is
+/// converted exactly or refused. Several lines of the product in one unit are drained in
+/// order; lines in different units need the unit to be named. A price, when given, must be
+/// the price the line was sold at: a return refunds what was paid.
+fn pick_return<'a>(
+    conn: &Connection,
+    orig: &'a Sale,
+    before: &TakenBack,
+    r: &ReturnLine,
+    take: &mut Vec<(&'a SaleLine, Decimal)>,
+) -> Result<()> {
+    let p = resolve_product(conn, &r.product, Lookup::Any)?;
+    let name = p.name.clone();
+    let sale = orig.sale_id;
+    let result = (|| {
+        let qty = check_line_qty(Field::ReturnQty, r.qty)?;
+        let left_of = |l: &SaleLine, take: &[(&SaleLine, Decimal)]| {
+            let taking: Decimal = take
+                .iter()
+                .filter(|(t, _)| t.id == l.id)
+                .map(|(_, q)| *q)
+                .sum();
+            l.qty - before.line(l.id).qty - taking
+        };
+        let of_product: Vec<&'a SaleLine> =
+            orig.lines.iter().filter(|l| l.product_id == p.id).collect();
+        if of_product.is_empty() {
+            return Err(CoreError::invalid(
+                Field::ReturnItems,
+                Problem::NotOnSale { sale },
+            ));
+        }
+        let mut units: Vec<&str> = Vec::new();
+        for l in &of_product {
+            if !units
+                .iter()
+                .any(|u| canonical_unit(u) == canonical_unit(&l.unit))
+            {
+                units.push(&l.unit);
+            }
+        }
+        let wanted = r.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
+        // The line unit the quantity is counted in, and the quantity in it.
+        let (line_unit, q_line, given_factor) = match wanted {
+            None if units.len() > 1 => {
+                return Err(CoreError::invalid(
+                    Field::Unit,
+                    Problem::SoldInSeveralUnits {
+                        units: units.join(", "),
+                    },
+                ));
+            }
+            None => (units[0].to_string(), qty, None),
+            Some(u) => {
+                if let Some(same) = units
+                    .iter()
+                    .find(|x| canonical_unit(x) == canonical_unit(u))
+                {
+                    (same.to_string(), qty, None)
+                } else if units.len() > 1 {
+                    return Err(CoreError::invalid(
+                        Field::Unit,
+                        Problem::SoldInSeveralUnits {
+                            units: units.join(", "),
+                        },
+                    ));
+                } else {
+                    // Returned in another unit than sold ("1 kg" of a karung): convert exactly.
+                    let mut full = p.clone();
+                    full.units = crate::catalog::load_units(conn, p.id)?;
+                    let ru = resolve_unit(&full, Some(u))?;
+                    let base = mul(qty, ru.factor)?;
+                    let lf = line_factor(of_product[0]);
+                    let q = (base / lf).normalize();
+                    if q.scale() > QTY_DECIMALS || mul(q, lf)? != base {
+                        return Err(CoreError::invalid(
+                            Field::ReturnQty,
+                            Problem::NotExactIn {
+                                qty: format_qty(qty, &ru.unit),
+                                unit: units[0].to_string(),
+                            },
+                        ));
+                    }
+                    (units[0].to_string(), q, Some((ru.factor, ru.unit)))
+                }
+            }
+        };
+        let lines: Vec<&'a SaleLine> = of_product
+            .into_iter()
+            .filter(|l| canonical_unit(&l.unit) == canonical_unit(&line_unit))
+            .collect();
+        if let Some(price) = r.price {
+            for l in &lines {
+                // Compare per base unit, exactly: price / given factor == line price / line factor.
+                let (gf, gu) = given_factor
+                    .clone()
+                    .unwrap_or((line_factor(l), l.unit.clone()));
+                if mul(price, line_factor(l))? != mul(l.price, gf)? {
+                    return Err(CoreError::invalid(
+                        Field::Price,
+                        Problem::PriceMismatch {
+                            given: format!("{}/{gu}", format_rupiah(price)),
+                            sold: format!("{}/{}", format_rupiah(l.price), l.unit),
+                        },
+                    ));
+                }
+            }
+        }
+        let left: Decimal = lines.iter().map(|l| left_of(l, take)).sum();
+        if q_line > left {
+            return Err(CoreError::invalid(
+                Field::ReturnQty,
+                Problem::ExceedsOutstanding {
+                    qty: format_qty(q_line, &line_unit),
+                    left: format_qty(left.max(Decimal::ZERO), &line_unit),
+                    sale,
+                },
+            ));
+        }
+        // Several lines in this unit (sold twice in one sale): drained in order.
+        let mut rest = q_line;
+        for l in &lines {
+            let left = left_of(l, take);
+            if rest.is_zero() || left <= Decimal::ZERO {
+                continue;
+            }
+            let part = rest.min(left);
+            take.push((l, part));
+            rest -= part;
+        }
+        Ok(())
+    })();
+    result.map_err(|e| e.for_product(&name))
+}
+
+/// The amounts of one reversal. Every figure is cumulative: after this reversal a line has
+/// given back round(total × qty_back / qty) (its whole total once all of it is back), and the
+/// sale its discount in proportion to the line totals given back (all of it once everything
+/// is back). Cumulative rounding is monotone, so no reversal can give back more than is
+/// outstanding, per line or per sale, and a fully reversed sale nets to exactly zero.
+pub struct Reversal<'a> {
+    pub lines: Vec<(&'a SaleLine, Part)>,
+    pub subtotal: Decimal,
+    pub discount: Decimal,
+    pub total: Decimal,
+    pub cogs: Decimal,
+}
+
+pub fn split_reversal<'a>(
+    orig: &Sale,
+    before: &TakenBack,
+    take: &[(&'a SaleLine, Decimal)],
+) -> Result<Reversal<'a>> {
+    let mut after = before.lines.clone();
+    let mut lines = Vec::with_capacity(take.len());
+    for (l, q) in take {
+        let prev = after.get(&l.id).copied().unwrap_or_default();
+        let qty = add(prev.qty, *q)?;
+        let (total, cogs, qty_base) = if qty >= l.qty {
+            (l.total, l.cogs, l.qty_base)
+        } else {
+            (
+                round_rupiah(l.total * qty / l.qty),
+                round_rupiah(l.cogs * qty / l.qty),
+                (l.qty_base * qty / l.qty).normalize(),
+            )
+        };
+        let part = Part {
+            qty: *q,
+            qty_base: check_base_qty(Field::ReturnQty, qty_base - prev.qty_base)?,
+            total: total - prev.total,
+            cogs: cogs - prev.cogs,
+        };
+        after.insert(
+            l.id,
+            Part {
+                qty,
+                qty_base,
+                total,
+                cogs,
+            },
+        );
+        lines.push((*l, part));
+    }
+    let subtotal = sum(lines.iter().map(|(_, p)| p.total))?;
+    let given_back = sum(after.values().map(|p| p.total))?;
+    let everything = orig
+        .lines
+        .iter()
+        .all(|l| after.get(&l.id).is_some_and(|p| p.qty >= l.qty));
+    let discount_after = if everything {
+        orig.discount
+    } else if orig.subtotal.is_zero() {
+        Decimal::ZERO
+    } else {
+        round_rupiah(orig.discount * given_back / orig.subtotal)
+            .clamp(before.discount, orig.discount)
+    };
+    let discount = (discount_after - before.discount).min(subtotal);
+    Ok(Reversal {
+        total: subtotal - discount,
+        cogs: sum(lines.iter().map(|(_, p)| p.cogs))?,
+        subtotal,
+        discount,
+        lines,
+    })
 }

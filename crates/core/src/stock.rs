@@ -2,10 +2,10 @@
 //! written in the same transaction as the `products.stock` update, so on-hand always equals
 //! the sum of movements. Nothing here updates or deletes a movement.
 
-use crate::catalog::{Product, resolve_product};
+use crate::catalog::{Lookup, Product, resolve_product};
 use crate::db::{Shop, audit, d, dec};
-use crate::error::{CoreError, Result};
-use crate::money::non_negative;
+use crate::error::{CoreError, Field, Problem, Result};
+use crate::money::{MAX_NOTE, add, add_to, check_base_qty, check_opt_text, check_text, format_id};
 use crate::time::stamp;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -71,7 +71,9 @@ pub(crate) fn apply_movement_from(
     doc_id: i64,
     at: &str,
 ) -> Result<Decimal> {
-    let after = (stock + qty).normalize();
+    // On-hand stays within the same bounds as any single quantity: repeated huge deltas are
+    // refused one by one instead of overflowing later sums.
+    let after = check_base_qty(Field::Stock, add(stock, qty)?)?;
     conn.prepare_cached("UPDATE products SET stock = ?2 WHERE id = ?1")?
         .execute(params![product_id, d(after)])?;
     conn.prepare_cached(
@@ -156,30 +158,28 @@ impl Shop {
         note: Option<&str>,
     ) -> Result<Vec<StockCount>> {
         if lines.is_empty() {
-            return Err(CoreError::invalid(
-                "stok opname",
-                "tidak ada baris hitungan",
-            ));
+            return Err(CoreError::invalid(Field::Lines, Problem::Required));
         }
+        let note = check_opt_text(Field::Note, note, MAX_NOTE)?;
         let now = self.clock.now();
         let at = stamp(now);
         let actor = self.actor.clone();
         let tx = self.write_tx()?;
         let mut out = Vec::with_capacity(lines.len());
         for line in lines {
-            let p = resolve_product(&tx, &line.product)?;
-            non_negative("jumlah hitungan", line.counted)?;
+            let p = resolve_product(&tx, &line.product, Lookup::Any)?;
+            let counted = check_count(line.counted).map_err(|e| e.for_product(&p.name))?;
             let counted_at = line.counted_at.unwrap_or(now).min(now);
             let later: Decimal = sum_movements_after(&tx, p.id, &stamp(counted_at))?;
             let expected = p.stock - later;
-            let diff = line.counted - expected;
+            let diff = counted - expected;
             tx.execute(
                 "INSERT INTO stock_counts(product_id, counted, expected, difference, counted_at,
                                           posted_at, note, actor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     p.id,
-                    d(line.counted),
+                    d(counted),
                     d(expected),
                     d(diff),
                     stamp(counted_at),
@@ -209,13 +209,13 @@ impl Shop {
                 "stock.count",
                 "product",
                 Some(p.id),
-                &serde_json::json!({"counted": d(line.counted), "expected": d(expected), "difference": d(diff)}),
+                &serde_json::json!({"counted": d(counted), "expected": d(expected), "difference": d(diff)}),
             )?;
             out.push(StockCount {
                 id: count_id,
                 product_id: p.id,
                 product: p.name,
-                counted: line.counted,
+                counted,
                 expected,
                 difference: diff,
                 stock,
@@ -229,15 +229,17 @@ impl Shop {
     /// A manual correction (breakage, spoilage, found goods) by a signed base quantity.
     pub fn adjust_stock(&mut self, product: &str, delta: Decimal, reason: &str) -> Result<Product> {
         if delta.is_zero() {
-            return Err(CoreError::invalid("jumlah penyesuaian", "tidak boleh 0"));
+            return Err(CoreError::invalid(Field::Adjustment, Problem::Zero));
         }
-        if reason.trim().is_empty() {
-            return Err(CoreError::invalid("alasan", "wajib diisi"));
+        let delta = check_base_qty(Field::Adjustment, delta)?;
+        let reason = check_text(Field::Reason, reason, MAX_NOTE)?;
+        if reason.is_empty() {
+            return Err(CoreError::invalid(Field::Reason, Problem::Required));
         }
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let tx = self.write_tx()?;
-        let p = resolve_product(&tx, product)?;
+        let p = resolve_product(&tx, product, Lookup::Any)?;
         audit(
             &tx,
             &at,
@@ -291,7 +293,7 @@ impl Shop {
             .prepare("SELECT product_id, qty FROM stock_movements")?;
         for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
             let (id, q) = row?;
-            *sums.entry(id).or_default() += q;
+            add_to(sums.entry(id).or_default(), q)?;
         }
         let mut st = self.conn.prepare("SELECT id, stock FROM products")?;
         let mut bad = Vec::new();
@@ -316,7 +318,20 @@ fn sum_movements_after(conn: &Connection, product_id: i64, at: &str) -> Result<D
     )?;
     let mut sum = Decimal::ZERO;
     for q in st.query_map(params![product_id, at], |r| dec(r, 0))? {
-        sum += q?;
+        add_to(&mut sum, q?)?;
     }
     Ok(sum)
+}
+
+/// A counted quantity: not negative, exact at the quantity scale, within bounds.
+fn check_count(q: Decimal) -> Result<Decimal> {
+    if q.is_sign_negative() && !q.is_zero() {
+        return Err(CoreError::invalid(
+            Field::CountedQty,
+            Problem::Negative {
+                value: format_id(q),
+            },
+        ));
+    }
+    check_base_qty(Field::CountedQty, q)
 }

@@ -2,7 +2,7 @@
 //! (pinned in tests and in the demo generator) and the shop's UTC offset.
 //! Indonesia has no daylight saving, so a fixed offset per zone is exact.
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Field, Problem, Result};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use std::sync::Mutex;
 
@@ -68,10 +68,11 @@ impl ShopTz {
         }
         .ok_or_else(|| {
             CoreError::invalid(
-                "timezone",
-                format!(
-                    "\"{name}\" (pakai Asia/Jakarta, Asia/Makassar, Asia/Jayapura, atau +07:00)"
-                ),
+                Field::Timezone,
+                Problem::UnknownChoice {
+                    value: name.trim().to_string(),
+                    choices: "Asia/Jakarta, Asia/Makassar, Asia/Jayapura, +07:00".into(),
+                },
             )
         })?;
         Ok(ShopTz {
@@ -119,7 +120,15 @@ pub fn stamp(at: DateTime<Utc>) -> String {
 pub fn parse_stamp(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| CoreError::invalid("waktu", format!("\"{s}\" bukan waktu ISO 8601")))
+        .map_err(|_| {
+            CoreError::invalid(
+                Field::Time,
+                Problem::BadFormat {
+                    value: s.to_string(),
+                    example: "2026-11-21T04:36:00Z".into(),
+                },
+            )
+        })
 }
 
 /// Monday of the ISO week containing `d`.

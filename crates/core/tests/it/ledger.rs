@@ -187,7 +187,7 @@ fn kasbon_ledger_payment_and_void() {
         shop.pay_debt("Bu Sri", d("80001"), None)
             .unwrap_err()
             .code(),
-        "invalid_input"
+        "overpaid"
     );
     assert_eq!(
         shop.pay_debt("Pak Nobody", d("1"), None)
@@ -222,6 +222,8 @@ fn void_and_returns_are_reversing_entries() {
             &[ReturnLine {
                 product: "beras".into(),
                 qty: d("1"),
+                unit: None,
+                price: None,
             }],
             "beras apek",
         )
@@ -240,11 +242,17 @@ fn void_and_returns_are_reversing_entries() {
             &[ReturnLine {
                 product: "beras".into(),
                 qty: d("3"),
+                unit: None,
+                price: None,
             }],
             "lagi",
         )
         .unwrap_err();
-    assert_eq!(err.code(), "invalid_input", "only 2 kg left to return");
+    assert_eq!(
+        err.code(),
+        "exceeds_outstanding",
+        "only 2 kg left to return"
+    );
     let v = shop.void_sale(s.sale_id, "batal semua").unwrap();
     assert_eq!(v.kind, "void");
     assert_eq!(

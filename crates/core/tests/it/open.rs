@@ -71,7 +71,7 @@ fn garbage_and_foreign_files_are_refused_untouched() {
     for p in [&garbage, &foreign] {
         let before = bytes(p);
         let err = Shop::open(p, OpenMode::Existing).err().unwrap();
-        assert!(matches!(err, CoreError::DatabaseCorrupt(_)), "{err:?}");
+        assert!(matches!(err, CoreError::DatabaseCorrupt { .. }), "{err:?}");
         assert!(
             err.message(pasar_core::Lang::Id)
                 .contains(&p.display().to_string())

@@ -93,9 +93,22 @@ fn resolve_never_guesses_between_several() {
     )
     .unwrap();
     assert_eq!(
-        shop.resolve_product("lifebuoy").unwrap_err().code(),
-        "product_not_found"
+        shop.resolve_product("SBN-001").unwrap().id,
+        6,
+        "an inactive product is still found by code, to reactivate, count or take back"
     );
+    assert_eq!(shop.resolve_product("lifebuoy").unwrap().id, 6);
+    let sell = shop
+        .record_sale(&pasar_core::NewSale {
+            lines: vec![line("SBN-001", "1", None)],
+            payment: pasar_core::Payment::Cash,
+            tendered: None,
+            customer: None,
+            discount: Default::default(),
+            note: None,
+        })
+        .unwrap_err();
+    assert_eq!(sell.code(), "product_inactive", "only selling refuses it");
     assert!(
         names(&shop, "lifebuoy").is_empty(),
         "inactive products are not offered"
