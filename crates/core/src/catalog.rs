@@ -845,7 +845,10 @@ fn word_occurs(conn: &Connection, word: &str) -> Result<bool> {
     Ok(st.exists([fts_phrase(word)])?)
 }
 
-/// The vocabulary word most similar to `word` (Dice over trigrams ≥ 0.4), if any.
+/// The vocabulary word closest to `word`, if any is close enough: within a small edit
+/// distance (one typo in a short word, two in a longer one: "gorng" → "goreng", "indomei" →
+/// "indomie"), or sharing enough trigrams (Dice ≥ 0.4). Fewest edits first, then most shared
+/// trigrams. Candidates come from the trigram index, so the vocabulary is never scanned.
 fn closest_word(conn: &Connection, word: &str) -> Result<Option<String>> {
     let grams = trigrams(word);
     if grams.len() < 2 {
@@ -859,15 +862,49 @@ fn closest_word(conn: &Connection, word: &str) -> Result<Option<String>> {
     let mut st = conn.prepare_cached(
         "SELECT word FROM search_words_fts WHERE search_words_fts MATCH ?1 ORDER BY rank LIMIT 50",
     )?;
-    let mut best: Option<(f64, String)> = None;
+    let budget = if word.chars().count() >= 5 { 2 } else { 1 };
+    let mut best: Option<(usize, f64, String)> = None;
     for w in st.query_map([m], |r| r.get::<_, String>(0))? {
         let w = w?;
         let sim = similarity(&grams, &trigrams(&w));
-        if sim >= 0.4 && best.as_ref().is_none_or(|(b, _)| sim > *b) {
-            best = Some((sim, w));
+        let edits = edit_distance(word, &w);
+        if edits > budget && sim < 0.4 {
+            continue;
+        }
+        let better = best
+            .as_ref()
+            .is_none_or(|(e, s, _)| edits < *e || (edits == *e && sim > *s));
+        if better {
+            best = Some((edits, sim, w));
         }
     }
-    Ok(best.map(|(_, w)| w))
+    Ok(best.map(|(_, _, w)| w))
+}
+
+/// Edit distance with adjacent transpositions (optimal string alignment), over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Dice coefficient over trigram sets (a ranking score only; never touches money).

@@ -68,7 +68,11 @@ pub fn check_line_qty(field: Field, q: Decimal) -> Result<Decimal> {
     check_scale(field, q, QTY_DECIMALS)?;
     if q > MAX_LINE_QTY {
         let value = format_id(q);
-        if q.fract().is_zero() && q >= Decimal::from(10_000_000) {
+        // EAN-8 to EAN-14 / GTIN: whole numbers of 8 to 14 digits.
+        if q.fract().is_zero()
+            && q >= Decimal::from(10_000_000)
+            && q < Decimal::from(100_000_000_000_000i64)
+        {
             return Err(refuse(field, Problem::LooksLikeBarcode { value }));
         }
         return Err(refuse(

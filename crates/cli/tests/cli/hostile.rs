@@ -1,0 +1,687 @@
+//! The defects a hostile test found, reproduced exactly as reported, through the real binary.
+//! Each test is one family; the property test in pasar-core covers the same families with
+//! random operations.
+
+use super::{dec, fails, ok_json, pasar, sales_count, tmp_db};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The reproduction shop: Beras Pulen by kg with a karung of 25 kg, Indomie by bks
+/// with a dus of 40.
+fn shop() -> (tempfile::TempDir, PathBuf) {
+    let (dir, db) = tmp_db();
+    ok_json(&db, &["init"]);
+    ok_json(
+        &db,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Beras Pulen",
+            "--sku",
+            "BRS",
+            "--unit",
+            "kg",
+            "--price",
+            "14rb",
+            "--cost",
+            "12.200",
+            "--stock",
+            "50",
+            "--unit-def",
+            "karung=25@335rb",
+        ],
+    );
+    ok_json(
+        &db,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Indomie Goreng",
+            "--sku",
+            "MIE",
+            "--unit",
+            "bks",
+            "--price",
+            "3.500",
+            "--cost",
+            "3.100",
+            "--stock",
+            "200",
+            "--unit-def",
+            "dus=40@128rb",
+        ],
+    );
+    (dir, db)
+}
+
+fn code_of(db: &Path, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = pasar(db, &all);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: a refusal, not a crash"
+    );
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    err["error"]["code"].as_str().unwrap().to_string()
+}
+
+fn stock(db: &Path, sku: &str) -> rust_decimal::Decimal {
+    dec(&ok_json(db, &["product", "show", sku])[0]["stock"])
+}
+
+fn check_ok(db: &Path) {
+    assert_eq!(ok_json(db, &["stock", "check"])["ok"], true);
+}
+
+#[test]
+fn returns_follow_the_unit_and_the_price() {
+    let (_d, db) = shop();
+    let s = ok_json(&db, &["sell", "--item", "BRS=1karung"]);
+    assert_eq!(s["total"], "335000");
+    assert_eq!(stock(&db, "BRS"), "25".parse().unwrap());
+    // 1 kg back from a karung line is 0,04 karung: Rp 13.400, 1 kg into stock.
+    let r = ok_json(
+        &db,
+        &[
+            "return", "--sale", "1", "--item", "BRS=1kg", "--reason", "x",
+        ],
+    );
+    assert_eq!(r["total"], "-13400");
+    assert_eq!(r["lines"][0]["qty"], "-0.04");
+    assert_eq!(r["lines"][0]["unit"], "karung");
+    assert_eq!(r["lines"][0]["qty_base"], "-1");
+    assert_eq!(stock(&db, "BRS"), "26".parse().unwrap());
+    // A price other than the selling price is refused, not silently refunded.
+    let args = [
+        "return",
+        "--sale",
+        "1",
+        "--item",
+        "BRS=1kg@99rb",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "price_mismatch");
+    // It was sold at Rp 335.000 a karung: Rp 13.400 a kg, not the Rp 14.000 kg price.
+    let args = [
+        "return",
+        "--sale",
+        "1",
+        "--item",
+        "BRS=1kg@14rb",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "price_mismatch");
+    ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            "1",
+            "--item",
+            "BRS=1kg@13.400",
+            "--reason",
+            "x",
+        ],
+    );
+    // More than is left (23 kg of the karung) is refused in the unit asked.
+    let args = [
+        "return", "--sale", "1", "--item", "BRS=24kg", "--reason", "x",
+    ];
+    assert_eq!(code_of(&db, &args), "exceeds_outstanding");
+    // 1 dus + 5 bks of one product on one sale: each line is returnable by its unit.
+    let s = ok_json(&db, &["sell", "--item", "MIE=1dus", "--item", "MIE=5bks"]);
+    let id = s["sale_id"].as_i64().unwrap().to_string();
+    let args = [
+        "return",
+        "--sale",
+        id.as_str(),
+        "--item",
+        "MIE=1",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "sold_in_several_units");
+    let r = ok_json(
+        &db,
+        &[
+            "return", "--sale", &id, "--item", "MIE=5bks", "--reason", "x",
+        ],
+    );
+    assert_eq!(
+        (r["total"].as_str(), r["lines"][0]["unit"].as_str()),
+        (Some("-17500"), Some("bks"))
+    );
+    let r = ok_json(
+        &db,
+        &[
+            "return", "--sale", &id, "--item", "MIE=1dus", "--reason", "x",
+        ],
+    );
+    assert_eq!(
+        (r["total"].as_str(), r["lines"][0]["unit"].as_str()),
+        (Some("-128000"), Some("dus"))
+    );
+    assert_eq!(stock(&db, "MIE"), "200".parse().unwrap());
+    check_ok(&db);
+}
+
+#[test]
+fn absurd_numbers_are_refused_and_reports_never_crash() {
+    let (dir, db) = shop();
+    let huge = "BRS=99999999999999999999@99999999999999999999";
+    assert_eq!(code_of(&db, &["sell", "--item", huge]), "out_of_range");
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "MIE=8991002101234"]),
+        "looks_like_barcode"
+    );
+    let tiny = "MIE=0.0000000000000000000000000001";
+    assert_eq!(code_of(&db, &["sell", "--item", tiny]), "too_precise");
+    for _ in 0..2 {
+        let args = [
+            "debt",
+            "add",
+            "--contact",
+            "Sri",
+            "--amount",
+            "99999999999999999999",
+        ];
+        assert_eq!(code_of(&db, &args), "out_of_range");
+    }
+    let args = ["debt", "add", "--contact", "Sri", "--amount", "Rp 12,5"];
+    assert_eq!(code_of(&db, &args), "not_whole_rupiah");
+    assert_eq!(
+        code_of(&db, &["expense", "--amount", "12,5"]),
+        "not_whole_rupiah"
+    );
+    let args = ["sell", "--item", "MIE=1", "--tendered", "3.500,5"];
+    assert_eq!(code_of(&db, &args), "not_whole_rupiah");
+    for _ in 0..3 {
+        let args = [
+            "stock",
+            "adjust",
+            "--product",
+            "MIE",
+            "--delta",
+            "900000000",
+            "--reason",
+            "x",
+        ];
+        let out = pasar(&db, &args);
+        assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
+    }
+    let args = [
+        "stock",
+        "adjust",
+        "--product",
+        "MIE",
+        "--delta",
+        "99999999999999999999",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "out_of_range");
+    let args = [
+        "product", "add", "--name", "Minus", "--price", "1000", "--stock", "-5",
+    ];
+    assert_eq!(code_of(&db, &args), "negative");
+    // Whatever was accepted, every report still works.
+    for period in ["today", "this_month", "2000-01-01..2100-12-31"] {
+        ok_json(&db, &["report", "--period", period]);
+    }
+    check_ok(&db);
+    // A demo of four billion days is refused before anything is made.
+    let demo = dir.path().join("demo.db");
+    assert_eq!(
+        code_of(&demo, &["demo", "--days", "4294967295"]),
+        "out_of_range"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("demo"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn units_that_cannot_be_exact_are_refused() {
+    let (_d, db) = shop();
+    ok_json(
+        &db,
+        &[
+            "product", "add", "--name", "Telur", "--sku", "TLR", "--unit", "lusin", "--price",
+            "24rb", "--stock", "10",
+        ],
+    );
+    // 1 pcs = 1/12 lusin: never rounded into the ledger.
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "TLR=1pcs"]),
+        "inexact_unit"
+    );
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "TLR=6pcs"]),
+        "inexact_unit"
+    );
+    ok_json(&db, &["sell", "--item", "TLR=0,5"]);
+    assert_eq!(stock(&db, "TLR"), "9.5".parse().unwrap());
+    // A scale reading with three decimals after a dot is ambiguous; the comma is not.
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "BRS=1.250kg"]),
+        "ambiguous_number"
+    );
+    let s = ok_json(&db, &["sell", "--item", "BRS=1,250kg"]);
+    assert_eq!(s["lines"][0]["qty"], "1.25");
+    let s = ok_json(&db, &["sell", "--item", "BRS=0.750kg"]);
+    assert_eq!(s["lines"][0]["qty"], "0.75");
+    check_ok(&db);
+}
+
+#[test]
+fn files_name_the_real_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    // A zero-byte file is not a shop, for reading or writing; `init` may make it one.
+    let empty = dir.path().join("kosong.db");
+    std::fs::write(&empty, b"").unwrap();
+    assert_eq!(code_of(&empty, &["report"]), "database_empty");
+    assert_eq!(
+        code_of(&empty, &["sell", "--item", "X=1"]),
+        "database_empty"
+    );
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    assert!(!dir.path().join("kosong.db-wal").exists());
+    ok_json(&empty, &["init"]);
+    ok_json(&empty, &["report"]);
+    // A folder, and a path under a file.
+    assert_eq!(code_of(dir.path(), &["report"]), "database_is_folder");
+    let under = empty.join("x.db");
+    assert_eq!(code_of(&under, &["init"]), "parent_not_folder");
+    let line = fails(&under, &["--lang", "en", "init"]);
+    assert!(line.contains("is a file, not a folder"), "{line}");
+    // A read-only file is read, leaves nothing that blocks writing once unlocked.
+    let (_d, db) = shop();
+    ok_json(&db, &["sell", "--item", "MIE=2"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let set =
+            |mode| std::fs::set_permissions(&db, std::fs::Permissions::from_mode(mode)).unwrap();
+        set(0o444);
+        assert_eq!(ok_json(&db, &["report"])["sales_count"], 1);
+        assert_eq!(
+            code_of(&db, &["sell", "--item", "MIE=1"]),
+            "database_read_only"
+        );
+        set(0o644);
+        ok_json(&db, &["sell", "--item", "MIE=1"]);
+        assert_eq!(sales_count(&db), 2);
+    }
+}
+
+#[test]
+fn demo_never_replaces_entries_it_did_not_make_or_a_file_in_use() {
+    let (_d, db) = tmp_db();
+    ok_json(&db, &["demo", "--days", "2"]);
+    ok_json(&db, &["demo", "--days", "3"]);
+    ok_json(&db, &["setting", "set", "theme", "dark"]);
+    ok_json(&db, &["demo", "--days", "2"]);
+    let sale = ok_json(&db, &["sell", "--item", "GLA-001=1"]);
+    assert!(sale["sale_id"].as_i64().is_some());
+    assert_eq!(code_of(&db, &["demo", "--days", "2"]), "has_other_entries");
+    // Open in another program (this test holds a connection): never replaced, even forced.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    let _: i64 = other
+        .query_row("SELECT count(*) FROM sales", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        code_of(&db, &["demo", "--days", "2", "--force"]),
+        "database_in_use"
+    );
+    drop(other);
+    ok_json(&db, &["demo", "--days", "2", "--force"]);
+}
+
+#[test]
+fn codes_win_inactive_products_are_found_and_names_are_unique() {
+    let (_d, db) = shop();
+    // A product whose name is another product's SKU: the SKU wins.
+    ok_json(
+        &db,
+        &[
+            "product", "add", "--name", "MIE", "--sku", "X1", "--price", "1000",
+        ],
+    );
+    let s = ok_json(&db, &["sell", "--item", "MIE=1"]);
+    assert_eq!(s["lines"][0]["product"], "Indomie Goreng");
+    let args = ["product", "add", "--name", "indomie goreng", "--price", "1"];
+    assert_eq!(code_of(&db, &args), "duplicate");
+    let args = ["product", "edit", "X1", "--name", "Beras Pulen"];
+    assert_eq!(code_of(&db, &args), "duplicate");
+    // Deactivated: found by SKU, barcode-free name and search --all; counted, returned,
+    // reactivated; only selling refuses it.
+    ok_json(&db, &["product", "edit", "MIE", "--deactivate"]);
+    assert_eq!(
+        ok_json(&db, &["product", "show", "MIE"])[0]["active"],
+        false
+    );
+    assert_eq!(
+        ok_json(&db, &["product", "show", "Indomie Goreng"])[0]["sku"],
+        "MIE"
+    );
+    let found = ok_json(&db, &["product", "list", "--search", "indomie", "--all"]);
+    assert_eq!(found[0]["sku"], "MIE");
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "MIE=1"]),
+        "product_inactive"
+    );
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "Indomie Goreng=1"]),
+        "product_inactive"
+    );
+    ok_json(
+        &db,
+        &["return", "--sale", "1", "--item", "MIE=1", "--reason", "x"],
+    );
+    ok_json(
+        &db,
+        &["stock", "adjust", "--product", "MIE", "--counted", "150"],
+    );
+    ok_json(&db, &["product", "edit", "MIE", "--activate"]);
+    ok_json(&db, &["sell", "--item", "MIE=1"]);
+    check_ok(&db);
+}
+
+#[test]
+fn reversals_never_exceed_what_is_outstanding() {
+    let (_d, db) = shop();
+    // A discounted sale with a Rp 0 line: partial returns, then the rest.
+    let s = ok_json(
+        &db,
+        &[
+            "sell",
+            "--item",
+            "MIE=3@3.333",
+            "--item",
+            "BRS=1@0",
+            "--discount",
+            "7",
+            "--tendered",
+            "10.000",
+        ],
+    );
+    let paid = -dec(&s["total"]);
+    assert_eq!(s["total"], "9992");
+    let mut back = rust_decimal::Decimal::ZERO;
+    for item in ["MIE=1", "BRS=1", "MIE=1", "MIE=1"] {
+        let r = ok_json(
+            &db,
+            &["return", "--sale", "1", "--item", item, "--reason", "x"],
+        );
+        let t = dec(&r["total"]);
+        assert!(
+            t <= rust_decimal::Decimal::ZERO,
+            "a return never charges: {t}"
+        );
+        back += t;
+        assert!(back >= paid, "refunded {back} of {paid}");
+    }
+    assert_eq!(back, paid, "fully returned nets to zero");
+    assert_eq!(
+        code_of(&db, &["void", "--sale", "1", "--reason", "x"]),
+        "already_reversed"
+    );
+    check_ok(&db);
+}
+
+#[test]
+fn english_is_english_and_json_errors_are_structured() {
+    let (_d, db) = shop();
+    const INDONESIAN: [&str; 14] = [
+        "tidak",
+        "harus",
+        "jumlah",
+        "untuk",
+        "satuan",
+        "galat",
+        "wajib",
+        "pembayaran",
+        "kurang",
+        "dari",
+        "lebih",
+        "sudah",
+        "pilih",
+        "berkas",
+    ];
+    let cases: &[&[&str]] = &[
+        &["sell", "--item", "BRS=0"],
+        &["sell", "--item", "BRS=-1"],
+        &["sell", "--item", "BRS=1", "--tendered", "1000"],
+        &["sell", "--item", "BRS=1", "--pay", "bitcoin"],
+        &["sell", "--item", "BRS=1", "--pay", "kasbon"],
+        &["sell", "--item", "BRS=2dus"],
+        &["sell", "--item", "BRS=abc"],
+        &["sell", "--item", "BRS=1", "--discount", "999rb"],
+        &["sell"],
+        &["sell", "--bogus"],
+        &["terbang"],
+        &["expense", "--amount", "-5000"],
+        &["expense", "--amount", "5000", "--category", "rokok"],
+        &["expense", "--amount", "5000", "--pay", "kasbon"],
+        &["debt", "pay", "--contact", "Siapa", "--amount", "1000"],
+        &["stock", "adjust", "--product", "BRS", "--counted", "-3"],
+        &[
+            "stock",
+            "adjust",
+            "--product",
+            "BRS",
+            "--delta",
+            "0",
+            "--reason",
+            "x",
+        ],
+        &["report", "--period", "besok"],
+        &["report", "--period", "2026-12-01..2026-11-01"],
+        &["void", "--sale", "999", "--reason", "x"],
+        &[
+            "return", "--sale", "999", "--item", "BRS=1", "--reason", "x",
+        ],
+        &["product", "add", "--name", "", "--price", "1"],
+        &[
+            "product",
+            "add",
+            "--name",
+            "X",
+            "--price",
+            "1",
+            "--unit-def",
+            "dus",
+        ],
+        &["setting", "set", "lead_time_days", "999"],
+        &["setting", "set", "warna", "merah"],
+        &["contact", "add", "--name", "Ani", "--phone", "abc"],
+        &["buy", "--item", "BRS=1", "--pay", "kasbon"],
+    ];
+    for args in cases {
+        let mut all = vec!["--lang", "en"];
+        all.extend_from_slice(args);
+        let line = fails(&db, &all);
+        assert!(line.starts_with("error: "), "{line}");
+        let words: Vec<String> = line
+            .split(|c: char| !c.is_alphabetic())
+            .map(str::to_lowercase)
+            .collect();
+        for w in INDONESIAN {
+            assert!(
+                !words.iter().any(|x| x == w),
+                "{args:?}: Indonesian '{w}' in: {line}"
+            );
+        }
+        // The same error for scripts: a code, never text to match.
+        let mut json = all.clone();
+        json.push("--json");
+        let out = pasar(&db, &json);
+        let v: Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|e| panic!("{args:?} {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(
+            v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()),
+            "{v}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert_eq!(sales_count(&db), 0);
+    // Warnings and the demo summary follow --lang too.
+    let out = pasar(&db, &["--lang", "en", "sell", "--item", "BRS=60"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("below zero"), "{text}");
+    let (_d2, demo) = tmp_db();
+    let out = pasar(&demo, &["--lang", "en", "demo", "--days", "1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("products") && !text.contains("produk"),
+        "{text}"
+    );
+}
+
+#[test]
+fn smaller_ones() {
+    let (_d, db) = shop();
+    // Price tags as written on shelves.
+    let p = ok_json(
+        &db,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Gula",
+            "--sku",
+            "GLA",
+            "--unit",
+            "kg",
+            "--price",
+            "Rp 12.500,-",
+        ],
+    );
+    assert_eq!(p[0]["price"], "12500");
+    // The purchase summary shows stock in the base unit.
+    let out = pasar(&db, &["buy", "--item", "BRS=1karung@300rb"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("75 kg"), "{text}");
+    // Control characters and escape codes are not names.
+    let args = [
+        "product",
+        "add",
+        "--name",
+        "Beras\u{1b}[31m Merah",
+        "--price",
+        "1",
+    ];
+    assert_eq!(code_of(&db, &args), "control_characters");
+    let args = ["contact", "add", "--name", "Sri\u{7}"];
+    assert_eq!(code_of(&db, &args), "control_characters");
+    // The documented typo example finds its product.
+    ok_json(
+        &db,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Minyak Goreng Bimoli 1L",
+            "--price",
+            "18rb",
+        ],
+    );
+    let found = ok_json(&db, &["product", "list", "--search", "minyk gorng"]);
+    assert_eq!(found[0]["name"], "Minyak Goreng Bimoli 1L");
+    // A 3000-line sale that runs stock negative gives one warning per product.
+    let mut args = vec!["sell"];
+    for _ in 0..3000 {
+        args.extend(["--item", "MIE=1"]);
+    }
+    let s = ok_json(&db, &args);
+    assert_eq!(s["warnings"].as_array().unwrap().len(), 1);
+    assert_eq!(s["warnings"][0]["stock"], "-2800");
+    // A customer's credit is not a supplier debt.
+    let s = ok_json(
+        &db,
+        &[
+            "sell",
+            "--item",
+            "GLA=1",
+            "--pay",
+            "kasbon",
+            "--customer",
+            "Bu Sri",
+        ],
+    );
+    ok_json(
+        &db,
+        &["debt", "pay", "--contact", "Bu Sri", "--amount", "12500"],
+    );
+    let id = s["sale_id"].as_i64().unwrap().to_string();
+    ok_json(
+        &db,
+        &["return", "--sale", &id, "--item", "GLA=1", "--reason", "x"],
+    );
+    let r = ok_json(&db, &["report"]);
+    assert_eq!(r["debts_payable"], "0");
+    assert_eq!(r["customer_credit"], "12500");
+    check_ok(&db);
+}
+
+/// A sale whose summary cannot be written (the reader of its output is gone) is still
+/// saved, says so with its id on stderr, and does not panic. (A stdout closed with `>&-` is
+/// reopened on /dev/null by Rust's runtime, like `> /dev/null`: the sale is saved quietly.)
+#[test]
+fn output_that_cannot_be_written_still_says_the_sale_was_saved() {
+    let (_d, db) = shop();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .arg("--db")
+        .arg(&db)
+        .args(["sell", "--item", "MIE=1"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("#1") && err.contains("tersimpan"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(sales_count(&db), 1);
+    // A read whose reader left ends quietly, as Unix tools do.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .arg("--db")
+        .arg(&db)
+        .args(["product", "list"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty());
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' --db '{}' sell --item MIE=1 >&-",
+            env!("CARGO_BIN_EXE_pasar"),
+            db.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(sales_count(&db), 2);
+}
