@@ -112,6 +112,22 @@ mod tests {
         assert!(parse_item("beras=1..5").is_err());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+        /// Fuzz: any `--item` / `--unit-def` text is parsed or refused, never a panic, and an
+        /// accepted item names a product.
+        #[test]
+        fn item_specs_never_panic(s in proptest::prop_oneof![
+            "[A-Za-z ]{0,12}=[-0-9.,]{0,20}[a-z ]{0,6}(@[Rp0-9.,rbjtk ]{0,15})?",
+            "\\PC{0,40}",
+        ]) {
+            if let Ok(i) = parse_item(&s) {
+                proptest::prop_assert!(!i.product.trim().is_empty());
+            }
+            let _ = parse_unit_def(&s);
+        }
+    }
+
     #[test]
     fn parses_unit_defs() {
         let u = parse_unit_def("karung=50@600rb").unwrap();

@@ -1,6 +1,8 @@
 //! pasar-core integration tests: one binary, one module per concern.
 
 mod common;
+mod concurrency;
+mod fuzz;
 mod ledger;
 mod open;
 mod props;
