@@ -212,10 +212,16 @@ pub fn round_rupiah(d: Decimal) -> Decimal {
 pub fn canon(d: Decimal) -> String {
     let n = d.normalize();
     if n.is_zero() {
-        "0".to_string()
-    } else {
-        n.to_string()
+        return "0".to_string();
     }
+    // Most stored figures are whole rupiah: format those as integers (a sale formats ~40
+    // figures, and the general decimal formatter costs several times more).
+    if n.scale() == 0
+        && let Some(i) = rust_decimal::prelude::ToPrimitive::to_i64(&n)
+    {
+        return i.to_string();
+    }
+    n.to_string()
 }
 
 /// Parses a stored canonical decimal.

@@ -86,6 +86,12 @@ fn day_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyDelta> {
     })
 }
 
+/// How a day's per-product row absorbs another sale line (exact decimal sums).
+pub(crate) const PRODUCT_DAY_UPSERT: &str = "ON CONFLICT(local_date, product_id) DO UPDATE SET
+             qty_base = dec_add(qty_base, excluded.qty_base),
+             revenue = dec_add(revenue, excluded.revenue),
+             cogs = dec_add(cogs, excluded.cogs)";
+
 pub(crate) fn bump_product_day(
     conn: &Connection,
     day: &str,
@@ -94,14 +100,10 @@ pub(crate) fn bump_product_day(
     revenue: Decimal,
     cogs: Decimal,
 ) -> Result<()> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "INSERT INTO daily_product_sales(local_date, product_id, qty_base, revenue, cogs)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(local_date, product_id) DO UPDATE SET
-             qty_base = dec_add(qty_base, excluded.qty_base),
-             revenue = dec_add(revenue, excluded.revenue),
-             cogs = dec_add(cogs, excluded.cogs)",
-    )?
+         VALUES (?1, ?2, ?3, ?4, ?5) {PRODUCT_DAY_UPSERT}"
+    ))?
     .execute(params![day, product_id, d(qty), d(revenue), d(cogs)])?;
     Ok(())
 }

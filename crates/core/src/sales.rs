@@ -3,6 +3,7 @@
 //! A void or return never edits or deletes the sale: it appends a reversing sale row
 //! (kind 'void'/'return') with negative amounts, dated when it happens.
 
+use crate::batch::{insert_rows, int, set_stock, text};
 use crate::catalog::{Lookup, Product, load_line_product, resolve_product, resolve_unit};
 use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_debt};
 use crate::db::{Shop, audit, d, dec};
@@ -12,10 +13,11 @@ use crate::money::{
     check_line_qty, check_money, check_opt_text, check_text, format_qty, format_rupiah, mul,
     round_rupiah, sum,
 };
-use crate::report::{DailyDelta, bump_daily, bump_product_day};
-use crate::stock::{MovementKind, apply_movement, apply_movement_from};
+use crate::report::{DailyDelta, PRODUCT_DAY_UPSERT, bump_daily, bump_product_day};
+use crate::stock::{MovementKind, apply_movement};
 use crate::time::stamp;
 use crate::units::canonical_unit;
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -446,42 +448,85 @@ impl Shop {
         ])?;
         let sale_id = tx.last_insert_rowid();
 
-        let mut out_lines = Vec::with_capacity(lines.len());
-        // On-hand as read in this transaction; updated as lines of the same product repeat.
+        // All lines in four statements: the lines, their stock movements, the products'
+        // new on-hand, and the day's per-product aggregates.
+        let line_rows: Vec<Vec<Value>> = lines
+            .iter()
+            .map(|l| {
+                vec![
+                    int(sale_id),
+                    int(l.product.id),
+                    text(&d(l.qty)),
+                    text(&l.unit),
+                    text(&d(l.qty_base)),
+                    text(&d(l.price)),
+                    text(&d(l.discount)),
+                    text(&d(l.total)),
+                    text(&d(l.cogs)),
+                ]
+            })
+            .collect();
+        let line_ids = insert_rows(
+            &tx,
+            "INSERT INTO sale_lines(sale_id, product_id, qty, unit, qty_base, price, discount, total, cogs)",
+            "",
+            9,
+            &line_rows,
+        )?;
+        // On-hand as read in this transaction; carried along as lines of a product repeat.
         let mut on_hand: HashMap<i64, Decimal> = HashMap::new();
+        let mut moves = Vec::with_capacity(lines.len());
         for l in &lines {
-            tx.prepare_cached(
-                "INSERT INTO sale_lines(sale_id, product_id, qty, unit, qty_base, price, discount, total, cogs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                sale_id,
-                l.product.id,
-                d(l.qty),
-                l.unit,
-                d(l.qty_base),
-                d(l.price),
-                d(l.discount),
-                d(l.total),
-                d(l.cogs)
-            ])?;
-            let line_id = tx.last_insert_rowid();
             let before = *on_hand.get(&l.product.id).unwrap_or(&l.product.stock);
-            let after = apply_movement_from(
-                &tx,
-                l.product.id,
-                before,
-                MovementKind::Sale,
-                -l.qty_base,
-                "sale",
-                sale_id,
-                &at,
-            )
-            .map_err(|e| e.for_product(&l.product.name))?;
+            let after = check_base_qty(Field::Stock, add(before, -l.qty_base)?)
+                .map_err(|e| e.for_product(&l.product.name))?;
             on_hand.insert(l.product.id, after);
-            bump_product_day(&tx, &local_date, l.product.id, l.qty_base, l.total, l.cogs)?;
-            out_lines.push(SaleLine {
-                id: line_id,
+            moves.push(vec![
+                int(l.product.id),
+                text(MovementKind::Sale.as_str()),
+                text(&d(-l.qty_base)),
+                text(&d(after)),
+                text("sale"),
+                int(sale_id),
+                text(&at),
+            ]);
+        }
+        insert_rows(
+            &tx,
+            "INSERT INTO stock_movements(product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at)",
+            "",
+            7,
+            &moves,
+        )?;
+        let stock: Vec<(i64, String)> = per_product
+            .iter()
+            .map(|(p, _)| (p.id, d(on_hand[&p.id])))
+            .collect();
+        set_stock(&tx, &stock)?;
+        let day_rows: Vec<Vec<Value>> = lines
+            .iter()
+            .map(|l| {
+                vec![
+                    text(&local_date),
+                    int(l.product.id),
+                    text(&d(l.qty_base)),
+                    text(&d(l.total)),
+                    text(&d(l.cogs)),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &tx,
+            "INSERT INTO daily_product_sales(local_date, product_id, qty_base, revenue, cogs)",
+            PRODUCT_DAY_UPSERT,
+            5,
+            &day_rows,
+        )?;
+        let out_lines: Vec<SaleLine> = lines
+            .iter()
+            .zip(line_ids)
+            .map(|(l, id)| SaleLine {
+                id,
                 product_id: l.product.id,
                 product: l.product.name.clone(),
                 qty: l.qty,
@@ -491,8 +536,8 @@ impl Shop {
                 discount: l.discount,
                 total: l.total,
                 cogs: l.cogs,
-            });
-        }
+            })
+            .collect();
         // One notice per product, about where the whole sale leaves it (a 3000-line sale of
         // one product gives one warning, not 3000).
         let mut warnings = Vec::new();

@@ -3,4 +3,8 @@
 /**
  * The shape errors take across process and IPC boundaries.
  */
-export type ErrorBody = { code: string, message: string, };
+export type ErrorBody = { code: string, message: string, 
+/**
+ * The field a validation error is about ("quantity", "price"), for forms to highlight.
+ */
+field?: string, };

@@ -2,6 +2,10 @@
 
 export type PurchaseLine = { product_id: number, product: string, qty: string, unit: string, qty_base: string, unit_cost: string, total: string, 
 /**
+ * The product's base unit: `stock` and `average_cost` are in it.
+ */
+stock_unit: string, 
+/**
  * Moving average cost per base unit after this purchase.
  */
 average_cost: string, stock: string, };

@@ -15,4 +15,9 @@ debts_outstanding: string,
 /**
  * What the shop owes suppliers now, in total.
  */
-debts_payable: string, debtors: Array<DebtorLine>, };
+debts_payable: string, 
+/**
+ * Credit customers hold at the shop (paid ahead, or a return of a paid-off kasbon):
+ * owed to them, but not a supplier debt.
+ */
+customer_credit: string, debtors: Array<DebtorLine>, };

@@ -4,4 +4,13 @@
  * Which part of a sale to take back: a product on the sale and a quantity in the unit it
  * was sold in. An empty list on `return_sale` means everything still outstanding (void).
  */
-export type ReturnLine = { product: string, qty: string, };
+export type ReturnLine = { product: string, qty: string, 
+/**
+ * The unit `qty` is counted in; the line's unit when absent. Another unit of the
+ * product is converted exactly ("1 kg" back from a karung line) or refused.
+ */
+unit?: string, 
+/**
+ * Must equal the price the line was sold at, when given.
+ */
+price?: string | null, };

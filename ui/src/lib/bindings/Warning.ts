@@ -3,4 +3,4 @@
 /**
  * Something the cashier should know about a saved sale; never blocks it.
  */
-export type Warning = { code: string, product_id: number, product: string, stock: string, message: string, };
+export type Warning = { code: string, product_id: number, product: string, stock: string, unit: string, };
