@@ -39,10 +39,11 @@ pub(crate) fn insert_rows(
 
 /// Sets `products.stock` of each product once. (A single `UPDATE … FROM (VALUES …)`
 /// measured slower than these primary-key updates: SQLite materialises the VALUES.)
-pub(crate) fn set_stock(conn: &Connection, stock: &[(i64, String)]) -> Result<()> {
-    let mut st = conn.prepare_cached("UPDATE products SET stock = ?2 WHERE id = ?1")?;
-    for (id, s) in stock {
-        st.execute(rusqlite::params![id, s])?;
+pub(crate) fn set_stock(conn: &Connection, stock: &[(i64, String, i64)]) -> Result<()> {
+    let mut st =
+        conn.prepare_cached("UPDATE products SET stock = ?2, last_movement = ?3 WHERE id = ?1")?;
+    for (id, s, last) in stock {
+        st.execute(rusqlite::params![id, s, last])?;
     }
     Ok(())
 }

@@ -53,6 +53,10 @@ pub struct Product {
     pub active: bool,
     pub aliases: Vec<String>,
     pub units: Vec<ProductUnit>,
+    /// The product's newest stock movement (the head of its chain in the ledger).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub(crate) last_movement: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -112,8 +116,7 @@ pub struct ResolvedUnit {
     pub price: Decimal,
 }
 
-const PRODUCT_COLS: &str =
-    "id, sku, barcode, name, category, unit, price, cost, stock, reorder_point, active";
+const PRODUCT_COLS: &str = "id, sku, barcode, name, category, unit, price, cost, stock, reorder_point, active, last_movement";
 
 fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
     Ok(Product {
@@ -130,6 +133,7 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
         active: r.get::<_, i64>(10)? != 0,
         aliases: Vec::new(),
         units: Vec::new(),
+        last_movement: r.get(11)?,
     })
 }
 
@@ -889,8 +893,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

@@ -13,10 +13,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Migrations, in order. Entry N brings the schema to version N+1. Never edit a shipped one.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../../migrations/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../../migrations/0001_init.sql"),
+    ),
+    (
+        "0002_movement_chain.sql",
+        include_str!("../../../migrations/0002_movement_chain.sql"),
+    ),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -14,7 +14,7 @@ use crate::money::{
     round_rupiah, sum,
 };
 use crate::report::{DailyDelta, PRODUCT_DAY_UPSERT, bump_daily, bump_product_day};
-use crate::stock::{MovementKind, apply_movement};
+use crate::stock::{MovementKind, apply_movement, next_movement_id};
 use crate::time::stamp;
 use crate::units::canonical_unit;
 use rusqlite::types::Value;
@@ -473,15 +473,24 @@ impl Shop {
             9,
             &line_rows,
         )?;
-        // On-hand as read in this transaction; carried along as lines of a product repeat.
-        let mut on_hand: HashMap<i64, Decimal> = HashMap::new();
+        // On-hand as read in this transaction, and each product's newest movement, carried
+        // along as lines of a product repeat; the movements get their ids up front so each
+        // can point at the product's previous one.
+        let mut on_hand: HashMap<i64, (Decimal, Option<i64>)> = HashMap::new();
         let mut moves = Vec::with_capacity(lines.len());
-        for l in &lines {
-            let before = *on_hand.get(&l.product.id).unwrap_or(&l.product.stock);
+        let first_move = next_movement_id(&tx)?;
+        for (i, l) in lines.iter().enumerate() {
+            let (before, prev) = on_hand
+                .get(&l.product.id)
+                .copied()
+                .unwrap_or((l.product.stock, l.product.last_movement));
             let after = check_base_qty(Field::Stock, add(before, -l.qty_base)?)
                 .map_err(|e| e.for_product(&l.product.name))?;
-            on_hand.insert(l.product.id, after);
+            let id = first_move + i as i64;
+            on_hand.insert(l.product.id, (after, Some(id)));
             moves.push(vec![
+                int(id),
+                prev.map_or(Value::Null, int),
                 int(l.product.id),
                 text(MovementKind::Sale.as_str()),
                 text(&d(-l.qty_base)),
@@ -493,14 +502,17 @@ impl Shop {
         }
         insert_rows(
             &tx,
-            "INSERT INTO stock_movements(product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at)",
+            "INSERT INTO stock_movements(id, prev_id, product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at)",
             "",
-            7,
+            9,
             &moves,
         )?;
-        let stock: Vec<(i64, String)> = per_product
+        let stock: Vec<(i64, String, i64)> = per_product
             .iter()
-            .map(|(p, _)| (p.id, d(on_hand[&p.id])))
+            .map(|(p, _)| {
+                let (s, last) = on_hand[&p.id];
+                (p.id, d(s), last.unwrap_or_default())
+            })
             .collect();
         set_stock(&tx, &stock)?;
         let day_rows: Vec<Vec<Value>> = lines
@@ -543,7 +555,7 @@ impl Shop {
         let mut warnings = Vec::new();
         let mut low_stock = Vec::new();
         for (p, _) in &per_product {
-            let after = on_hand.get(&p.id).copied().unwrap_or(p.stock);
+            let after = on_hand.get(&p.id).map_or(p.stock, |h| h.0);
             stock_notices(p, p.stock, after, &mut warnings, &mut low_stock);
         }
         if let (Payment::Kasbon, Some(cid)) = (sale.payment, contact_id) {

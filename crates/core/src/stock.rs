@@ -52,37 +52,40 @@ pub(crate) fn apply_movement(
     doc_id: i64,
     at: &str,
 ) -> Result<Decimal> {
-    let stock: Decimal = conn
-        .prepare_cached("SELECT stock FROM products WHERE id = ?1")?
-        .query_row([product_id], |r| dec(r, 0))?;
-    apply_movement_from(conn, product_id, stock, kind, qty, doc_type, doc_id, at)
-}
-
-/// `apply_movement` when the caller already holds the product's on-hand figure read in this
-/// same transaction (the sale path), saving a read per line.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn apply_movement_from(
-    conn: &Connection,
-    product_id: i64,
-    stock: Decimal,
-    kind: MovementKind,
-    qty: Decimal,
-    doc_type: &str,
-    doc_id: i64,
-    at: &str,
-) -> Result<Decimal> {
+    let (stock, prev): (Decimal, Option<i64>) = conn
+        .prepare_cached("SELECT stock, last_movement FROM products WHERE id = ?1")?
+        .query_row([product_id], |r| Ok((dec(r, 0)?, r.get(1)?)))?;
     // On-hand stays within the same bounds as any single quantity: repeated huge deltas are
     // refused one by one instead of overflowing later sums.
     let after = check_base_qty(Field::Stock, add(stock, qty)?)?;
-    conn.prepare_cached("UPDATE products SET stock = ?2 WHERE id = ?1")?
-        .execute(params![product_id, d(after)])?;
     conn.prepare_cached(
-        "INSERT INTO stock_movements(product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO stock_movements(product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at, prev_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![product_id, kind.as_str(), d(qty), d(after), doc_type, doc_id, at])?;
+    .execute(params![product_id, kind.as_str(), d(qty), d(after), doc_type, doc_id, at, prev])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached("UPDATE products SET stock = ?2, last_movement = ?3 WHERE id = ?1")?
+        .execute(params![product_id, d(after), id])?;
     Ok(after)
 }
+
+/// The id the next stock movement will get (inside a write transaction nobody else can
+/// insert meanwhile), so a batch can chain its movements before inserting them.
+pub(crate) fn next_movement_id(conn: &Connection) -> Result<i64> {
+    // A bare max(rowid) is answered from the end of the table's B-tree.
+    let max: Option<i64> = conn
+        .prepare_cached("SELECT max(id) FROM stock_movements")?
+        .query_row([], |r| r.get(0))?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Walks a product's chain from its newest movement back (ids, newest first), as a
+/// recursive query: `{select}` over `chain(id)` joined to the movement rows.
+const CHAIN: &str = "WITH RECURSIVE chain(id) AS (
+        SELECT last_movement FROM products WHERE id = ?1 AND last_movement IS NOT NULL
+        UNION ALL
+        SELECT m.prev_id FROM stock_movements m JOIN chain c ON m.id = c.id
+        WHERE m.prev_id IS NOT NULL";
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -265,10 +268,11 @@ impl Shop {
 
     /// Movement history of one product, newest first.
     pub fn movements(&self, product_id: i64, limit: i64) -> Result<Vec<Movement>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at
-             FROM stock_movements WHERE product_id = ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
+        let mut st = self.conn.prepare(&format!(
+            "{CHAIN} LIMIT ?2)
+             SELECT m.id, m.product_id, m.kind, m.qty, m.stock_after, m.doc_type, m.doc_id, m.occurred_at
+             FROM chain c JOIN stock_movements m ON m.id = c.id ORDER BY m.id DESC LIMIT ?2"
+        ))?;
         let rows = st.query_map(params![product_id, limit], |r| {
             Ok(Movement {
                 id: r.get(0)?,
@@ -284,23 +288,46 @@ impl Shop {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Checks the ledger invariant for every product: on-hand == sum of movements.
-    /// Decimal sums are done in Rust (SQLite's SUM would go through floating point).
+    /// Checks the ledger invariant for every product: on-hand == sum of movements, and the
+    /// chain is whole (each movement points at the product's previous one, the product at
+    /// its newest). Decimal sums are done in Rust (SQLite's SUM would go through floats).
     pub fn verify_stock(&self) -> Result<Vec<StockMismatch>> {
-        let mut sums: std::collections::HashMap<i64, Decimal> = Default::default();
+        self.snapshot(|shop| shop.verify_stock_in())
+    }
+
+    fn verify_stock_in(&self) -> Result<Vec<StockMismatch>> {
+        let mut sums: std::collections::HashMap<i64, (Decimal, Option<i64>, bool)> =
+            Default::default();
         let mut st = self
             .conn
-            .prepare("SELECT product_id, qty FROM stock_movements")?;
-        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
-            let (id, q) = row?;
-            add_to(sums.entry(id).or_default(), q)?;
+            .prepare("SELECT id, product_id, qty, prev_id FROM stock_movements ORDER BY id")?;
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                dec(r, 2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })? {
+            let (id, product, q, prev) = row?;
+            let e = sums.entry(product).or_insert((Decimal::ZERO, None, true));
+            add_to(&mut e.0, q)?;
+            e.2 &= prev == e.1;
+            e.1 = Some(id);
         }
-        let mut st = self.conn.prepare("SELECT id, stock FROM products")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, stock, last_movement FROM products")?;
         let mut bad = Vec::new();
-        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, dec(r, 1)?)))? {
-            let (id, stock) = row?;
-            let ledger = sums.get(&id).copied().unwrap_or_default();
-            if ledger != stock {
+        for row in st.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, dec(r, 1)?, r.get::<_, Option<i64>>(2)?))
+        })? {
+            let (id, stock, last) = row?;
+            let (ledger, newest, chained) =
+                sums.get(&id)
+                    .copied()
+                    .unwrap_or((Decimal::ZERO, None, true));
+            if ledger != stock || newest != last || !chained {
                 bad.push(StockMismatch {
                     product_id: id,
                     stock,
@@ -312,10 +339,13 @@ impl Shop {
     }
 }
 
+/// Sum of the product's movements made after `at`, walking its chain back from the newest
+/// until a movement at or before `at` (movements of a product are stamped in order).
 fn sum_movements_after(conn: &Connection, product_id: i64, at: &str) -> Result<Decimal> {
-    let mut st = conn.prepare_cached(
-        "SELECT qty FROM stock_movements WHERE product_id = ?1 AND occurred_at > ?2",
-    )?;
+    let mut st = conn.prepare_cached(&format!(
+        "{CHAIN} AND m.occurred_at > ?2)
+         SELECT m.qty FROM chain c JOIN stock_movements m ON m.id = c.id WHERE m.occurred_at > ?2"
+    ))?;
     let mut sum = Decimal::ZERO;
     for q in st.query_map(params![product_id, at], |r| dec(r, 0))? {
         add_to(&mut sum, q?)?;

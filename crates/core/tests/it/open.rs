@@ -201,3 +201,68 @@ fn embedded_migrations_match_the_migrations_folder() {
         );
     }
 }
+
+/// A shop made by schema v1 (stock movements indexed by product) is upgraded to the
+/// movement chain: every movement points at its product's previous one, history and the
+/// opname's "movements since the count" read the same as before, and new sales extend it.
+#[test]
+fn a_v1_shop_is_upgraded_to_the_movement_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        apply_migrations(&mut conn, &MIGRATIONS[..1]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO products(id, name, unit, price, cost, stock, created_at, updated_at)
+                 VALUES (1, 'Beras', 'kg', '14000', '12000', '7', 'x', 'x'),
+                        (2, 'Gula', 'kg', '15000', '13000', '3', 'x', 'x');
+             INSERT INTO stock_movements(product_id, kind, qty, stock_after, doc_type, doc_id, occurred_at) VALUES
+                 (1, 'initial', '10', '10', 'product', 1, '2026-11-01T00:00:00.000Z'),
+                 (2, 'initial', '5', '5', 'product', 2, '2026-11-01T00:00:00.000Z'),
+                 (1, 'adjustment', '-2', '8', 'audit', 1, '2026-11-02T00:00:00.000Z'),
+                 (2, 'adjustment', '-2', '3', 'audit', 2, '2026-11-03T00:00:00.000Z'),
+                 (1, 'adjustment', '-1', '7', 'audit', 3, '2026-11-04T00:00:00.000Z');",
+        )
+        .unwrap();
+    }
+    let (clock, _) = (std::sync::Arc::new(pasar_core::ManualClock::new(t0())), ());
+    let mut shop = Shop::open_with_clock(&path, OpenMode::Existing, clock).unwrap();
+    assert!(shop.verify_books().unwrap().is_empty());
+    let history: Vec<i64> = shop
+        .movements(1, 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(history, vec![5, 3, 1]);
+    assert_eq!(shop.movements(1, 2).unwrap().len(), 2);
+    // Counted on 2 Nov, posted now: the movement of 4 Nov is not lost.
+    let counted_at = chrono::DateTime::parse_from_rfc3339("2026-11-02T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let c = shop
+        .post_stock_count(
+            &[pasar_core::CountLine {
+                product: "Beras".into(),
+                counted: d("8"),
+                counted_at: Some(counted_at),
+            }],
+            None,
+        )
+        .unwrap();
+    assert_eq!((c[0].expected, c[0].difference), (d("8"), d("0")));
+    shop.record_sale(&cash(vec![
+        line("Beras", "1", None),
+        line("#2", "1", None),
+        line("Beras", "2", None),
+    ]))
+    .unwrap();
+    assert!(shop.verify_books().unwrap().is_empty());
+    let history: Vec<String> = shop
+        .movements(1, 3)
+        .unwrap()
+        .iter()
+        .map(|m| m.stock_after.to_string())
+        .collect();
+    assert_eq!(history, vec!["4", "6", "7"]);
+}
