@@ -331,6 +331,75 @@ fn files_name_the_real_cause() {
     }
 }
 
+/// A healthy read-only shop in a read-only folder is read, not called damaged. Root ignores
+/// folder permissions, so as root the binary runs as `nobody` (setpriv); elsewhere as is.
+#[cfg(unix)]
+#[test]
+fn a_read_only_shop_in_a_read_only_folder_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("arsip");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("toko.db");
+    ok_json(&db, &["init"]);
+    ok_json(
+        &db,
+        &[
+            "product", "add", "--name", "Teh", "--sku", "TEH", "--price", "4000", "--stock", "5",
+        ],
+    );
+    ok_json(&db, &["sell", "--item", "TEH=2"]);
+    let mode =
+        |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(&db, 0o444);
+    mode(&folder, 0o555);
+    mode(dir.path(), 0o755);
+    let root = unsafe { libc_geteuid() } == 0;
+    let mut cmd = if root {
+        if !Path::new("/usr/bin/setpriv").exists() {
+            eprintln!("skipped: running as root without setpriv to drop privileges");
+            mode(&folder, 0o755);
+            return;
+        }
+        let mut c = std::process::Command::new("/usr/bin/setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_pasar"),
+        ]);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+    };
+    let out = cmd
+        .arg("--db")
+        .arg(&db)
+        .args(["--json", "report"])
+        .env_remove("PASAR_LANG")
+        .output()
+        .unwrap();
+    mode(&folder, 0o755);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["sales_count"], 1);
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left, vec!["toko.db".to_string()], "nothing left beside it");
+}
+
+#[cfg(unix)]
+unsafe extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
 #[test]
 fn demo_never_replaces_entries_it_did_not_make_or_a_file_in_use() {
     let (_d, db) = tmp_db();
