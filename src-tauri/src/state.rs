@@ -72,6 +72,7 @@ impl AppState {
             return Err(ErrorBody {
                 code: "no_shop",
                 message: "Belum ada toko yang dibuka.".into(),
+                field: None,
             });
         };
         f(shop).map_err(|e| {

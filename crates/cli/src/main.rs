@@ -569,7 +569,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
         _ => OpenMode::Existing,
     };
     let mut shop = Shop::open(&path, mode)?;
-    shop.set_actor(&cli.user);
+    shop.set_actor(&cli.user)?;
     match cli.cmd {
         Cmd::Init {
             shop_name,

@@ -180,8 +180,14 @@ impl Shop {
         self.read_only
     }
 
-    pub fn set_actor(&mut self, actor: &str) {
-        self.actor = actor.to_string();
+    /// Who is acting (for the audit log): a name, checked like any other name.
+    pub fn set_actor(&mut self, actor: &str) -> Result<()> {
+        let actor = check_text(Field::User, actor, crate::money::MAX_NAME)?;
+        if actor.is_empty() {
+            return Err(CoreError::invalid(Field::User, Problem::Required));
+        }
+        self.actor = actor;
+        Ok(())
     }
 
     pub fn settings(&self) -> &ShopSettings {
@@ -400,12 +406,14 @@ impl Shop {
 /// Applies `migrations[user_version..]` and bumps the version, all in one transaction:
 /// a failing migration leaves the database exactly as it was.
 pub fn apply_migrations(conn: &mut Connection, migrations: &[(&str, &str)]) -> Result<()> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let target = migrations.len() as i64;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    // Read under the lock: another process may have migrated the file while this one waited
+    // (two `pasar init` at once on a new file).
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version >= target {
         return Ok(());
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     for (name, sql) in &migrations[version as usize..] {
         tx.execute_batch(sql).map_err(|e| CoreError::Database {
             detail: format!("migration {name}: {e}"),

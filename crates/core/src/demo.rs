@@ -279,51 +279,158 @@ pub fn build_file(
             },
         ));
     }
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(CoreError::DatabaseIsFolder {
+            path: path.display().to_string(),
+        });
+    }
     let existing = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0);
     if existing {
         let mut shop = Shop::open(path, OpenMode::Existing)?;
         if !is_demo(&shop)? {
-            shop.set_actor(actor);
+            shop.set_actor(actor)?;
             return generate(&mut shop, days, seed);
         }
-        // A demo shop may be rebuilt, but never over entries somebody made in it, unless
-        // asked to (--force), and never while another window or program has it open.
-        let others = entries_not_from_demo(&shop)?;
+        // Refuse early what will be refused anyway; the same checks run again under the
+        // write lock when the new demo goes in.
+        refuse_replacing(&shop, force)?;
         drop(shop);
-        if others > 0 && !force {
-            return Err(CoreError::invalid(
-                Field::Demo,
-                Problem::HasOtherEntries { count: others },
-            ));
-        }
         if crate::db::in_use(path)? {
             return Err(CoreError::DatabaseInUse {
                 path: path.display().to_string(),
             });
         }
-    } else if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(CoreError::DatabaseIsFolder {
-            path: path.display().to_string(),
-        });
     }
-    let tmp = sibling(path, ".demo-tmp");
+    // Built under a name of its own (two demos at once never share it), then installed.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = sibling(path, &format!(".demo-{}-{nonce}.tmp", std::process::id()));
     remove_db_files(&tmp);
     let built = (|| {
         let mut shop = Shop::open(&tmp, OpenMode::Create)?;
-        shop.set_actor(actor);
+        shop.set_actor(actor)?;
         let summary = generate(&mut shop, days, seed)?;
         drop(shop);
-        // Replacing an old demo shop: its WAL must not be replayed onto the new file.
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(sibling(path, suffix));
-        }
-        std::fs::rename(&tmp, path)?;
+        install(path, &tmp, existing, force)?;
         Ok(summary)
     })();
-    if built.is_err() {
-        remove_db_files(&tmp);
-    }
+    remove_db_files(&tmp);
     built
+}
+
+/// Puts the demo built in `tmp` at `path`. A new file is linked into place only if nobody
+/// created one meanwhile. An existing file is never replaced by renaming (a process that
+/// has it open would go on writing into the replaced file, and its sale would be lost): the
+/// demo's rows are copied into it in one write transaction, after checking again, under the
+/// write lock, that nobody's entries would be lost.
+fn install(path: &Path, tmp: &Path, existing: bool, force: bool) -> Result<()> {
+    if !existing {
+        match std::fs::hard_link(tmp, path) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut shop = Shop::open(path, OpenMode::Create)?;
+    let tmp_path = tmp.display().to_string();
+    shop.conn
+        .execute("ATTACH DATABASE ?1 AS demo", [&tmp_path])?;
+    // Whole tables are swapped, so the keys are checked once at the end (with deferred keys,
+    // SQLite's bulk INSERT … SELECT into a table without keys of its own skips the count).
+    shop.conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let copied = (|| {
+        let tx = shop.write_tx()?;
+        let demo_file = tx.query_row(
+            "SELECT value FROM settings WHERE key = 'demo_shop'",
+            [],
+            |r| r.get::<_, String>(0),
+        );
+        if demo_file.ok().as_deref() == Some("true") {
+            refuse_replacing_in(&tx, force)?;
+        } else if has_data(&tx)? {
+            return Err(CoreError::invalid(Field::Demo, Problem::HasData));
+        }
+        for table in DEMO_TABLES {
+            tx.execute_batch(&format!(
+                "DELETE FROM main.{table}; INSERT INTO main.{table} SELECT * FROM demo.{table};"
+            ))?;
+        }
+        for (table, cols) in [
+            ("product_search", "rowid, text"),
+            ("search_words_fts", "rowid, word"),
+        ] {
+            tx.execute_batch(&format!(
+                "DELETE FROM main.{table}; INSERT INTO main.{table}({cols}) SELECT {cols} FROM demo.{table};"
+            ))?;
+        }
+        // The shop's own face (name, address, receipt footer, language, theme, printer) stays.
+        tx.execute_batch(
+            "DELETE FROM main.settings WHERE key NOT IN
+                 ('shop_name', 'shop_address', 'shop_phone', 'receipt_footer', 'receipt_paper_mm',
+                  'printer', 'language', 'theme', 'backup_dir');
+             INSERT OR IGNORE INTO main.settings SELECT * FROM demo.settings;",
+        )?;
+        let broken = tx
+            .prepare("PRAGMA main.foreign_key_check")?
+            .query_map([], |_| Ok(()))?
+            .count();
+        if broken > 0 {
+            return Err(CoreError::Database {
+                detail: format!("demo copy left {broken} broken references"),
+            });
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    shop.conn.pragma_update(None, "foreign_keys", "ON")?;
+    shop.conn.execute_batch("DETACH DATABASE demo")?;
+    copied
+}
+
+/// Every table of the shop, in an order that keeps foreign keys whole (they are checked at
+/// commit anyway), except the full-text indexes and the settings, copied on their own.
+const DEMO_TABLES: [&str; 16] = [
+    "products",
+    "product_units",
+    "product_aliases",
+    "search_words",
+    "contacts",
+    "sales",
+    "sale_lines",
+    "purchases",
+    "purchase_lines",
+    "expenses",
+    "debt_entries",
+    "stock_counts",
+    "stock_movements",
+    "daily_sales",
+    "daily_product_sales",
+    "audit_log",
+];
+
+fn has_data(conn: &rusqlite::Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM products) OR EXISTS (SELECT 1 FROM sales)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+fn refuse_replacing(shop: &Shop, force: bool) -> Result<()> {
+    refuse_replacing_in(&shop.conn, force)
+}
+
+/// A demo shop with entries the demo did not make is replaced only when forced.
+fn refuse_replacing_in(conn: &rusqlite::Connection, force: bool) -> Result<()> {
+    let others = entries_not_from_demo(conn)?;
+    if others > 0 && !force {
+        return Err(CoreError::invalid(
+            Field::Demo,
+            Problem::HasOtherEntries { count: others },
+        ));
+    }
+    Ok(())
 }
 
 /// Longest demo history: ten years of days.
@@ -331,12 +438,17 @@ pub const MAX_DAYS: u32 = 3660;
 
 /// Entries written after the demo was generated (settings changes aside). A demo file from
 /// before the mark existed counts every non-setting entry after its last generated sale.
-fn entries_not_from_demo(shop: &Shop) -> Result<i64> {
-    let mark: i64 = match shop.setting("demo_mark")? {
-        Some(m) => m.parse().unwrap_or(0),
-        None => 0,
-    };
-    Ok(shop.conn.query_row(
+fn entries_not_from_demo(conn: &rusqlite::Connection) -> Result<i64> {
+    let mark: i64 = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'demo_mark'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    Ok(conn.query_row(
         "SELECT count(*) FROM audit_log WHERE id > ?1 AND action NOT LIKE 'setting.%'
            AND (?1 > 0 OR at > coalesce((SELECT max(occurred_at) FROM sales), ''))",
         [mark],

@@ -85,10 +85,11 @@ pub enum Field {
     Lines,
     ShopName,
     BackupFile,
+    User,
 }
 
 impl Field {
-    pub const ALL: [Field; 51] = [
+    pub const ALL: [Field; 52] = [
         Field::Product,
         Field::ProductName,
         Field::Sku,
@@ -140,6 +141,7 @@ impl Field {
         Field::Lines,
         Field::ShopName,
         Field::BackupFile,
+        Field::User,
     ];
 
     /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
@@ -214,6 +216,7 @@ impl Field {
             Lines => ("lines", "jumlah baris", "number of lines"),
             ShopName => ("shop_name", "nama toko", "shop name"),
             BackupFile => ("backup_file", "berkas cadangan", "backup file"),
+            User => ("user", "nama pengguna", "user name"),
         }
     }
 

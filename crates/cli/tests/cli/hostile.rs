@@ -754,3 +754,64 @@ fn output_that_cannot_be_written_still_says_the_sale_was_saved() {
     assert!(out.status.success());
     assert_eq!(sales_count(&db), 2);
 }
+
+/// A sale made while `demo` rebuilds the same file is never lost: either the demo sees it
+/// (under the write lock) and refuses, or the sale lands after the demo went in.
+#[test]
+fn a_sale_during_a_demo_rebuild_is_never_lost() {
+    let (_d, db) = tmp_db();
+    ok_json(&db, &["demo", "--days", "2"]);
+    for round in 0..6 {
+        let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+            .arg("--db")
+            .arg(&db)
+            .args(["demo", "--days", "2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20 * round));
+        let note = format!("jangan-hilang-{round}");
+        let out = pasar(&db, &["sell", "--item", "GLA-001=1", "--note", &note]);
+        demo.wait().unwrap();
+        if out.status.success() {
+            let n: i64 = rusqlite::Connection::open(&db)
+                .unwrap()
+                .query_row("SELECT count(*) FROM sales WHERE note = ?1", [&note], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(n, 1, "round {round}: a saved sale vanished");
+        }
+        check_ok(&db);
+        // Start the next round from a demo nobody has touched.
+        ok_json(&db, &["demo", "--days", "2", "--force"]);
+    }
+}
+
+/// Four `init` at once on a new file all succeed and leave one sound shop.
+#[test]
+fn concurrent_inits_on_a_new_file_all_succeed() {
+    let (_d, db) = tmp_db();
+    let kids: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+                .arg("--db")
+                .arg(&db)
+                .arg("init")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    check_ok(&db);
+}

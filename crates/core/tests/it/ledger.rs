@@ -509,7 +509,7 @@ fn low_stock_suggests_orders_from_velocity() {
 #[test]
 fn every_write_is_audited() {
     let (mut shop, _) = shop();
-    shop.set_actor("kasir-ani");
+    shop.set_actor("kasir-ani").unwrap();
     beras(&mut shop);
     let s = shop
         .record_sale(&cash(vec![line("beras", "1", None)]))
