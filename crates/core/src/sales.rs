@@ -680,7 +680,7 @@ impl Shop {
             let all: Vec<(&SaleLine, Decimal)> = orig
                 .lines
                 .iter()
-                .map(|l| (l, l.qty - before.line(l.id).qty))
+                .map(|l| (l, l.qty_base - before.line(l.id).qty_base))
                 .filter(|(_, left)| *left > Decimal::ZERO)
                 .collect();
             if all.is_empty() {
@@ -697,7 +697,13 @@ impl Shop {
             }
             take
         };
-        let rev = split_reversal(&orig, &before, &take)?;
+        let mut base_units = HashMap::new();
+        for l in &orig.lines {
+            if let Some(p) = crate::catalog::load_product_row(&tx, l.product_id)? {
+                base_units.insert(p.id, p.unit);
+            }
+        }
+        let rev = split_reversal(&orig, &before, &take, &base_units)?;
         let kind = if pick.is_empty() { "void" } else { "return" };
         let mkind = if pick.is_empty() {
             MovementKind::Void
@@ -720,7 +726,7 @@ impl Shop {
                                         discount, total, cogs)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '0', ?8, ?9)",
             )?
-            .execute(params![rev_id, l.product_id, l.id, d(-part.qty), l.unit, d(-part.qty_base), d(l.price), d(-part.total), d(-part.cogs)])?;
+            .execute(params![rev_id, l.product_id, l.id, d(-part.qty), part.unit, d(-part.qty_base), d(part.price), d(-part.total), d(-part.cogs)])?;
             let line_id = tx.last_insert_rowid();
             apply_movement(&tx, l.product_id, mkind, part.qty_base, "sale", rev_id, &at)
                 .map_err(|e| e.for_product(&l.product))?;
@@ -737,9 +743,9 @@ impl Shop {
                 product_id: l.product_id,
                 product: l.product.clone(),
                 qty: -part.qty,
-                unit: l.unit.clone(),
+                unit: part.unit.clone(),
                 qty_base: -part.qty_base,
-                price: l.price,
+                price: part.price,
                 discount: Decimal::ZERO,
                 total: -part.total,
                 cogs: -part.cogs,
@@ -954,13 +960,16 @@ pub(crate) fn load_sale(conn: &Connection, id: i64) -> Result<Option<Sale>> {
     Ok(Some(sale))
 }
 
-/// What has been taken back of one original line (positive figures).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// What has been (or is being) taken back of one original line (positive figures). `qty`,
+/// `unit` and `price` describe a reversal line for people; the accounting is in `qty_base`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Part {
     pub qty: Decimal,
     pub qty_base: Decimal,
     pub total: Decimal,
     pub cogs: Decimal,
+    pub unit: String,
+    pub price: Decimal,
 }
 
 /// What earlier voids/returns of one sale took back: per line, and the sale discount.
@@ -972,7 +981,7 @@ pub struct TakenBack {
 
 impl TakenBack {
     pub fn line(&self, id: i64) -> Part {
-        self.lines.get(&id).copied().unwrap_or_default()
+        self.lines.get(&id).cloned().unwrap_or_default()
     }
 }
 
@@ -1014,11 +1023,14 @@ fn line_factor(l: &SaleLine) -> Decimal {
     }
 }
 
-/// Turns one requested return line into (original line, quantity in that line's unit)
-/// pairs appended to `take`. The quantity may be given in another unit of the product; it is
-/// converted exactly or refused. Several lines of the product in one unit are drained in
-/// order; lines in different units need the unit to be named. A price, when given, must be
-/// the price the line was sold at: a return refunds what was paid.
+/// Turns one requested return line into (original line, base quantity) pairs appended to
+/// `take`. Outstanding is counted in the product's base unit, which every line holds
+/// exactly, so "1 pcs" back from a lusin line or "1 kg" from a 3 kg sack are exact. The unit
+/// picks the lines: those sold in it first (a product on "1 dus" and "5 bks" lines gives
+/// back "5 bks" from the bks line), then, for more than they hold, the product's other lines
+/// ("10 bks" takes the 5 loose ones and 5 from the dus). Without a unit the product must
+/// have been sold in one unit only. A price, when given, must be what was paid per unit: a
+/// return refunds what was paid.
 fn pick_return<'a>(
     conn: &Connection,
     orig: &'a Sale,
@@ -1031,14 +1043,6 @@ fn pick_return<'a>(
     let sale = orig.sale_id;
     let result = (|| {
         let qty = check_line_qty(Field::ReturnQty, r.qty)?;
-        let left_of = |l: &SaleLine, take: &[(&SaleLine, Decimal)]| {
-            let taking: Decimal = take
-                .iter()
-                .filter(|(t, _)| t.id == l.id)
-                .map(|(_, q)| *q)
-                .sum();
-            l.qty - before.line(l.id).qty - taking
-        };
         let of_product: Vec<&'a SaleLine> =
             orig.lines.iter().filter(|l| l.product_id == p.id).collect();
         if of_product.is_empty() {
@@ -1056,87 +1060,108 @@ fn pick_return<'a>(
                 units.push(&l.unit);
             }
         }
-        let wanted = r.unit.as_deref().map(str::trim).filter(|u| !u.is_empty());
-        // The line unit the quantity is counted in, and the quantity in it.
-        let (line_unit, q_line, given_factor) = match wanted {
-            None if units.len() > 1 => {
-                return Err(CoreError::invalid(
-                    Field::Unit,
-                    Problem::SoldInSeveralUnits {
-                        units: units.join(", "),
-                    },
-                ));
-            }
-            None => (units[0].to_string(), qty, None),
-            Some(u) => {
-                if let Some(same) = units
-                    .iter()
-                    .find(|x| canonical_unit(x) == canonical_unit(u))
-                {
-                    (same.to_string(), qty, None)
-                } else if units.len() > 1 {
+        let same_unit = |l: &&SaleLine, u: &str| canonical_unit(&l.unit) == canonical_unit(u);
+        // The unit the quantity is counted in, its size in base units, and the lines to
+        // drain first.
+        let (unit, factor, first): (String, Decimal, Vec<&'a SaleLine>) =
+            match r.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                None if units.len() > 1 => {
                     return Err(CoreError::invalid(
                         Field::Unit,
                         Problem::SoldInSeveralUnits {
                             units: units.join(", "),
                         },
                     ));
-                } else {
-                    // Returned in another unit than sold ("1 kg" of a karung): convert exactly.
-                    let mut full = p.clone();
-                    full.units = crate::catalog::load_units(conn, p.id)?;
-                    let ru = resolve_unit(&full, Some(u))?;
-                    let base = mul(qty, ru.factor)?;
-                    let lf = line_factor(of_product[0]);
-                    let q = (base / lf).normalize();
-                    if q.scale() > QTY_DECIMALS || mul(q, lf)? != base {
-                        return Err(CoreError::invalid(
-                            Field::ReturnQty,
-                            Problem::NotExactIn {
-                                qty: format_qty(qty, &ru.unit),
-                                unit: units[0].to_string(),
-                            },
-                        ));
-                    }
-                    (units[0].to_string(), q, Some((ru.factor, ru.unit)))
                 }
-            }
-        };
-        let lines: Vec<&'a SaleLine> = of_product
-            .into_iter()
-            .filter(|l| canonical_unit(&l.unit) == canonical_unit(&line_unit))
+                None => (
+                    units[0].to_string(),
+                    line_factor(of_product[0]),
+                    of_product.clone(),
+                ),
+                Some(u) => match of_product.iter().find(|l| same_unit(l, u)) {
+                    Some(l) => (
+                        l.unit.clone(),
+                        line_factor(l),
+                        of_product
+                            .iter()
+                            .copied()
+                            .filter(|l| same_unit(l, u))
+                            .collect(),
+                    ),
+                    None => {
+                        let mut full = p.clone();
+                        full.units = crate::catalog::load_units(conn, p.id)?;
+                        let ru = resolve_unit(&full, Some(u))?;
+                        (ru.unit, ru.factor, Vec::new())
+                    }
+                },
+            };
+        let base = mul(qty, factor)?;
+        if base.normalize().scale() > QTY_DECIMALS {
+            return Err(CoreError::invalid(
+                Field::ReturnQty,
+                Problem::NotExactIn {
+                    qty: format_qty(qty, &unit),
+                    unit: p.unit.clone(),
+                },
+            ));
+        }
+        let base = check_base_qty(Field::ReturnQty, base)?;
+        let order: Vec<&'a SaleLine> = first
+            .iter()
+            .copied()
+            .chain(
+                of_product
+                    .iter()
+                    .copied()
+                    .filter(|l| !first.iter().any(|f| f.id == l.id)),
+            )
             .collect();
         if let Some(price) = r.price {
-            for l in &lines {
-                // Compare per base unit, exactly: price / given factor == line price / line factor.
-                let (gf, gu) = given_factor
-                    .clone()
-                    .unwrap_or((line_factor(l), l.unit.clone()));
-                if mul(price, line_factor(l))? != mul(l.price, gf)? {
+            for l in &order {
+                // Per base unit, exactly: price / factor == line price / line factor.
+                if mul(price, line_factor(l))? != mul(l.price, factor)? {
                     return Err(CoreError::invalid(
                         Field::Price,
                         Problem::PriceMismatch {
-                            given: format!("{}/{gu}", format_rupiah(price)),
+                            given: format!("{}/{unit}", format_rupiah(price)),
                             sold: format!("{}/{}", format_rupiah(l.price), l.unit),
                         },
                     ));
                 }
             }
         }
-        let left: Decimal = lines.iter().map(|l| left_of(l, take)).sum();
-        if q_line > left {
+        let left_of = |l: &SaleLine, take: &[(&SaleLine, Decimal)]| {
+            let taking: Decimal = take
+                .iter()
+                .filter(|(t, _)| t.id == l.id)
+                .map(|(_, q)| *q)
+                .sum();
+            l.qty_base - before.line(l.id).qty_base - taking
+        };
+        let left: Decimal = order
+            .iter()
+            .map(|l| left_of(l, take).max(Decimal::ZERO))
+            .sum();
+        if base > left {
+            // Say what is left in the unit asked when it can be said exactly there.
+            let in_unit = (left / factor).normalize();
+            let left = if in_unit.scale() <= QTY_DECIMALS {
+                format_qty(in_unit, &unit)
+            } else {
+                format_qty(left, &p.unit)
+            };
             return Err(CoreError::invalid(
                 Field::ReturnQty,
                 Problem::ExceedsOutstanding {
-                    qty: format_qty(q_line, &line_unit),
-                    left: format_qty(left.max(Decimal::ZERO), &line_unit),
+                    qty: format_qty(qty, &unit),
+                    left,
                     sale,
                 },
             ));
         }
-        // Several lines in this unit (sold twice in one sale): drained in order.
-        let mut rest = q_line;
-        for l in &lines {
+        let mut rest = base;
+        for l in &order {
             let left = left_of(l, take);
             if rest.is_zero() || left <= Decimal::ZERO {
                 continue;
@@ -1150,11 +1175,13 @@ fn pick_return<'a>(
     result.map_err(|e| e.for_product(&name))
 }
 
-/// The amounts of one reversal. Every figure is cumulative: after this reversal a line has
-/// given back round(total × qty_back / qty) (its whole total once all of it is back), and the
-/// sale its discount in proportion to the line totals given back (all of it once everything
-/// is back). Cumulative rounding is monotone, so no reversal can give back more than is
-/// outstanding, per line or per sale, and a fully reversed sale nets to exactly zero.
+/// The amounts of one reversal. Every figure is cumulative, in base units: after this
+/// reversal a line has given back round(total × base back / base sold) (its whole total once
+/// all of it is back), and the sale its discount in proportion to the line totals given back
+/// (all of it once everything is back). Cumulative rounding is monotone, so no reversal can
+/// give back more than is outstanding, per line or per sale, and a fully reversed sale nets
+/// to exactly zero. Each reversal line is shown in its line's unit when the quantity is exact
+/// there, otherwise in the product's base unit (`base_units`).
 pub struct Reversal<'a> {
     pub lines: Vec<(&'a SaleLine, Part)>,
     pub subtotal: Decimal,
@@ -1167,34 +1194,46 @@ pub fn split_reversal<'a>(
     orig: &Sale,
     before: &TakenBack,
     take: &[(&'a SaleLine, Decimal)],
+    base_units: &HashMap<i64, String>,
 ) -> Result<Reversal<'a>> {
     let mut after = before.lines.clone();
     let mut lines = Vec::with_capacity(take.len());
-    for (l, q) in take {
-        let prev = after.get(&l.id).copied().unwrap_or_default();
-        let qty = add(prev.qty, *q)?;
-        let (total, cogs, qty_base) = if qty >= l.qty {
-            (l.total, l.cogs, l.qty_base)
+    for (l, qb) in take {
+        let prev = after.get(&l.id).cloned().unwrap_or_default();
+        let qty_base = add(prev.qty_base, *qb)?;
+        let (total, cogs) = if qty_base >= l.qty_base {
+            (l.total, l.cogs)
         } else {
             (
-                round_rupiah(l.total * qty / l.qty),
-                round_rupiah(l.cogs * qty / l.qty),
-                (l.qty_base * qty / l.qty).normalize(),
+                round_rupiah(l.total * qty_base / l.qty_base),
+                round_rupiah(l.cogs * qty_base / l.qty_base),
             )
         };
+        let in_line = (*qb / line_factor(l)).normalize();
+        let (qty, unit, price) = if in_line.scale() <= QTY_DECIMALS {
+            (in_line, l.unit.clone(), l.price)
+        } else {
+            let per_base = (l.price / line_factor(l))
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .normalize();
+            let base = base_units.get(&l.product_id).cloned().unwrap_or_default();
+            (*qb, base, per_base)
+        };
         let part = Part {
-            qty: *q,
-            qty_base: check_base_qty(Field::ReturnQty, qty_base - prev.qty_base)?,
+            qty,
+            qty_base: *qb,
             total: total - prev.total,
             cogs: cogs - prev.cogs,
+            unit,
+            price,
         };
         after.insert(
             l.id,
             Part {
-                qty,
                 qty_base,
                 total,
                 cogs,
+                ..Part::default()
             },
         );
         lines.push((*l, part));
@@ -1204,7 +1243,7 @@ pub fn split_reversal<'a>(
     let everything = orig
         .lines
         .iter()
-        .all(|l| after.get(&l.id).is_some_and(|p| p.qty >= l.qty));
+        .all(|l| after.get(&l.id).is_some_and(|p| p.qty_base >= l.qty_base));
     let discount_after = if everything {
         orig.discount
     } else if orig.subtotal.is_zero() {

@@ -176,6 +176,91 @@ fn returns_follow_the_unit_and_the_price() {
         (Some("-128000"), Some("dus"))
     );
     assert_eq!(stock(&db, "MIE"), "200".parse().unwrap());
+    // 10 bks of a "1 dus + 5 bks" sale: the 5 loose ones, then 5 out of the dus.
+    let s = ok_json(&db, &["sell", "--item", "MIE=1dus", "--item", "MIE=5bks"]);
+    let id = s["sale_id"].as_i64().unwrap().to_string();
+    let r = ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            &id,
+            "--item",
+            "MIE=10bks",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r["total"], "-33500", "5 × 3.500 + 5/40 of 128.000");
+    let r = ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            &id,
+            "--item",
+            "MIE=35bks",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r["total"], "-112000");
+    let args = [
+        "return",
+        "--sale",
+        id.as_str(),
+        "--item",
+        "MIE=1bks",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "exceeds_outstanding");
+    // One egg back from a dozen: 1/12 of the line, exact in the base unit.
+    ok_json(
+        &db,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Telur",
+            "--sku",
+            "TLR",
+            "--unit",
+            "pcs",
+            "--price",
+            "2rb",
+            "--unit-def",
+            "lusin=12@23rb",
+            "--stock",
+            "120",
+        ],
+    );
+    let s = ok_json(&db, &["sell", "--item", "TLR=1lusin"]);
+    let id = s["sale_id"].as_i64().unwrap().to_string();
+    let r = ok_json(
+        &db,
+        &[
+            "return", "--sale", &id, "--item", "TLR=1pcs", "--reason", "pecah",
+        ],
+    );
+    assert_eq!(
+        (r["total"].as_str(), r["lines"][0]["unit"].as_str()),
+        (Some("-1917"), Some("pcs"))
+    );
+    assert_eq!(stock(&db, "TLR"), "109".parse().unwrap());
+    let r = ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            &id,
+            "--item",
+            "TLR=11pcs",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r["total"], "-21083", "the rest: 23.000 in all");
     check_ok(&db);
 }
 

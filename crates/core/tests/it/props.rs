@@ -96,7 +96,7 @@ struct ModelSale {
     customer: Option<usize>,
     total: Decimal,
     reversed: Decimal,
-    /// (product, qty sold in its unit, base units per unit, qty still not returned)
+    /// (product, qty sold in its unit, base units per unit, base units still not returned)
     lines: Vec<(usize, Decimal, Decimal, Decimal)>,
     /// Lines as the shop numbered them, in order.
     line_ids: Vec<i64>,
@@ -189,7 +189,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     let price = if free { Decimal::ZERO } else { price };
                     subtotal += round_rupiah(qty * price);
                     any_inactive |= m.inactive[p];
-                    model_lines.push((p, qty, factor, qty));
+                    model_lines.push((p, qty, factor, qty * factor));
                     lines.push(SaleLineInput {
                         product: ProductRef::Query(SKUS[p].into()),
                         qty,
@@ -219,8 +219,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let s = shop.record_sale(&sale).unwrap();
                 prop_assert_eq!(s.total, total);
                 prop_assert_eq!(s.change, tendered.map_or(Decimal::ZERO, |t| t - total));
-                for (p, _, factor, qty) in &model_lines {
-                    m.stock[*p] -= *qty * *factor;
+                for (p, _, _, base) in &model_lines {
+                    m.stock[*p] -= *base;
                 }
                 m.revenue += total;
                 m.sales_count += 1;
@@ -283,7 +283,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 check_outstanding(&shop, &m.sales[i])?;
                 let ms = &mut m.sales[i];
                 for l in ms.lines.iter_mut() {
-                    m.stock[l.0] += l.3 * l.2;
+                    m.stock[l.0] += l.3;
                     l.3 = Decimal::ZERO;
                 }
                 ms.reversed += -v.total;
@@ -304,23 +304,26 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     continue;
                 };
                 let (p, sold, factor, left) = m.sales[i].lines[li];
-                let mut q = (sold * Decimal::from(qty) / Decimal::from(300))
+                // In the line's own unit, so several lines of one product in different units
+                // (1 dus + 5 pcs) are each returnable.
+                let in_line = (left / factor)
+                    .round_dp_with_strategy(3, rust_decimal::RoundingStrategy::ToZero);
+                let mut asked = (sold * Decimal::from(qty) / Decimal::from(300))
                     .round_dp(3)
                     .max(d("0.001"))
-                    .min(left);
-                // The line's own unit, so several lines of one product in different units
-                // (1 dus + 5 pcs) are each returnable.
+                    .min(in_line);
                 let mut unit = unit_of(p, factor).to_string();
-                let mut asked = q;
-                // (Only when no line of the product is in that unit: a pcs return goes to
-                // the sale's pcs line, not to its dus line.)
+                let mut base = asked * factor;
+                // (Only when no line of the product is in the base unit: a pcs return goes to
+                // the sale's pcs line first, not to its dus line.)
                 let base_line = m.sales[i]
                     .lines
                     .iter()
                     .any(|l| l.0 == p && l.2 == Decimal::ONE);
                 if other_unit && factor > Decimal::ONE && !base_line {
-                    // Counted back in the base unit: whole kg of a karung, pcs of a lusin.
-                    let base_left = (left * factor).floor();
+                    // Counted back in the base unit: whole kg of a karung, single eggs of a
+                    // lusin (1/12 of the line's unit: exact in base units).
+                    let base_left = left.floor();
                     if base_left < Decimal::ONE {
                         continue;
                     }
@@ -328,24 +331,10 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         .floor()
                         .max(Decimal::ONE);
                     unit = unit_of(p, Decimal::ONE).to_string();
-                    q = asked / factor;
-                    if q.normalize().scale() > 3 {
-                        // 1 pcs of a lusin is 1/12: refused, nothing written.
-                        let e = shop
-                            .return_sale(
-                                m.sales[i].id,
-                                &[ReturnLine {
-                                    product: SKUS[p].into(),
-                                    qty: asked,
-                                    unit: Some(unit),
-                                    price: None,
-                                }],
-                                "retur uji",
-                            )
-                            .unwrap_err();
-                        prop_assert_eq!(e.code(), "not_exact_in_unit");
-                        continue;
-                    }
+                    base = asked;
+                }
+                if asked <= Decimal::ZERO {
+                    continue;
                 }
                 let r = shop
                     .return_sale(
@@ -364,9 +353,9 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     "a return never charges the customer"
                 );
                 check_outstanding(&shop, &m.sales[i])?;
-                m.stock[p] += q * factor;
+                m.stock[p] += base;
                 let ms = &mut m.sales[i];
-                ms.lines[li].3 -= q;
+                ms.lines[li].3 -= base;
                 ms.reversed += -r.total;
                 prop_assert!(ms.reversed <= ms.total);
                 if ms.lines.iter().all(|l| l.3.is_zero()) {
@@ -559,7 +548,7 @@ fn check_outstanding(shop: &pasar_core::Shop, ms: &ModelSale) -> Result<(), Test
     );
     for (l, id) in sale.lines.iter().zip(&ms.line_ids) {
         let mut st = conn
-            .prepare("SELECT qty, total FROM sale_lines WHERE reverses_line = ?1")
+            .prepare("SELECT qty_base, total FROM sale_lines WHERE reverses_line = ?1")
             .unwrap();
         let (mut q, mut t) = (Decimal::ZERO, Decimal::ZERO);
         for row in st
@@ -573,7 +562,7 @@ fn check_outstanding(shop: &pasar_core::Shop, ms: &ModelSale) -> Result<(), Test
             t -= rt.parse::<Decimal>().unwrap();
         }
         prop_assert!(
-            q <= l.qty && t <= l.total && t >= Decimal::ZERO,
+            q <= l.qty_base && t <= l.total && t >= Decimal::ZERO,
             "line {} over-reversed",
             id
         );
