@@ -1,7 +1,7 @@
 //! Parsing of `--item "SKU_OR_NAME=QTY[UNIT][@PRICE]"` and `UNIT=FACTOR[@PRICE]` arguments.
 
 use pasar_core::error::{Field, Problem};
-use pasar_core::money::{parse_number, parse_qty_unit};
+use pasar_core::money::{parse_number, parse_qty, parse_qty_unit};
 use pasar_core::{CoreError, Decimal, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +80,7 @@ pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
     }
     Ok(pasar_core::ProductUnit {
         unit: unit.trim().into(),
-        factor: parse_number(factor)?,
+        factor: parse_qty(factor)?,
         price,
     })
 }

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use items::{parse_item, parse_unit_def};
 use output::Out;
 use pasar_core::error::{Field, Problem};
-use pasar_core::money::parse_number;
+use pasar_core::money::{parse_number, parse_qty};
 use pasar_core::sales::ReturnLine;
 use pasar_core::{
     CoreError, CountLine, ExpenseCategory, Lang, NewExpense, NewProduct, NewPurchase, NewSale,
@@ -555,6 +555,11 @@ fn num(s: &str) -> Result<pasar_core::Decimal> {
     parse_number(s)
 }
 
+/// A quantity field: read with the quantity rule ("1.250" is ambiguous there).
+fn opt_qty(s: &Option<String>) -> Result<Option<pasar_core::Decimal>> {
+    s.as_deref().map(parse_qty).transpose()
+}
+
 fn opt_num(s: &Option<String>) -> Result<Option<pasar_core::Decimal>> {
     s.as_deref().map(num).transpose()
 }
@@ -722,7 +727,10 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             ContactCmd::List => out.contacts(&shop.contacts()?),
         },
         Cmd::Report { period } => out.report(&shop.report(&period)?),
-        Cmd::Setting(SettingCmd::Get { key }) => out.setting(&key, shop.setting(&key)?.as_deref()),
+        Cmd::Setting(SettingCmd::Get { key }) => {
+            pasar_core::db::check_setting_key(&key)?;
+            out.setting(&key, shop.setting(&key)?.as_deref())
+        }
         Cmd::Setting(SettingCmd::Set { key, value }) => {
             shop.set_setting(&key, &value)?;
             out.setting(&key, Some(&value))
@@ -759,8 +767,8 @@ fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
                 unit: a.unit,
                 price: num(&a.price)?,
                 cost: opt_num(&a.cost)?,
-                stock: opt_num(&a.stock)?,
-                reorder_point: opt_num(&a.reorder_point)?,
+                stock: opt_qty(&a.stock)?,
+                reorder_point: opt_qty(&a.reorder_point)?,
                 aliases: a.aliases,
                 units: a
                     .units
@@ -792,7 +800,7 @@ fn product(shop: &mut Shop, c: ProductCmd, out: &Out) -> Result<()> {
                 category: text(a.category),
                 price: opt_num(&a.price)?,
                 cost: opt_num(&a.cost)?,
-                reorder_point: opt_num(&a.reorder_point)?,
+                reorder_point: opt_qty(&a.reorder_point)?,
                 active: if a.deactivate {
                     Some(false)
                 } else if a.activate {
@@ -828,9 +836,13 @@ fn stock(shop: &mut Shop, c: StockCmd, out: &Out) -> Result<()> {
             if let Some(delta) = delta {
                 let reason =
                     reason.ok_or_else(|| CoreError::invalid(Field::Reason, Problem::Required))?;
-                return out.products(&[shop.adjust_stock(&product, num(&delta)?, &reason)?]);
+                return out.products(&[shop.adjust_stock(
+                    &product,
+                    parse_qty(&delta)?,
+                    &reason,
+                )?]);
             }
-            let counted = num(counted.as_deref().unwrap_or_default())?;
+            let counted = parse_qty(counted.as_deref().unwrap_or_default())?;
             let rows = shop.post_stock_count(
                 &[CountLine {
                     product,

@@ -68,6 +68,30 @@ impl Out {
         if self.en() { en } else { id }
     }
 
+    /// A stored code (debt entry, movement and contact kinds) as a word in the language.
+    fn word<'a>(&self, code: &'a str) -> &'a str {
+        let (id, en) = match code {
+            "kasbon" => ("kasbon", "credit sale"),
+            "payment" => ("bayar", "payment"),
+            "supplier_credit" => ("utang pemasok", "supplier credit"),
+            "supplier_payment" => ("bayar pemasok", "supplier payment"),
+            "reversal" => ("batal/retur", "reversal"),
+            "sale" => ("jual", "sale"),
+            "purchase" => ("beli", "purchase"),
+            "adjustment" => ("koreksi", "adjustment"),
+            "opname" => ("opname", "stock count"),
+            "import" => ("impor", "import"),
+            "return" => ("retur", "return"),
+            "void" => ("batal", "void"),
+            "initial" => ("stok awal", "opening"),
+            "customer" => ("pelanggan", "customer"),
+            "supplier" => ("pemasok", "supplier"),
+            "both" => ("keduanya", "both"),
+            other => (other, other),
+        };
+        if self.en() { en } else { id }
+    }
+
     pub fn init(&self, shop: &Shop) -> Result<()> {
         let path = shop.path().display().to_string();
         let v = serde_json::json!({"db": path, "schema_version": pasar_core::SCHEMA_VERSION});
@@ -130,15 +154,17 @@ impl Out {
         self.emit(s, |o| {
             let title = match s.kind.as_str() {
                 "void" => format!(
-                    "{} #{} (membatalkan #{})",
+                    "{} #{} ({} #{})",
                     self.t("Pembatalan", "Void"),
                     s.sale_id,
+                    self.t("membatalkan", "voids"),
                     s.reverses.unwrap_or_default()
                 ),
                 "return" => format!(
-                    "{} #{} (dari #{})",
+                    "{} #{} ({} #{})",
                     self.t("Retur", "Return"),
                     s.sale_id,
+                    self.t("dari", "of"),
                     s.reverses.unwrap_or_default()
                 ),
                 _ => format!("{} #{}", self.t("Penjualan", "Sale"), s.sale_id),
@@ -238,7 +264,11 @@ impl Out {
                 self.t("Pengeluaran", "Expense"),
                 e.expense_id,
                 rp(e.amount),
-                e.category.as_str(),
+                if self.en() {
+                    e.category.as_str()
+                } else {
+                    e.category.label_id()
+                },
                 e.note.as_deref().unwrap_or("")
             )
         })
@@ -249,7 +279,7 @@ impl Out {
             w!(
                 o,
                 "{contact}: {} {}, {} {}",
-                e.kind,
+                self.word(&e.kind),
                 rp(e.amount.abs()),
                 self.t("sisa", "balance"),
                 rp(e.balance)
@@ -290,7 +320,7 @@ impl Out {
                     o,
                     "{}  {:<16} {:>12}  {} {}",
                     e.occurred_at,
-                    e.kind,
+                    self.word(&e.kind),
                     rp(e.amount),
                     self.t("sisa", "balance"),
                     rp(e.balance)
@@ -307,7 +337,7 @@ impl Out {
                     "#{:<4} {:<30} {:<9} {:<15} {}",
                     c.id,
                     c.name,
-                    c.kind,
+                    self.word(&c.kind),
                     c.phone.as_deref().unwrap_or("-"),
                     rp(c.balance)
                 );
@@ -466,7 +496,7 @@ impl Out {
                     o,
                     "  {}  {:<10} {:>10}  -> {:>10}  {}#{}",
                     m.occurred_at,
-                    m.kind,
+                    self.word(&m.kind),
                     format_id(m.qty),
                     format_id(m.stock_after),
                     m.doc_type,

@@ -143,7 +143,7 @@ fn clean(field: Field, s: &Option<String>) -> Result<Option<String>> {
 
 /// Extra units: a name, a size in base units that is exact at `QTY_DECIMALS` and sane, and
 /// an optional own price. Returns them cleaned.
-fn check_units(base: &str, units: &[ProductUnit]) -> Result<Vec<ProductUnit>> {
+fn check_units(product: &str, base: &str, units: &[ProductUnit]) -> Result<Vec<ProductUnit>> {
     let mut out: Vec<ProductUnit> = Vec::with_capacity(units.len());
     for u in units {
         let name = check_text(Field::Unit, &u.unit, MAX_NAME)?;
@@ -169,6 +169,19 @@ fn check_units(base: &str, units: &[ProductUnit]) -> Result<Vec<ProductUnit>> {
             ));
         }
         let factor = check_base_qty(Field::UnitFactor, u.factor)?;
+        // 0,083 for a pcs of a lusin is 1/12 rounded: twelve of them would not make a lusin.
+        // A size below 1 must be an exact part (1/2, 1/4, 1/10, 0,75 …), not a rounded one.
+        if factor < Decimal::ONE {
+            let parts = Decimal::ONE / factor;
+            let whole = parts.round();
+            if parts != whole && ((parts - whole).abs() / whole) < Decimal::new(1, 2) {
+                return Err(CoreError::InexactUnit {
+                    product: product.to_string(),
+                    unit: name,
+                    base: base.to_string(),
+                });
+            }
+        }
         if factor > MAX_LINE_QTY {
             return Err(CoreError::invalid(
                 Field::UnitFactor,
@@ -190,6 +203,56 @@ fn check_units(base: &str, units: &[ProductUnit]) -> Result<Vec<ProductUnit>> {
         });
     }
     Ok(out)
+}
+
+/// Refuses codes and aliases that would make another product ambiguous: a SKU that is
+/// another product's barcode (or the reverse), an alias that is another product's name or
+/// code. (A generic alias may be shared: "micin" for two brands asks which one.)
+fn check_clashes(
+    conn: &Connection,
+    id: Option<i64>,
+    sku: &Option<String>,
+    barcode: &Option<String>,
+    aliases: &[String],
+) -> Result<()> {
+    let taken = |sql: &str, v: &str| -> Result<bool> {
+        Ok(conn.prepare_cached(sql)?.exists(params![v, id])?)
+    };
+    if let Some(s) = sku
+        && taken(
+            "SELECT 1 FROM products WHERE barcode = ?1 AND id IS NOT ?2",
+            s,
+        )?
+    {
+        return Err(CoreError::Duplicate {
+            field: Field::Sku,
+            value: s.clone(),
+        });
+    }
+    if let Some(b) = barcode
+        && taken(
+            "SELECT 1 FROM products WHERE sku = ?1 COLLATE NOCASE AND id IS NOT ?2",
+            b,
+        )?
+    {
+        return Err(CoreError::Duplicate {
+            field: Field::Barcode,
+            value: b.clone(),
+        });
+    }
+    for a in aliases {
+        if taken(
+            "SELECT 1 FROM products WHERE (name = ?1 COLLATE NOCASE OR sku = ?1 COLLATE NOCASE
+                 OR barcode = ?1) AND id IS NOT ?2",
+            a,
+        )? {
+            return Err(CoreError::Duplicate {
+                field: Field::Alias,
+                value: a.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Another product (active or not) already called `name`, other than `except`.
@@ -234,7 +297,7 @@ impl Shop {
         let reorder = check_non_negative_qty(Field::ReorderPoint, p.reorder_point)?;
         let opening = check_non_negative_qty(Field::OpeningStock, p.stock)?;
         let unit = clean(Field::Unit, &p.unit)?.unwrap_or_else(|| "pcs".into());
-        let units = check_units(&unit, &p.units)?;
+        let units = check_units(&name, &unit, &p.units)?;
         let aliases = check_aliases(&p.aliases)?;
         let (sku, barcode, category) = (
             clean(Field::Sku, &p.sku)?,
@@ -250,6 +313,7 @@ impl Shop {
                 value: name,
             });
         }
+        check_clashes(&tx, None, &sku, &barcode, &aliases)?;
         tx.prepare_cached(
             "INSERT INTO products(sku, barcode, name, category, unit, price, cost, reorder_point,
                                   active, created_at, updated_at)
@@ -318,7 +382,7 @@ impl Shop {
         let units = patch
             .units
             .as_ref()
-            .map(|u| check_units(&cur.unit, u))
+            .map(|u| check_units(&cur.name, &cur.unit, u))
             .transpose()?;
         let aliases = patch
             .aliases
@@ -334,6 +398,13 @@ impl Shop {
                 value: cur.name,
             });
         }
+        check_clashes(
+            &tx,
+            Some(id),
+            &cur.sku,
+            &cur.barcode,
+            aliases.as_deref().unwrap_or_default(),
+        )?;
         tx.execute(
             "UPDATE products SET sku=?2, barcode=?3, name=?4, category=?5, price=?6, cost=?7,
                     reorder_point=?8, active=?9, updated_at=?10 WHERE id=?1",
@@ -668,14 +739,20 @@ pub(crate) fn resolve_product(conn: &Connection, query: &str, lookup: Lookup) ->
     if let Some(id) = by_code {
         return pick(load_product(conn, id)?.ok_or_else(not_found)?);
     }
-    let mut st = conn.prepare_cached(
-        "SELECT id, active FROM products WHERE name = ?1 COLLATE NOCASE
-         UNION SELECT p.id, p.active FROM product_aliases a JOIN products p ON p.id = a.product_id
-               WHERE a.alias = ?1",
-    )?;
-    let exact: Vec<(i64, bool)> = st
+    // A product's own name beats another product's alias.
+    let mut exact: Vec<(i64, bool)> = conn
+        .prepare_cached("SELECT id, active FROM products WHERE name = ?1 COLLATE NOCASE")?
         .query_map([q], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))?
         .collect::<rusqlite::Result<_>>()?;
+    if exact.is_empty() {
+        exact = conn
+            .prepare_cached(
+                "SELECT p.id, p.active FROM product_aliases a JOIN products p ON p.id = a.product_id
+                 WHERE a.alias = ?1",
+            )?
+            .query_map([q], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))?
+            .collect::<rusqlite::Result<_>>()?;
+    }
     let active: Vec<i64> = exact.iter().filter(|e| e.1).map(|e| e.0).collect();
     let ids: Vec<i64> = match lookup {
         Lookup::Any if !exact.is_empty() => exact.iter().map(|e| e.0).collect(),

@@ -303,7 +303,7 @@ impl Shop {
             false,
             |balance| {
                 if balance.is_zero() {
-                    Err(CoreError::invalid(Field::Payment, Problem::NoDebt))
+                    Err(CoreError::invalid(Field::Balance, Problem::NoDebt))
                 } else if amount > balance.abs() {
                     Err(CoreError::invalid(
                         Field::Amount,

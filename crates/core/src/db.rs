@@ -451,6 +451,20 @@ fn register_functions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a key that is not a setting (`pasar setting get colour`).
+pub fn check_setting_key(key: &str) -> Result<()> {
+    if SETTING_KEYS.split(", ").any(|k| k == key) {
+        return Ok(());
+    }
+    Err(CoreError::invalid(
+        Field::Setting,
+        Problem::UnknownChoice {
+            value: key.to_string(),
+            choices: SETTING_KEYS.into(),
+        },
+    ))
+}
+
 /// Settings `set_setting` knows.
 const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_footer, receipt_paper_mm, printer, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
 
@@ -520,6 +534,9 @@ fn open_error(e: CoreError, path: &Path) -> CoreError {
     match e {
         CoreError::DatabaseCorrupt { path: p } if p.is_empty() => {
             CoreError::DatabaseCorrupt { path: shown }
+        }
+        CoreError::DatabaseForeign { path: p } if p.is_empty() => {
+            CoreError::DatabaseForeign { path: shown }
         }
         CoreError::DatabaseReadOnly { path: p } if p.is_empty() => {
             CoreError::DatabaseReadOnly { path: shown }
@@ -621,7 +638,7 @@ fn check_header(path: &Path) -> Result<()> {
     // A file SQLite made but nobody ever gave a schema is as good as new.
     let blank = app_id == 0 && version == 0 && schema_cookie == 0;
     if app_id != APPLICATION_ID && !blank {
-        return Err(CoreError::DatabaseCorrupt { path: shown });
+        return Err(CoreError::DatabaseForeign { path: shown });
     }
     if version > SCHEMA_VERSION {
         return Err(CoreError::DatabaseTooNew {
@@ -647,7 +664,7 @@ fn check_identity(conn: &Connection) -> Result<()> {
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(corrupt)?;
     if app_id != APPLICATION_ID && !(app_id == 0 && version == 0 && tables == 0) {
-        return Err(CoreError::DatabaseCorrupt {
+        return Err(CoreError::DatabaseForeign {
             path: String::new(),
         });
     }

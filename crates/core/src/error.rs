@@ -427,8 +427,8 @@ impl Problem {
             UnknownChoice { value, choices } => {
                 format!("\"{value}\" tidak dikenal (pilih {choices})")
             }
-            NoDebt if en => "this contact owes nothing and is owed nothing".into(),
-            NoDebt => "kontak ini tidak punya utang atau piutang".into(),
+            NoDebt if en => "is zero: this contact owes nothing and is owed nothing".into(),
+            NoDebt => "nol: kontak ini tidak punya utang atau piutang".into(),
             Overpaid { amount, balance } if en => {
                 format!("{amount} is more than the open balance {balance}")
             }
@@ -514,6 +514,8 @@ pub enum CoreError {
     ParentNotFolder { path: String, parent: String },
     #[error("database corrupt or not a PasarSuara database: {path}")]
     DatabaseCorrupt { path: String },
+    #[error("database of another program: {path}")]
+    DatabaseForeign { path: String },
     #[error("database is read-only: {path}")]
     DatabaseReadOnly { path: String },
     #[error("permission denied: {path}")]
@@ -571,6 +573,7 @@ impl CoreError {
             DatabaseIsFolder { .. } => "database_is_folder",
             ParentNotFolder { .. } => "parent_not_folder",
             DatabaseCorrupt { .. } => "database_corrupt",
+            DatabaseForeign { .. } => "database_foreign",
             DatabaseReadOnly { .. } => "database_read_only",
             PermissionDenied { .. } => "permission_denied",
             DatabaseTooNew { .. } => "database_too_new",
@@ -700,6 +703,12 @@ impl CoreError {
             DatabaseCorrupt { path } => {
                 format!("berkas database rusak atau bukan database PasarSuara: {path}")
             }
+            DatabaseForeign { path } if en => format!(
+                "{path} is a database of another program, not a PasarSuara shop; it was not touched"
+            ),
+            DatabaseForeign { path } => format!(
+                "{path} adalah database program lain, bukan toko PasarSuara; berkas tidak diubah"
+            ),
             DatabaseReadOnly { path } if en => {
                 format!("the database cannot be written (read-only): {path}; nothing was saved")
             }
@@ -936,6 +945,7 @@ pub fn catalogue() -> Vec<CoreError> {
             parent: s("/tmp"),
         },
         CoreError::DatabaseCorrupt { path: p.clone() },
+        CoreError::DatabaseForeign { path: p.clone() },
         CoreError::DatabaseReadOnly { path: p.clone() },
         CoreError::PermissionDenied { path: p.clone() },
         CoreError::DatabaseTooNew { found: 9, known: 2 },
@@ -980,11 +990,12 @@ pub fn variant_index(e: &CoreError) -> usize {
         DiskFull => 23,
         Database { .. } => 24,
         Io { .. } => 25,
+        DatabaseForeign { .. } => 26,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 26;
+pub const VARIANTS: usize = 27;
 pub const PROBLEMS: usize = 26;
 
 fn problem_index(p: &Problem) -> usize {

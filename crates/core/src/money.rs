@@ -14,8 +14,9 @@ pub const MAX_LINE_QTY: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0)
 pub const MAX_BASE_QTY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 /// Largest single amount of money: a price, a line, a sale, an expense, a kasbon (Rp 1 triliun).
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
-/// Selling prices may carry cents (Rp 12.500,50 per kg); costs are averages kept to 4.
-pub const PRICE_DECIMALS: u32 = 2;
+/// Prices people type are whole rupiah; a price derived for a smaller unit (Rp 14.000 a kg
+/// is Rp 14 a gram) may carry decimals. Costs are moving averages kept to 4 decimals.
+pub const PRICE_DECIMALS: u32 = 0;
 pub const COST_DECIMALS: u32 = 4;
 /// Most lines on one document.
 pub const MAX_LINES: usize = 5_000;
@@ -176,19 +177,56 @@ pub fn check_payment(field: Field, v: Decimal) -> Result<Decimal> {
 /// characters or terminal escape codes (a name is printed on receipts and shown in
 /// terminals); notes may keep line breaks.
 pub fn check_text(field: Field, s: &str, max: usize) -> Result<String> {
-    let t = s.trim();
     let allow_newline = field == Field::Note || field == Field::Reason;
-    let bad = |c: char| {
-        (c.is_control() && !(allow_newline && c == '\n'))
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if t.chars().any(bad) {
+    if s.chars()
+        .any(|c| invisible(c) && !(allow_newline && c == '\n'))
+    {
         return Err(refuse(field, Problem::ControlCharacters));
     }
+    // Runs of spaces (also no-break spaces) are one space: "Beras  Pulen" is "Beras Pulen".
+    let t = if allow_newline {
+        s.trim().to_string()
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
     if t.chars().count() > max {
         return Err(refuse(field, Problem::TooLong { max }));
     }
-    Ok(t.to_string())
+    // A name needs a letter or a digit: a lone accent or symbol names nothing.
+    let name = matches!(
+        field,
+        Field::ProductName
+            | Field::ContactName
+            | Field::Customer
+            | Field::Supplier
+            | Field::Unit
+            | Field::Alias
+            | Field::User
+    );
+    if name && !t.is_empty() && !t.chars().any(char::is_alphanumeric) {
+        return Err(refuse(
+            field,
+            Problem::BadFormat {
+                value: t,
+                example: "Beras Pulen".into(),
+            },
+        ));
+    }
+    Ok(t)
+}
+
+/// Characters that cannot be seen or that change how the text around them is shown:
+/// controls, escape codes, bidirectional marks and overrides, zero-width and other format
+/// characters, line and paragraph separators, variation selectors, tags, noncharacters.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}'
+            | '\u{17b5}' | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}'
+            | '\u{fdd0}'..='\u{fdef}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
+        || (c as u32 & 0xfffe) == 0xfffe
 }
 
 /// `check_text` for an optional field; blank becomes `None`.
@@ -265,6 +303,21 @@ pub fn parse_number(input: &str) -> Result<Decimal> {
     let (num, mult) = split_multiplier(&s);
     let negative = num.starts_with('-');
     let num = num.strip_prefix(['-', '+']).unwrap_or(num);
+    // "3,500": Rp 3,5 in Indonesian writing, 3.500 in English; off by 1000 either way.
+    if let Some((int, frac)) = num.split_once(',')
+        && frac.len() == 3
+        && (1..=3).contains(&int.len())
+        && !int.starts_with('0')
+        && int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        return Err(CoreError::AmbiguousNumber {
+            text: input.trim().to_string(),
+            thousands: format!("{int}.{frac}"),
+            decimal: format!("{int},{}", frac.trim_end_matches('0'))
+                .trim_end_matches(',')
+                .to_string(),
+        });
+    }
     if num.is_empty()
         || !num
             .chars()
@@ -374,6 +427,20 @@ pub fn parse_qty(input: &str) -> Result<Decimal> {
                 .trim_end_matches(',')
                 .to_string(),
         });
+    }
+    // "1,250" on a scale is 1,25: in a quantity the comma is always the decimal separator.
+    if let Some((int, frac)) = digits.split_once(',')
+        && !int.is_empty()
+        && !frac.is_empty()
+        && int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        let sign = if t.starts_with('-') { "-" } else { "" };
+        return format!("{sign}{int}.{frac}")
+            .parse::<Decimal>()
+            .map(|d| d.normalize())
+            .map_err(|_| CoreError::InvalidNumber {
+                text: t.to_string(),
+            });
     }
     parse_number(t)
 }

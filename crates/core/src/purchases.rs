@@ -265,12 +265,16 @@ type CheckedLine = (
 fn check_purchase_line(prod: &Product, l: &PurchaseLineInput) -> Result<CheckedLine> {
     let qty = check_line_qty(Field::Quantity, l.qty)?;
     let unit = resolve_unit(prod, l.unit.as_deref())?;
-    let unit_cost = check_money(
-        Field::Cost,
-        l.unit_cost
-            .unwrap_or_else(|| round_cost(prod.cost * unit.factor)),
-        COST_DECIMALS,
-    )?;
+    // A typed cost is whole rupiah; the default (the average cost, kept to 4 decimals)
+    // may carry decimals.
+    let unit_cost = match l.unit_cost {
+        Some(c) => check_money(Field::Cost, c, 0)?,
+        None => check_money(
+            Field::Cost,
+            round_cost(prod.cost * unit.factor),
+            COST_DECIMALS,
+        )?,
+    };
     let qty_base = check_base_qty(Field::Quantity, mul(qty, unit.factor)?)?;
     let line_total = check_money(Field::Amount, round_rupiah(mul(qty, unit_cost)?), 0)?;
     Ok((qty, unit, unit_cost, qty_base, line_total))

@@ -9,9 +9,9 @@ use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_deb
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Field, Lang, Problem, Result};
 use crate::money::{
-    MAX_LINES, MAX_NAME, MAX_NOTE, PRICE_DECIMALS, QTY_DECIMALS, add, add_to, check_base_qty,
-    check_line_qty, check_money, check_opt_text, check_text, format_qty, format_rupiah, mul,
-    round_rupiah, sum,
+    COST_DECIMALS, MAX_LINES, MAX_NAME, MAX_NOTE, PRICE_DECIMALS, QTY_DECIMALS, add, add_to,
+    check_base_qty, check_line_qty, check_money, check_opt_text, check_text, format_qty,
+    format_rupiah, mul, round_rupiah, sum,
 };
 use crate::report::{DailyDelta, PRODUCT_DAY_UPSERT, bump_daily, bump_product_day};
 use crate::stock::{MovementKind, apply_movement, next_movement_id};
@@ -267,7 +267,12 @@ fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
 fn price_checked(product: Product, l: &SaleLineInput) -> Result<PricedLine> {
     let qty = check_line_qty(Field::Quantity, l.qty)?;
     let unit = resolve_unit(&product, l.unit.as_deref())?;
-    let price = check_money(Field::Price, l.price.unwrap_or(unit.price), PRICE_DECIMALS)?;
+    // A typed price is whole rupiah; one derived for a smaller unit (a gram of something
+    // priced by the kg) may carry decimals, and the line total is rounded anyway.
+    let price = match l.price {
+        Some(p) => check_money(Field::Price, p, PRICE_DECIMALS)?,
+        None => check_money(Field::Price, unit.price, COST_DECIMALS)?,
+    };
     let discount = check_money(Field::Discount, l.discount, 0)?;
     let gross = mul(qty, price)?;
     if discount > gross {

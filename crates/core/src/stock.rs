@@ -241,8 +241,15 @@ impl Shop {
         }
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
+        let allow_negative = self.settings.allow_negative_stock;
         let tx = self.write_tx()?;
         let p = resolve_product(&tx, product, Lookup::Any)?;
+        if !allow_negative && p.stock + delta < Decimal::ZERO && delta < Decimal::ZERO {
+            return Err(CoreError::InsufficientStock {
+                product: p.name,
+                stock: crate::money::format_qty(p.stock, &p.unit),
+            });
+        }
         audit(
             &tx,
             &at,

@@ -900,3 +900,191 @@ fn concurrent_inits_on_a_new_file_all_succeed() {
     }
     check_ok(&db);
 }
+
+/// What a second hostile pass found, each reproduced as reported.
+#[test]
+fn second_hostile_pass() {
+    let (dir, db) = shop();
+    // Quantity fields all read "1.250" as ambiguous, not as 1250.
+    for args in [
+        &["stock", "adjust", "--product", "BRS", "--counted", "1.250"][..],
+        &[
+            "stock",
+            "adjust",
+            "--product",
+            "BRS",
+            "--delta",
+            "1.250",
+            "--reason",
+            "x",
+        ],
+        &[
+            "product", "add", "--name", "Gula", "--price", "1000", "--stock", "1.250",
+        ],
+        &[
+            "product",
+            "add",
+            "--name",
+            "Gula",
+            "--price",
+            "1000",
+            "--unit-def",
+            "dus=1.250",
+        ],
+    ] {
+        assert_eq!(code_of(&db, args), "ambiguous_number", "{args:?}");
+    }
+    // A hand-made unit that is a rounded fraction (0,083 ≈ 1/12) is not exact.
+    let args = [
+        "product",
+        "add",
+        "--name",
+        "Telur",
+        "--unit",
+        "lusin",
+        "--price",
+        "24rb",
+        "--unit-def",
+        "pcs=0,083@2rb",
+    ];
+    assert_eq!(code_of(&db, &args), "inexact_unit");
+    ok_json(
+        &db,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Susu",
+            "--unit",
+            "l",
+            "--price",
+            "20rb",
+            "--unit-def",
+            "gelas=0,25@5rb",
+        ],
+    );
+    // Typed prices and costs are whole rupiah; "3,500" is ambiguous in money.
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "MIE=1bks@3,500"]),
+        "ambiguous_number"
+    );
+    assert_eq!(
+        code_of(&db, &["sell", "--item", "MIE=1bks@0,4"]),
+        "not_whole_rupiah"
+    );
+    assert_eq!(
+        code_of(&db, &["buy", "--item", "MIE=1bks@0,5"]),
+        "not_whole_rupiah"
+    );
+    let args = ["product", "add", "--name", "Permen", "--price", "0,5"];
+    assert_eq!(code_of(&db, &args), "not_whole_rupiah");
+    // A gram of rice priced by the kg still sells (a derived price may carry decimals).
+    let s = ok_json(&db, &["sell", "--item", "BRS=250g"]);
+    assert_eq!(s["total"], "3500");
+    // Breakage cannot push stock below zero when selling below zero is off.
+    ok_json(&db, &["setting", "set", "allow_negative_stock", "false"]);
+    let args = [
+        "stock",
+        "adjust",
+        "--product",
+        "BRS",
+        "--delta",
+        "-60",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "insufficient_stock");
+    ok_json(&db, &["setting", "set", "allow_negative_stock", "true"]);
+    // Invisible characters, look-alike spaces, names without a letter.
+    for name in [
+        "Gula\u{200f}Pasir",
+        "Gula\u{200b}",
+        "Gula\u{2028}Pasir",
+        "Gula\u{feff}",
+    ] {
+        let args = ["product", "add", "--name", name, "--price", "1000"];
+        assert_eq!(code_of(&db, &args), "control_characters", "{name:?}");
+    }
+    let args = ["product", "add", "--name", "\u{301}", "--price", "1000"];
+    assert_eq!(code_of(&db, &args), "bad_format");
+    for name in ["Beras  Pulen", "Beras\u{a0}Pulen", " beras pulen "] {
+        let args = ["product", "add", "--name", name, "--price", "1000"];
+        assert_eq!(code_of(&db, &args), "duplicate", "{name:?}");
+    }
+    ok_json(
+        &db,
+        &[
+            "sell",
+            "--item",
+            "MIE=1",
+            "--pay",
+            "kasbon",
+            "--customer",
+            "Bu  Sri",
+        ],
+    );
+    ok_json(
+        &db,
+        &[
+            "sell",
+            "--item",
+            "MIE=1",
+            "--pay",
+            "kasbon",
+            "--customer",
+            "bu sri",
+        ],
+    );
+    assert_eq!(ok_json(&db, &["debt", "list"]).as_array().unwrap().len(), 1);
+    // An alias may not be another product's name or code; codes may not cross.
+    let args = [
+        "product",
+        "add",
+        "--name",
+        "Beras Murah",
+        "--price",
+        "10rb",
+        "--alias",
+        "indomie goreng",
+    ];
+    assert_eq!(code_of(&db, &args), "duplicate");
+    let args = [
+        "product",
+        "add",
+        "--name",
+        "Kecap",
+        "--price",
+        "10rb",
+        "--barcode",
+        "MIE",
+    ];
+    assert_eq!(code_of(&db, &args), "duplicate");
+    // --user is a name too.
+    let args = ["--user", "\u{1b}[31mx", "sell", "--item", "MIE=1"];
+    assert_eq!(code_of(&db, &args), "control_characters");
+    // Settings: an unknown key is refused, not printed empty.
+    assert_eq!(code_of(&db, &["setting", "get", "warna"]), "unknown_choice");
+    // Another program's database is named as such.
+    let other = dir.path().join("lain.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes(x TEXT);")
+        .unwrap();
+    assert_eq!(code_of(&other, &["report"]), "database_foreign");
+    // Human output uses words of the chosen language, not stored codes.
+    let out = pasar(&db, &["debt", "history", "--contact", "Bu Sri"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("kasbon") && !text.contains("payment"),
+        "{text}"
+    );
+    let r = pasar(
+        &db,
+        &[
+            "--lang", "en", "return", "--sale", "1", "--item", "BRS=1", "--reason", "x",
+        ],
+    );
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(text.contains("(of #1)") && !text.contains("dari"), "{text}");
+    check_ok(&db);
+}

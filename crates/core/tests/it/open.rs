@@ -71,7 +71,18 @@ fn garbage_and_foreign_files_are_refused_untouched() {
     for p in [&garbage, &foreign] {
         let before = bytes(p);
         let err = Shop::open(p, OpenMode::Existing).err().unwrap();
-        assert!(matches!(err, CoreError::DatabaseCorrupt { .. }), "{err:?}");
+        // Garbage is damaged; another program's SQLite file is named as such.
+        assert!(
+            matches!(
+                err,
+                CoreError::DatabaseCorrupt { .. } | CoreError::DatabaseForeign { .. }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            matches!(err, CoreError::DatabaseForeign { .. }),
+            p.ends_with("foreign.db")
+        );
         assert!(
             err.message(pasar_core::Lang::Id)
                 .contains(&p.display().to_string())
