@@ -293,7 +293,8 @@ impl Shop {
             return Err(CoreError::invalid(Field::ProductName, Problem::Required));
         }
         let price = check_money(Field::Price, p.price, PRICE_DECIMALS)?;
-        let cost = check_money(Field::Cost, p.cost.unwrap_or(Decimal::ZERO), COST_DECIMALS)?;
+        // A typed cost is whole rupiah; edits may carry the moving average back (4 decimals).
+        let cost = check_money(Field::Cost, p.cost.unwrap_or(Decimal::ZERO), 0)?;
         let reorder = check_non_negative_qty(Field::ReorderPoint, p.reorder_point)?;
         let opening = check_non_negative_qty(Field::OpeningStock, p.stock)?;
         let unit = clean(Field::Unit, &p.unit)?.unwrap_or_else(|| "pcs".into());

@@ -284,16 +284,21 @@ pub fn build_file(
             path: path.display().to_string(),
         });
     }
+    remove_stale_temp_files(path);
     let existing = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0);
+    // The newest entry when the command began: `--force` replaces entries made before it,
+    // never ones made while the demo was being built.
+    let mut seen = 0;
     if existing {
-        let mut shop = Shop::open(path, OpenMode::Existing)?;
-        if !is_demo(&shop)? {
-            shop.set_actor(actor)?;
-            return generate(&mut shop, days, seed);
-        }
+        let shop = Shop::open(path, OpenMode::Existing)?;
         // Refuse early what will be refused anyway; the same checks run again under the
         // write lock when the new demo goes in.
-        refuse_replacing(&shop, force)?;
+        if is_demo(&shop)? {
+            refuse_replacing_in(&shop.conn, force, None)?;
+        } else if has_data(&shop.conn)? {
+            return Err(CoreError::invalid(Field::Demo, Problem::HasData));
+        }
+        seen = last_entry(&shop.conn)?;
         drop(shop);
         if crate::db::in_use(path)? {
             return Err(CoreError::DatabaseInUse {
@@ -312,7 +317,7 @@ pub fn build_file(
         shop.set_actor(actor)?;
         let summary = generate(&mut shop, days, seed)?;
         drop(shop);
-        install(path, &tmp, existing, force)?;
+        install(path, &tmp, existing, force, seen)?;
         Ok(summary)
     })();
     remove_db_files(&tmp);
@@ -324,7 +329,7 @@ pub fn build_file(
 /// has it open would go on writing into the replaced file, and its sale would be lost): the
 /// demo's rows are copied into it in one write transaction, after checking again, under the
 /// write lock, that nobody's entries would be lost.
-fn install(path: &Path, tmp: &Path, existing: bool, force: bool) -> Result<()> {
+fn install(path: &Path, tmp: &Path, existing: bool, force: bool, seen: i64) -> Result<()> {
     if !existing {
         match std::fs::hard_link(tmp, path) {
             Ok(()) => return Ok(()),
@@ -347,7 +352,7 @@ fn install(path: &Path, tmp: &Path, existing: bool, force: bool) -> Result<()> {
             |r| r.get::<_, String>(0),
         );
         if demo_file.ok().as_deref() == Some("true") {
-            refuse_replacing_in(&tx, force)?;
+            refuse_replacing_in(&tx, force, Some(seen))?;
         } else if has_data(&tx)? {
             return Err(CoreError::invalid(Field::Demo, Problem::HasData));
         }
@@ -364,13 +369,25 @@ fn install(path: &Path, tmp: &Path, existing: bool, force: bool) -> Result<()> {
                 "DELETE FROM main.{table}; INSERT INTO main.{table}({cols}) SELECT {cols} FROM demo.{table};"
             ))?;
         }
-        // The shop's own face (name, address, receipt footer, language, theme, printer) stays.
+        // The shop's own settings (name, address, receipt, language, theme, printer, time
+        // zone, stock rules) stay; the demo's entries are re-bucketed into its time zone.
         tx.execute_batch(
             "DELETE FROM main.settings WHERE key NOT IN
                  ('shop_name', 'shop_address', 'shop_phone', 'receipt_footer', 'receipt_paper_mm',
-                  'printer', 'language', 'theme', 'backup_dir');
+                  'printer', 'language', 'theme', 'backup_dir', 'timezone',
+                  'allow_negative_stock', 'lead_time_days');
              INSERT OR IGNORE INTO main.settings SELECT * FROM demo.settings;",
         )?;
+        let tz: Option<String> = tx
+            .query_row(
+                "SELECT value FROM main.settings WHERE key = 'timezone'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(tz) = tz {
+            crate::report::rebuild_daily_sales(&tx, &crate::time::ShopTz::parse(&tz)?)?;
+        }
         let broken = tx
             .prepare("PRAGMA main.foreign_key_check")?
             .query_map([], |_| Ok(()))?
@@ -417,20 +434,72 @@ fn has_data(conn: &rusqlite::Connection) -> Result<bool> {
     )?)
 }
 
-fn refuse_replacing(shop: &Shop, force: bool) -> Result<()> {
-    refuse_replacing_in(&shop.conn, force)
-}
-
-/// A demo shop with entries the demo did not make is replaced only when forced.
-fn refuse_replacing_in(conn: &rusqlite::Connection, force: bool) -> Result<()> {
-    let others = entries_not_from_demo(conn)?;
-    if others > 0 && !force {
+/// A demo shop with entries the demo did not make is replaced only when forced, and even
+/// then not over entries made after `seen` (while this command was building its demo).
+fn refuse_replacing_in(conn: &rusqlite::Connection, force: bool, seen: Option<i64>) -> Result<()> {
+    let others = match (force, seen) {
+        (false, _) => entries_not_from_demo(conn)?,
+        (true, Some(seen)) => entries_after(conn, seen)?,
+        (true, None) => 0,
+    };
+    if others > 0 {
         return Err(CoreError::invalid(
             Field::Demo,
             Problem::HasOtherEntries { count: others },
         ));
     }
     Ok(())
+}
+
+/// The id of the newest audit entry (every write has one).
+fn last_entry(conn: &rusqlite::Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM audit_log", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Entries (settings changes aside) written after audit entry `id`.
+fn entries_after(conn: &rusqlite::Connection, id: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM audit_log WHERE id > ?1 AND action NOT LIKE 'setting.%'",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Removes temporary demo files left by a demo that was killed (its process is gone).
+fn remove_stale_temp_files(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}.demo-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        // Only where it can be told that the process is gone (Linux /proc).
+        let proc_fs = Path::new("/proc/self").exists();
+        if proc_fs
+            && pid != std::process::id()
+            && !Path::new("/proc").join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Longest demo history: ten years of days.

@@ -675,8 +675,13 @@ impl Shop {
         let tx = self.write_tx()?;
         let orig = load_sale(&tx, sale_id)?.ok_or(CoreError::SaleNotFound { id: sale_id })?;
         if orig.kind != "sale" {
+            let field = if pick.is_empty() {
+                Field::Void
+            } else {
+                Field::ReturnItems
+            };
             return Err(CoreError::invalid(
-                Field::Void,
+                field,
                 Problem::IsReversal { sale: sale_id },
             ));
         }
@@ -1112,29 +1117,42 @@ fn pick_return<'a>(
             ));
         }
         let base = check_base_qty(Field::ReturnQty, base)?;
-        let order: Vec<&'a SaleLine> = first
+        // Within each group, the cheapest lines per base unit first: a return without a
+        // price never refunds a paid line while a free one of the same goods is open.
+        let per_base = |l: &SaleLine| l.price / line_factor(l);
+        let mut first = first;
+        first.sort_by(|a, b| per_base(a).cmp(&per_base(b)));
+        let mut rest_lines: Vec<&'a SaleLine> = of_product
             .iter()
             .copied()
-            .chain(
-                of_product
-                    .iter()
-                    .copied()
-                    .filter(|l| !first.iter().any(|f| f.id == l.id)),
-            )
+            .filter(|l| !first.iter().any(|f| f.id == l.id))
             .collect();
+        rest_lines.sort_by(|a, b| per_base(a).cmp(&per_base(b)));
+        let mut order: Vec<&'a SaleLine> = first.into_iter().chain(rest_lines).collect();
         if let Some(price) = r.price {
+            let price = check_money(Field::Price, price, PRICE_DECIMALS)?;
+            // A price names the lines sold at it (per base unit, exactly: price / factor ==
+            // line price / line factor): "@0" takes back the free ones.
+            let mut matching = Vec::new();
             for l in &order {
-                // Per base unit, exactly: price / factor == line price / line factor.
-                if mul(price, line_factor(l))? != mul(l.price, factor)? {
-                    return Err(CoreError::invalid(
-                        Field::Price,
-                        Problem::PriceMismatch {
-                            given: format!("{}/{unit}", format_rupiah(price)),
-                            sold: format!("{}/{}", format_rupiah(l.price), l.unit),
-                        },
-                    ));
+                if mul(price, line_factor(l))? == mul(l.price, factor)? {
+                    matching.push(*l);
                 }
             }
+            if matching.is_empty() {
+                let sold: Vec<String> = order
+                    .iter()
+                    .map(|l| format!("{}/{}", format_rupiah(l.price), l.unit))
+                    .collect();
+                return Err(CoreError::invalid(
+                    Field::Price,
+                    Problem::PriceMismatch {
+                        given: format!("{}/{unit}", format_rupiah(price)),
+                        sold: sold.join(", "),
+                    },
+                ));
+            }
+            order = matching;
         }
         let left_of = |l: &SaleLine, take: &[(&SaleLine, Decimal)]| {
             let taking: Decimal = take

@@ -1088,3 +1088,190 @@ fn second_hostile_pass() {
     assert!(text.contains("(of #1)") && !text.contains("dari"), "{text}");
     check_ok(&db);
 }
+
+/// What a third hostile pass found, each reproduced as reported.
+#[test]
+fn third_hostile_pass() {
+    let (dir, db) = shop();
+    // A typed price picks the lines sold at it; without one the cheapest lines go first.
+    let s = ok_json(&db, &["sell", "--item", "MIE=1dus", "--item", "MIE=5bks"]);
+    let id = s["sale_id"].as_i64().unwrap().to_string();
+    let r = ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            &id,
+            "--item",
+            "MIE=1dus@128rb",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r["total"], "-128000");
+    let r = ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            &id,
+            "--item",
+            "MIE=5bks@3.500",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r["total"], "-17500");
+    let s = ok_json(
+        &db,
+        &[
+            "sell",
+            "--item",
+            "MIE=5bks",
+            "--item",
+            "MIE=5bks@3000",
+            "--item",
+            "MIE=2bks@0",
+        ],
+    );
+    let id = s["sale_id"].as_i64().unwrap().to_string();
+    let r = ok_json(
+        &db,
+        &[
+            "return", "--sale", &id, "--item", "MIE=2bks", "--reason", "x",
+        ],
+    );
+    assert_eq!(r["total"], "0", "the free ones come back first");
+    let r = ok_json(
+        &db,
+        &[
+            "return",
+            "--sale",
+            &id,
+            "--item",
+            "MIE=2bks@3000",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r["total"], "-6000");
+    let args = [
+        "return",
+        "--sale",
+        id.as_str(),
+        "--item",
+        "MIE=1bks@-5",
+        "--reason",
+        "x",
+    ];
+    assert_eq!(code_of(&db, &args), "negative");
+    // A return of a return names the return.
+    let r = ok_json(
+        &db,
+        &[
+            "return", "--sale", &id, "--item", "MIE=1bks", "--reason", "x",
+        ],
+    );
+    let rid = r["sale_id"].as_i64().unwrap().to_string();
+    let line = fails(
+        &db,
+        &[
+            "--lang", "en", "return", "--sale", &rid, "--item", "MIE=1", "--reason", "x",
+        ],
+    );
+    assert!(line.contains("returned items"), "{line}");
+    // Typed costs are whole rupiah; U+2800 is as blank as a space.
+    let args = [
+        "product", "add", "--name", "Q2", "--price", "1rb", "--cost", "3,5",
+    ];
+    assert_eq!(code_of(&db, &args), "not_whole_rupiah");
+    let args = [
+        "product",
+        "add",
+        "--name",
+        "Beras\u{2800}Pulen",
+        "--price",
+        "1rb",
+    ];
+    assert_eq!(code_of(&db, &args), "control_characters");
+    check_ok(&db);
+
+    // The demo keeps the shop's own settings, and cleans up after a killed demo.
+    let shop2 = dir.path().join("toko2.db");
+    ok_json(
+        &shop2,
+        &[
+            "init",
+            "--shop-name",
+            "Toko Saya",
+            "--timezone",
+            "Asia/Makassar",
+        ],
+    );
+    ok_json(&shop2, &["setting", "set", "lead_time_days", "5"]);
+    let stale = dir.path().join("toko2.db.demo-999999999-1.tmp");
+    std::fs::write(&stale, b"left by a killed demo").unwrap();
+    ok_json(&shop2, &["demo", "--days", "3"]);
+    assert!(!stale.exists(), "a dead demo's temp file is removed");
+    for (key, want) in [
+        ("shop_name", "Toko Saya"),
+        ("timezone", "Asia/Makassar"),
+        ("lead_time_days", "5"),
+    ] {
+        assert_eq!(ok_json(&shop2, &["setting", "get", key])["value"], want);
+    }
+    check_ok(&shop2);
+}
+
+/// A demo over an existing empty shop, or a forced rebuild, never swallows a sale made while
+/// it was being built.
+#[test]
+fn sales_made_while_a_demo_is_built_are_never_lost() {
+    for forced in [false, true] {
+        for round in 0..4u64 {
+            let (_d, db) = tmp_db();
+            if forced {
+                ok_json(&db, &["demo", "--days", "2"]);
+                ok_json(&db, &["sell", "--item", "GLA-001=1"]);
+            } else {
+                ok_json(&db, &["init"]);
+            }
+            let mut args = vec!["demo", "--days", "20"];
+            if forced {
+                args.push("--force");
+            }
+            let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+                .arg("--db")
+                .arg(&db)
+                .args(&args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(40 * round));
+            let note = format!("jangan-hilang-{forced}-{round}");
+            if !forced {
+                // Needs a product that exists in the empty shop.
+                let _ = pasar(
+                    &db,
+                    &[
+                        "product", "add", "--name", "Teh", "--sku", "TEH", "--price", "4000",
+                    ],
+                );
+            }
+            let item = if forced { "GLA-001=1" } else { "TEH=1" };
+            let out = pasar(&db, &["sell", "--item", item, "--note", &note]);
+            demo.wait().unwrap();
+            if out.status.success() {
+                let n: i64 = rusqlite::Connection::open(&db)
+                    .unwrap()
+                    .query_row("SELECT count(*) FROM sales WHERE note = ?1", [&note], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+                assert_eq!(n, 1, "{note}: a saved sale vanished");
+            }
+            check_ok(&db);
+        }
+    }
+}

@@ -154,7 +154,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         "Cabai Rawit",
         "kg",
         "62345",
-        "50001.5",
+        "50001",
         "3",
     );
     product(&mut shop, "TLR", "Telur Ayam", "pcs", "2000", "1700", "300");
