@@ -1121,13 +1121,13 @@ fn pick_return<'a>(
         // price never refunds a paid line while a free one of the same goods is open.
         let per_base = |l: &SaleLine| l.price / line_factor(l);
         let mut first = first;
-        first.sort_by(|a, b| per_base(a).cmp(&per_base(b)));
+        first.sort_by_key(|l| per_base(l));
         let mut rest_lines: Vec<&'a SaleLine> = of_product
             .iter()
             .copied()
             .filter(|l| !first.iter().any(|f| f.id == l.id))
             .collect();
-        rest_lines.sort_by(|a, b| per_base(a).cmp(&per_base(b)));
+        rest_lines.sort_by_key(|l| per_base(l));
         let mut order: Vec<&'a SaleLine> = first.into_iter().chain(rest_lines).collect();
         if let Some(price) = r.price {
             let price = check_money(Field::Price, price, PRICE_DECIMALS)?;

@@ -148,15 +148,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let (mut shop, clock) = shop();
     beras(&mut shop);
     indomie(&mut shop, "200");
-    product(
-        &mut shop,
-        "CBE",
-        "Cabai Rawit",
-        "kg",
-        "62345",
-        "50001",
-        "3",
-    );
+    product(&mut shop, "CBE", "Cabai Rawit", "kg", "62345", "50001", "3");
     product(&mut shop, "TLR", "Telur Ayam", "pcs", "2000", "1700", "300");
     let mut m = Model {
         stock: [d("100"), d("200"), d("3"), d("300")],
