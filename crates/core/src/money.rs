@@ -21,6 +21,21 @@ pub const COST_DECIMALS: u32 = 4;
 /// Most lines on one document.
 pub const MAX_LINES: usize = 5_000;
 
+/// A document has at most `MAX_LINES` lines.
+pub fn check_line_count(n: usize) -> Result<()> {
+    if n > MAX_LINES {
+        return Err(refuse(
+            Field::Lines,
+            Problem::OutOfRange {
+                value: n.to_string(),
+                min: "1".into(),
+                max: MAX_LINES.to_string(),
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// Exact addition that reports overflow instead of panicking.
 pub fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_add(b).ok_or(CoreError::Overflow)

@@ -6,7 +6,7 @@ use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_deb
 use crate::db::{Shop, audit, d};
 use crate::error::{CoreError, Field, Problem, Result};
 use crate::money::{
-    COST_DECIMALS, MAX_LINES, MAX_NAME, MAX_NOTE, add_to, check_base_qty, check_line_qty,
+    COST_DECIMALS, MAX_NAME, MAX_NOTE, add_to, check_base_qty, check_line_count, check_line_qty,
     check_money, check_opt_text, mul, round_rupiah,
 };
 use crate::sales::{Payment, ProductRef};
@@ -135,16 +135,7 @@ impl Shop {
         if p.lines.is_empty() {
             return Err(CoreError::invalid(Field::PurchaseItems, Problem::Required));
         }
-        if p.lines.len() > MAX_LINES {
-            return Err(CoreError::invalid(
-                Field::Lines,
-                Problem::OutOfRange {
-                    value: p.lines.len().to_string(),
-                    min: "1".into(),
-                    max: MAX_LINES.to_string(),
-                },
-            ));
-        }
+        check_line_count(p.lines.len())?;
         let supplier = check_opt_text(Field::Supplier, p.supplier.as_deref(), MAX_NAME)?;
         let supplier = supplier.as_deref();
         let note = check_opt_text(Field::Note, p.note.as_deref(), MAX_NOTE)?;

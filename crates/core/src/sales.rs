@@ -9,8 +9,8 @@ use crate::contacts::{ContactKind, DebtPosting, find_or_create_contact, post_deb
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Field, Lang, Problem, Result};
 use crate::money::{
-    COST_DECIMALS, MAX_LINES, MAX_NAME, MAX_NOTE, PRICE_DECIMALS, QTY_DECIMALS, add, add_to,
-    check_base_qty, check_line_qty, check_money, check_opt_text, check_text, format_qty,
+    COST_DECIMALS, MAX_NAME, MAX_NOTE, PRICE_DECIMALS, QTY_DECIMALS, add, add_to, check_base_qty,
+    check_line_count, check_line_qty, check_money, check_opt_text, check_text, format_qty,
     format_rupiah, mul, round_rupiah, sum,
 };
 use crate::report::{DailyDelta, PRODUCT_DAY_UPSERT, bump_daily, bump_product_day};
@@ -318,16 +318,7 @@ fn price_cart(conn: &Connection, sale: &NewSale) -> Result<(Vec<PricedLine>, Dec
     if sale.lines.is_empty() {
         return Err(CoreError::invalid(Field::Cart, Problem::Required));
     }
-    if sale.lines.len() > MAX_LINES {
-        return Err(CoreError::invalid(
-            Field::Lines,
-            Problem::OutOfRange {
-                value: sale.lines.len().to_string(),
-                min: "1".into(),
-                max: MAX_LINES.to_string(),
-            },
-        ));
-    }
+    check_line_count(sale.lines.len())?;
     let discount = check_money(Field::SaleDiscount, sale.discount, 0)?;
     let lines: Vec<PricedLine> = sale
         .lines
@@ -658,16 +649,7 @@ impl Shop {
         if reason.is_empty() {
             return Err(CoreError::invalid(Field::Reason, Problem::Required));
         }
-        if pick.len() > MAX_LINES {
-            return Err(CoreError::invalid(
-                Field::Lines,
-                Problem::OutOfRange {
-                    value: pick.len().to_string(),
-                    min: "1".into(),
-                    max: MAX_LINES.to_string(),
-                },
-            ));
-        }
+        check_line_count(pick.len())?;
         let now = self.clock.now();
         let at = stamp(now);
         let local_date = self.settings.tz.local_date(now).to_string();

@@ -77,6 +77,14 @@ fn code_of(db: &Path, args: &[&str]) -> String {
     err["error"]["code"].as_str().unwrap().to_string()
 }
 
+/// `pasar return --sale SALE --item ITEM --reason REASON`, which must succeed.
+fn ret(db: &Path, sale: &str, item: &str, reason: &str) -> Value {
+    ok_json(
+        db,
+        &["return", "--sale", sale, "--item", item, "--reason", reason],
+    )
+}
+
 fn stock(db: &Path, sku: &str) -> rust_decimal::Decimal {
     dec(&ok_json(db, &["product", "show", sku])[0]["stock"])
 }
@@ -92,12 +100,7 @@ fn returns_follow_the_unit_and_the_price() {
     assert_eq!(s["total"], "335000");
     assert_eq!(stock(&db, "BRS"), "25".parse().unwrap());
     // 1 kg back from a karung line is 0,04 karung: Rp 13.400, 1 kg into stock.
-    let r = ok_json(
-        &db,
-        &[
-            "return", "--sale", "1", "--item", "BRS=1kg", "--reason", "x",
-        ],
-    );
+    let r = ret(&db, "1", "BRS=1kg", "x");
     assert_eq!(r["total"], "-13400");
     assert_eq!(r["lines"][0]["qty"], "-0.04");
     assert_eq!(r["lines"][0]["unit"], "karung");
@@ -125,18 +128,7 @@ fn returns_follow_the_unit_and_the_price() {
         "x",
     ];
     assert_eq!(code_of(&db, &args), "price_mismatch");
-    ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            "1",
-            "--item",
-            "BRS=1kg@13.400",
-            "--reason",
-            "x",
-        ],
-    );
+    ret(&db, "1", "BRS=1kg@13.400", "x");
     // More than is left (23 kg of the karung) is refused in the unit asked.
     let args = [
         "return", "--sale", "1", "--item", "BRS=24kg", "--reason", "x",
@@ -155,22 +147,12 @@ fn returns_follow_the_unit_and_the_price() {
         "x",
     ];
     assert_eq!(code_of(&db, &args), "sold_in_several_units");
-    let r = ok_json(
-        &db,
-        &[
-            "return", "--sale", &id, "--item", "MIE=5bks", "--reason", "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=5bks", "x");
     assert_eq!(
         (r["total"].as_str(), r["lines"][0]["unit"].as_str()),
         (Some("-17500"), Some("bks"))
     );
-    let r = ok_json(
-        &db,
-        &[
-            "return", "--sale", &id, "--item", "MIE=1dus", "--reason", "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=1dus", "x");
     assert_eq!(
         (r["total"].as_str(), r["lines"][0]["unit"].as_str()),
         (Some("-128000"), Some("dus"))
@@ -179,31 +161,9 @@ fn returns_follow_the_unit_and_the_price() {
     // 10 bks of a "1 dus + 5 bks" sale: the 5 loose ones, then 5 out of the dus.
     let s = ok_json(&db, &["sell", "--item", "MIE=1dus", "--item", "MIE=5bks"]);
     let id = s["sale_id"].as_i64().unwrap().to_string();
-    let r = ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            &id,
-            "--item",
-            "MIE=10bks",
-            "--reason",
-            "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=10bks", "x");
     assert_eq!(r["total"], "-33500", "5 × 3.500 + 5/40 of 128.000");
-    let r = ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            &id,
-            "--item",
-            "MIE=35bks",
-            "--reason",
-            "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=35bks", "x");
     assert_eq!(r["total"], "-112000");
     let args = [
         "return",
@@ -237,29 +197,13 @@ fn returns_follow_the_unit_and_the_price() {
     );
     let s = ok_json(&db, &["sell", "--item", "TLR=1lusin"]);
     let id = s["sale_id"].as_i64().unwrap().to_string();
-    let r = ok_json(
-        &db,
-        &[
-            "return", "--sale", &id, "--item", "TLR=1pcs", "--reason", "pecah",
-        ],
-    );
+    let r = ret(&db, &id, "TLR=1pcs", "pecah");
     assert_eq!(
         (r["total"].as_str(), r["lines"][0]["unit"].as_str()),
         (Some("-1917"), Some("pcs"))
     );
     assert_eq!(stock(&db, "TLR"), "109".parse().unwrap());
-    let r = ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            &id,
-            "--item",
-            "TLR=11pcs",
-            "--reason",
-            "x",
-        ],
-    );
+    let r = ret(&db, &id, "TLR=11pcs", "x");
     assert_eq!(r["total"], "-21083", "the rest: 23.000 in all");
     check_ok(&db);
 }
@@ -545,10 +489,7 @@ fn codes_win_inactive_products_are_found_and_names_are_unique() {
         code_of(&db, &["sell", "--item", "Indomie Goreng=1"]),
         "product_inactive"
     );
-    ok_json(
-        &db,
-        &["return", "--sale", "1", "--item", "MIE=1", "--reason", "x"],
-    );
+    ret(&db, "1", "MIE=1", "x");
     ok_json(
         &db,
         &["stock", "adjust", "--product", "MIE", "--counted", "150"],
@@ -785,10 +726,7 @@ fn smaller_ones() {
         &["debt", "pay", "--contact", "Bu Sri", "--amount", "12500"],
     );
     let id = s["sale_id"].as_i64().unwrap().to_string();
-    ok_json(
-        &db,
-        &["return", "--sale", &id, "--item", "GLA=1", "--reason", "x"],
-    );
+    ret(&db, &id, "GLA=1", "x");
     let r = ok_json(&db, &["report"]);
     assert_eq!(r["debts_payable"], "0");
     assert_eq!(r["customer_credit"], "12500");
@@ -1096,31 +1034,9 @@ fn third_hostile_pass() {
     // A typed price picks the lines sold at it; without one the cheapest lines go first.
     let s = ok_json(&db, &["sell", "--item", "MIE=1dus", "--item", "MIE=5bks"]);
     let id = s["sale_id"].as_i64().unwrap().to_string();
-    let r = ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            &id,
-            "--item",
-            "MIE=1dus@128rb",
-            "--reason",
-            "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=1dus@128rb", "x");
     assert_eq!(r["total"], "-128000");
-    let r = ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            &id,
-            "--item",
-            "MIE=5bks@3.500",
-            "--reason",
-            "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=5bks@3.500", "x");
     assert_eq!(r["total"], "-17500");
     let s = ok_json(
         &db,
@@ -1135,25 +1051,9 @@ fn third_hostile_pass() {
         ],
     );
     let id = s["sale_id"].as_i64().unwrap().to_string();
-    let r = ok_json(
-        &db,
-        &[
-            "return", "--sale", &id, "--item", "MIE=2bks", "--reason", "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=2bks", "x");
     assert_eq!(r["total"], "0", "the free ones come back first");
-    let r = ok_json(
-        &db,
-        &[
-            "return",
-            "--sale",
-            &id,
-            "--item",
-            "MIE=2bks@3000",
-            "--reason",
-            "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=2bks@3000", "x");
     assert_eq!(r["total"], "-6000");
     let args = [
         "return",
@@ -1166,12 +1066,7 @@ fn third_hostile_pass() {
     ];
     assert_eq!(code_of(&db, &args), "negative");
     // A return of a return names the return.
-    let r = ok_json(
-        &db,
-        &[
-            "return", "--sale", &id, "--item", "MIE=1bks", "--reason", "x",
-        ],
-    );
+    let r = ret(&db, &id, "MIE=1bks", "x");
     let rid = r["sale_id"].as_i64().unwrap().to_string();
     let line = fails(
         &db,
