@@ -5,7 +5,7 @@
 use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Field, Problem, Result};
 use crate::money::{
-    MAX_AMOUNT, MAX_NAME, MAX_NOTE, add, check_opt_text, check_payment, check_text, format_rupiah,
+    MAX_BALANCE, MAX_NAME, MAX_NOTE, add, check_opt_text, check_payment, check_text, format_rupiah,
 };
 use crate::time::stamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -156,13 +156,13 @@ pub(crate) fn post_debt(conn: &Connection, e: &DebtPosting<'_>) -> Result<Decima
     // A balance stays within a hundred times the largest single amount; beyond that the
     // entry is refused instead of overflowing every later report.
     let after = add(balance, e.amount)?;
-    if after.abs() > MAX_AMOUNT * rust_decimal::Decimal::from(100) {
+    if after.abs() > MAX_BALANCE {
         return Err(CoreError::invalid(
             Field::Balance,
             Problem::OutOfRange {
                 value: format_rupiah(after),
-                min: format_rupiah(-MAX_AMOUNT * rust_decimal::Decimal::from(100)),
-                max: format_rupiah(MAX_AMOUNT * rust_decimal::Decimal::from(100)),
+                min: format_rupiah(-MAX_BALANCE),
+                max: format_rupiah(MAX_BALANCE),
             },
         ));
     }

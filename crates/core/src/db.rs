@@ -637,8 +637,13 @@ fn check_header(path: &Path) -> Result<()> {
     let (schema_cookie, version, app_id) = (be(40), be(60), be(68));
     // A file SQLite made but nobody ever gave a schema is as good as new.
     let blank = app_id == 0 && version == 0 && schema_cookie == 0;
+    check_identity_of(app_id, version, blank, shown)
+}
+
+/// Ours (or blank), and not from a newer version: the rule both checks apply.
+fn check_identity_of(app_id: i64, version: i64, blank: bool, path: String) -> Result<()> {
     if app_id != APPLICATION_ID && !blank {
-        return Err(CoreError::DatabaseForeign { path: shown });
+        return Err(CoreError::DatabaseForeign { path });
     }
     if version > SCHEMA_VERSION {
         return Err(CoreError::DatabaseTooNew {
@@ -663,18 +668,9 @@ fn check_identity(conn: &Connection) -> Result<()> {
     let tables: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(corrupt)?;
-    if app_id != APPLICATION_ID && !(app_id == 0 && version == 0 && tables == 0) {
-        return Err(CoreError::DatabaseForeign {
-            path: String::new(),
-        });
-    }
-    if version > SCHEMA_VERSION {
-        return Err(CoreError::DatabaseTooNew {
-            found: version,
-            known: SCHEMA_VERSION,
-        });
-    }
-    Ok(())
+    let blank = app_id == 0 && version == 0 && tables == 0;
+    // The path is filled in by `open_error`.
+    check_identity_of(app_id, version, blank, String::new())
 }
 
 /// Reads a canonical decimal column.

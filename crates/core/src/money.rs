@@ -18,6 +18,8 @@ pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false
 /// is Rp 14 a gram) may carry decimals. Costs are moving averages kept to 4 decimals.
 pub const PRICE_DECIMALS: u32 = 0;
 pub const COST_DECIMALS: u32 = 4;
+/// Largest debt balance of one contact: a hundred of the largest single amounts.
+pub const MAX_BALANCE: Decimal = Decimal::from_parts(276_447_232, 23_283, 0, false, 0);
 /// Most lines on one document.
 pub const MAX_LINES: usize = 5_000;
 
@@ -325,13 +327,7 @@ pub fn parse_number(input: &str) -> Result<Decimal> {
         && !int.starts_with('0')
         && int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
     {
-        return Err(CoreError::AmbiguousNumber {
-            text: input.trim().to_string(),
-            thousands: format!("{int}.{frac}"),
-            decimal: format!("{int},{}", frac.trim_end_matches('0'))
-                .trim_end_matches(',')
-                .to_string(),
-        });
+        return Err(ambiguous(input.trim(), format!("{int}.{frac}"), int, frac));
     }
     if num.is_empty()
         || !num
@@ -435,13 +431,7 @@ pub fn parse_qty(input: &str) -> Result<Decimal> {
         && int.chars().all(|c| c.is_ascii_digit())
         && !int.starts_with('0')
     {
-        return Err(CoreError::AmbiguousNumber {
-            text: t.to_string(),
-            thousands: format!("{int}{frac}"),
-            decimal: format!("{int},{}", frac.trim_end_matches('0'))
-                .trim_end_matches(',')
-                .to_string(),
-        });
+        return Err(ambiguous(t, format!("{int}{frac}"), int, frac));
     }
     // "1,250" on a scale is 1,25: in a quantity the comma is always the decimal separator.
     if let Some((int, frac)) = digits.split_once(',')
@@ -458,6 +448,18 @@ pub fn parse_qty(input: &str) -> Result<Decimal> {
             });
     }
     parse_number(t)
+}
+
+/// "INT?FRAC" with three digits after the separator, offered in its two readings: thousands
+/// (`thousands`, as the field writes it) and a decimal comma ("1,25").
+fn ambiguous(text: &str, thousands: String, int: &str, frac: &str) -> CoreError {
+    CoreError::AmbiguousNumber {
+        text: text.to_string(),
+        thousands,
+        decimal: format!("{int},{}", frac.trim_end_matches('0'))
+            .trim_end_matches(',')
+            .to_string(),
+    }
 }
 
 /// Splits what a cashier types for a quantity: "1,25kg" → (1.25, Some("kg")), "2 dus" →
@@ -676,6 +678,7 @@ mod tests {
             MAX_AMOUNT
         );
         assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000i64));
+        assert_eq!(MAX_BALANCE, MAX_AMOUNT * Decimal::from(100));
         assert_eq!(code(add(Decimal::MAX, Decimal::ONE)), "overflow");
         assert_eq!(
             check_text(Field::ProductName, "  Beras  ", 10).unwrap(),

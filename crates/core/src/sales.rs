@@ -691,7 +691,9 @@ impl Shop {
         };
         let mut base_units = HashMap::new();
         for l in &orig.lines {
-            if let Some(p) = crate::catalog::load_product_row(&tx, l.product_id)? {
+            if !base_units.contains_key(&l.product_id)
+                && let Some(p) = crate::catalog::load_product_row(&tx, l.product_id)?
+            {
                 base_units.insert(p.id, p.unit);
             }
         }
@@ -980,21 +982,15 @@ impl TakenBack {
 fn taken_back(conn: &Connection, sale_id: i64) -> Result<TakenBack> {
     let mut tb = TakenBack::default();
     let mut st = conn.prepare_cached(
-        "SELECT l.reverses_line, l.qty, l.qty_base, l.total, l.cogs FROM sale_lines l
+        "SELECT l.reverses_line, l.qty_base, l.total, l.cogs FROM sale_lines l
          JOIN sales s ON s.id = l.sale_id WHERE s.reverses = ?1",
     )?;
+    // Counted in base units only: a reversal line may be in another unit than its line.
     for row in st.query_map([sale_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            dec(r, 1)?,
-            dec(r, 2)?,
-            dec(r, 3)?,
-            dec(r, 4)?,
-        ))
+        Ok((r.get::<_, i64>(0)?, dec(r, 1)?, dec(r, 2)?, dec(r, 3)?))
     })? {
-        let (lid, q, qb, t, c) = row?;
+        let (lid, qb, t, c) = row?;
         let e = tb.lines.entry(lid).or_default();
-        add_to(&mut e.qty, -q)?;
         add_to(&mut e.qty_base, -qb)?;
         add_to(&mut e.total, -t)?;
         add_to(&mut e.cogs, -c)?;
