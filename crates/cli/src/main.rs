@@ -125,7 +125,46 @@ enum Cmd {
         /// today, yesterday, this_week, last_week, this_month, last_month, last_7_days, or FROM..TO
         #[arg(long, default_value = "today")]
         period: String,
+        /// Also write the A4 report as a PDF here
+        #[arg(long)]
+        pdf: Option<std::path::PathBuf>,
     },
+    /// A saved sale's receipt as text, PDF or ESC/POS bytes
+    Receipt {
+        sale: i64,
+        /// text, pdf or escpos
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// 58 or 80 (mm); the shop's setting when absent
+        #[arg(long)]
+        paper: Option<u32>,
+        /// Where to write it (text goes to the screen when absent)
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// An A4 nota/faktur of a sale (or of a purchase with --purchase) as PDF
+    Invoice {
+        sale: Option<i64>,
+        #[arg(long, conflicts_with = "sale")]
+        purchase: Option<i64>,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Print a sale's receipt (queued first: a printer that is off keeps it for later)
+    Print {
+        sale: Option<i64>,
+        /// NAME (CUPS queue), tcp://HOST:9100, or a device such as /dev/usb/lp0
+        #[arg(long)]
+        printer: Option<String>,
+        /// Print a test page instead of a receipt
+        #[arg(long, conflicts_with = "sale")]
+        test: bool,
+        /// Send the jobs still waiting in the queue
+        #[arg(long, conflicts_with_all = ["sale", "test"])]
+        pending: bool,
+    },
+    /// Printers this computer can see (CUPS queues, USB and Bluetooth devices)
+    Printers,
     /// Read or change a shop setting
     #[command(subcommand)]
     Setting(SettingCmd),
@@ -307,8 +346,19 @@ enum ContactCmd {
 
 #[derive(Subcommand)]
 enum SettingCmd {
-    Get { key: String },
-    Set { key: String, value: String },
+    Get {
+        key: String,
+    },
+    Set {
+        key: String,
+        value: String,
+    },
+    /// Set the receipt logo from a PNG file (or --remove it)
+    Logo {
+        file: Option<std::path::PathBuf>,
+        #[arg(long, conflicts_with = "file")]
+        remove: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -726,14 +776,111 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             } => out.contacts(&[shop.add_contact(&name, supplier, phone.as_deref())?]),
             ContactCmd::List => out.contacts(&shop.contacts()?),
         },
-        Cmd::Report { period } => out.report(&shop.report(&period)?),
+        Cmd::Report { period, pdf } => {
+            let report = shop.report(&period)?;
+            if let Some(path) = pdf {
+                pasar_print::write_file(&path, &pasar_print::report_pdf(&shop, &period)?)?;
+            }
+            out.report(&report)
+        }
+        Cmd::Receipt {
+            sale,
+            format,
+            paper,
+            out: file,
+        } => {
+            let format = pasar_print::Format::parse(&format)?;
+            let bytes = pasar_print::render_receipt(&shop, sale, format, paper)?;
+            match file {
+                Some(path) => {
+                    pasar_print::write_file(&path, &bytes)?;
+                    out.written(&path, bytes.len())
+                }
+                None if format == pasar_print::Format::Text => {
+                    out.raw(&String::from_utf8_lossy(&bytes))
+                }
+                None => Err(CoreError::invalid(
+                    pasar_core::error::Field::OutputFile,
+                    pasar_core::error::Problem::Required,
+                )),
+            }
+        }
+        Cmd::Invoice {
+            sale,
+            purchase,
+            out: file,
+        } => {
+            let of = match (sale, purchase) {
+                (_, Some(p)) => pasar_print::InvoiceOf::Purchase(p),
+                (Some(s), None) => pasar_print::InvoiceOf::Sale(s),
+                (None, None) => {
+                    return Err(CoreError::invalid(
+                        pasar_core::error::Field::Document,
+                        pasar_core::error::Problem::Required,
+                    ));
+                }
+            };
+            let bytes = pasar_print::invoice_pdf(&shop, of)?;
+            pasar_print::write_file(&file, &bytes)?;
+            out.written(&file, bytes.len())
+        }
+        Cmd::Print {
+            sale,
+            printer,
+            test,
+            pending,
+        } => {
+            let queued = if pending {
+                None
+            } else if test {
+                Some(pasar_print::queue_test_page(&mut shop, printer.as_deref())?)
+            } else {
+                let sale = sale.ok_or(CoreError::invalid(
+                    pasar_core::error::Field::Document,
+                    pasar_core::error::Problem::Required,
+                ))?;
+                Some(pasar_print::queue_receipt(
+                    &mut shop,
+                    sale,
+                    printer.as_deref(),
+                )?)
+            };
+            let done = pasar_print::print_due(&mut shop, &pasar_print::Timeouts::default())?;
+            out.printed(&shop, queued, &done)
+        }
+        Cmd::Printers => out.printers(&pasar_print::discover()),
         Cmd::Setting(SettingCmd::Get { key }) => {
             pasar_core::db::check_setting_key(&key)?;
             out.setting(&key, shop.setting(&key)?.as_deref())
         }
         Cmd::Setting(SettingCmd::Set { key, value }) => {
             shop.set_setting(&key, &value)?;
-            out.setting(&key, Some(&value))
+            out.setting(&key, shop.setting(&key)?.as_deref())
+        }
+        Cmd::Setting(SettingCmd::Logo { file, remove }) => {
+            if remove {
+                shop.set_logo(None)?;
+                return out.setting("logo", None);
+            }
+            let Some(path) = file else {
+                return Err(CoreError::invalid(
+                    pasar_core::error::Field::Logo,
+                    pasar_core::error::Problem::Required,
+                ));
+            };
+            let meta = std::fs::metadata(&path).map_err(|e| CoreError::Io {
+                detail: format!("{}: {e}", path.display()),
+            })?;
+            if meta.len() > pasar_core::document::MAX_LOGO_BYTES as u64 || meta.is_dir() {
+                return Err(CoreError::invalid(
+                    pasar_core::error::Field::Logo,
+                    pasar_core::error::Problem::NotAnImage,
+                ));
+            }
+            let bytes = std::fs::read(&path)?;
+            pasar_print::logo::check(&bytes)?;
+            shop.set_logo(Some(&bytes))?;
+            out.setting("logo", Some(&path.display().to_string()))
         }
         Cmd::Audit { limit } => out.audit(&shop.audit_log(limit)?),
         Cmd::Debug(DebugCmd::WriteSales { count, seed }) => write_sales(&mut shop, count, seed),

@@ -444,6 +444,114 @@ impl Out {
         })
     }
 
+    /// A file was written.
+    pub fn written(&self, path: &std::path::Path, bytes: usize) -> Result<()> {
+        let shown = path.display().to_string();
+        let v = serde_json::json!({"path": shown, "bytes": bytes});
+        self.emit(&v, |o| {
+            w!(
+                o,
+                "{} {shown} ({bytes} bytes)",
+                self.t("Ditulis:", "Written:")
+            )
+        })
+    }
+
+    /// Text as it is (a receipt on the screen).
+    pub fn raw(&self, text: &str) -> Result<()> {
+        let v = serde_json::json!({ "text": text });
+        self.emit(&v, |o| o.push_str(text))
+    }
+
+    /// What became of print jobs. An error when the job asked for did not print (it stays in
+    /// the queue), so scripts see a non-zero exit.
+    pub fn printed(
+        &self,
+        shop: &Shop,
+        queued: Option<i64>,
+        done: &[(i64, pasar_core::JobStatus, Option<CoreError>)],
+    ) -> Result<()> {
+        use pasar_core::JobStatus;
+        let jobs: Vec<_> = done
+            .iter()
+            .map(|(id, status, err)| {
+                serde_json::json!({
+                    "job": id,
+                    "status": status,
+                    "error": err.as_ref().map(|e| e.body(self.lang)),
+                })
+            })
+            .collect();
+        let v = serde_json::json!({ "queued": queued, "jobs": jobs });
+        if let Some(q) = queued
+            && let Some((_, status, Some(err))) = done.iter().find(|(id, _, _)| *id == q)
+        {
+            // The job is kept: say so on stdout; the printer's problem is the error line.
+            let kept = if *status == JobStatus::Failed {
+                self.t(
+                    "belum tercetak dan tidak dicoba lagi (terlalu lama); cetak ulang dari Transaksi",
+                    "not printed and no longer retried (too long); reprint it from Transactions",
+                )
+            } else {
+                self.t(
+                    "belum tercetak; tetap di antrean dan dicoba lagi oleh aplikasi atau `pasar print --pending`",
+                    "not printed; kept in the queue for the app or `pasar print --pending` to retry",
+                )
+            };
+            if !self.json {
+                write_stdout(&format!("#{q} {kept}\n"))?;
+            }
+            return Err(err.clone());
+        }
+        let waiting = shop.print_jobs(true, 1000)?.len();
+        self.emit(&v, |o| {
+            if done.is_empty() {
+                w!(
+                    o,
+                    "{}",
+                    self.t("Tidak ada yang dicetak.", "Nothing was printed.")
+                );
+            }
+            for (id, status, err) in done {
+                match err {
+                    None => w!(o, "#{id} {}", self.t("tercetak", "printed")),
+                    Some(e) => w!(
+                        o,
+                        "#{id} {} ({:?}): {}",
+                        self.t("belum tercetak", "not printed"),
+                        status,
+                        e.message(self.lang)
+                    ),
+                }
+            }
+            if waiting > 0 {
+                w!(
+                    o,
+                    "{} {waiting}",
+                    self.t("Masih di antrean:", "Still queued:")
+                );
+            }
+        })
+    }
+
+    pub fn printers(&self, list: &[pasar_core::print_queue::FoundPrinter]) -> Result<()> {
+        self.emit(list, |o| {
+            if list.is_empty() {
+                w!(
+                    o,
+                    "{}",
+                    self.t(
+                        "Tidak ada printer terlihat. Printer jaringan: tulis alamatnya, mis. tcp://192.168.1.50:9100",
+                        "No printer found. A network printer: give its address, e.g. tcp://192.168.1.50:9100"
+                    )
+                );
+            }
+            for p in list {
+                w!(o, "{:<28} {}", p.spec, p.label);
+            }
+        })
+    }
+
     pub fn setting(&self, key: &str, value: Option<&str>) -> Result<()> {
         let v = serde_json::json!({"key": key, "value": value});
         self.emit(&v, |o| w!(o, "{key} = {}", value.unwrap_or("")))

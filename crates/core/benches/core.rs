@@ -75,7 +75,7 @@ fn sale(ids: &[i64], k: usize, lines: usize) -> NewSale {
                 discount: Decimal::ZERO,
             })
             .collect(),
-        payment: if k % 5 == 0 {
+        payment: if k.is_multiple_of(5) {
             Payment::Qris
         } else {
             Payment::Cash

@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_movement_chain.sql",
         include_str!("../../../migrations/0002_movement_chain.sql"),
     ),
+    (
+        "0003_print_queue.sql",
+        include_str!("../../../migrations/0003_print_queue.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -334,8 +338,38 @@ impl Shop {
                     return Err(choice(Field::Theme, "light, dark, system"));
                 }
             }
-            "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "printer"
-            | "backup_dir" | "demo_shop" | "demo_mark" => {}
+            "printer" => {
+                if !value.is_empty() {
+                    let spec = crate::print_queue::PrinterTarget::parse(value)?.spec();
+                    // Stored in one spelling, so jobs and the settings screen agree.
+                    return self.store_setting(key, &spec);
+                }
+            }
+            "receipt_drawer" | "receipt_auto_print" => {
+                if value != "true" && value != "false" {
+                    return Err(choice(Field::Setting, "true, false"));
+                }
+            }
+            "receipt_cut" => {
+                if !matches!(value, "partial" | "full" | "none") {
+                    return Err(choice(Field::Setting, "partial, full, none"));
+                }
+            }
+            "printer_codepage" => {
+                if !matches!(value, "cp1252" | "ascii") {
+                    return Err(choice(Field::Setting, "cp1252, ascii"));
+                }
+            }
+            "receipt_qr" => {
+                if value.chars().count() > 300 {
+                    return Err(CoreError::invalid(
+                        Field::ReceiptQr,
+                        Problem::TooLong { max: 300 },
+                    ));
+                }
+            }
+            "shop_name" | "shop_address" | "shop_phone" | "receipt_footer" | "receipt_header"
+            | "invoice_terms" | "backup_dir" | "demo_shop" | "demo_mark" => {}
             _ => {
                 return Err(CoreError::invalid(
                     Field::Setting,
@@ -346,6 +380,10 @@ impl Shop {
                 ));
             }
         }
+        self.store_setting(key, value)
+    }
+
+    fn store_setting(&mut self, key: &str, value: &str) -> Result<()> {
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let tx = self
@@ -466,7 +504,7 @@ pub fn check_setting_key(key: &str) -> Result<()> {
 }
 
 /// Settings `set_setting` knows.
-const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_footer, receipt_paper_mm, printer, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
+const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
 
 /// Whether another process has this database open (it holds SQLite's shared-memory
 /// "dead man switch" lock, byte 128 of the -shm file, for as long as its connection lives).
@@ -722,9 +760,22 @@ pub struct SettingsView {
     pub shop_name: String,
     pub shop_address: String,
     pub shop_phone: String,
+    pub receipt_header: String,
     pub receipt_footer: String,
     pub receipt_paper_mm: String,
+    /// Text printed as a QR code under the footer (a QRIS string, a wa.me link); "" for none.
+    pub receipt_qr: String,
+    /// Open the cash drawer after a cash sale's receipt.
+    pub receipt_drawer: bool,
+    /// partial, full or none.
+    pub receipt_cut: String,
+    /// Print the receipt by itself when a sale is saved (when a printer is chosen).
+    pub receipt_auto_print: bool,
     pub printer: String,
+    /// cp1252 (accents printed) or ascii (spelled without them, for printers without it).
+    pub printer_codepage: String,
+    pub invoice_terms: String,
+    pub has_logo: bool,
     pub language: String,
     pub theme: String,
     pub timezone: String,
@@ -751,9 +802,17 @@ impl Shop {
             shop_name: get("shop_name", "Toko Saya")?,
             shop_address: get("shop_address", "")?,
             shop_phone: get("shop_phone", "")?,
+            receipt_header: get("receipt_header", "")?,
             receipt_footer: get("receipt_footer", "Terima kasih")?,
             receipt_paper_mm: get("receipt_paper_mm", "58")?,
+            receipt_qr: get("receipt_qr", "")?,
+            receipt_drawer: get("receipt_drawer", "false")? == "true",
+            receipt_cut: get("receipt_cut", "partial")?,
+            receipt_auto_print: get("receipt_auto_print", "true")? == "true",
             printer: get("printer", "")?,
+            printer_codepage: get("printer_codepage", "cp1252")?,
+            invoice_terms: get("invoice_terms", "")?,
+            has_logo: self.logo()?.is_some(),
             language: get("language", "id")?,
             theme: get("theme", "light")?,
             timezone: self.settings.tz.name.clone(),

@@ -356,6 +356,8 @@ fn install(path: &Path, tmp: &Path, existing: bool, force: bool, seen: i64) -> R
         } else if has_data(&tx)? {
             return Err(CoreError::invalid(Field::Demo, Problem::HasData));
         }
+        // Print jobs belong to the sales being replaced.
+        tx.execute_batch("DELETE FROM main.print_jobs;")?;
         for table in DEMO_TABLES {
             tx.execute_batch(&format!(
                 "DELETE FROM main.{table}; INSERT INTO main.{table} SELECT * FROM demo.{table};"
@@ -375,7 +377,9 @@ fn install(path: &Path, tmp: &Path, existing: bool, force: bool, seen: i64) -> R
             "DELETE FROM main.settings WHERE key NOT IN
                  ('shop_name', 'shop_address', 'shop_phone', 'receipt_footer', 'receipt_paper_mm',
                   'printer', 'language', 'theme', 'backup_dir', 'timezone',
-                  'allow_negative_stock', 'lead_time_days');
+                  'allow_negative_stock', 'lead_time_days', 'receipt_header', 'receipt_qr',
+                  'receipt_drawer', 'receipt_cut', 'receipt_auto_print', 'printer_codepage',
+                  'invoice_terms');
              INSERT OR IGNORE INTO main.settings SELECT * FROM demo.settings;",
         )?;
         let tz: Option<String> = tx

@@ -86,10 +86,16 @@ pub enum Field {
     ShopName,
     BackupFile,
     User,
+    Logo,
+    Printer,
+    ReceiptQr,
+    PrintJob,
+    OutputFile,
+    Document,
 }
 
 impl Field {
-    pub const ALL: [Field; 52] = [
+    pub const ALL: [Field; 58] = [
         Field::Product,
         Field::ProductName,
         Field::Sku,
@@ -142,6 +148,12 @@ impl Field {
         Field::ShopName,
         Field::BackupFile,
         Field::User,
+        Field::Logo,
+        Field::Printer,
+        Field::ReceiptQr,
+        Field::PrintJob,
+        Field::OutputFile,
+        Field::Document,
     ];
 
     /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
@@ -217,6 +229,16 @@ impl Field {
             ShopName => ("shop_name", "nama toko", "shop name"),
             BackupFile => ("backup_file", "berkas cadangan", "backup file"),
             User => ("user", "nama pengguna", "user name"),
+            Logo => ("logo", "logo struk", "receipt logo"),
+            Printer => ("printer", "printer", "printer"),
+            ReceiptQr => ("receipt_qr", "kode QR struk", "receipt QR code"),
+            PrintJob => ("print_job", "antrean cetak", "print job"),
+            OutputFile => ("out", "berkas tujuan (--out)", "output file (--out)"),
+            Document => (
+                "document",
+                "nomor penjualan atau pembelian",
+                "sale or purchase number",
+            ),
         }
     }
 
@@ -310,6 +332,7 @@ pub enum Problem {
     HasOtherEntries {
         count: i64,
     },
+    NotAnImage,
 }
 
 impl Problem {
@@ -342,6 +365,7 @@ impl Problem {
             BadFormat { .. } => "bad_format",
             HasData => "has_data",
             HasOtherEntries { .. } => "has_other_entries",
+            NotAnImage => "not_an_image",
         }
     }
 
@@ -455,6 +479,12 @@ impl Problem {
             HasOtherEntries { count } => format!(
                 "berisi {count} catatan yang tidak dibuat oleh demo; tambahkan --force untuk menggantinya"
             ),
+            NotAnImage if en => {
+                "is not a PNG image (at most 1 MB and 4000×4000 pixels); choose a .png file".into()
+            }
+            NotAnImage => {
+                "bukan gambar PNG (paling besar 1 MB dan 4000×4000 piksel); pilih berkas .png".into()
+            }
         }
     }
 }
@@ -532,6 +562,22 @@ pub enum CoreError {
     Database { detail: String },
     #[error("file error: {detail}")]
     Io { detail: String },
+    #[error("purchase not found: {id}")]
+    PurchaseNotFound { id: i64 },
+    #[error("print job not found: {id}")]
+    PrintJobNotFound { id: i64 },
+    #[error("no printer chosen")]
+    PrinterNotSet,
+    #[error("printer unreachable: {printer}")]
+    PrinterUnreachable { printer: String },
+    #[error("printer timed out: {printer}")]
+    PrinterTimeout { printer: String },
+    #[error("printer out of paper: {printer}")]
+    PrinterPaperOut { printer: String },
+    #[error("printer {printer} failed: {detail}")]
+    PrinterFailed { printer: String, detail: String },
+    #[error("cannot write {path}")]
+    CannotWrite { path: String },
 }
 
 impl CoreError {
@@ -582,6 +628,14 @@ impl CoreError {
             DiskFull => "disk_full",
             Database { .. } => "database_error",
             Io { .. } => "io_error",
+            PurchaseNotFound { .. } => "purchase_not_found",
+            PrintJobNotFound { .. } => "print_job_not_found",
+            PrinterNotSet => "printer_not_set",
+            PrinterUnreachable { .. } => "printer_unreachable",
+            PrinterTimeout { .. } => "printer_timeout",
+            PrinterPaperOut { .. } => "printer_paper_out",
+            PrinterFailed { .. } => "printer_failed",
+            CannotWrite { .. } => "cannot_write",
         }
     }
 
@@ -741,6 +795,44 @@ impl CoreError {
             Database { detail } => format!("database bermasalah: {detail}"),
             Io { detail } if en => format!("file problem: {detail}"),
             Io { detail } => format!("berkas bermasalah: {detail}"),
+            PurchaseNotFound { id } if en => format!("purchase #{id} not found"),
+            PurchaseNotFound { id } => format!("pembelian #{id} tidak ditemukan"),
+            PrintJobNotFound { id } if en => format!("print job #{id} not found"),
+            PrintJobNotFound { id } => format!("antrean cetak #{id} tidak ditemukan"),
+            PrinterNotSet if en => {
+                "no printer chosen; choose one in Settings (or give --printer)".into()
+            }
+            PrinterNotSet => "belum ada printer; pilih di Pengaturan (atau tulis --printer)".into(),
+            PrinterUnreachable { printer } if en => format!(
+                "printer {printer} does not answer: check that it is on, connected and the address is right"
+            ),
+            PrinterUnreachable { printer } => format!(
+                "printer {printer} tidak menjawab: periksa printer menyala, tersambung dan alamatnya benar"
+            ),
+            PrinterTimeout { printer } if en => {
+                format!("printer {printer} stopped responding while printing")
+            }
+            PrinterTimeout { printer } => {
+                format!("printer {printer} berhenti merespons saat mencetak")
+            }
+            PrinterPaperOut { printer } if en => {
+                format!("printer {printer} is out of paper; load a new roll")
+            }
+            PrinterPaperOut { printer } => {
+                format!("kertas printer {printer} habis; pasang gulungan baru")
+            }
+            PrinterFailed { printer, detail } if en => {
+                format!("printer {printer} refused the job ({detail})")
+            }
+            PrinterFailed { printer, detail } => {
+                format!("printer {printer} menolak pekerjaan cetak ({detail})")
+            }
+            CannotWrite { path } if en => {
+                format!("cannot write {path}: check that the folder exists and may be written to")
+            }
+            CannotWrite { path } => {
+                format!("tidak bisa menulis {path}: periksa foldernya ada dan boleh ditulisi")
+            }
         }
     }
 }
@@ -890,6 +982,7 @@ pub fn catalogue() -> Vec<CoreError> {
         },
         Problem::HasData,
         Problem::HasOtherEntries { count: 3 },
+        Problem::NotAnImage,
     ];
     let mut all: Vec<CoreError> = Field::ALL
         .iter()
@@ -954,6 +1047,25 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::DiskFull,
         CoreError::Database { detail: s("x") },
         CoreError::Io { detail: s("x") },
+        CoreError::PurchaseNotFound { id: 4 },
+        CoreError::PrintJobNotFound { id: 4 },
+        CoreError::PrinterNotSet,
+        CoreError::PrinterUnreachable {
+            printer: s("tcp://192.168.1.50:9100"),
+        },
+        CoreError::PrinterTimeout {
+            printer: s("/dev/usb/lp0"),
+        },
+        CoreError::PrinterPaperOut {
+            printer: s("tcp://192.168.1.50:9100"),
+        },
+        CoreError::PrinterFailed {
+            printer: s("cups:XP58"),
+            detail: s("lp exit 1"),
+        },
+        CoreError::CannotWrite {
+            path: s("/tmp/x/struk.pdf"),
+        },
     ]);
     all
 }
@@ -991,12 +1103,20 @@ pub fn variant_index(e: &CoreError) -> usize {
         Database { .. } => 24,
         Io { .. } => 25,
         DatabaseForeign { .. } => 26,
+        PurchaseNotFound { .. } => 27,
+        PrintJobNotFound { .. } => 28,
+        PrinterNotSet => 29,
+        PrinterUnreachable { .. } => 30,
+        PrinterTimeout { .. } => 31,
+        PrinterPaperOut { .. } => 32,
+        PrinterFailed { .. } => 33,
+        CannotWrite { .. } => 34,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 27;
-pub const PROBLEMS: usize = 26;
+pub const VARIANTS: usize = 35;
+pub const PROBLEMS: usize = 27;
 
 fn problem_index(p: &Problem) -> usize {
     use Problem::*;
@@ -1027,6 +1147,7 @@ fn problem_index(p: &Problem) -> usize {
         BadFormat { .. } => 23,
         HasData => 24,
         HasOtherEntries { .. } => 25,
+        NotAnImage => 26,
     }
 }
 
@@ -1065,7 +1186,7 @@ mod tests {
         let shared: BTreeSet<String> = words(
             "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
              cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
-             database disk folder program rupiah total valid",
+             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk",
         );
         let mut indonesian = BTreeSet::new();
         let mut english = BTreeSet::new();

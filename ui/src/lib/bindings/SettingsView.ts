@@ -3,7 +3,27 @@
 /**
  * Everything the Pengaturan screen shows, with defaults filled in.
  */
-export type SettingsView = { shop_name: string, shop_address: string, shop_phone: string, receipt_footer: string, receipt_paper_mm: string, printer: string, language: string, theme: string, timezone: string, 
+export type SettingsView = { shop_name: string, shop_address: string, shop_phone: string, receipt_header: string, receipt_footer: string, receipt_paper_mm: string, 
+/**
+ * Text printed as a QR code under the footer (a QRIS string, a wa.me link); "" for none.
+ */
+receipt_qr: string, 
+/**
+ * Open the cash drawer after a cash sale's receipt.
+ */
+receipt_drawer: boolean, 
+/**
+ * partial, full or none.
+ */
+receipt_cut: string, 
+/**
+ * Print the receipt by itself when a sale is saved (when a printer is chosen).
+ */
+receipt_auto_print: boolean, printer: string, 
+/**
+ * cp1252 (accents printed) or ascii (spelled without them, for printers without it).
+ */
+printer_codepage: string, invoice_terms: string, has_logo: boolean, language: string, theme: string, timezone: string, 
 /**
  * The shop's offset from UTC, for showing times in shop time whatever the laptop's zone.
  */

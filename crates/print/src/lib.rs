@@ -1,0 +1,326 @@
+//! pasar-print: the shop's documents on paper. Receipts (text, PDF, ESC/POS) are rendered
+//! from the one layout in `pasar_core::receipt`; the A4 nota and the period report are PDF.
+//! Jobs go through the durable queue in the shop's database (`pasar_core::print_queue`) and
+//! reach printers through `transport`. This crate knows no SQL and never writes the books:
+//! a document is built only from a committed entry.
+//!
+//! Never imports: tauri, an HTTP server, or rusqlite.
+
+pub mod a4;
+pub mod escpos;
+pub mod logo;
+pub mod pdf;
+pub mod text;
+pub mod transport;
+
+use std::path::Path;
+
+use pasar_core::document::Receipt;
+use pasar_core::error::{CoreError, Field, Problem, Result};
+use pasar_core::print_queue::{JobStatus, PrinterTarget};
+use pasar_core::receipt::{Block, blocks, columns_for, render_text};
+use pasar_core::{Payment, Shop};
+
+pub use escpos::Cut;
+pub use text::Codepage;
+pub use transport::{Timeouts, discover, send};
+
+/// What a receipt is rendered as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Pdf,
+    EscPos,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Result<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" | "txt" => Ok(Format::Text),
+            "pdf" => Ok(Format::Pdf),
+            "escpos" | "esc/pos" | "esc-pos" | "raw" => Ok(Format::EscPos),
+            other => Err(CoreError::invalid(
+                Field::Setting,
+                Problem::UnknownChoice {
+                    value: other.to_string(),
+                    choices: "text, pdf, escpos".into(),
+                },
+            )),
+        }
+    }
+}
+
+/// How this shop prints, from its settings.
+#[derive(Debug, Clone)]
+pub struct PrintSetup {
+    pub paper_mm: u32,
+    pub codepage: Codepage,
+    pub cut: Cut,
+    pub drawer: bool,
+    pub auto_print: bool,
+    pub printer: Option<PrinterTarget>,
+}
+
+impl PrintSetup {
+    pub fn of(shop: &Shop) -> Result<PrintSetup> {
+        let get = |k: &str| -> Result<String> { Ok(shop.setting(k)?.unwrap_or_default()) };
+        let printer = get("printer")?;
+        Ok(PrintSetup {
+            paper_mm: shop.receipt_paper()?,
+            codepage: Codepage::parse(&get("printer_codepage")?),
+            cut: Cut::parse(&get("receipt_cut")?),
+            drawer: get("receipt_drawer")? == "true",
+            auto_print: get("receipt_auto_print")? != "false",
+            printer: if printer.trim().is_empty() {
+                None
+            } else {
+                Some(PrinterTarget::parse(&printer)?)
+            },
+        })
+    }
+}
+
+/// Checks a paper width given on a command line or by the window.
+pub fn check_paper(mm: u32) -> Result<u32> {
+    if mm == 58 || mm == 80 {
+        Ok(mm)
+    } else {
+        Err(CoreError::invalid(
+            Field::PaperWidth,
+            Problem::UnknownChoice {
+                value: mm.to_string(),
+                choices: "58, 80".into(),
+            },
+        ))
+    }
+}
+
+fn decoded_logo(r: &Receipt) -> Option<logo::Logo> {
+    r.shop.logo.as_deref().and_then(logo::decode)
+}
+
+/// A receipt's ESC/POS bytes.
+pub fn receipt_escpos(r: &Receipt, setup: &PrintSetup, paper_mm: u32) -> Vec<u8> {
+    let logo = decoded_logo(r);
+    let b = blocks(r);
+    escpos::render(
+        &b,
+        &escpos::EscPosOptions {
+            columns: columns_for(paper_mm),
+            codepage: setup.codepage,
+            cut: setup.cut,
+            // The drawer opens for money in or out of it.
+            drawer: setup.drawer && r.payment == Payment::Cash,
+            logo: logo.as_ref(),
+        },
+    )
+}
+
+/// A receipt's PDF, `paper_mm` wide.
+pub fn receipt_pdf(r: &Receipt, paper_mm: u32) -> Vec<u8> {
+    let logo = decoded_logo(r);
+    pdf::receipt(r, &blocks(r), paper_mm, logo.as_ref())
+}
+
+/// A receipt's text, as many columns as the paper takes.
+pub fn receipt_text(r: &Receipt, paper_mm: u32) -> String {
+    render_text(&blocks(r), columns_for(paper_mm))
+}
+
+/// A saved sale's receipt in `format` (paper: the shop's setting unless given).
+pub fn render_receipt(
+    shop: &Shop,
+    sale_id: i64,
+    format: Format,
+    paper: Option<u32>,
+) -> Result<Vec<u8>> {
+    let setup = PrintSetup::of(shop)?;
+    let paper = match paper {
+        Some(p) => check_paper(p)?,
+        None => setup.paper_mm,
+    };
+    let r = shop.receipt(sale_id)?;
+    Ok(match format {
+        Format::Text => {
+            let mut t = receipt_text(&r, paper);
+            t.push('\n');
+            t.into_bytes()
+        }
+        Format::Pdf => receipt_pdf(&r, paper),
+        Format::EscPos => receipt_escpos(&r, &setup, paper),
+    })
+}
+
+/// Which document an A4 nota is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceOf {
+    Sale(i64),
+    Purchase(i64),
+}
+
+pub fn invoice_pdf(shop: &Shop, of: InvoiceOf) -> Result<Vec<u8>> {
+    let inv = match of {
+        InvoiceOf::Sale(id) => shop.sale_invoice(id)?,
+        InvoiceOf::Purchase(id) => shop.purchase_invoice(id)?,
+    };
+    Ok(a4::invoice(&inv))
+}
+
+pub fn report_pdf(shop: &Shop, period: &str) -> Result<Vec<u8>> {
+    let doc = shop.report_document(period)?;
+    Ok(a4::report(&doc))
+}
+
+/// The printer to use: the one given, else the shop's.
+pub fn choose_printer(setup: &PrintSetup, given: Option<&str>) -> Result<PrinterTarget> {
+    match given.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(spec) => PrinterTarget::parse(spec),
+        None => setup.printer.clone().ok_or(CoreError::PrinterNotSet),
+    }
+}
+
+/// Queues a committed sale's receipt for a printer (the shop's unless given). The sale is
+/// already saved; this only adds a job.
+pub fn queue_receipt(shop: &mut Shop, sale_id: i64, printer: Option<&str>) -> Result<i64> {
+    let setup = PrintSetup::of(shop)?;
+    let target = choose_printer(&setup, printer)?;
+    let r = shop.receipt(sale_id)?;
+    let bytes = receipt_escpos(&r, &setup, setup.paper_mm);
+    shop.enqueue_print("receipt", Some(sale_id), &target, &bytes)
+}
+
+/// A test page: the shop's header, the character set in use, a QR code, and a cut.
+pub fn test_page(shop: &Shop) -> Result<Vec<u8>> {
+    let setup = PrintSetup::of(shop)?;
+    let lang = shop.document_lang()?;
+    let w = pasar_core::document::Words::of(lang);
+    let head = shop.shop_header()?;
+    let cols = columns_for(setup.paper_mm);
+    let mut out = escpos::Writer::default();
+    out.init(setup.codepage);
+    out.align(pasar_core::receipt::Align::Center);
+    out.bold(true);
+    out.size(true, true);
+    out.line(w.test_title);
+    out.size(false, false);
+    out.line(&head.name);
+    out.bold(false);
+    out.align(pasar_core::receipt::Align::Left);
+    out.line(&"-".repeat(cols));
+    for l in pasar_core::receipt::wrap(w.test_body, cols, 0) {
+        out.line(&l);
+    }
+    out.line(&format!("{} mm / {cols}", setup.paper_mm));
+    out.line("Rp 12.500  1,25 kg  @12rb");
+    out.line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789");
+    out.line("Café Müller — José Ñ");
+    out.line(&"=".repeat(cols));
+    out.align(pasar_core::receipt::Align::Center);
+    out.qr("https://wa.me/", if cols >= 48 { 6 } else { 5 });
+    out.buf.push(escpos::LF);
+    out.align(pasar_core::receipt::Align::Left);
+    out.feed(4);
+    out.cut(setup.cut);
+    Ok(out.buf)
+}
+
+pub fn queue_test_page(shop: &mut Shop, printer: Option<&str>) -> Result<i64> {
+    let setup = PrintSetup::of(shop)?;
+    let target = choose_printer(&setup, printer)?;
+    let bytes = test_page(shop)?;
+    shop.enqueue_print("test", None, &target, &bytes)
+}
+
+/// Sends every job due now, one after the other (the CLI's worker; the window runs its own
+/// loop with the same three steps). Returns each job's id and what became of it.
+pub fn print_due(
+    shop: &mut Shop,
+    t: &Timeouts,
+) -> Result<Vec<(i64, JobStatus, Option<CoreError>)>> {
+    let mut done = Vec::new();
+    while let Some(job) = shop.claim_print_job()? {
+        let outcome = PrinterTarget::parse(&job.printer).and_then(|p| send(&p, &job.payload, t));
+        let status = shop.finish_print_job(job.id, outcome.as_ref().map(|_| ()))?;
+        done.push((job.id, status, outcome.err()));
+        if done.len() >= 100 {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// A `wa.me` link that opens WhatsApp with the receipt as the message, to the customer's
+/// number when the sale has one (else WhatsApp asks whom to send it to).
+pub fn whatsapp_link(shop: &Shop, sale_id: i64) -> Result<String> {
+    let r = shop.receipt(sale_id)?;
+    let text = format!("```\n{}\n```", receipt_text(&r, 58));
+    let to = r.customer_phone.as_deref().unwrap_or("");
+    Ok(format!("https://wa.me/{to}?text={}", percent_encode(&text)))
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Writes `bytes` to `path` whole or not at all (a temporary file beside it, then renamed).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display().to_string();
+    let cannot = || CoreError::CannotWrite {
+        path: shown.clone(),
+    };
+    if path.is_dir() || path.file_name().is_none() {
+        return Err(cannot());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(cannot());
+    }
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(match e.kind() {
+            std::io::ErrorKind::StorageFull => CoreError::DiskFull,
+            _ => cannot(),
+        });
+    }
+    Ok(())
+}
+
+/// The blocks of a receipt (re-exported for renderers outside this crate).
+pub fn receipt_blocks(r: &Receipt) -> Vec<Block> {
+    blocks(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_percent_encoded() {
+        assert_eq!(percent_encode("a b\nRp 12.500"), "a%20b%0ARp%2012.500");
+    }
+}
