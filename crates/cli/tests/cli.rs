@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 #[path = "cli/hostile.rs"]
 mod hostile;
+#[path = "cli/print.rs"]
+mod print;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pasar");
 

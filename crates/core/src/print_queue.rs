@@ -75,6 +75,10 @@ impl PrinterTarget {
                 path: s.to_string(),
             });
         }
+        // A bare IP address is a network printer on the raw port.
+        if s.parse::<std::net::IpAddr>().is_ok() {
+            return host_port(s);
+        }
         let queue = s.strip_prefix("cups:").unwrap_or(s);
         if queue.contains(':')
             && queue

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The reproduction shop: Beras Pulen by kg with a karung of 25 kg, Indomie by bks
 /// with a dus of 40.
-fn shop() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn shop() -> (tempfile::TempDir, PathBuf) {
     let (dir, db) = tmp_db();
     ok_json(&db, &["init"]);
     ok_json(

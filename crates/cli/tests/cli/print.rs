@@ -1,0 +1,240 @@
+//! Receipts, notas, reports and printing through the binary: files written whole, and every
+//! bad input (unknown sale, unwritable path, a logo that is not an image, a printer that does
+//! not answer) one clear line that writes nothing to the books.
+
+use super::hostile::shop;
+use super::*;
+
+fn books(db: &Path) -> (i64, String) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM sales", [], |r| r.get(0))
+        .unwrap();
+    let a: String = c
+        .query_row("SELECT group_concat(action) FROM audit_log", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    (n, a)
+}
+
+#[test]
+fn receipts_notas_and_reports_are_written_as_files() {
+    let (dir, db) = shop();
+    let sale = ok_json(
+        &db,
+        &[
+            "sell",
+            "--item",
+            "BRS=1,25kg",
+            "--item",
+            "MIE=2",
+            "--tendered",
+            "50rb",
+        ],
+    );
+    let id = sale["sale_id"].as_i64().unwrap().to_string();
+    let text = pasar(&db, &["receipt", &id]);
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("1,25 kg x 14.000") && text.contains("TOTAL") && text.contains("Rp 24.500"),
+        "{text}"
+    );
+    for (fmt, name, magic) in [
+        ("pdf", "s.pdf", &b"%PDF"[..]),
+        ("escpos", "s.bin", &b"\x1b@"[..]),
+        ("text", "s.txt", &b"  "[..]),
+    ] {
+        let out = dir.path().join(name);
+        let v = ok_json(
+            &db,
+            &[
+                "receipt",
+                &id,
+                "--format",
+                fmt,
+                "--paper",
+                "80",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(v["path"], out.to_str().unwrap());
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with(magic), "{fmt}");
+        assert_eq!(v["bytes"].as_u64().unwrap() as usize, bytes.len());
+    }
+    let nota = dir.path().join("nota.pdf");
+    ok_json(&db, &["invoice", &id, "--out", nota.to_str().unwrap()]);
+    assert!(std::fs::read(&nota).unwrap().starts_with(b"%PDF"));
+    let buy = ok_json(
+        &db,
+        &["buy", "--item", "MIE=1dus@120rb", "--supplier", "CV Sumber"],
+    );
+    let pid = buy["purchase_id"].as_i64().unwrap().to_string();
+    ok_json(
+        &db,
+        &[
+            "invoice",
+            "--purchase",
+            &pid,
+            "--out",
+            nota.to_str().unwrap(),
+        ],
+    );
+    let rep = dir.path().join("lap.pdf");
+    let v = ok_json(
+        &db,
+        &[
+            "report",
+            "--period",
+            "this_month",
+            "--pdf",
+            rep.to_str().unwrap(),
+        ],
+    );
+    assert!(v["revenue"].is_string());
+    assert!(std::fs::read(&rep).unwrap().starts_with(b"%PDF"));
+    // No temporary files are left beside them.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_writes_nothing() {
+    let (dir, db) = shop();
+    let sale = ok_json(&db, &["sell", "--item", "MIE=2"]);
+    let id = sale["sale_id"].as_i64().unwrap().to_string();
+    let before = books(&db);
+    let out = dir.path().join("x.pdf");
+    let o = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["receipt", "999", "--format", "pdf", "--out", o],
+            "penjualan #999 tidak ditemukan",
+        ),
+        (
+            vec![
+                "receipt",
+                &id,
+                "--format",
+                "pdf",
+                "--out",
+                "/no/such/folder/x.pdf",
+            ],
+            "tidak bisa menulis /no/such/folder/x.pdf",
+        ),
+        (
+            vec![
+                "receipt",
+                &id,
+                "--format",
+                "pdf",
+                "--out",
+                dir.path().to_str().unwrap(),
+            ],
+            "tidak bisa menulis",
+        ),
+        (
+            vec!["receipt", &id, "--format", "pdf"],
+            "berkas tujuan (--out) wajib diisi",
+        ),
+        (
+            vec!["receipt", &id, "--format", "docx", "--out", o],
+            "\"docx\" tidak dikenal",
+        ),
+        (
+            vec!["receipt", &id, "--paper", "75"],
+            "lebar kertas \"75\" tidak dikenal",
+        ),
+        (
+            vec!["invoice", "--purchase", "42", "--out", o],
+            "pembelian #42 tidak ditemukan",
+        ),
+        (
+            vec!["invoice", "--out", o],
+            "nomor penjualan atau pembelian wajib diisi",
+        ),
+        (
+            vec!["report", "--period", "kapan", "--pdf", o],
+            "periode \"kapan\" tidak dikenal",
+        ),
+        (vec!["print", &id], "belum ada printer"),
+        (
+            vec!["print", &id, "--printer", "tcp://"],
+            "printer \"tcp://\" tidak bisa dibaca",
+        ),
+        (
+            vec!["print", "999", "--printer", "tcp://127.0.0.1:9"],
+            "penjualan #999 tidak ditemukan",
+        ),
+    ];
+    for (args, want) in cases {
+        let err = fails(&db, &args);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert!(!out.exists(), "no file for a refused document");
+    // A logo that is not an image, or too big, or missing.
+    let fake = dir.path().join("logo.png");
+    std::fs::write(&fake, b"GIF89a not a png").unwrap();
+    assert!(fails(&db, &["setting", "logo", fake.to_str().unwrap()]).contains("bukan gambar PNG"));
+    let mut truncated = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x00\0\0\0".to_vec();
+    truncated.extend([0u8; 8]);
+    std::fs::write(&fake, &truncated).unwrap();
+    assert!(fails(&db, &["setting", "logo", fake.to_str().unwrap()]).contains("bukan gambar PNG"));
+    assert!(fails(&db, &["setting", "logo", "/no/such.png"]).contains("/no/such.png"));
+    assert_eq!(books(&db), before, "nothing written to the books");
+    // English too.
+    let err = fails(&db, &["--lang", "en", "receipt", "999"]);
+    assert_eq!(err, "error: sale #999 not found");
+}
+
+#[test]
+fn a_printer_that_does_not_answer_keeps_the_receipt_queued() {
+    let (_dir, db) = shop();
+    let sale = ok_json(&db, &["sell", "--item", "MIE=2"]);
+    let id = sale["sale_id"].as_i64().unwrap().to_string();
+    // Nothing listens on this port.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let printer = format!("tcp://127.0.0.1:{port}");
+    let out = pasar(&db, &["print", &id, "--printer", &printer]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("tidak menjawab"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tetap di antrean"));
+    assert_eq!(sales_count(&db), 1, "the sale stands");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let (status, last): (String, String) = c
+        .query_row("SELECT status, last_error FROM print_jobs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), last.as_str()),
+        ("queued", "printer_unreachable")
+    );
+    // The printer comes up: `print --pending` sends it (once its short backoff has passed).
+    let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let got = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut all = Vec::new();
+        use std::io::Read;
+        let _ = s.read_to_end(&mut all);
+        all
+    });
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let v = ok_json(&db, &["print", "--pending"]);
+    assert_eq!(v["jobs"][0]["status"], "printed", "{v}");
+    let bytes = got.join().unwrap();
+    assert!(bytes.windows(14).any(|w| w == b"Indomie Goreng"));
+}
