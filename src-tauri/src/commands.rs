@@ -7,6 +7,7 @@ use pasar_core::contacts::{Contact, DebtEntry};
 use pasar_core::dashboard::{Dashboard, DayFigures};
 use pasar_core::db::SettingsView;
 use pasar_core::money::{canon, format_qty, parse_qty_unit};
+use pasar_core::print_queue::{FoundPrinter, PrintJob};
 use pasar_core::purchases::PurchaseSummary;
 use pasar_core::report::LowStockItem;
 use pasar_core::sales::{ReturnLine, SaleSummary};
@@ -16,7 +17,7 @@ use pasar_core::{
     ProductPatch, Purchase, Quote, Report, Sale, Shop, StockCount,
 };
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 fn changed(app: &AppHandle) {
     let _ = app.emit("books-changed", ());
@@ -200,6 +201,163 @@ pub fn sales_list(
 #[tauri::command]
 pub fn receipt_text(s: State<AppState>, id: i64) -> Res<String> {
     s.with_shop(|shop| shop.receipt_text(id))
+}
+
+/// Queues a saved sale's receipt for the printer (the shop's unless given) and wakes the
+/// print worker. The sale was committed before; a printer problem never touches it.
+#[tauri::command]
+pub fn print_receipt(s: State<AppState>, id: i64, printer: Option<String>) -> Res<PrintJob> {
+    let job = s.with_shop(|shop| {
+        let job = pasar_print::queue_receipt(shop, id, printer.as_deref())?;
+        shop.print_job(job)
+    })?;
+    s.wake_printer();
+    Ok(job)
+}
+
+#[tauri::command]
+pub fn print_test(s: State<AppState>, printer: Option<String>) -> Res<PrintJob> {
+    let job = s.with_shop(|shop| {
+        let job = pasar_print::queue_test_page(shop, printer.as_deref())?;
+        shop.print_job(job)
+    })?;
+    s.wake_printer();
+    Ok(job)
+}
+
+#[tauri::command]
+pub fn print_job_for_sale(s: State<AppState>, id: i64) -> Res<Option<PrintJob>> {
+    s.with_shop(|shop| shop.print_job_for_sale(id))
+}
+
+#[tauri::command]
+pub fn print_jobs(s: State<AppState>, open_only: bool) -> Res<Vec<PrintJob>> {
+    s.with_shop(|shop| shop.print_jobs(open_only, 50))
+}
+
+#[tauri::command]
+pub fn retry_print_job(s: State<AppState>, id: i64) -> Res<PrintJob> {
+    let job = s.with_shop(|shop| {
+        shop.retry_print_job(id)?;
+        shop.print_job(id)
+    })?;
+    s.wake_printer();
+    Ok(job)
+}
+
+#[tauri::command]
+pub fn cancel_print_job(s: State<AppState>, id: i64) -> Res<PrintJob> {
+    s.with_shop(|shop| {
+        shop.cancel_print_job(id)?;
+        shop.print_job(id)
+    })
+}
+
+/// CUPS queues and printer devices; `lpstat` may take a moment, so off the main thread.
+#[tauri::command]
+pub async fn find_printers() -> Vec<FoundPrinter> {
+    tauri::async_runtime::spawn_blocking(pasar_print::discover)
+        .await
+        .unwrap_or_default()
+}
+
+/// Where saved documents go: the user's Downloads folder, else the data folder.
+fn documents_dir(app: &AppHandle, s: &AppState) -> std::path::PathBuf {
+    app.path()
+        .download_dir()
+        .ok()
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| {
+            s.db_path
+                .parent()
+                .map(|p| p.join("dokumen"))
+                .unwrap_or_default()
+        })
+}
+
+fn save_doc(
+    app: &AppHandle,
+    s: &AppState,
+    name: &str,
+    bytes: Vec<u8>,
+) -> pasar_core::Result<String> {
+    let dir = documents_dir(app, s);
+    std::fs::create_dir_all(&dir).map_err(|_| pasar_core::CoreError::CannotWrite {
+        path: dir.display().to_string(),
+    })?;
+    let path = dir.join(name);
+    pasar_print::write_file(&path, &bytes)?;
+    Ok(path.display().to_string())
+}
+
+/// Saves a sale's receipt as a PDF in the set paper width; returns the file's path.
+#[tauri::command]
+pub fn save_receipt_pdf(s: State<AppState>, app: AppHandle, id: i64) -> Res<String> {
+    s.with_shop(|shop| {
+        let pdf = pasar_print::render_receipt(shop, id, pasar_print::Format::Pdf, None)?;
+        save_doc(&app, &s, &format!("struk-{id:06}.pdf"), pdf)
+    })
+}
+
+#[tauri::command]
+pub fn save_invoice_pdf(s: State<AppState>, app: AppHandle, id: i64) -> Res<String> {
+    s.with_shop(|shop| {
+        let pdf = pasar_print::invoice_pdf(shop, pasar_print::InvoiceOf::Sale(id))?;
+        save_doc(&app, &s, &format!("nota-PJ-{id:06}.pdf"), pdf)
+    })
+}
+
+#[tauri::command]
+pub fn save_report_pdf(s: State<AppState>, app: AppHandle, period: String) -> Res<String> {
+    s.with_shop(|shop| {
+        let pdf = pasar_print::report_pdf(shop, &period)?;
+        let safe: String = period
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        save_doc(&app, &s, &format!("laporan-{safe}.pdf"), pdf)
+    })
+}
+
+/// Opens WhatsApp (web or app) with the receipt as the message; needs no account here.
+#[tauri::command]
+pub fn whatsapp_receipt(s: State<AppState>, id: i64) -> Res<String> {
+    let link = s.with_shop(|shop| pasar_print::whatsapp_link(shop, id))?;
+    if let Err(e) = crate::printing::open_external(&link) {
+        s.log(&format!("cannot open a browser for wa.me: {e}"));
+    }
+    Ok(link)
+}
+
+/// Opens a document this app saved (only files in its documents folder).
+#[tauri::command]
+pub fn open_saved(s: State<AppState>, app: AppHandle, path: String) -> Res<()> {
+    let p = std::path::PathBuf::from(&path);
+    let inside = p.parent() == Some(documents_dir(&app, &s).as_path());
+    if !inside || !p.is_file() {
+        return Err(pasar_core::CoreError::CannotWrite { path }.body(pasar_core::Lang::Id));
+    }
+    crate::printing::open_external(&path)
+        .map_err(|e| pasar_core::CoreError::from(e).body(pasar_core::Lang::Id))
+}
+
+/// Sets the receipt logo from a PNG's bytes (None removes it).
+#[tauri::command]
+pub fn set_logo(s: State<AppState>, app: AppHandle, png: Option<Vec<u8>>) -> Res<()> {
+    s.with_shop(|shop| {
+        if let Some(b) = &png {
+            pasar_print::logo::check(b)?;
+        }
+        shop.set_logo(png.as_deref())
+    })?;
+    changed(&app);
+    Ok(())
 }
 
 #[tauri::command]

@@ -4,6 +4,7 @@
 //! No shop rule and no SQL lives here.
 
 mod commands;
+mod printing;
 mod state;
 
 use state::AppState;
@@ -38,6 +39,14 @@ pub fn run() {
             }
         }))
         .manage(state)
+        .setup(|app| {
+            let wake = printing::start(app.handle().clone());
+            *app.state::<AppState>()
+                .print_wake
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(wake);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::app_ready,
@@ -57,6 +66,19 @@ pub fn run() {
             commands::sale,
             commands::sales_list,
             commands::receipt_text,
+            commands::print_receipt,
+            commands::print_test,
+            commands::print_job_for_sale,
+            commands::print_jobs,
+            commands::retry_print_job,
+            commands::cancel_print_job,
+            commands::find_printers,
+            commands::save_receipt_pdf,
+            commands::save_invoice_pdf,
+            commands::save_report_pdf,
+            commands::whatsapp_receipt,
+            commands::open_saved,
+            commands::set_logo,
             commands::record_purchase,
             commands::purchases_list,
             commands::record_expense,

@@ -12,6 +12,8 @@ pub struct AppState {
     pub shop: Mutex<Option<Shop>>,
     pub started: Instant,
     log: Mutex<Option<std::fs::File>>,
+    /// Set once the print worker runs.
+    pub print_wake: Mutex<Option<crate::printing::Wake>>,
 }
 
 pub type Res<T> = Result<T, ErrorBody>;
@@ -40,12 +42,25 @@ impl AppState {
             shop: Mutex::new(None),
             started: Instant::now(),
             log: Mutex::new(log),
+            print_wake: Mutex::new(None),
         };
         match shop {
             Ok(s) => *state.lock() = s,
             Err(e) => state.log(&format!("cannot open database: {}", e.message(Lang::En))),
         }
         state
+    }
+
+    /// Tells the print worker there is something to send.
+    pub fn wake_printer(&self) {
+        if let Some(w) = self
+            .print_wake
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            w.now();
+        }
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Option<Shop>> {

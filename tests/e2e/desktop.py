@@ -152,6 +152,48 @@ def db_one(db, sql, *args):
         con.close()
 
 
+def free_port():
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def fake_printer(port, received):
+    """A receipt printer on loopback: answers the paper-status query, keeps what it gets."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(4)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                conn.settimeout(5)
+                try:
+                    data = conn.recv(3)
+                    if data == b"\x10\x04\x04":
+                        conn.sendall(b"\x12")
+                    while True:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                except OSError:
+                    pass
+                received.append(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv
+
+
 def main():
     app, shots = os.path.abspath(sys.argv[1]), sys.argv[2]
     os.makedirs(shots, exist_ok=True)
@@ -243,6 +285,67 @@ def main():
         today_rev = int(db_one(db, "SELECT revenue FROM daily_sales ORDER BY local_date DESC LIMIT 1")[0])
         shown = s.wait_text("#dash-revenue", lambda t: t == rupiah(today_rev))
         check(shown != revenue_before or 3 * price == 0, f"dashboard revenue updated to {shown}")
+
+        # Printing never blocks or loses a sale. The receipt printer (a network printer on
+        # loopback) is off: the sale is saved, its receipt waits in the queue with a visible
+        # status; the printer comes up, "coba lagi", and the receipt is printed.
+        port = free_port()
+        printer = f"tcp://127.0.0.1:{port}"
+        s.click("#nav-pengaturan")
+        s.wait("#set-printer")
+        s.run("const el = document.querySelector('#set-printer'); el.value = arguments[0];"
+              "el.dispatchEvent(new Event('change', { bubbles: true }));", printer)
+        end = time.time() + 10
+        while time.time() < end and db_one(db, "SELECT value FROM settings WHERE key = 'printer'") != (printer,):
+            time.sleep(0.1)
+        check(db_one(db, "SELECT value FROM settings WHERE key = 'printer'") == (printer,), "printer chosen in Pengaturan")
+        s.shot(f"{shots}/11-pengaturan-printer.png")
+        s.click("#nav-kasir")
+        s.wait("#kasir-search")
+        s.keys(barcode + ENTER)
+        s.wait_text("#cart tbody tr", lambda t: "1 pcs" in t)
+        s.keys(F8)
+        s.wait("#tendered-input")
+        s.keys("100.000" + ENTER)
+        s.wait("#sale-done")
+        t_saved = time.time()
+        sale3 = db_one(db, "SELECT id FROM sales ORDER BY id DESC LIMIT 1")[0]
+        check(sale3 > sale_id, f"sale #{sale3} saved with the printer off")
+        status = s.wait_text("#print-status", lambda t: "belum tercetak" in t, timeout=30)
+        check("belum tercetak" in status, f"status shown: {status!r}")
+        job = db_one(db, "SELECT status, last_error FROM print_jobs WHERE sale_id = ?", sale3)
+        check(job == ("queued", "printer_unreachable"), f"receipt kept in the queue: {job}")
+        s.shot(f"{shots}/12-struk-belum-tercetak.png")
+        # The window answers meanwhile: another screen, then the sale in Transaksi.
+        t0 = time.time()
+        s.click("#nav-beranda")
+        s.wait_text("#dash-revenue", lambda t: t.startswith("Rp"))
+        check(time.time() - t0 < 5, "the window stays responsive while the printer is off")
+        s.click("#nav-transaksi")
+        s.click("#sales-table tbody tr td")
+        status = s.wait_text("#print-status", lambda t: "belum tercetak" in t, timeout=15)
+        check("coba lagi" in status.lower() or s.find_all("#print-retry"), "Transaksi shows the waiting receipt with a retry")
+        received = []
+        srv = fake_printer(port, received)
+        # "Coba lagi" (the worker may already have retried by itself: then there is no button).
+        s.run("document.querySelector('#print-retry')?.click();")
+        status = s.wait_text("#print-status", lambda t: "tercetak" in t and "belum" not in t, timeout=30)
+        check("Struk tercetak" in status, f"printed after the printer came back: {status!r}")
+        end = time.time() + 5
+        while time.time() < end and not received:
+            time.sleep(0.1)
+        payload = b"".join(received)
+        name1 = db_one(db, "SELECT name FROM products WHERE id = ?", pid)[0]
+        check(payload[:3] == b"\x10\x04\x04" and b"\x1b@" in payload and name1.encode("cp1252", "replace")[:20] in payload,
+              f"the printer received the receipt of {name1} ({len(payload)} bytes)")
+        check(db_one(db, "SELECT status FROM print_jobs WHERE sale_id = ?", sale3) == ("printed",), "job marked printed")
+        check(db_one(db, "SELECT count(*) FROM sales WHERE id = ?", sale3) == (1,), "the sale is intact")
+        s.shot(f"{shots}/13-struk-tercetak.png")
+        srv.close()
+        del t_saved
+        # Leave the sale's detail (a dialog over Transaksi).
+        s.run("document.querySelector('#nav-beranda').click();")
+        s.wait("#dash-revenue")
 
         # Add a product through the UI.
         s.click("#nav-produk")

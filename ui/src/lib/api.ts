@@ -24,6 +24,8 @@ import type { ReturnLine } from "./bindings/ReturnLine";
 import type { Sale } from "./bindings/Sale";
 import type { SaleSummary } from "./bindings/SaleSummary";
 import type { SettingsView } from "./bindings/SettingsView";
+import type { PrintJob } from "./bindings/PrintJob";
+import type { FoundPrinter } from "./bindings/FoundPrinter";
 import type { StockCount } from "./bindings/StockCount";
 
 export type AppStatus = { db_path: string; open: boolean; error: ErrorBody | null };
@@ -70,4 +72,18 @@ export const api = {
   settings: () => invoke<SettingsView>("settings_view"),
   setSetting: (key: string, value: string) => invoke<void>("set_setting", { key, value }),
   backupNow: () => invoke<string>("backup_now"),
+  // Printing: jobs go into the shop's queue; a background worker sends them.
+  printReceipt: (id: number, printer: string | null = null) => invoke<PrintJob>("print_receipt", { id, printer }),
+  printTest: (printer: string | null = null) => invoke<PrintJob>("print_test", { printer }),
+  printJobForSale: (id: number) => invoke<PrintJob | null>("print_job_for_sale", { id }),
+  printJobs: (openOnly: boolean) => invoke<PrintJob[]>("print_jobs", { openOnly }),
+  retryPrintJob: (id: number) => invoke<PrintJob>("retry_print_job", { id }),
+  cancelPrintJob: (id: number) => invoke<PrintJob>("cancel_print_job", { id }),
+  findPrinters: () => invoke<FoundPrinter[]>("find_printers"),
+  saveReceiptPdf: (id: number) => invoke<string>("save_receipt_pdf", { id }),
+  saveInvoicePdf: (id: number) => invoke<string>("save_invoice_pdf", { id }),
+  saveReportPdf: (period: string) => invoke<string>("save_report_pdf", { period }),
+  whatsappReceipt: (id: number) => invoke<string>("whatsapp_receipt", { id }),
+  openSaved: (path: string) => invoke<void>("open_saved", { path }),
+  setLogo: (png: number[] | null) => invoke<void>("set_logo", { png }),
 };
