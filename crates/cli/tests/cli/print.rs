@@ -238,3 +238,22 @@ fn a_printer_that_does_not_answer_keeps_the_receipt_queued() {
     let bytes = got.join().unwrap();
     assert!(bytes.windows(14).any(|w| w == b"Indomie Goreng"));
 }
+
+#[test]
+fn a_demo_rebuild_drops_the_print_jobs_of_the_sales_it_replaces() {
+    let (_dir, db) = tmp_db();
+    ok_json(&db, &["demo", "--days", "2"]);
+    let sale = ok_json(&db, &["sell", "--item", "Indomie Goreng=1"]);
+    let id = sale["sale_id"].as_i64().unwrap().to_string();
+    // Port 9 (discard) has no listener here: the job stays queued.
+    let out = pasar(&db, &["print", &id, "--printer", "tcp://127.0.0.1:9"]);
+    assert!(!out.status.success());
+    ok_json(&db, &["demo", "--days", "2", "--force"]);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let jobs: i64 = c
+        .query_row("SELECT count(*) FROM print_jobs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jobs, 0);
+    let v = ok_json(&db, &["stock", "check"]);
+    assert_eq!(v["ok"], true, "{v}");
+}
