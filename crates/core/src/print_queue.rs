@@ -67,7 +67,13 @@ impl PrinterTarget {
         if let Some(rest) = s.strip_prefix("tcp://") {
             return host_port(rest);
         }
-        if s.starts_with('/') {
+        // A device: /dev/usb/lp0, /dev/rfcomm0 (Linux); COM3, LPT1, \\.\\COM3 or a shared
+        // printer \\PC\\Printer (Windows takes raw bytes written to these).
+        let upper = s.to_ascii_uppercase();
+        let windows_port = (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && (4..=6).contains(&upper.len())
+            && upper[3..].chars().all(|c| c.is_ascii_digit());
+        if s.starts_with('/') || s.starts_with("\\\\") || windows_port {
             if s.contains("..") {
                 return Err(bad());
             }
@@ -474,6 +480,13 @@ mod tests {
         );
         assert_eq!(t("tcp://[::1]:9100").unwrap(), "tcp://[::1]:9100");
         assert_eq!(t("/dev/usb/lp0").unwrap(), "/dev/usb/lp0");
+        assert_eq!(t("COM3").unwrap(), "COM3");
+        assert_eq!(t(r"\\KASIR\XP58").unwrap(), r"\\KASIR\XP58");
+        assert_eq!(
+            t("COM").unwrap(),
+            "cups:COM",
+            "a queue called COM, not a port"
+        );
         assert_eq!(t("XP-58").unwrap(), "cups:XP-58");
         assert_eq!(t("cups:EPSON_TM_T82").unwrap(), "cups:EPSON_TM_T82");
         for bad in [
