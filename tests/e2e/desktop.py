@@ -186,6 +186,9 @@ def fake_printer(port, received):
                         if not chunk:
                             break
                         data += chunk
+                        # Asked again after the job, like a real printer it answers.
+                        if len(data) > 3 and data.endswith(b"\x10\x04\x04"):
+                            conn.sendall(b"\x12")
                 except OSError:
                     pass
                 received.append(data)

@@ -614,8 +614,40 @@ fn opt_num(s: &Option<String>) -> Result<Option<pasar_core::Decimal>> {
     s.as_deref().map(num).transpose()
 }
 
+/// Refuses an output path that is the shop's database or one of its companion files.
+fn not_the_shop(db: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let canon = |p: &std::path::Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            parent
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .map(|d| d.join(p.file_name().unwrap_or_default()))
+                .unwrap_or_else(|| p.to_path_buf())
+        })
+    };
+    let target = canon(out);
+    let db = canon(db);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        if target == std::path::Path::new(&name) {
+            return Err(CoreError::CannotReplaceDatabase {
+                path: out.display().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli, out: &Out) -> Result<()> {
     let path = cli.db.clone().unwrap_or_else(pasar_core::default_db_path);
+    for given in [&cli.cmd].iter().filter_map(|c| match c {
+        Cmd::Receipt { out: Some(o), .. } | Cmd::Invoice { out: o, .. } => Some(o.clone()),
+        Cmd::Report { pdf: Some(o), .. } => Some(o.clone()),
+        _ => None,
+    }) {
+        not_the_shop(&path, &given)?;
+    }
     if let Cmd::Demo { days, seed, force } = cli.cmd {
         return demo(&path, days, seed, force, &cli.user, out);
     }
@@ -845,7 +877,11 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                     printer.as_deref(),
                 )?)
             };
-            let done = pasar_print::print_due(&mut shop, &pasar_print::Timeouts::default())?;
+            if pending {
+                shop.retry_all_print_jobs()?;
+            }
+            let done =
+                pasar_print::print_due(&mut shop, &pasar_print::Timeouts::default(), queued)?;
             out.printed(&shop, queued, &done)
         }
         Cmd::Printers => out.printers(&pasar_print::discover()),
@@ -868,16 +904,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                     pasar_core::error::Problem::Required,
                 ));
             };
-            let meta = std::fs::metadata(&path).map_err(|e| CoreError::Io {
-                detail: format!("{}: {e}", path.display()),
-            })?;
-            if meta.len() > pasar_core::document::MAX_LOGO_BYTES as u64 || meta.is_dir() {
-                return Err(CoreError::invalid(
-                    pasar_core::error::Field::Logo,
-                    pasar_core::error::Problem::NotAnImage,
-                ));
-            }
-            let bytes = std::fs::read(&path)?;
+            let bytes = pasar_print::read_small_file(&path, pasar_core::document::MAX_LOGO_BYTES)?;
             pasar_print::logo::check(&bytes)?;
             shop.set_logo(Some(&bytes))?;
             out.setting("logo", Some(&path.display().to_string()))

@@ -463,15 +463,30 @@ impl Out {
         self.emit(&v, |o| o.push_str(text))
     }
 
-    /// What became of print jobs. An error when the job asked for did not print (it stays in
-    /// the queue), so scripts see a non-zero exit.
+    /// What became of print jobs. An error when a job did not print (it stays in the queue),
+    /// so scripts see a non-zero exit; the first failure is the error line.
     pub fn printed(
         &self,
         shop: &Shop,
-        queued: Option<i64>,
+        job: Option<i64>,
         done: &[(i64, pasar_core::JobStatus, Option<CoreError>)],
     ) -> Result<()> {
         use pasar_core::JobStatus;
+        let status_word = |s: &JobStatus| {
+            match s {
+            JobStatus::Printed => self.t("tercetak", "printed"),
+            JobStatus::Queued => self.t(
+                "belum tercetak; tetap di antrean dan dicoba lagi oleh aplikasi atau `pasar print --pending`",
+                "not printed; kept in the queue for the app or `pasar print --pending` to retry",
+            ),
+            JobStatus::Failed => self.t(
+                "belum tercetak dan tidak dicoba lagi; cetak ulang setelah printernya diperbaiki",
+                "not printed and not retried; print again once the printer is fixed",
+            ),
+            JobStatus::Sending => self.t("sedang dikirim", "being sent"),
+            JobStatus::Cancelled => self.t("dibatalkan", "cancelled"),
+        }
+        };
         let jobs: Vec<_> = done
             .iter()
             .map(|(id, status, err)| {
@@ -482,54 +497,32 @@ impl Out {
                 })
             })
             .collect();
-        let v = serde_json::json!({ "queued": queued, "jobs": jobs });
-        if let Some(q) = queued
-            && let Some((_, status, Some(err))) = done.iter().find(|(id, _, _)| *id == q)
-        {
-            // The job is kept: say so on stdout; the printer's problem is the error line.
-            let kept = if *status == JobStatus::Failed {
-                self.t(
-                    "belum tercetak dan tidak dicoba lagi (terlalu lama); cetak ulang dari Transaksi",
-                    "not printed and no longer retried (too long); reprint it from Transactions",
-                )
-            } else {
-                self.t(
-                    "belum tercetak; tetap di antrean dan dicoba lagi oleh aplikasi atau `pasar print --pending`",
-                    "not printed; kept in the queue for the app or `pasar print --pending` to retry",
-                )
-            };
-            if !self.json {
-                write_stdout(&format!("#{q} {kept}\n"))?;
-            }
-            return Err(err.clone());
-        }
         let waiting = shop.print_jobs(true, 1000)?.len();
+        let v = serde_json::json!({ "job": job, "jobs": jobs, "waiting": waiting });
+        let failure = done.iter().find_map(|(_, _, e)| e.clone());
+        if let Some(err) = failure {
+            if !self.json {
+                let mut text = String::new();
+                for (id, status, _) in done {
+                    w!(text, "#{id} {}", status_word(status));
+                }
+                write_stdout(&text)?;
+            }
+            return Err(err);
+        }
         self.emit(&v, |o| {
             if done.is_empty() {
                 w!(
                     o,
                     "{}",
-                    self.t("Tidak ada yang dicetak.", "Nothing was printed.")
+                    self.t(
+                        "Tidak ada antrean cetak yang menunggu.",
+                        "No print job is waiting."
+                    )
                 );
             }
-            for (id, status, err) in done {
-                match err {
-                    None => w!(o, "#{id} {}", self.t("tercetak", "printed")),
-                    Some(e) => w!(
-                        o,
-                        "#{id} {} ({:?}): {}",
-                        self.t("belum tercetak", "not printed"),
-                        status,
-                        e.message(self.lang)
-                    ),
-                }
-            }
-            if waiting > 0 {
-                w!(
-                    o,
-                    "{} {waiting}",
-                    self.t("Masih di antrean:", "Still queued:")
-                );
+            for (id, status, _) in done {
+                w!(o, "#{id} {}", status_word(status));
             }
         })
     }

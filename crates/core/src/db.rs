@@ -340,7 +340,9 @@ impl Shop {
             }
             "printer" => {
                 if !value.is_empty() {
-                    let spec = crate::print_queue::PrinterTarget::parse(value)?.spec();
+                    let target = crate::print_queue::PrinterTarget::parse(value)?;
+                    target.check_not_a_file()?;
+                    let spec = target.spec();
                     // Stored in one spelling, so jobs and the settings screen agree.
                     return self.store_setting(key, &spec);
                 }

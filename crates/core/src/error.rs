@@ -578,6 +578,16 @@ pub enum CoreError {
     PrinterFailed { printer: String, detail: String },
     #[error("cannot write {path}")]
     CannotWrite { path: String },
+    #[error("refusing to replace a database: {path}")]
+    CannotReplaceDatabase { path: String },
+    #[error("file not found: {path}")]
+    FileNotFound { path: String },
+    #[error("not a printer device: {printer}")]
+    PrinterNotADevice { printer: String },
+    #[error("printer reset: {printer}")]
+    PrinterReset { printer: String },
+    #[error("no CUPS: {printer}")]
+    PrinterNoCups { printer: String },
 }
 
 impl CoreError {
@@ -636,6 +646,11 @@ impl CoreError {
             PrinterPaperOut { .. } => "printer_paper_out",
             PrinterFailed { .. } => "printer_failed",
             CannotWrite { .. } => "cannot_write",
+            CannotReplaceDatabase { .. } => "cannot_replace_database",
+            FileNotFound { .. } => "file_not_found",
+            PrinterNotADevice { .. } => "printer_not_a_device",
+            PrinterReset { .. } => "printer_reset",
+            PrinterNoCups { .. } => "printer_no_cups",
         }
     }
 
@@ -833,6 +848,32 @@ impl CoreError {
             CannotWrite { path } => {
                 format!("tidak bisa menulis {path}: periksa foldernya ada dan boleh ditulisi")
             }
+            CannotReplaceDatabase { path } if en => format!(
+                "{path} is a database (perhaps the shop itself); choose another file name — nothing was written"
+            ),
+            CannotReplaceDatabase { path } => format!(
+                "{path} adalah database (mungkin toko ini sendiri); pilih nama berkas lain — tidak ada yang ditulis"
+            ),
+            FileNotFound { path } if en => format!("file not found: {path}"),
+            FileNotFound { path } => format!("berkas tidak ditemukan: {path}"),
+            PrinterNotADevice { printer } if en => format!(
+                "{printer} is not a printer: give a device (/dev/usb/lp0), tcp://ADDRESS:9100 or a CUPS queue"
+            ),
+            PrinterNotADevice { printer } => format!(
+                "{printer} bukan printer: tulis perangkat (/dev/usb/lp0), tcp://ALAMAT:9100 atau antrean CUPS"
+            ),
+            PrinterReset { printer } if en => {
+                format!("printer {printer} broke the connection off (restarting or busy?)")
+            }
+            PrinterReset { printer } => {
+                format!("printer {printer} memutus sambungan (sedang menyala ulang atau sibuk?)")
+            }
+            PrinterNoCups { printer } if en => format!(
+                "cannot print to {printer}: CUPS (the lp command) is not installed on this computer"
+            ),
+            PrinterNoCups { printer } => format!(
+                "tidak bisa mencetak ke {printer}: CUPS (perintah lp) belum terpasang di komputer ini"
+            ),
         }
     }
 }
@@ -1066,6 +1107,21 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::CannotWrite {
             path: s("/tmp/x/struk.pdf"),
         },
+        CoreError::CannotReplaceDatabase {
+            path: s("/tmp/toko.db"),
+        },
+        CoreError::FileNotFound {
+            path: s("/tmp/logo.png"),
+        },
+        CoreError::PrinterNotADevice {
+            printer: s("/etc/passwd"),
+        },
+        CoreError::PrinterReset {
+            printer: s("tcp://192.168.1.50:9100"),
+        },
+        CoreError::PrinterNoCups {
+            printer: s("cups:XP58"),
+        },
     ]);
     all
 }
@@ -1111,11 +1167,16 @@ pub fn variant_index(e: &CoreError) -> usize {
         PrinterPaperOut { .. } => 32,
         PrinterFailed { .. } => 33,
         CannotWrite { .. } => 34,
+        CannotReplaceDatabase { .. } => 35,
+        FileNotFound { .. } => 36,
+        PrinterNotADevice { .. } => 37,
+        PrinterReset { .. } => 38,
+        PrinterNoCups { .. } => 39,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 35;
+pub const VARIANTS: usize = 40;
 pub const PROBLEMS: usize = 27;
 
 fn problem_index(p: &Problem) -> usize {
@@ -1186,7 +1247,7 @@ mod tests {
         let shared: BTreeSet<String> = words(
             "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
              cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
-             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk",
+             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp",
         );
         let mut indonesian = BTreeSet::new();
         let mut english = BTreeSet::new();

@@ -105,6 +105,20 @@ impl PrinterTarget {
         })
     }
 
+    /// A device path that names an existing regular file or folder is refused: printing into
+    /// it would overwrite it. (A device that is unplugged now may not exist yet; that is fine.)
+    pub fn check_not_a_file(&self) -> Result<()> {
+        if let PrinterTarget::Device { path } = self
+            && let Ok(m) = std::fs::metadata(path)
+            && (m.is_file() || m.is_dir())
+        {
+            return Err(CoreError::PrinterNotADevice {
+                printer: path.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// The canonical spelling, as stored and shown.
     pub fn spec(&self) -> String {
         match self {
@@ -227,6 +241,9 @@ pub fn failure_message(code: &str, printer: &str, lang: crate::error::Lang) -> S
         "printer_timeout" => CoreError::PrinterTimeout { printer: p },
         "printer_paper_out" => CoreError::PrinterPaperOut { printer: p },
         "permission_denied" => CoreError::PermissionDenied { path: p },
+        "printer_reset" => CoreError::PrinterReset { printer: p },
+        "printer_not_a_device" => CoreError::PrinterNotADevice { printer: p },
+        "printer_no_cups" => CoreError::PrinterNoCups { printer: p },
         other => CoreError::PrinterFailed {
             printer: p,
             detail: other.to_string(),
@@ -305,6 +322,51 @@ impl Shop {
         }))
     }
 
+    /// Claims one given job if it is waiting (queued, or failed), whatever its backoff: a
+    /// person asked for this one now.
+    pub fn claim_print_job_id(&mut self, id: i64) -> Result<Option<ClaimedJob>> {
+        let now_s = stamp(self.clock.now());
+        let tx = self.write_tx()?;
+        let job: Option<(String, Vec<u8>, i64)> = tx
+            .query_row(
+                "SELECT printer, payload, attempts FROM print_jobs
+                 WHERE id = ?1 AND status IN ('queued', 'failed')",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((printer, payload, attempts)) = job else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE print_jobs SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2,
+                                   queued_at = CASE WHEN status = 'failed' THEN ?2 ELSE queued_at END
+             WHERE id = ?1",
+            params![id, now_s],
+        )?;
+        tx.commit()?;
+        Ok(Some(ClaimedJob {
+            id,
+            printer,
+            payload,
+            attempt: attempts + 1,
+        }))
+    }
+
+    /// Makes every waiting job (queued or given up) due now, for "print what is waiting".
+    pub fn retry_all_print_jobs(&mut self) -> Result<usize> {
+        let now = stamp(self.clock.now());
+        let tx = self.write_tx()?;
+        let n = tx.execute(
+            "UPDATE print_jobs SET status = 'queued', next_attempt_at = ?1,
+                                   queued_at = CASE WHEN status = 'failed' THEN ?1 ELSE queued_at END
+             WHERE status IN ('queued', 'failed')",
+            [now],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Records the outcome of a claimed job: printed, or back in the queue with a delay (or
     /// failed for good when it has been trying for too long).
     pub fn finish_print_job(
@@ -333,7 +395,9 @@ impl Shop {
             }
             Err(e) => {
                 let queued: DateTime<Utc> = parse_stamp(&queued_at).unwrap_or(now);
-                let give_up = now - queued >= Duration::minutes(GIVE_UP_AFTER_MINUTES);
+                // Retrying cannot fix a file that is not a printer or a missing CUPS.
+                let permanent = matches!(e.code(), "printer_not_a_device" | "printer_no_cups");
+                let give_up = permanent || now - queued >= Duration::minutes(GIVE_UP_AFTER_MINUTES);
                 let status = if give_up {
                     JobStatus::Failed
                 } else {

@@ -5,7 +5,7 @@
 use pasar_core::receipt::{Align, Block, Row, Size};
 
 use crate::logo::Logo;
-use crate::text::{Codepage, encode};
+use crate::text::{Codepage, encode, printable};
 
 pub const ESC: u8 = 0x1B;
 pub const GS: u8 = 0x1D;
@@ -151,24 +151,54 @@ pub fn render(blocks: &[Block], opt: &EscPosOptions<'_>) -> Vec<u8> {
                     w.align(Align::Left);
                 }
             }
-            Block::Text(row) => text_row(&mut w, row, cols),
+            Block::Text(row) => {
+                // Spelled for the code page first, so the wrapping counts what prints.
+                let row = Row {
+                    left: printable(&row.left, opt.codepage),
+                    right: printable(&row.right, opt.codepage),
+                    ..row.clone()
+                };
+                text_row(&mut w, &row, cols)
+            }
             Block::Rule => w.line(&"-".repeat(cols)),
             Block::Feed => w.buf.push(LF),
             Block::Qr(data) => {
                 w.buf.push(LF);
                 w.align(Align::Center);
-                w.qr(data, if cols >= 48 { 6 } else { 5 });
+                match qr_module(data, opt.dots(), cols) {
+                    Some(module) => w.qr(data, module),
+                    // Too long to fit the paper as a code: print it as text.
+                    None => {
+                        for l in pasar_core::receipt::wrap(&printable(data, opt.codepage), cols, 0)
+                        {
+                            w.line(&l);
+                        }
+                    }
+                }
                 w.buf.push(LF);
                 w.align(Align::Left);
             }
         }
     }
-    w.feed(4);
-    w.cut(opt.cut);
+    // The drawer opens while the paper feeds, and the job ends with the cut.
     if opt.drawer {
         w.drawer();
     }
+    w.feed(4);
+    w.cut(opt.cut);
     w.buf
+}
+
+/// The dot size of a QR code's modules so the code (with its quiet zone) takes at most three
+/// quarters of the printable width; None when modules would be under 3 dots (0,4 mm: phones
+/// no longer read them).
+pub fn qr_module(data: &str, dots: usize, cols: usize) -> Option<u8> {
+    let n = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
+        .ok()?
+        .width();
+    let fit = (dots * 3 / 4) / (n + 8);
+    let preferred = if cols >= 48 { 6 } else { 5 };
+    (fit >= 3).then(|| fit.min(preferred) as u8)
 }
 
 fn text_row(w: &mut Writer, row: &Row, cols: usize) {

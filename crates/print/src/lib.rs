@@ -174,7 +174,11 @@ pub fn report_pdf(shop: &Shop, period: &str) -> Result<Vec<u8>> {
 /// The printer to use: the one given, else the shop's.
 pub fn choose_printer(setup: &PrintSetup, given: Option<&str>) -> Result<PrinterTarget> {
     match given.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(spec) => PrinterTarget::parse(spec),
+        Some(spec) => {
+            let t = PrinterTarget::parse(spec)?;
+            t.check_not_a_file()?;
+            Ok(t)
+        }
         None => setup.printer.clone().ok_or(CoreError::PrinterNotSet),
     }
 }
@@ -189,21 +193,25 @@ pub fn queue_receipt(shop: &mut Shop, sale_id: i64, printer: Option<&str>) -> Re
     shop.enqueue_print("receipt", Some(sale_id), &target, &bytes)
 }
 
-/// A test page: the shop's header, the character set in use, a QR code, and a cut.
+/// A test page: the shop's header, the character set in use, the QR code set for receipts
+/// (if any), and a cut — laid out for the paper like a receipt.
 pub fn test_page(shop: &Shop) -> Result<Vec<u8>> {
     let setup = PrintSetup::of(shop)?;
     let lang = shop.document_lang()?;
     let w = pasar_core::document::Words::of(lang);
     let head = shop.shop_header()?;
     let cols = columns_for(setup.paper_mm);
+    let cp = setup.codepage;
     let mut out = escpos::Writer::default();
-    out.init(setup.codepage);
+    out.init(cp);
     out.align(pasar_core::receipt::Align::Center);
     out.bold(true);
     out.size(true, true);
     out.line(w.test_title);
     out.size(false, false);
-    out.line(&head.name);
+    for l in pasar_core::receipt::wrap(&text::printable(&head.name, cp), cols, 0) {
+        out.line(&l);
+    }
     out.bold(false);
     out.align(pasar_core::receipt::Align::Left);
     out.line(&"-".repeat(cols));
@@ -212,13 +220,17 @@ pub fn test_page(shop: &Shop) -> Result<Vec<u8>> {
     }
     out.line(&format!("{} mm / {cols}", setup.paper_mm));
     out.line("Rp 12.500  1,25 kg  @12rb");
-    out.line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789");
-    out.line("Café Müller — José Ñ");
+    out.line("ABCDEFGHIJKLM 0123456789");
+    out.line(&text::printable("Café Müller — José Ñ", cp));
     out.line(&"=".repeat(cols));
-    out.align(pasar_core::receipt::Align::Center);
-    out.qr("https://wa.me/", if cols >= 48 { 6 } else { 5 });
-    out.buf.push(escpos::LF);
-    out.align(pasar_core::receipt::Align::Left);
+    if let Some(q) = shop.setting("receipt_qr")?.filter(|q| !q.trim().is_empty())
+        && let Some(module) = escpos::qr_module(&q, if cols >= 48 { 576 } else { 384 }, cols)
+    {
+        out.align(pasar_core::receipt::Align::Center);
+        out.qr(&q, module);
+        out.buf.push(escpos::LF);
+        out.align(pasar_core::receipt::Align::Left);
+    }
     out.feed(4);
     out.cut(setup.cut);
     Ok(out.buf)
@@ -231,14 +243,22 @@ pub fn queue_test_page(shop: &mut Shop, printer: Option<&str>) -> Result<i64> {
     shop.enqueue_print("test", None, &target, &bytes)
 }
 
-/// Sends every job due now, one after the other (the CLI's worker; the window runs its own
-/// loop with the same three steps). Returns each job's id and what became of it.
+/// Sends jobs now, one after the other (the CLI's worker; the window runs its own loop with
+/// the same three steps): only job `only` when given, else every job that is due. Returns
+/// each job's id and what became of it.
 pub fn print_due(
     shop: &mut Shop,
     t: &Timeouts,
+    only: Option<i64>,
 ) -> Result<Vec<(i64, JobStatus, Option<CoreError>)>> {
     let mut done = Vec::new();
-    while let Some(job) = shop.claim_print_job()? {
+    loop {
+        let job = match only {
+            Some(id) if done.is_empty() => shop.claim_print_job_id(id)?,
+            Some(_) => None,
+            None => shop.claim_print_job()?,
+        };
+        let Some(job) = job else { break };
         let outcome = PrinterTarget::parse(&job.printer).and_then(|p| send(&p, &job.payload, t));
         let status = shop.finish_print_job(job.id, outcome.as_ref().map(|_| ()))?;
         done.push((job.id, status, outcome.err()));
@@ -271,15 +291,47 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// Writes `bytes` to `path` whole or not at all (a temporary file beside it, then renamed).
+/// Only a new file or an existing regular, writable file that is not a database is replaced:
+/// a device, a pipe, a folder, a read-only file or any SQLite file (the shop itself) is refused.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let shown = path.display().to_string();
     let cannot = || CoreError::CannotWrite {
         path: shown.clone(),
     };
-    if path.is_dir() || path.file_name().is_none() {
+    if path.file_name().is_none() {
         return Err(cannot());
     }
-    let dir = match path.parent() {
+    // Follow a symlink to what it names; that is what gets replaced.
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|_| cannot())?,
+        _ => path.to_path_buf(),
+    };
+    match std::fs::metadata(&target) {
+        Ok(m) => {
+            if !m.is_file() || m.permissions().readonly() {
+                return Err(cannot());
+            }
+            let mut head = [0u8; 16];
+            let n = std::fs::File::open(&target)
+                .and_then(|mut f| {
+                    use std::io::Read;
+                    f.read(&mut head)
+                })
+                .map_err(|_| cannot())?;
+            // A database or its write-ahead log (the shop itself, or another one).
+            let wal = n >= 4
+                && matches!(
+                    head[..4],
+                    [0x37, 0x7f, 0x06, 0x82] | [0x37, 0x7f, 0x06, 0x83]
+                );
+            if (n == 16 && &head == b"SQLite format 3\0") || wal {
+                return Err(CoreError::CannotReplaceDatabase { path: shown });
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) => return Err(cannot()),
+    }
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
@@ -288,17 +340,21 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name()
+        target
+            .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default(),
         std::process::id()
     ));
     let written = (|| -> std::io::Result<()> {
         use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, &target)
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
@@ -308,6 +364,33 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Reads a file the user named (a logo), refusing anything but a regular file and reading
+/// at most `max` bytes (so a device or a pipe can neither hang nor exhaust memory).
+pub fn read_small_file(path: &Path, max: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => CoreError::PermissionDenied {
+            path: shown.clone(),
+        },
+        _ => CoreError::FileNotFound {
+            path: shown.clone(),
+        },
+    })?;
+    if !meta.is_file() || meta.len() > max as u64 {
+        return Err(CoreError::invalid(Field::Logo, Problem::NotAnImage));
+    }
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .map_err(|_| CoreError::PermissionDenied { path: shown })?
+        .take(max as u64 + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() > max {
+        return Err(CoreError::invalid(Field::Logo, Problem::NotAnImage));
+    }
+    Ok(buf)
 }
 
 /// The blocks of a receipt (re-exported for renderers outside this crate).

@@ -87,9 +87,8 @@ fn io_error(spec: &str, e: &std::io::Error) -> CoreError {
             path: spec.to_string(),
         },
         K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            CoreError::PrinterFailed {
+            CoreError::PrinterReset {
                 printer: spec.to_string(),
-                detail: "connection reset".into(),
             }
         }
         _ => CoreError::PrinterFailed {
@@ -135,32 +134,12 @@ fn send_tcp(
         .map_err(|e| io_error(spec, &e))?;
     // Real-time paper status (DLE EOT 4): bits 5 and 6 set = roll end. Printers that do not
     // answer are not held against.
+    let mut answers = false;
     if !t.status.is_zero() {
         s.set_read_timeout(Some(t.status))
             .map_err(|e| io_error(spec, &e))?;
-        s.write_all(&[0x10, 0x04, 0x04])
-            .map_err(|e| io_error(spec, &e))?;
-        let mut b = [0u8; 1];
-        match s.read(&mut b) {
-            Ok(1) if b[0] & 0x93 == 0x12 && b[0] & 0x60 == 0x60 => {
-                return Err(CoreError::PrinterPaperOut {
-                    printer: spec.to_string(),
-                });
-            }
-            Ok(0) => {
-                return Err(CoreError::PrinterFailed {
-                    printer: spec.to_string(),
-                    detail: "connection closed".into(),
-                });
-            }
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => return Err(io_error(spec, &e)),
-        }
+        s.write_all(&STATUS_QUERY).map_err(|e| io_error(spec, &e))?;
+        answers = paper_status(spec, &mut s)?;
     }
     let started = Instant::now();
     for chunk in bytes.chunks(4096) {
@@ -172,17 +151,56 @@ fn send_tcp(
         }
     }
     s.flush().map_err(|e| io_error(spec, &e))?;
+    // A printer that answered before must answer again after the job: it has then read every
+    // byte (TCP keeps order), and its paper did not run out on the way.
+    if answers {
+        s.set_read_timeout(Some(t.write))
+            .map_err(|e| io_error(spec, &e))?;
+        s.write_all(&STATUS_QUERY).map_err(|e| io_error(spec, &e))?;
+        if !paper_status(spec, &mut s)? {
+            return Err(CoreError::PrinterTimeout {
+                printer: spec.to_string(),
+            });
+        }
+    }
     // Closing our side tells the printer the job is complete.
     let _ = s.shutdown(std::net::Shutdown::Write);
     Ok(())
 }
 
+/// DLE EOT 4: transmit the paper roll sensor status.
+const STATUS_QUERY: [u8; 3] = [0x10, 0x04, 0x04];
+
+/// Reads the answer to a paper-status query: Ok(true) = paper present, Ok(false) = no
+/// answer in time, Err = paper out or the connection went away.
+fn paper_status(spec: &str, s: &mut TcpStream) -> Result<bool, CoreError> {
+    let mut b = [0u8; 1];
+    match s.read(&mut b) {
+        // Fixed bits 0x12 (bits 1 and 4 set, 0 and 7 clear); bits 5-6 = roll end.
+        Ok(1) if b[0] & 0x93 == 0x12 && b[0] & 0x60 == 0x60 => Err(CoreError::PrinterPaperOut {
+            printer: spec.to_string(),
+        }),
+        Ok(1) => Ok(true),
+        Ok(_) => Err(CoreError::PrinterReset {
+            printer: spec.to_string(),
+        }),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(io_error(spec, &e)),
+    }
+}
+
 fn send_device(spec: &str, path: &str, bytes: &[u8]) -> Result<(), CoreError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(spec, &e))?;
-    if meta.is_dir() {
-        return Err(CoreError::PrinterFailed {
+    if !is_device(&meta) {
+        return Err(CoreError::PrinterNotADevice {
             printer: spec.to_string(),
-            detail: "a folder, not a printer".into(),
         });
     }
     let mut f = std::fs::OpenOptions::new()
@@ -201,13 +219,14 @@ fn send_cups(spec: &str, queue: &str, bytes: &[u8], t: &Timeouts) -> Result<(), 
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| CoreError::PrinterFailed {
-            printer: spec.to_string(),
-            detail: if e.kind() == std::io::ErrorKind::NotFound {
-                "lp not installed (CUPS)".into()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                CoreError::PrinterNoCups {
+                    printer: spec.to_string(),
+                }
             } else {
-                e.to_string()
-            },
+                io_error(spec, &e)
+            }
         })?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(bytes).map_err(|e| io_error(spec, &e))?;
@@ -247,6 +266,21 @@ fn send_cups(spec: &str, queue: &str, bytes: &[u8], t: &Timeouts) -> Result<(), 
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(io_error(spec, &e)),
         }
+    }
+}
+
+/// A printer device: a character device (USB, serial, Bluetooth), a pipe or a socket — never a
+/// regular file or a folder (writing a receipt into a file would destroy it).
+pub fn is_device(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let ft = meta.file_type();
+        ft.is_char_device() || ft.is_fifo() || ft.is_socket()
+    }
+    #[cfg(not(unix))]
+    {
+        !meta.is_file() && !meta.is_dir()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::hostile::shop;
 use super::*;
+use std::os::unix::fs::FileTypeExt;
 
 fn books(db: &Path) -> (i64, String) {
     let c = rusqlite::Connection::open(db).unwrap();
@@ -256,4 +257,94 @@ fn a_demo_rebuild_drops_the_print_jobs_of_the_sales_it_replaces() {
     assert_eq!(jobs, 0);
     let v = ok_json(&db, &["stock", "check"]);
     assert_eq!(v["ok"], true, "{v}");
+}
+
+#[test]
+fn outputs_never_replace_the_shop_a_device_or_a_file_that_is_not_ours() {
+    let (dir, db) = shop();
+    let sale = ok_json(&db, &["sell", "--item", "MIE=2"]);
+    let id = sale["sale_id"].as_i64().unwrap().to_string();
+    let before = std::fs::read(&db).unwrap();
+    let d = db.to_str().unwrap();
+    // The shop itself, its write-ahead log, another database.
+    for target in [d.to_string(), format!("{d}-wal")] {
+        let err = fails(&db, &["receipt", &id, "--format", "pdf", "--out", &target]);
+        assert!(err.contains("adalah database"), "{err}");
+    }
+    let other = dir.path().join("lain.db");
+    std::fs::copy(&db, &other).unwrap();
+    assert!(fails(&db, &["report", "--pdf", other.to_str().unwrap()]).contains("adalah database"));
+    assert!(
+        fails(&db, &["invoice", &id, "--out", other.to_str().unwrap()]).contains("adalah database")
+    );
+    // A pipe, a device, a read-only file.
+    let fifo = dir.path().join("pipa");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        fails(
+            &db,
+            &[
+                "receipt",
+                &id,
+                "--format",
+                "pdf",
+                "--out",
+                fifo.to_str().unwrap()
+            ]
+        )
+        .contains("tidak bisa menulis")
+    );
+    assert!(
+        fails(
+            &db,
+            &["receipt", &id, "--format", "pdf", "--out", "/dev/null"]
+        )
+        .contains("tidak bisa menulis")
+    );
+    let ro = dir.path().join("ro.pdf");
+    std::fs::write(&ro, b"keep").unwrap();
+    let mut perm = std::fs::metadata(&ro).unwrap().permissions();
+    perm.set_readonly(true);
+    std::fs::set_permissions(&ro, perm).unwrap();
+    assert!(
+        fails(
+            &db,
+            &[
+                "receipt",
+                &id,
+                "--format",
+                "pdf",
+                "--out",
+                ro.to_str().unwrap()
+            ]
+        )
+        .contains("tidak bisa menulis")
+    );
+    assert_eq!(std::fs::read(&ro).unwrap(), b"keep");
+    assert!(
+        fifo.exists()
+            && std::fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+    );
+    // A regular file is not a printer.
+    let notes = dir.path().join("catatan.txt");
+    std::fs::write(&notes, b"jangan dihapus").unwrap();
+    let err = fails(&db, &["print", &id, "--printer", notes.to_str().unwrap()]);
+    assert!(err.contains("bukan printer"), "{err}");
+    assert!(fails(&db, &["setting", "set", "printer", d]).contains("bukan printer"));
+    assert_eq!(std::fs::read(&notes).unwrap(), b"jangan dihapus");
+    // A logo read from a device or a pipe: refused at once, never read without end.
+    assert!(fails(&db, &["setting", "logo", "/dev/zero"]).contains("bukan gambar PNG"));
+    assert!(fails(&db, &["setting", "logo", fifo.to_str().unwrap()]).contains("bukan gambar PNG"));
+    // The shop is as it was, and still opens.
+    ok_json(&db, &["stock", "check"]);
+    assert!(std::fs::read(&db).unwrap().len() >= before.len() / 2);
 }

@@ -201,7 +201,7 @@ fn qr_logo_and_drawer_when_set() {
     let (bw, h) = raster.expect("logo raster");
     assert!(bw * 8 <= 384 && h <= 160 && bw > 0, "{bw}x{h}");
     let n = ev.len();
-    assert_eq!(&ev[n - 2..], &[Ev::Cut(0), Ev::Drawer]);
+    assert_eq!(&ev[n - 3..], &[Ev::Drawer, Ev::Feed(4), Ev::Cut(0)]);
     // No drawer for a QRIS sale.
     let q = shop
         .record_sale(&sale(vec![line("IDM", "1", None)], Payment::Qris, None))
@@ -272,4 +272,51 @@ fn receipt_text_snapshots() {
             flat(&text.lines().map(str::to_string).collect::<Vec<_>>())
         );
     }
+}
+
+#[test]
+fn spelled_out_characters_are_counted_before_wrapping_and_long_qr_text_prints_as_text() {
+    let (mut shop, _) = shop();
+    shop.add_product(pasar_core::NewProduct {
+        name: "Sabun Lifebuoy™ Merah ½ lusin №7 ←→ Ǆ₹ Phở Hà Nội".into(),
+        sku: Some("SBN".into()),
+        price: d("5000"),
+        stock: Some(d("10")),
+        ..Default::default()
+    })
+    .unwrap();
+    shop.set_setting("receipt_footer", "Terima kasih… sampai jumpa lagi…… ½½½½")
+        .unwrap();
+    let id = shop
+        .record_sale(&sale(
+            vec![line("SBN", "1", None)],
+            Payment::Cash,
+            Some("5000"),
+        ))
+        .unwrap()
+        .sale_id;
+    for cp in ["cp1252", "ascii"] {
+        shop.set_setting("printer_codepage", cp).unwrap();
+        let ev = escpos(&shop, id, 58);
+        for l in lines(&ev) {
+            assert!(l.chars().count() <= 32, "{cp}: {l:?}");
+            assert!(!l.contains('?') || l.contains("??"), "{cp}: {l:?}");
+        }
+        let all = lines(&ev).join(" ");
+        assert!(
+            all.contains("Pho H") && all.contains("Noi") && all.contains("No.7"),
+            "{cp}: {all}"
+        );
+    }
+    // 300 euro signs (900 bytes) do not fit 58 mm as a readable code: they print as text.
+    let long = "€".repeat(300);
+    shop.set_setting("printer_codepage", "cp1252").unwrap();
+    shop.set_setting("receipt_qr", &long).unwrap();
+    let ev = escpos(&shop, id, 58);
+    assert!(!ev.iter().any(|e| matches!(e, Ev::QrData(_))));
+    assert!(lines(&ev).concat().contains(&long));
+    shop.set_setting("receipt_qr", "https://wa.me/6281222334455")
+        .unwrap();
+    let ev = escpos(&shop, id, 58);
+    assert!(ev.iter().any(|e| matches!(e, Ev::QrModule(5))));
 }

@@ -93,7 +93,20 @@ fn fake_printer(listener: TcpListener, mode: Mode) -> mpsc::Receiver<Vec<u8>> {
                 loop {
                     match s.read(&mut buf) {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                        Ok(n) => {
+                            got.extend_from_slice(&buf[..n]);
+                            // The status asked again after the job: answer it like a printer.
+                            if matches!(
+                                mode,
+                                Mode::Prints {
+                                    answers_status: true
+                                }
+                            ) && got.len() > 3
+                                && got.ends_with(&[0x10, 0x04, 0x04])
+                            {
+                                let _ = s.write_all(&[0x12]);
+                            }
+                        }
                     }
                 }
                 let _ = tx.send(got);
@@ -124,7 +137,7 @@ fn a_receipt_reaches_a_network_printer_whole() {
         let port = l.local_addr().unwrap().port();
         let rx = fake_printer(l, Mode::Prints { answers_status });
         let job = queue_receipt(&mut shop, id, Some(&target(port))).unwrap();
-        let done = print_due(&mut shop, &quick()).unwrap();
+        let done = print_due(&mut shop, &quick(), None).unwrap();
         assert_eq!(done.len(), 1);
         assert_eq!(
             (done[0].0, done[0].1),
@@ -136,7 +149,10 @@ fn a_receipt_reaches_a_network_printer_whole() {
         let ev = decode(&got);
         assert_eq!(ev[0], Ev::StatusQuery(4), "paper status asked first");
         assert_eq!(ev[1], Ev::Init);
-        assert!(matches!(ev.last(), Some(Ev::Cut(_))));
+        let job_end = ev.iter().rev().find(|e| !matches!(e, Ev::StatusQuery(_)));
+        assert!(matches!(job_end, Some(Ev::Cut(_))), "{job_end:?}");
+        // A printer that answers is asked again after the job: it has read every byte.
+        assert_eq!(ev.last() == Some(&Ev::StatusQuery(4)), answers_status);
         let text = lines(&ev).join("\n");
         assert!(
             text.contains("Beras Pulen") && text.contains("TOTAL"),
@@ -155,7 +171,7 @@ fn a_printer_that_is_off_keeps_the_job_queued_until_it_is_back() {
     let before = shop.sale(id).unwrap();
     let port = dead_port();
     let job = queue_receipt(&mut shop, id, Some(&target(port))).unwrap();
-    let done = print_due(&mut shop, &quick()).unwrap();
+    let done = print_due(&mut shop, &quick(), None).unwrap();
     assert_eq!(done[0].1, JobStatus::Queued);
     assert_eq!(done[0].2.as_ref().unwrap().code(), "printer_unreachable");
     let j = shop.print_job(job).unwrap();
@@ -163,10 +179,10 @@ fn a_printer_that_is_off_keeps_the_job_queued_until_it_is_back() {
     assert_eq!(j.last_error.as_deref(), Some("printer_unreachable"));
     assert!(j.last_message.unwrap().contains("tidak menjawab"));
     // Not due again before its backoff.
-    assert!(print_due(&mut shop, &quick()).unwrap().is_empty());
+    assert!(print_due(&mut shop, &quick(), None).unwrap().is_empty());
     clock.advance(chrono::Duration::seconds(2));
     assert_eq!(
-        print_due(&mut shop, &quick()).unwrap()[0].1,
+        print_due(&mut shop, &quick(), None).unwrap()[0].1,
         JobStatus::Queued
     );
     assert_eq!(shop.print_job(job).unwrap().attempts, 2);
@@ -179,11 +195,11 @@ fn a_printer_that_is_off_keeps_the_job_queued_until_it_is_back() {
         },
     );
     assert!(
-        print_due(&mut shop, &quick()).unwrap().is_empty(),
+        print_due(&mut shop, &quick(), None).unwrap().is_empty(),
         "waits 4 s now"
     );
     clock.advance(chrono::Duration::seconds(4));
-    let done = print_due(&mut shop, &quick()).unwrap();
+    let done = print_due(&mut shop, &quick(), None).unwrap();
     assert_eq!(done[0].1, JobStatus::Printed, "{:?}", done[0].2);
     assert!(!rx.recv_timeout(Duration::from_secs(5)).unwrap().is_empty());
     // The sale and the books never moved.
@@ -198,7 +214,7 @@ fn paper_out_reset_and_hang_are_errors_with_their_own_codes() {
     let bytes = pasar_print::render_receipt(&shop, id, pasar_print::Format::EscPos, None).unwrap();
     let cases = [
         (Mode::PaperOut, "printer_paper_out"),
-        (Mode::Resets, "printer_failed"),
+        (Mode::Resets, "printer_reset"),
     ];
     for (mode, code) in cases {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -241,14 +257,14 @@ fn a_job_gives_up_after_fifteen_minutes_and_retry_brings_it_back() {
     let port = dead_port();
     let job = queue_receipt(&mut shop, id, Some(&target(port))).unwrap();
     for _ in 0..40 {
-        print_due(&mut shop, &quick()).unwrap();
+        print_due(&mut shop, &quick(), None).unwrap();
         clock.advance(chrono::Duration::seconds(60));
     }
     let j = shop.print_job(job).unwrap();
     assert_eq!(j.status, JobStatus::Failed);
     assert!(j.attempts >= 15 && j.attempts < 40, "{}", j.attempts);
     assert!(
-        print_due(&mut shop, &quick()).unwrap().is_empty(),
+        print_due(&mut shop, &quick(), None).unwrap().is_empty(),
         "failed jobs wait for a person"
     );
     assert_eq!(
@@ -266,7 +282,7 @@ fn a_job_gives_up_after_fifteen_minutes_and_retry_brings_it_back() {
         },
     );
     assert_eq!(
-        print_due(&mut shop, &quick()).unwrap()[0].1,
+        print_due(&mut shop, &quick(), None).unwrap()[0].1,
         JobStatus::Printed
     );
     assert!(shop.print_jobs(true, 10).unwrap().is_empty());
@@ -296,7 +312,7 @@ fn a_worker_that_dies_mid_send_leaves_the_job_to_be_sent_again() {
     assert!(shop.claim_print_job().unwrap().is_none());
     // but a minute later it is due again.
     clock.advance(chrono::Duration::seconds(61));
-    let done = print_due(&mut shop, &quick()).unwrap();
+    let done = print_due(&mut shop, &quick(), None).unwrap();
     assert_eq!(done[0], (job, JobStatus::Printed, None));
     assert!(rx.recv_timeout(Duration::from_secs(5)).is_ok());
 }
@@ -306,16 +322,40 @@ fn device_files_and_cups_queues() {
     let (mut shop, _) = shop();
     let id = full_sale(&mut shop);
     let dir = tempfile::tempdir().unwrap();
-    // A device is a file written in one go (here a plain file stands in for /dev/usb/lp0).
+    // A device: a named pipe stands in for /dev/usb/lp0, with a reader as the printer.
     let dev = dir.path().join("lp0");
-    std::fs::write(&dev, b"").unwrap();
+    let c = std::ffi::CString::new(dev.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let dev = dev.clone();
+        std::thread::spawn(move || std::fs::read(dev).unwrap())
+    };
     let job = queue_receipt(&mut shop, id, Some(dev.to_str().unwrap())).unwrap();
     assert_eq!(
-        print_due(&mut shop, &quick()).unwrap()[0],
+        print_due(&mut shop, &quick(), None).unwrap()[0],
         (job, JobStatus::Printed, None)
     );
-    let ev = decode(&std::fs::read(&dev).unwrap());
+    let ev = decode(&reader.join().unwrap());
     assert_eq!(ev[0], Ev::Init);
+    // A regular file is not a printer: writing a receipt into it would destroy it.
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"keep me").unwrap();
+    let f = file.to_str().unwrap();
+    assert_eq!(
+        queue_receipt(&mut shop, id, Some(f)).unwrap_err().code(),
+        "printer_not_a_device"
+    );
+    assert_eq!(
+        shop.set_setting("printer", f).unwrap_err().code(),
+        "printer_not_a_device"
+    );
+    let t = PrinterTarget::parse(f).unwrap();
+    assert_eq!(
+        send(&t, b"x", &quick()).unwrap_err().code(),
+        "printer_not_a_device"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
     // An unplugged device.
     let gone = dir.path().join("lp9");
     let t = PrinterTarget::parse(gone.to_str().unwrap()).unwrap();
@@ -327,14 +367,21 @@ fn device_files_and_cups_queues() {
     let t = PrinterTarget::parse("cups:No_Such_Printer_Here").unwrap();
     let e = send(&t, b"x", &quick()).unwrap_err();
     assert!(
-        matches!(e.code(), "printer_unreachable" | "printer_failed"),
+        matches!(
+            e.code(),
+            "printer_unreachable" | "printer_failed" | "printer_no_cups"
+        ),
         "{e:?}"
     );
     // Test pages go through the same queue.
+    let reader = {
+        let dev = dev.clone();
+        std::thread::spawn(move || std::fs::read(dev).unwrap())
+    };
     let t = queue_test_page(&mut shop, Some(dev.to_str().unwrap())).unwrap();
-    print_due(&mut shop, &quick()).unwrap();
+    print_due(&mut shop, &quick(), None).unwrap();
     assert_eq!(shop.print_job(t).unwrap().status, JobStatus::Printed);
-    let text = lines(&decode(&std::fs::read(&dev).unwrap())).join("\n");
+    let text = lines(&decode(&reader.join().unwrap())).join("\n");
     assert!(
         text.contains("TES PRINTER") && text.contains("Rp 12.500"),
         "{text}"
