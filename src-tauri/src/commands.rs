@@ -294,7 +294,7 @@ fn save_doc(
 #[tauri::command]
 pub fn save_receipt_pdf(s: State<AppState>, app: AppHandle, id: i64) -> Res<String> {
     s.with_shop(|shop| {
-        let pdf = pasar_print::render_receipt(shop, id, pasar_print::Format::Pdf, None)?;
+        let pdf = pasar_print::render_receipt(shop, id, pasar_print::Format::Pdf, None, None)?;
         save_doc(&app, &s, &format!("struk-{id:06}.pdf"), pdf)
     })
 }
@@ -302,7 +302,7 @@ pub fn save_receipt_pdf(s: State<AppState>, app: AppHandle, id: i64) -> Res<Stri
 #[tauri::command]
 pub fn save_invoice_pdf(s: State<AppState>, app: AppHandle, id: i64) -> Res<String> {
     s.with_shop(|shop| {
-        let pdf = pasar_print::invoice_pdf(shop, pasar_print::InvoiceOf::Sale(id))?;
+        let pdf = pasar_print::invoice_pdf(shop, pasar_print::InvoiceOf::Sale(id), None)?;
         save_doc(&app, &s, &format!("nota-PJ-{id:06}.pdf"), pdf)
     })
 }
@@ -310,7 +310,7 @@ pub fn save_invoice_pdf(s: State<AppState>, app: AppHandle, id: i64) -> Res<Stri
 #[tauri::command]
 pub fn save_report_pdf(s: State<AppState>, app: AppHandle, period: String) -> Res<String> {
     s.with_shop(|shop| {
-        let pdf = pasar_print::report_pdf(shop, &period)?;
+        let pdf = pasar_print::report_pdf(shop, &period, None)?;
         let safe: String = period
             .chars()
             .map(|c| {

@@ -657,6 +657,13 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
     };
     let mut shop = Shop::open(&path, mode)?;
     shop.set_actor(&cli.user)?;
+    // Documents are worded in the language asked for (--lang, PASAR_LANG), else the shop's.
+    let doc_lang = cli
+        .lang
+        .as_deref()
+        .map(str::to_string)
+        .or_else(|| std::env::var("PASAR_LANG").ok())
+        .and_then(|l| Lang::parse(&l));
     match cli.cmd {
         Cmd::Init {
             shop_name,
@@ -811,7 +818,10 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
         Cmd::Report { period, pdf } => {
             let report = shop.report(&period)?;
             if let Some(path) = pdf {
-                pasar_print::write_file(&path, &pasar_print::report_pdf(&shop, &period)?)?;
+                pasar_print::write_file(
+                    &path,
+                    &pasar_print::report_pdf(&shop, &period, doc_lang)?,
+                )?;
             }
             out.report(&report)
         }
@@ -822,7 +832,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             out: file,
         } => {
             let format = pasar_print::Format::parse(&format)?;
-            let bytes = pasar_print::render_receipt(&shop, sale, format, paper)?;
+            let bytes = pasar_print::render_receipt(&shop, sale, format, paper, doc_lang)?;
             match file {
                 Some(path) => {
                     pasar_print::write_file(&path, &bytes)?;
@@ -852,7 +862,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                     ));
                 }
             };
-            let bytes = pasar_print::invoice_pdf(&shop, of)?;
+            let bytes = pasar_print::invoice_pdf(&shop, of, doc_lang)?;
             pasar_print::write_file(&file, &bytes)?;
             out.written(&file, bytes.len())
         }

@@ -202,7 +202,7 @@ impl Out {
                     o,
                     "  {:<36} {:>38}",
                     self.t("Bayar", "Paid by"),
-                    s.payment.as_str()
+                    pasar_core::document::Words::of(self.lang).payment(s.payment)
                 );
             }
             // One line per product; a huge sale does not drown the screen.

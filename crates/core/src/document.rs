@@ -78,6 +78,8 @@ pub struct Receipt {
     pub footer: String,
     /// Text to encode as a QR code at the bottom (a QRIS string, a wa.me link).
     pub qr: Option<String>,
+    /// Reversals of this sale made since (a reprint says the sale was voided or returned).
+    pub reversed_by: Vec<(i64, ReceiptKind)>,
 }
 
 impl Receipt {
@@ -89,6 +91,24 @@ impl Receipt {
     pub fn item_count(&self) -> usize {
         self.lines.len()
     }
+}
+
+/// A reprint's note on what happened to the sale since: "DIBATALKAN dengan #12", "Sebagian
+/// diretur: #13, #15".
+pub fn reversal_note(w: &Words, reversed_by: &[(i64, ReceiptKind)]) -> Option<String> {
+    let ids = |k: ReceiptKind| {
+        reversed_by
+            .iter()
+            .filter(|(_, kind)| *kind == k)
+            .map(|(id, _)| format!("#{id}"))
+            .collect::<Vec<_>>()
+    };
+    let voids = ids(ReceiptKind::Void);
+    if !voids.is_empty() {
+        return Some(format!("{} {}", w.voided_by, voids.join(", ")));
+    }
+    let returns = ids(ReceiptKind::Return);
+    (!returns.is_empty()).then(|| format!("{} {}", w.returned_in, returns.join(", ")))
 }
 
 /// A party on an A4 nota: the customer of a sale or the supplier of a purchase.
@@ -105,8 +125,10 @@ pub enum InvoiceKind {
     Sale,
     /// The shop's record of goods received from a supplier.
     Purchase,
-    /// A credit note for a void/return.
-    Reversal,
+    /// The note of a void (the whole sale taken back).
+    Void,
+    /// The note of a return (goods taken back).
+    Return,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,9 +206,15 @@ pub struct Words {
     pub return_of: &'static str,
     pub reason: &'static str,
     pub items: &'static str,
+    pub item: &'static str,
     pub invoice_sale: &'static str,
     pub invoice_purchase: &'static str,
     pub invoice_reversal: &'static str,
+    pub invoice_void: &'static str,
+    pub refunded: &'static str,
+    pub credited: &'static str,
+    pub voided_by: &'static str,
+    pub returned_in: &'static str,
     pub number: &'static str,
     pub date: &'static str,
     pub bill_to: &'static str,
@@ -252,9 +280,15 @@ const ID: Words = Words {
     return_of: "RETUR dari",
     reason: "Alasan",
     items: "barang",
+    item: "barang",
     invoice_sale: "NOTA PENJUALAN",
     invoice_purchase: "NOTA PEMBELIAN",
     invoice_reversal: "NOTA RETUR",
+    invoice_void: "NOTA PEMBATALAN",
+    refunded: "Dikembalikan",
+    credited: "Mengurangi kasbon",
+    voided_by: "DIBATALKAN dengan",
+    returned_in: "Sebagian diretur:",
     number: "Nomor",
     date: "Tanggal",
     bill_to: "Kepada",
@@ -320,9 +354,15 @@ const EN: Words = Words {
     return_of: "RETURN of",
     reason: "Reason",
     items: "items",
+    item: "item",
     invoice_sale: "SALES INVOICE",
     invoice_purchase: "PURCHASE NOTE",
-    invoice_reversal: "CREDIT NOTE",
+    invoice_reversal: "RETURN NOTE",
+    invoice_void: "VOID NOTE",
+    refunded: "Refunded",
+    credited: "Taken off the credit balance",
+    voided_by: "VOIDED by",
+    returned_in: "Partly returned:",
     number: "Number",
     date: "Date",
     bill_to: "Bill to",
@@ -377,6 +417,11 @@ impl Words {
             Lang::Id => &ID,
             Lang::En => &EN,
         }
+    }
+
+    /// "3 barang", "1 item", "3 items".
+    pub fn count_items(&self, n: usize) -> String {
+        format!("{n} {}", if n == 1 { self.item } else { self.items })
     }
 
     pub fn payment(&self, p: Payment) -> &'static str {
@@ -598,7 +643,30 @@ impl Shop {
                 .into()
             }),
             qr: opt(self.setting("receipt_qr")?),
+            reversed_by: self.reversals_of(sale_id)?,
         })
+    }
+
+    fn reversals_of(&self, sale_id: i64) -> Result<Vec<(i64, ReceiptKind)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, kind FROM sales WHERE reverses = ?1 ORDER BY id")?;
+        let rows = st
+            .query_map([sale_id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, k)| {
+                let kind = if k == "void" {
+                    ReceiptKind::Void
+                } else {
+                    ReceiptKind::Return
+                };
+                (id, kind)
+            })
+            .collect())
     }
 
     /// The customer's kasbon balance right after the debt entry of this sale.
@@ -625,25 +693,33 @@ impl Shop {
     }
 
     /// The A4 nota of a sale (or the credit note of a reversal).
-    pub fn sale_invoice(&self, sale_id: i64) -> Result<Invoice> {
-        let r = self.receipt(sale_id)?;
+    pub fn sale_invoice(&self, sale_id: i64, lang: Lang) -> Result<Invoice> {
+        let r = self.receipt_in(sale_id, lang)?;
         let sale = self.sale(sale_id)?;
         let party = match &sale.customer {
             Some(name) => Some(self.party(name)?),
             None => None,
         };
+        let reversal = r.kind != ReceiptKind::Sale;
         let paid = if sale.payment == Payment::Kasbon {
             Decimal::ZERO
         } else {
             r.total
         };
-        let balance_due = r.total - paid;
+        // A reversal owes nothing: it gives back (or takes off the kasbon) its total.
+        let balance_due = if reversal {
+            Decimal::ZERO
+        } else {
+            r.total - paid
+        };
+        let w = Words::of(r.lang);
         Ok(Invoice {
             lang: r.lang,
             shop: r.shop,
             kind: match r.kind {
                 ReceiptKind::Sale => InvoiceKind::Sale,
-                _ => InvoiceKind::Reversal,
+                ReceiptKind::Void => InvoiceKind::Void,
+                ReceiptKind::Return => InvoiceKind::Return,
             },
             number: format!("PJ-{sale_id:06}"),
             date: r.time,
@@ -667,14 +743,23 @@ impl Shop {
             paid,
             balance_due,
             note: match r.kind {
-                ReceiptKind::Sale => opt(sale.note),
-                _ => r.note.map(|n| {
-                    format!(
-                        "{} #{}: {n}",
-                        Words::of(r.lang).return_of,
-                        r.reverses.unwrap_or_default()
-                    )
-                }),
+                ReceiptKind::Sale => {
+                    let mut parts: Vec<String> = opt(sale.note).into_iter().collect();
+                    parts.extend(reversal_note(w, &r.reversed_by));
+                    (!parts.is_empty()).then(|| parts.join(" · "))
+                }
+                kind => {
+                    let what = if kind == ReceiptKind::Void {
+                        w.void_of
+                    } else {
+                        w.return_of
+                    };
+                    let head = format!("{what} #{}", r.reverses.unwrap_or_default());
+                    Some(match r.note {
+                        Some(n) => format!("{head}: {n}"),
+                        None => head,
+                    })
+                }
             },
             terms: opt(self.setting("invoice_terms")?),
             cashier: r.cashier,
@@ -699,8 +784,7 @@ impl Shop {
     }
 
     /// The A4 note of a purchase (goods received from a supplier).
-    pub fn purchase_invoice(&self, purchase_id: i64) -> Result<Invoice> {
-        let lang = self.document_lang()?;
+    pub fn purchase_invoice(&self, purchase_id: i64, lang: Lang) -> Result<Invoice> {
         let head: Option<PurchaseHead> = self
             .conn
             .query_row(
@@ -772,8 +856,7 @@ impl Shop {
     }
 
     /// The A4 period report.
-    pub fn report_document(&self, period: &str) -> Result<ReportDocument> {
-        let lang = self.document_lang()?;
+    pub fn report_document(&self, period: &str, lang: Lang) -> Result<ReportDocument> {
         let p = self.period(period)?;
         let report = self.report_for(p)?;
         let days = self.daily_series(p)?;

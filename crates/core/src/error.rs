@@ -92,10 +92,11 @@ pub enum Field {
     PrintJob,
     OutputFile,
     Document,
+    Format,
 }
 
 impl Field {
-    pub const ALL: [Field; 58] = [
+    pub const ALL: [Field; 59] = [
         Field::Product,
         Field::ProductName,
         Field::Sku,
@@ -154,6 +155,7 @@ impl Field {
         Field::PrintJob,
         Field::OutputFile,
         Field::Document,
+        Field::Format,
     ];
 
     /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
@@ -234,6 +236,7 @@ impl Field {
             ReceiptQr => ("receipt_qr", "kode QR struk", "receipt QR code"),
             PrintJob => ("print_job", "antrean cetak", "print job"),
             OutputFile => ("out", "berkas tujuan (--out)", "output file (--out)"),
+            Format => ("format", "format berkas", "file format"),
             Document => (
                 "document",
                 "nomor penjualan atau pembelian",
@@ -1247,7 +1250,7 @@ mod tests {
         let shared: BTreeSet<String> = words(
             "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
              cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
-             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp",
+             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp format",
         );
         let mut indonesian = BTreeSet::new();
         let mut english = BTreeSet::new();

@@ -244,6 +244,9 @@ pub fn blocks(r: &Receipt) -> Vec<Block> {
     if let Some(c) = &r.customer {
         b.push(text(Row::new(format!("{}: {c}", w.customer))));
     }
+    if let Some(n) = crate::document::reversal_note(w, &r.reversed_by) {
+        b.push(text(Row::new(n).bold()));
+    }
     b.push(Block::Rule);
     for l in &r.lines {
         b.push(text(Row::new(&l.name)));
@@ -284,12 +287,20 @@ pub fn blocks(r: &Receipt) -> Vec<Block> {
             b.push(text(Row::pair(w.tendered, format_rupiah(t))));
             b.push(text(Row::pair(w.change, format_rupiah(r.change))));
         }
-        (_, p, _) => b.push(text(Row::pair(w.paid_by, w.payment(p)))),
+        (ReceiptKind::Sale, p, _) => b.push(text(Row::pair(w.paid_by, w.payment(p)))),
+        // What the customer gets back, and how.
+        (_, Payment::Kasbon, _) => {
+            b.push(text(Row::pair(w.credited, format_rupiah(r.total))));
+        }
+        (_, p, _) => b.push(text(Row::pair(
+            format!("{} ({})", w.refunded, w.payment(p)),
+            format_rupiah(r.total),
+        ))),
     }
     if let Some(bal) = r.kasbon_balance {
         b.push(text(Row::pair(w.kasbon_balance, format_rupiah(bal)).bold()));
     }
-    b.push(text(Row::new(format!("{} {}", r.lines.len(), w.items))));
+    b.push(text(Row::new(w.count_items(r.lines.len()))));
     b.push(Block::Rule);
     for line in r.footer.lines().filter(|l| !l.trim().is_empty()) {
         b.push(text(Row::center(line.trim())));

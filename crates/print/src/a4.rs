@@ -46,9 +46,17 @@ impl Flow {
         let n = self.pages.len();
         for (i, p) in self.pages.iter_mut().enumerate() {
             p.line(M, BOTTOM + 4.0, RIGHT, BOTTOM + 4.0, 0.4, 0.75);
-            p.text_grey(M, BOTTOM + 8.5, 7.5, false, 0.45, left_note);
             let label = format!("{} {}/{}", w.page, i + 1, n);
             let wlabel = pt_to_mm(fonts().width(&label, 7.5, false));
+            let room = RIGHT - M - wlabel - 6.0;
+            p.text_grey(
+                M,
+                BOTTOM + 8.5,
+                7.5,
+                false,
+                0.45,
+                &ellipsize(left_note, room, 7.5),
+            );
             p.text_grey(RIGHT - wlabel, BOTTOM + 8.5, 7.5, false, 0.45, &label);
         }
         let (reg, bold) = (doc.reg.clone(), doc.bold.clone());
@@ -59,6 +67,34 @@ impl Flow {
             .collect();
         doc.save(pages)
     }
+}
+
+/// `s` cut to `width` mm with "…" when it is longer.
+fn ellipsize(s: &str, width: f32, size: f32) -> String {
+    let f = fonts();
+    let s = f.printable(s);
+    if pt_to_mm(f.width(&s, size, false)) <= width {
+        return s;
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        out.push(c);
+        if pt_to_mm(f.width(&format!("{out}…"), size, false)) > width {
+            out.pop();
+            break;
+        }
+    }
+    format!("{}…", out.trim_end())
+}
+
+/// Lines of `s` centred on `cx`, at most `width` mm wide; returns the y under them.
+fn centred(c: &mut Canvas, cx: f32, y: f32, width: f32, size: f32, s: &str) -> f32 {
+    let mut y = y;
+    for l in wrap_mm(s, width, size, false) {
+        c.text_center(cx, y, size, false, &l);
+        y += size * 0.45;
+    }
+    y
 }
 
 /// The shop's block (logo, name, address) on the left and the title block on the right.
@@ -81,7 +117,7 @@ fn header(
         x += w + 4.0;
         logo_h = h;
     }
-    let name_w = 100.0 - (x - M);
+    let name_w = 105.0 - (x - M);
     let mut y = M + 5.0;
     for l in wrap_mm(&shop.name, name_w, 15.0, true) {
         c.text(x, y, 15.0, true, &l);
@@ -100,8 +136,10 @@ fn header(
     c.text_right(RIGHT, ry, 15.0, true, title);
     ry += 6.5;
     for (k, v) in meta {
-        c.text_right(RIGHT, ry, 9.0, false, &format!("{k}: {v}"));
-        ry += 4.5;
+        for l in wrap_mm(&format!("{k}: {v}"), 70.0, 9.0, false) {
+            c.text_right(RIGHT, ry, 9.0, false, &l);
+            ry += 4.5;
+        }
     }
     let bottom = y.max(ry).max(M + logo_h + 2.0) + 2.0;
     c.line(M, bottom, RIGHT, bottom, 1.0, 0.15);
@@ -135,7 +173,8 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
     let title = match inv.kind {
         InvoiceKind::Sale => w.invoice_sale,
         InvoiceKind::Purchase => w.invoice_purchase,
-        InvoiceKind::Reversal => w.invoice_reversal,
+        InvoiceKind::Return => w.invoice_reversal,
+        InvoiceKind::Void => w.invoice_void,
     };
     let meta = vec![
         (w.number.to_string(), inv.number.clone()),
@@ -156,9 +195,11 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
         let y = f.y;
         f.c().text_grey(M, y, 8.0, false, 0.4, label);
         f.y += 5.0;
-        let y = f.y;
-        f.c().text(M, y, 11.0, true, &p.name);
-        f.y += 4.8;
+        for l in wrap_mm(&p.name, 120.0, 11.0, true) {
+            let y = f.y;
+            f.c().text(M, y, 11.0, true, &l);
+            f.y += 4.8;
+        }
         for extra in [&p.phone, &p.note].into_iter().flatten() {
             for l in wrap_mm(extra, 100.0, 9.0, false) {
                 let y = f.y;
@@ -243,12 +284,26 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
             false,
         ));
     }
-    rows.push((w.total.into(), format_rupiah(inv.total), true));
-    rows.push((
-        format!("{} ({})", w.paid, w.payment(inv.payment)),
-        format_rupiah(inv.paid),
-        false,
-    ));
+    let reversal = matches!(inv.kind, InvoiceKind::Void | InvoiceKind::Return);
+    if reversal {
+        rows.push((w.refund_total.into(), format_rupiah(inv.total), true));
+        if inv.payment == pasar_core::Payment::Kasbon {
+            rows.push((w.credited.into(), format_rupiah(inv.total), false));
+        } else {
+            rows.push((
+                format!("{} ({})", w.refunded, w.payment(inv.payment)),
+                format_rupiah(inv.total),
+                false,
+            ));
+        }
+    } else {
+        rows.push((w.total.into(), format_rupiah(inv.total), true));
+        rows.push((
+            format!("{} ({})", w.paid, w.payment(inv.payment)),
+            format_rupiah(inv.paid),
+            false,
+        ));
+    }
     if !inv.balance_due.is_zero() {
         rows.push((w.balance_due.into(), format_rupiah(inv.balance_due), true));
     }
@@ -293,7 +348,7 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
     f.y = ry.max(ly) + 8.0;
 
     // Signatures.
-    f.need(34.0);
+    f.need(44.0);
     let sy = f.y;
     let (signer_left, signer_right) = match inv.kind {
         InvoiceKind::Purchase => (
@@ -312,11 +367,12 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
     c.text_center(rx, sy, 9.0, false, w.issued_by);
     c.line(lx - 24.0, sy + 22.0, lx + 24.0, sy + 22.0, 0.5, 0.3);
     c.line(rx - 24.0, sy + 22.0, rx + 24.0, sy + 22.0, 0.5, 0.3);
+    let mut end = sy + 30.0;
     if !signer_left.is_empty() {
-        c.text_center(lx, sy + 26.0, 8.5, false, &signer_left);
+        end = end.max(centred(c, lx, sy + 26.0, 50.0, 8.5, &signer_left));
     }
-    c.text_center(rx, sy + 26.0, 8.5, false, &signer_right);
-    f.y = sy + 30.0;
+    end = end.max(centred(c, rx, sy + 26.0, 50.0, 8.5, &signer_right));
+    f.y = end;
 
     let note = format!("{} · {}", inv.shop.name, inv.number);
     f.finish(doc, w, &note)
@@ -394,7 +450,11 @@ pub fn report(d: &ReportDocument) -> Vec<u8> {
 
     // Expenses by category.
     section(&mut f, w.expenses_by_category);
-    if r.expenses_by_category.is_empty() {
+    let any_expense = r
+        .expenses_by_category
+        .values()
+        .any(|v| v.parse::<Decimal>().is_ok_and(|d| !d.is_zero()));
+    if !any_expense {
         none_line(&mut f, w.none);
     } else {
         let cols = [
@@ -506,7 +566,7 @@ pub fn report(d: &ReportDocument) -> Vec<u8> {
             f.need(5.5);
             let y = f.y + 4.0;
             let c = f.c();
-            c.text(M + 2.0, y, 9.0, false, &dl.contact);
+            c.text(M + 2.0, y, 9.0, false, &ellipsize(&dl.contact, 85.0, 9.0));
             c.text_right(M + 120.0, y, 9.0, false, &format_rupiah(dl.balance));
             f.y += 5.5;
         }
@@ -518,7 +578,7 @@ pub fn report(d: &ReportDocument) -> Vec<u8> {
             f.need(5.5);
             let y = f.y + 4.0;
             let c = f.c();
-            c.text(M + 2.0, y, 9.0, false, &s.name);
+            c.text(M + 2.0, y, 9.0, false, &ellipsize(&s.name, 85.0, 9.0));
             c.text_right(
                 M + 120.0,
                 y,
@@ -611,8 +671,11 @@ fn chart(f: &mut Flow, d: &ReportDocument) {
             c.text_center(x + bar / 2.0, bottom + 4.0, 6.5, false, &label);
         }
     }
-    // Legend.
     let w = d.words();
+    if days.iter().all(|x| x.revenue.is_zero()) {
+        c.text_center((left + right) / 2.0, top + h / 2.0, 10.0, false, w.none);
+    }
+    // Legend.
     let ly = top - 1.5;
     c.rect(right - 70.0, ly - 2.5, 3.0, 3.0, 0.62);
     c.text(right - 66.0, ly, 7.5, false, w.revenue);

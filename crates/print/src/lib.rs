@@ -19,7 +19,7 @@ use pasar_core::document::Receipt;
 use pasar_core::error::{CoreError, Field, Problem, Result};
 use pasar_core::print_queue::{JobStatus, PrinterTarget};
 use pasar_core::receipt::{Block, blocks, columns_for, render_text};
-use pasar_core::{Payment, Shop};
+use pasar_core::{Lang, Payment, Shop};
 
 pub use escpos::Cut;
 pub use text::Codepage;
@@ -40,7 +40,7 @@ impl Format {
             "pdf" => Ok(Format::Pdf),
             "escpos" | "esc/pos" | "esc-pos" | "raw" => Ok(Format::EscPos),
             other => Err(CoreError::invalid(
-                Field::Setting,
+                Field::Format,
                 Problem::UnknownChoice {
                     value: other.to_string(),
                     choices: "text, pdf, escpos".into(),
@@ -127,19 +127,29 @@ pub fn receipt_text(r: &Receipt, paper_mm: u32) -> String {
     render_text(&blocks(r), columns_for(paper_mm))
 }
 
-/// A saved sale's receipt in `format` (paper: the shop's setting unless given).
+/// The language of documents: the one asked for, else the shop's.
+fn doc_lang(shop: &Shop, lang: Option<Lang>) -> Result<Lang> {
+    match lang {
+        Some(l) => Ok(l),
+        None => shop.document_lang(),
+    }
+}
+
+/// A saved sale's receipt in `format` (paper: the shop's setting unless given; language: the
+/// shop's unless given).
 pub fn render_receipt(
     shop: &Shop,
     sale_id: i64,
     format: Format,
     paper: Option<u32>,
+    lang: Option<Lang>,
 ) -> Result<Vec<u8>> {
     let setup = PrintSetup::of(shop)?;
     let paper = match paper {
         Some(p) => check_paper(p)?,
         None => setup.paper_mm,
     };
-    let r = shop.receipt(sale_id)?;
+    let r = shop.receipt_in(sale_id, doc_lang(shop, lang)?)?;
     Ok(match format {
         Format::Text => {
             let mut t = receipt_text(&r, paper);
@@ -158,16 +168,17 @@ pub enum InvoiceOf {
     Purchase(i64),
 }
 
-pub fn invoice_pdf(shop: &Shop, of: InvoiceOf) -> Result<Vec<u8>> {
+pub fn invoice_pdf(shop: &Shop, of: InvoiceOf, lang: Option<Lang>) -> Result<Vec<u8>> {
+    let lang = doc_lang(shop, lang)?;
     let inv = match of {
-        InvoiceOf::Sale(id) => shop.sale_invoice(id)?,
-        InvoiceOf::Purchase(id) => shop.purchase_invoice(id)?,
+        InvoiceOf::Sale(id) => shop.sale_invoice(id, lang)?,
+        InvoiceOf::Purchase(id) => shop.purchase_invoice(id, lang)?,
     };
     Ok(a4::invoice(&inv))
 }
 
-pub fn report_pdf(shop: &Shop, period: &str) -> Result<Vec<u8>> {
-    let doc = shop.report_document(period)?;
+pub fn report_pdf(shop: &Shop, period: &str, lang: Option<Lang>) -> Result<Vec<u8>> {
+    let doc = shop.report_document(period, doc_lang(shop, lang)?)?;
     Ok(a4::report(&doc))
 }
 

@@ -421,11 +421,22 @@ pub fn receipt(r: &Receipt, blocks: &[Block], paper_mm: u32, logo: Option<&Logo>
     let mut doc = Doc::new(&format!("{} #{}", r.shop.name, r.sale_id));
     let mut c = Canvas::new(paper);
     let mut y = margin;
+    // PDF viewers stop at 200 inches a page: a receipt longer than that continues on a new
+    // strip of the same width.
+    let mut done: Vec<(Canvas, f32)> = Vec::new();
+    let mut next_strip = |c: &mut Canvas, y: &mut f32, need: f32| {
+        if *y + need > MAX_STRIP_MM {
+            let full = std::mem::replace(c, Canvas::new(paper));
+            done.push((full, *y + margin));
+            *y = margin;
+        }
+    };
     let line_h = |s: f32| pt_to_mm(s * 1.3);
     for block in blocks {
         match block {
             Block::Logo => {
                 if let Some(logo) = logo {
+                    next_strip(&mut c, &mut y, 20.0);
                     let max_w = content * 0.6;
                     let max_h = 18.0;
                     let scale = (max_w / logo.w as f32).min(max_h / logo.h as f32);
@@ -449,6 +460,7 @@ pub fn receipt(r: &Receipt, blocks: &[Block], paper_mm: u32, logo: Option<&Logo>
                 let right_w = pt_to_mm(f.width(&right, s, bold));
                 let n = lines.len();
                 for (i, l) in lines.iter().enumerate() {
+                    next_strip(&mut c, &mut y, 2.0 * lh);
                     y += lh;
                     let x = match row.align {
                         Align::Left => margin,
@@ -473,6 +485,7 @@ pub fn receipt(r: &Receipt, blocks: &[Block], paper_mm: u32, logo: Option<&Logo>
                 }
             }
             Block::Rule => {
+                next_strip(&mut c, &mut y, line_h(size));
                 y += line_h(size) * 0.6;
                 c.dashed(margin, y, margin + content);
                 y += line_h(size) * 0.2;
@@ -480,6 +493,7 @@ pub fn receipt(r: &Receipt, blocks: &[Block], paper_mm: u32, logo: Option<&Logo>
             Block::Feed => y += line_h(size),
             Block::Qr(data) => {
                 let side = if wide { 30.0 } else { 26.0 };
+                next_strip(&mut c, &mut y, side + 3.0);
                 y += 2.0;
                 if c.qr(data, (paper - side) / 2.0, y, side) {
                     y += side;
@@ -488,6 +502,14 @@ pub fn receipt(r: &Receipt, blocks: &[Block], paper_mm: u32, logo: Option<&Logo>
         }
     }
     let height = y + margin + 2.0;
-    let page = c.page(height, &doc.reg.clone(), &doc.bold.clone());
-    doc.save(vec![page])
+    done.push((c, height));
+    let (reg, bold) = (doc.reg.clone(), doc.bold.clone());
+    let pages = done
+        .into_iter()
+        .map(|(c, h)| c.page(h, &reg, &bold))
+        .collect();
+    doc.save(pages)
 }
+
+/// The longest strip a receipt PDF page is (PDF's limit is 14.400 units = 5.080 mm).
+pub const MAX_STRIP_MM: f32 = 5000.0;

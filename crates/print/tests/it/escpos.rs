@@ -6,7 +6,7 @@ use pasar_print::{Format, render_receipt};
 use crate::common::{Ev, d, decode, full_sale, line, lines, sale, shop};
 
 fn escpos(shop: &pasar_core::Shop, id: i64, paper: u32) -> Vec<Ev> {
-    decode(&render_receipt(shop, id, Format::EscPos, Some(paper)).unwrap())
+    decode(&render_receipt(shop, id, Format::EscPos, Some(paper), None).unwrap())
 }
 
 /// Lines with runs of spaces collapsed, for comparing renderers that pad differently.
@@ -90,8 +90,8 @@ fn a_receipt_is_initialised_worded_and_cut() {
 fn text_and_escpos_say_the_same_thing() {
     let (mut shop, _) = shop();
     let id = full_sale(&mut shop);
-    let text =
-        String::from_utf8(render_receipt(&shop, id, Format::Text, Some(58)).unwrap()).unwrap();
+    let text = String::from_utf8(render_receipt(&shop, id, Format::Text, Some(58), None).unwrap())
+        .unwrap();
     let text_lines: Vec<String> = text.lines().map(str::to_string).collect();
     let esc = lines(&escpos(&shop, id, 58));
     assert_eq!(flat(&text_lines), flat(&esc));
@@ -104,7 +104,7 @@ fn accents_use_the_code_page_or_plain_letters_never_garbage() {
         .record_sale(&sale(vec![line("CAF", "1", None)], Payment::Qris, None))
         .unwrap()
         .sale_id;
-    let bytes = render_receipt(&shop, id, Format::EscPos, Some(58)).unwrap();
+    let bytes = render_receipt(&shop, id, Format::EscPos, Some(58), None).unwrap();
     assert!(
         bytes.windows(4).any(|w| w == b"Caf\xe9"),
         "é as 0xE9 in WPC1252"
@@ -115,7 +115,7 @@ fn accents_use_the_code_page_or_plain_letters_never_garbage() {
             .any(|l| l.contains("Café Susu Jahe Müller"))
     );
     shop.set_setting("printer_codepage", "ascii").unwrap();
-    let bytes = render_receipt(&shop, id, Format::EscPos, Some(58)).unwrap();
+    let bytes = render_receipt(&shop, id, Format::EscPos, Some(58), None).unwrap();
     assert!(bytes.iter().all(|b| *b < 0x80), "nothing above ASCII");
     let ev = decode(&bytes);
     assert!(!ev.iter().any(|e| matches!(e, Ev::Codepage(_))));
@@ -256,8 +256,9 @@ fn receipt_text_snapshots() {
     let (mut shop, _) = shop();
     let id = full_sale(&mut shop);
     for paper in [58, 80] {
-        let text = String::from_utf8(render_receipt(&shop, id, Format::Text, Some(paper)).unwrap())
-            .unwrap();
+        let text =
+            String::from_utf8(render_receipt(&shop, id, Format::Text, Some(paper), None).unwrap())
+                .unwrap();
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("tests/snapshots/receipt-{paper}.txt"));
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

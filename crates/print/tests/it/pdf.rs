@@ -167,7 +167,7 @@ fn receipt_pages_are_the_paper_wide_and_as_tall_as_their_content() {
             let pdf = write(
                 dir.path(),
                 &format!("r{paper}-{sid}.pdf"),
-                &render_receipt(&shop, sid, Format::Pdf, Some(paper)).unwrap(),
+                &render_receipt(&shop, sid, Format::Pdf, Some(paper), None).unwrap(),
             );
             let (w, h) = page_size(&pdf);
             assert!(
@@ -203,7 +203,7 @@ fn every_item_and_the_total_are_in_the_pdf_and_nothing_runs_off_the_paper() {
         let pdf = write(
             dir.path(),
             &format!("r{paper}.pdf"),
-            &render_receipt(&shop, id, Format::Pdf, Some(paper)).unwrap(),
+            &render_receipt(&shop, id, Format::Pdf, Some(paper), None).unwrap(),
         );
         let text = text_of(&pdf);
         for l in &s.lines {
@@ -237,7 +237,7 @@ fn the_logo_and_qr_code_are_drawn() {
     let plain = write(
         dir.path(),
         "plain.pdf",
-        &render_receipt(&shop, id, Format::Pdf, Some(58)).unwrap(),
+        &render_receipt(&shop, id, Format::Pdf, Some(58), None).unwrap(),
     );
     shop.set_logo(Some(&checker_png(200, 80))).unwrap();
     shop.set_setting("receipt_qr", "https://wa.me/6281222334455")
@@ -245,7 +245,7 @@ fn the_logo_and_qr_code_are_drawn() {
     let rich = write(
         dir.path(),
         "rich.pdf",
-        &render_receipt(&shop, id, Format::Pdf, Some(58)).unwrap(),
+        &render_receipt(&shop, id, Format::Pdf, Some(58), None).unwrap(),
     );
     let (_, h1) = page_size(&plain);
     let (_, h2) = page_size(&rich);
@@ -281,7 +281,7 @@ fn a4_nota_of_a_sale_and_of_a_purchase() {
     let pdf = write(
         dir.path(),
         "nota.pdf",
-        &invoice_pdf(&shop, InvoiceOf::Sale(id)).unwrap(),
+        &invoice_pdf(&shop, InvoiceOf::Sale(id), None).unwrap(),
     );
     let (w, h) = page_size(&pdf);
     assert!(
@@ -327,7 +327,7 @@ fn a4_nota_of_a_sale_and_of_a_purchase() {
     let pdf = write(
         dir.path(),
         "beli.pdf",
-        &invoice_pdf(&shop, InvoiceOf::Purchase(p.purchase_id)).unwrap(),
+        &invoice_pdf(&shop, InvoiceOf::Purchase(p.purchase_id), None).unwrap(),
     );
     let text = text_of(&pdf);
     for want in [
@@ -355,7 +355,7 @@ fn a4_nota_of_a_sale_and_of_a_purchase() {
     let pdf = write(
         dir.path(),
         "long.pdf",
-        &invoice_pdf(&shop, InvoiceOf::Sale(id)).unwrap(),
+        &invoice_pdf(&shop, InvoiceOf::Sale(id), None).unwrap(),
     );
     assert!(pages(&pdf) >= 2);
     let text = text_of(&pdf);
@@ -366,13 +366,15 @@ fn a4_nota_of_a_sale_and_of_a_purchase() {
         "header on every page"
     );
     assert_eq!(
-        invoice_pdf(&shop, InvoiceOf::Purchase(999))
+        invoice_pdf(&shop, InvoiceOf::Purchase(999), None)
             .unwrap_err()
             .code(),
         "purchase_not_found"
     );
     assert_eq!(
-        invoice_pdf(&shop, InvoiceOf::Sale(999)).unwrap_err().code(),
+        invoice_pdf(&shop, InvoiceOf::Sale(999), None)
+            .unwrap_err()
+            .code(),
         "sale_not_found"
     );
 }
@@ -398,7 +400,7 @@ fn a4_report_has_the_figures_and_a_drawn_chart() {
     let pdf = write(
         dir.path(),
         "lap.pdf",
-        &report_pdf(&shop, "last_7_days").unwrap(),
+        &report_pdf(&shop, "last_7_days", None).unwrap(),
     );
     let text = text_of(&pdf);
     for want in [
@@ -422,7 +424,169 @@ fn a4_report_has_the_figures_and_a_drawn_chart() {
         .count();
     assert!(grey > 500, "bars drawn: {grey}");
     assert_eq!(
-        report_pdf(&shop, "kapan-kapan").unwrap_err().code(),
+        report_pdf(&shop, "kapan-kapan", None).unwrap_err().code(),
         "unknown_choice"
     );
+}
+
+#[test]
+fn reversal_notas_long_names_and_very_long_receipts() {
+    let (mut shop, _) = shop();
+    let dir = tempfile::tempdir().unwrap();
+    let long_shop =
+        "Toko Sembako dan Kelontong Serba Ada Makmur Jaya Abadi Sentosa Sejahtera Bersama Keluarga";
+    shop.set_setting("shop_name", long_shop).unwrap();
+    shop.set_actor("Kasir Pagi Bernama Sangat Panjang Sekali Dari Desa Sebelah Kulon Progo")
+        .unwrap();
+    let customer =
+        "Ibu Hj. Siti Nurhaliza binti Abdullah (Warung Nasi Padang Sederhana Cabang Pasar Baru)";
+    let mut s = sale(
+        vec![line("BRS", "2", None), line("IDM", "3", None)],
+        Payment::Kasbon,
+        None,
+    );
+    s.customer = Some(customer.into());
+    let id = shop.record_sale(&s).unwrap().sale_id;
+    let nota = write(
+        dir.path(),
+        "nota.pdf",
+        &invoice_pdf(&shop, InvoiceOf::Sale(id), None).unwrap(),
+    );
+    assert_eq!(
+        ink_at_edges(&nota, 10.0),
+        0,
+        "long names stay inside the margins"
+    );
+    let text = text_of(&nota);
+    assert!(
+        contains_words(&text, customer) || text.contains("Nurhaliza"),
+        "{text}"
+    );
+    // A void of a kasbon sale: a void note that owes nothing.
+    let void = shop.void_sale(id, "salah catat").unwrap().sale_id;
+    let vn = write(
+        dir.path(),
+        "void.pdf",
+        &invoice_pdf(&shop, InvoiceOf::Sale(void), None).unwrap(),
+    );
+    let text = text_of(&vn);
+    for want in [
+        "NOTA PEMBATALAN",
+        &format!("PEMBATALAN untuk #{id}"),
+        "salah catat",
+        "TOTAL KEMBALI",
+        "Mengurangi kasbon",
+    ] {
+        assert!(text.contains(want), "{want:?} missing:\n{text}");
+    }
+    assert!(
+        !text.contains("Sisa tagihan") && !text.contains("Dibayar"),
+        "{text}"
+    );
+    assert_eq!(ink_at_edges(&vn, 10.0), 0);
+    // The original's reprint says it was voided, on the receipt and on the nota.
+    let receipt =
+        String::from_utf8(render_receipt(&shop, id, Format::Text, Some(58), None).unwrap())
+            .unwrap();
+    assert!(
+        receipt.contains(&format!("DIBATALKAN dengan #{void}")),
+        "{receipt}"
+    );
+    let text = text_of(&write(
+        dir.path(),
+        "orig.pdf",
+        &invoice_pdf(&shop, InvoiceOf::Sale(id), None).unwrap(),
+    ));
+    assert!(text.contains("DIBATALKAN"), "{text}");
+    // A cash return: refunded in cash.
+    let cash = shop
+        .record_sale(&sale(
+            vec![line("IDM", "5", None)],
+            Payment::Cash,
+            Some("20000"),
+        ))
+        .unwrap()
+        .sale_id;
+    let ret = shop
+        .return_sale(
+            cash,
+            &[pasar_core::ReturnLine {
+                product: "IDM".into(),
+                qty: d("2"),
+                unit: None,
+                price: None,
+            }],
+            "rusak",
+        )
+        .unwrap()
+        .sale_id;
+    let text = text_of(&write(
+        dir.path(),
+        "ret.pdf",
+        &invoice_pdf(&shop, InvoiceOf::Sale(ret), None).unwrap(),
+    ));
+    assert!(
+        text.contains("NOTA RETUR")
+            && text.contains("Dikembalikan (Tunai)")
+            && text.contains("Rp 7.000"),
+        "{text}"
+    );
+    // English on request.
+    let en = String::from_utf8(
+        render_receipt(
+            &shop,
+            ret,
+            Format::Text,
+            Some(58),
+            Some(pasar_core::Lang::En),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        en.contains("RETURN of") && en.contains("1 item") && !en.contains("1 items"),
+        "{en}"
+    );
+    // A receipt longer than a PDF page may be continues on more strips of the same width.
+    let many: Vec<_> = (0..1100)
+        .map(|i| {
+            let mut l = line("IDM", "1", None);
+            l.price = Some(d(&format!("{}", 1000 + i)));
+            l
+        })
+        .collect();
+    let big = shop
+        .record_sale(&sale(many, Payment::Qris, None))
+        .unwrap()
+        .sale_id;
+    let pdf = write(
+        dir.path(),
+        "big.pdf",
+        &render_receipt(&shop, big, Format::Pdf, Some(58), None).unwrap(),
+    );
+    assert!(pages(&pdf) >= 2, "split into strips");
+    let out = tool("pdfinfo")
+        .args(["-f", "1", "-l", "99"])
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    for l in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Page") && l.contains("size:"))
+    {
+        let nums: Vec<f64> = l
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(
+            (nums[nums.len() - 2] - 164.409).abs() < 0.01 && nums[nums.len() - 1] <= 14400.0,
+            "{l}"
+        );
+    }
+    let text = text_of(&pdf);
+    let total = format!(
+        "Rp {}",
+        pasar_core::money::format_id(shop.sale(big).unwrap().total)
+    );
+    assert!(text.contains(&total), "the total on the last strip");
 }

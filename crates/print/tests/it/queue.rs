@@ -211,7 +211,8 @@ fn a_printer_that_is_off_keeps_the_job_queued_until_it_is_back() {
 fn paper_out_reset_and_hang_are_errors_with_their_own_codes() {
     let (mut shop, _) = shop();
     let id = full_sale(&mut shop);
-    let bytes = pasar_print::render_receipt(&shop, id, pasar_print::Format::EscPos, None).unwrap();
+    let bytes =
+        pasar_print::render_receipt(&shop, id, pasar_print::Format::EscPos, None, None).unwrap();
     let cases = [
         (Mode::PaperOut, "printer_paper_out"),
         (Mode::Resets, "printer_reset"),
