@@ -376,6 +376,17 @@ pub(crate) struct Doc {
 impl Doc {
     pub(crate) fn new(title: &str) -> Doc {
         let mut doc = PdfDocument::new(title);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if let Ok(at) = printpdf::OffsetDateTime::from_unix_timestamp(now) {
+            let info = &mut doc.metadata.info;
+            info.creation_date = at;
+            info.modification_date = at;
+            info.metadata_date = at;
+        }
+        doc.metadata.info.producer = "PasarSuara".into();
+        doc.metadata.info.creator = "PasarSuara".into();
         let f = fonts();
         let reg = doc.add_font(&f.regular);
         let bold = doc.add_font(&f.bold);
