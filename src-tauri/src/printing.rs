@@ -59,8 +59,12 @@ fn run(app: AppHandle, wake: Receiver<()>) {
             "print-status",
             state.with_shop(|s| s.print_job(job.id)).ok(),
         );
+        let timeouts = state
+            .with_shop(|s| pasar_print::PrintSetup::of(s))
+            .map(|s| s.timeouts())
+            .unwrap_or_default();
         let outcome: Result<(), CoreError> = PrinterTarget::parse(&job.printer)
-            .and_then(|t| pasar_print::send(&t, &job.payload, &pasar_print::Timeouts::default()));
+            .and_then(|t| pasar_print::send(&t, &job.payload, &timeouts));
         if let Err(e) = &outcome {
             state.log(&format!(
                 "print job {} to {} failed (attempt {}): {}",

@@ -618,9 +618,12 @@ fn opt_num(s: &Option<String>) -> Result<Option<pasar_core::Decimal>> {
 fn not_the_shop(db: &std::path::Path, out: &std::path::Path) -> Result<()> {
     let canon = |p: &std::path::Path| {
         std::fs::canonicalize(p).unwrap_or_else(|_| {
-            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
-            parent
-                .and_then(|d| std::fs::canonicalize(d).ok())
+            let parent = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => std::path::Path::new("."),
+            };
+            std::fs::canonicalize(parent)
+                .ok()
                 .map(|d| d.join(p.file_name().unwrap_or_default()))
                 .unwrap_or_else(|| p.to_path_buf())
         })

@@ -487,11 +487,28 @@ impl Out {
             JobStatus::Cancelled => self.t("dibatalkan", "cancelled"),
         }
         };
+        // "Struk #12" for a receipt, "Tes printer" for a test page; the queue number after it.
+        let what = |id: i64| -> String {
+            match shop.print_job(id) {
+                Ok(j) if j.sale_id.is_some() => format!(
+                    "{} #{} ({} #{id})",
+                    self.t("Struk", "Receipt"),
+                    j.sale_id.unwrap_or_default(),
+                    self.t("antrean", "job")
+                ),
+                _ => format!(
+                    "{} ({} #{id})",
+                    self.t("Tes printer", "Printer test"),
+                    self.t("antrean", "job")
+                ),
+            }
+        };
         let jobs: Vec<_> = done
             .iter()
             .map(|(id, status, err)| {
                 serde_json::json!({
                     "job": id,
+                    "sale_id": shop.print_job(*id).ok().and_then(|j| j.sale_id),
                     "status": status,
                     "error": err.as_ref().map(|e| e.body(self.lang)),
                 })
@@ -504,7 +521,7 @@ impl Out {
             if !self.json {
                 let mut text = String::new();
                 for (id, status, _) in done {
-                    w!(text, "#{id} {}", status_word(status));
+                    w!(text, "{}: {}", what(*id), status_word(status));
                 }
                 write_stdout(&text)?;
             }
@@ -522,7 +539,7 @@ impl Out {
                 );
             }
             for (id, status, _) in done {
-                w!(o, "#{id} {}", status_word(status));
+                w!(o, "{}: {}", what(*id), status_word(status));
             }
         })
     }

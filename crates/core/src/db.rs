@@ -347,7 +347,7 @@ impl Shop {
                     return self.store_setting(key, &spec);
                 }
             }
-            "receipt_drawer" | "receipt_auto_print" => {
+            "receipt_drawer" | "receipt_auto_print" | "printer_status" => {
                 if value != "true" && value != "false" {
                     return Err(choice(Field::Setting, "true, false"));
                 }
@@ -506,7 +506,7 @@ pub fn check_setting_key(key: &str) -> Result<()> {
 }
 
 /// Settings `set_setting` knows.
-const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
+const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, printer_status, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
 
 /// Whether another process has this database open (it holds SQLite's shared-memory
 /// "dead man switch" lock, byte 128 of the -shm file, for as long as its connection lives).
@@ -777,6 +777,8 @@ pub struct SettingsView {
     /// cp1252 (accents printed) or ascii (spelled without them, for printers without it).
     pub printer_codepage: String,
     pub invoice_terms: String,
+    /// Network printers must confirm each job through the paper-status query.
+    pub printer_status: bool,
     pub has_logo: bool,
     pub language: String,
     pub theme: String,
@@ -814,6 +816,7 @@ impl Shop {
             printer: get("printer", "")?,
             printer_codepage: get("printer_codepage", "cp1252")?,
             invoice_terms: get("invoice_terms", "")?,
+            printer_status: get("printer_status", "true")? != "false",
             has_logo: self.logo()?.is_some(),
             language: get("language", "id")?,
             theme: get("theme", "light")?,

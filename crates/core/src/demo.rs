@@ -379,7 +379,7 @@ fn install(path: &Path, tmp: &Path, existing: bool, force: bool, seen: i64) -> R
                   'printer', 'language', 'theme', 'backup_dir', 'timezone',
                   'allow_negative_stock', 'lead_time_days', 'receipt_header', 'receipt_qr',
                   'receipt_drawer', 'receipt_cut', 'receipt_auto_print', 'printer_codepage',
-                  'invoice_terms');
+                  'printer_status', 'invoice_terms');
              INSERT OR IGNORE INTO main.settings SELECT * FROM demo.settings;",
         )?;
         let tz: Option<String> = tx

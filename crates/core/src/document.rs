@@ -431,7 +431,7 @@ impl Words {
             Payment::Cash => "Tunai",
             Payment::Qris => "QRIS",
             Payment::Transfer => "Transfer",
-            Payment::Kasbon if en => "Store credit (kasbon)",
+            Payment::Kasbon if en => "Store credit",
             Payment::Kasbon => "Kasbon",
         }
     }
@@ -706,11 +706,18 @@ impl Shop {
         } else {
             r.total
         };
-        // A reversal owes nothing: it gives back (or takes off the kasbon) its total.
+        // A reversal owes nothing: it gives back (or takes off the kasbon) its total. A kasbon
+        // sale owes its total less what was taken back since.
+        let mut given_back = Decimal::ZERO;
+        if !reversal && sale.payment == Payment::Kasbon {
+            for (id, _) in &r.reversed_by {
+                add_to(&mut given_back, self.sale(*id)?.total.abs())?;
+            }
+        }
         let balance_due = if reversal {
             Decimal::ZERO
         } else {
-            r.total - paid
+            (r.total - paid - given_back).max(Decimal::ZERO)
         };
         let w = Words::of(r.lang);
         Ok(Invoice {

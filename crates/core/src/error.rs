@@ -591,6 +591,8 @@ pub enum CoreError {
     PrinterReset { printer: String },
     #[error("no CUPS: {printer}")]
     PrinterNoCups { printer: String },
+    #[error("printer gave no status: {printer}")]
+    PrinterNoStatus { printer: String },
 }
 
 impl CoreError {
@@ -654,6 +656,7 @@ impl CoreError {
             PrinterNotADevice { .. } => "printer_not_a_device",
             PrinterReset { .. } => "printer_reset",
             PrinterNoCups { .. } => "printer_no_cups",
+            PrinterNoStatus { .. } => "printer_no_status",
         }
     }
 
@@ -845,12 +848,12 @@ impl CoreError {
             PrinterFailed { printer, detail } => {
                 format!("printer {printer} menolak pekerjaan cetak ({detail})")
             }
-            CannotWrite { path } if en => {
-                format!("cannot write {path}: check that the folder exists and may be written to")
-            }
-            CannotWrite { path } => {
-                format!("tidak bisa menulis {path}: periksa foldernya ada dan boleh ditulisi")
-            }
+            CannotWrite { path } if en => format!(
+                "cannot write {path}: give a new file or an ordinary writable file, in a folder that exists"
+            ),
+            CannotWrite { path } => format!(
+                "tidak bisa menulis {path}: tulis nama berkas baru atau berkas biasa yang boleh ditimpa, di folder yang ada"
+            ),
             CannotReplaceDatabase { path } if en => format!(
                 "{path} is a database (perhaps the shop itself); choose another file name — nothing was written"
             ),
@@ -876,6 +879,12 @@ impl CoreError {
             ),
             PrinterNoCups { printer } => format!(
                 "tidak bisa mencetak ke {printer}: CUPS (perintah lp) belum terpasang di komputer ini"
+            ),
+            PrinterNoStatus { printer } if en => format!(
+                "printer {printer} did not confirm it took the receipt (no answer to the status check); check it, or turn the status check off in Settings if this printer cannot answer"
+            ),
+            PrinterNoStatus { printer } => format!(
+                "printer {printer} tidak memastikan struk diterima (tidak menjawab cek status); periksa printernya, atau matikan cek status di Pengaturan bila printer ini tidak bisa menjawab"
             ),
         }
     }
@@ -1125,6 +1134,9 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::PrinterNoCups {
             printer: s("cups:XP58"),
         },
+        CoreError::PrinterNoStatus {
+            printer: s("tcp://192.168.1.50:9100"),
+        },
     ]);
     all
 }
@@ -1175,11 +1187,12 @@ pub fn variant_index(e: &CoreError) -> usize {
         PrinterNotADevice { .. } => 37,
         PrinterReset { .. } => 38,
         PrinterNoCups { .. } => 39,
+        PrinterNoStatus { .. } => 40,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 40;
+pub const VARIANTS: usize = 41;
 pub const PROBLEMS: usize = 27;
 
 fn problem_index(p: &Problem) -> usize {
@@ -1250,7 +1263,7 @@ mod tests {
         let shared: BTreeSet<String> = words(
             "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
              cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
-             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp format",
+             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp format status",
         );
         let mut indonesian = BTreeSet::new();
         let mut english = BTreeSet::new();

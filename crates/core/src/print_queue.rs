@@ -51,6 +51,13 @@ impl PrinterTarget {
                 _ => (hp, 9100),
             };
             let host = host.trim_start_matches('[').trim_end_matches(']');
+            // An IPv6 address must be one; a name of digits and dots must be an IPv4 address.
+            let looks_v4 = host.chars().all(|c| c.is_ascii_digit() || c == '.');
+            if (host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err())
+                || (looks_v4 && host.parse::<std::net::Ipv4Addr>().is_err())
+            {
+                return Err(bad());
+            }
             if host.is_empty()
                 || port == 0
                 || !host
@@ -244,6 +251,7 @@ pub fn failure_message(code: &str, printer: &str, lang: crate::error::Lang) -> S
         "printer_reset" => CoreError::PrinterReset { printer: p },
         "printer_not_a_device" => CoreError::PrinterNotADevice { printer: p },
         "printer_no_cups" => CoreError::PrinterNoCups { printer: p },
+        "printer_no_status" => CoreError::PrinterNoStatus { printer: p },
         other => CoreError::PrinterFailed {
             printer: p,
             detail: other.to_string(),
@@ -284,6 +292,14 @@ impl Shop {
             params![now, document, sale_id, printer.spec(), payload, actor],
         )?;
         let id = tx.last_insert_rowid();
+        // A new receipt of a sale replaces its copies still waiting: one sale, one print.
+        if let Some(sale) = sale_id {
+            tx.execute(
+                "UPDATE print_jobs SET status = 'cancelled'
+                 WHERE sale_id = ?1 AND document = ?2 AND id != ?3 AND status IN ('queued', 'failed')",
+                params![sale, document, id],
+            )?;
+        }
         tx.commit()?;
         Ok(id)
     }
@@ -325,13 +341,16 @@ impl Shop {
     /// Claims one given job if it is waiting (queued, or failed), whatever its backoff: a
     /// person asked for this one now.
     pub fn claim_print_job_id(&mut self, id: i64) -> Result<Option<ClaimedJob>> {
-        let now_s = stamp(self.clock.now());
+        let now = self.clock.now();
+        let now_s = stamp(now);
+        let stale = stamp(now - Duration::seconds(60));
         let tx = self.write_tx()?;
         let job: Option<(String, Vec<u8>, i64)> = tx
             .query_row(
                 "SELECT printer, payload, attempts FROM print_jobs
-                 WHERE id = ?1 AND status IN ('queued', 'failed')",
-                [id],
+                 WHERE id = ?1 AND (status IN ('queued', 'failed')
+                                    OR (status = 'sending' AND next_attempt_at <= ?2))",
+                params![id, stale],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
@@ -351,6 +370,23 @@ impl Shop {
             payload,
             attempt: attempts + 1,
         }))
+    }
+
+    /// The jobs due now, oldest first.
+    pub fn due_print_jobs(&self) -> Result<Vec<i64>> {
+        let now = self.clock.now();
+        let mut st = self.conn.prepare(
+            "SELECT id FROM print_jobs
+             WHERE (status = 'queued' AND next_attempt_at <= ?1)
+                OR (status = 'sending' AND next_attempt_at <= ?2)
+             ORDER BY id",
+        )?;
+        Ok(st
+            .query_map(
+                params![stamp(now), stamp(now - Duration::seconds(60))],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Makes every waiting job (queued or given up) due now, for "print what is waiting".
@@ -376,11 +412,11 @@ impl Shop {
     ) -> Result<JobStatus> {
         let now = self.clock.now();
         let tx = self.write_tx()?;
-        let (attempts, queued_at): (i64, String) = tx
+        let (attempts, queued_at, document): (i64, String, String) = tx
             .query_row(
-                "SELECT attempts, queued_at FROM print_jobs WHERE id = ?1",
+                "SELECT attempts, queued_at, document FROM print_jobs WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?
             .ok_or(CoreError::PrintJobNotFound { id })?;
@@ -391,12 +427,22 @@ impl Shop {
                      WHERE id = ?1",
                     params![id, stamp(now)],
                 )?;
+                // Other copies of the same receipt still waiting are no longer wanted.
+                tx.execute(
+                    "UPDATE print_jobs SET status = 'cancelled'
+                     WHERE id != ?1 AND status IN ('queued', 'failed') AND sale_id IS NOT NULL
+                       AND (sale_id, document) =
+                           (SELECT sale_id, document FROM print_jobs WHERE id = ?1)",
+                    [id],
+                )?;
                 JobStatus::Printed
             }
             Err(e) => {
                 let queued: DateTime<Utc> = parse_stamp(&queued_at).unwrap_or(now);
                 // Retrying cannot fix a file that is not a printer or a missing CUPS.
-                let permanent = matches!(e.code(), "printer_not_a_device" | "printer_no_cups");
+                // A test page is wanted now or not at all.
+                let permanent = matches!(e.code(), "printer_not_a_device" | "printer_no_cups")
+                    || document == "test";
                 let give_up = permanent || now - queued >= Duration::minutes(GIVE_UP_AFTER_MINUTES);
                 let status = if give_up {
                     JobStatus::Failed

@@ -374,7 +374,7 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
     end = end.max(centred(c, rx, sy + 26.0, 50.0, 8.5, &signer_right));
     f.y = end;
 
-    let note = format!("{} · {}", inv.shop.name, inv.number);
+    let note = format!("{} · {}", inv.number, inv.shop.name);
     f.finish(doc, w, &note)
 }
 

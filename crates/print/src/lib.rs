@@ -58,6 +58,8 @@ pub struct PrintSetup {
     pub cut: Cut,
     pub drawer: bool,
     pub auto_print: bool,
+    /// Network printers must confirm the job through the paper-status query.
+    pub status_check: bool,
     pub printer: Option<PrinterTarget>,
 }
 
@@ -71,12 +73,23 @@ impl PrintSetup {
             cut: Cut::parse(&get("receipt_cut")?),
             drawer: get("receipt_drawer")? == "true",
             auto_print: get("receipt_auto_print")? != "false",
+            status_check: get("printer_status")? != "false",
             printer: if printer.trim().is_empty() {
                 None
             } else {
                 Some(PrinterTarget::parse(&printer)?)
             },
         })
+    }
+}
+
+impl PrintSetup {
+    /// How long to wait for printers, and whether they must confirm.
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            confirm: self.status_check,
+            ..Timeouts::default()
+        }
     }
 }
 
@@ -255,27 +268,33 @@ pub fn queue_test_page(shop: &mut Shop, printer: Option<&str>) -> Result<i64> {
 }
 
 /// Sends jobs now, one after the other (the CLI's worker; the window runs its own loop with
-/// the same three steps): only job `only` when given, else every job that is due. Returns
-/// each job's id and what became of it.
+/// the same three steps): only job `only` when given, else every job due when it starts —
+/// each at most once, and none more to a printer that has just failed.
 pub fn print_due(
     shop: &mut Shop,
     t: &Timeouts,
     only: Option<i64>,
 ) -> Result<Vec<(i64, JobStatus, Option<CoreError>)>> {
+    let ids = match only {
+        Some(id) => vec![id],
+        None => shop.due_print_jobs()?,
+    };
     let mut done = Vec::new();
-    loop {
-        let job = match only {
-            Some(id) if done.is_empty() => shop.claim_print_job_id(id)?,
-            Some(_) => None,
-            None => shop.claim_print_job()?,
+    let mut dead: Vec<String> = Vec::new();
+    for id in ids {
+        let printer = shop.print_job(id)?.printer;
+        if dead.contains(&printer) {
+            continue;
+        }
+        let Some(job) = shop.claim_print_job_id(id)? else {
+            continue;
         };
-        let Some(job) = job else { break };
         let outcome = PrinterTarget::parse(&job.printer).and_then(|p| send(&p, &job.payload, t));
         let status = shop.finish_print_job(job.id, outcome.as_ref().map(|_| ()))?;
-        done.push((job.id, status, outcome.err()));
-        if done.len() >= 100 {
-            break;
+        if outcome.is_err() {
+            dead.push(printer);
         }
+        done.push((job.id, status, outcome.err()));
     }
     Ok(done)
 }

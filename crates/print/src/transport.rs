@@ -18,9 +18,12 @@ pub struct Timeouts {
     pub connect: Duration,
     /// For the whole job to be accepted once connected.
     pub write: Duration,
-    /// To wait for the printer's answer to a paper-status query (DLE EOT 4); a printer that
-    /// does not answer is assumed to have paper.
+    /// To wait for the printer's answer to a paper-status query (DLE EOT 4).
     pub status: Duration,
+    /// A network printer must answer the status query before and after the job (on by
+    /// default; off for printers that cannot answer, which are then only trusted to have
+    /// received the bytes).
+    pub confirm: bool,
 }
 
 impl Default for Timeouts {
@@ -28,7 +31,8 @@ impl Default for Timeouts {
         Timeouts {
             connect: Duration::from_secs(3),
             write: Duration::from_secs(10),
-            status: Duration::from_millis(400),
+            status: Duration::from_millis(1500),
+            confirm: true,
         }
     }
 }
@@ -140,6 +144,11 @@ fn send_tcp(
             .map_err(|e| io_error(spec, &e))?;
         s.write_all(&STATUS_QUERY).map_err(|e| io_error(spec, &e))?;
         answers = paper_status(spec, &mut s)?;
+        if !answers && t.confirm {
+            return Err(CoreError::PrinterNoStatus {
+                printer: spec.to_string(),
+            });
+        }
     }
     let started = Instant::now();
     for chunk in bytes.chunks(4096) {
@@ -154,6 +163,8 @@ fn send_tcp(
     // A printer that answered before must answer again after the job: it has then read every
     // byte (TCP keeps order), and its paper did not run out on the way.
     if answers {
+        // Bytes the printer sent meanwhile (a repeated answer) are not the answer to this query.
+        drain(&mut s);
         s.set_read_timeout(Some(t.write))
             .map_err(|e| io_error(spec, &e))?;
         s.write_all(&STATUS_QUERY).map_err(|e| io_error(spec, &e))?;
@@ -180,7 +191,9 @@ fn paper_status(spec: &str, s: &mut TcpStream) -> Result<bool, CoreError> {
         Ok(1) if b[0] & 0x93 == 0x12 && b[0] & 0x60 == 0x60 => Err(CoreError::PrinterPaperOut {
             printer: spec.to_string(),
         }),
-        Ok(1) => Ok(true),
+        Ok(1) if b[0] & 0x93 == 0x12 => Ok(true),
+        // Not a paper-status byte: no valid answer.
+        Ok(1) => Ok(false),
         Ok(_) => Err(CoreError::PrinterReset {
             printer: spec.to_string(),
         }),
@@ -193,6 +206,17 @@ fn paper_status(spec: &str, s: &mut TcpStream) -> Result<bool, CoreError> {
             Ok(false)
         }
         Err(e) => Err(io_error(spec, &e)),
+    }
+}
+
+/// Discards whatever the printer has sent that was not asked for.
+fn drain(s: &mut TcpStream) {
+    let _ = s.set_read_timeout(Some(Duration::from_millis(30)));
+    let mut buf = [0u8; 64];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
     }
 }
 

@@ -120,6 +120,7 @@ const dict = {
   receipt_drawer: ["Buka laci uang setelah struk tunai", "Open the cash drawer after cash receipts"],
   receipt_auto_print: ["Cetak struk otomatis setelah simpan", "Print the receipt automatically after saving"],
   receipt_cut: ["Potong kertas", "Paper cut"],
+  printer_status: ["Printer jaringan harus menjawab cek status", "Network printers must answer the status check"],
   cut_partial: ["Sebagian", "Partial"],
   cut_full: ["Penuh", "Full"],
   cut_none: ["Tidak", "None"],

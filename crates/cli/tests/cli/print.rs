@@ -212,7 +212,11 @@ fn a_printer_that_does_not_answer_keeps_the_receipt_queued() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("tidak menjawab"), "{err}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tetap di antrean"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("Struk #{id}")) && stdout.contains("tetap di antrean"),
+        "{stdout}"
+    );
     assert_eq!(sales_count(&db), 1, "the sale stands");
     let c = rusqlite::Connection::open(&db).unwrap();
     let (status, last): (String, String) = c
@@ -227,10 +231,22 @@ fn a_printer_that_does_not_answer_keeps_the_receipt_queued() {
     // The printer comes up: `print --pending` sends it (once its short backoff has passed).
     let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let got = std::thread::spawn(move || {
+        use std::io::{Read, Write};
         let (mut s, _) = l.accept().unwrap();
         let mut all = Vec::new();
-        use std::io::Read;
-        let _ = s.read_to_end(&mut all);
+        let mut buf = [0u8; 4096];
+        // A printer answers the paper-status query (0x12: paper present), before and after.
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    all.extend_from_slice(&buf[..n]);
+                    if all.ends_with(&[0x10, 0x04, 0x04]) {
+                        let _ = s.write_all(&[0x12]);
+                    }
+                }
+            }
+        }
         all
     });
     std::thread::sleep(std::time::Duration::from_millis(2100));
@@ -344,6 +360,14 @@ fn outputs_never_replace_the_shop_a_device_or_a_file_that_is_not_ours() {
     // A logo read from a device or a pipe: refused at once, never read without end.
     assert!(fails(&db, &["setting", "logo", "/dev/zero"]).contains("bukan gambar PNG"));
     assert!(fails(&db, &["setting", "logo", fifo.to_str().unwrap()]).contains("bukan gambar PNG"));
+    // The shop's write-ahead log, named relative to the shop's folder, even when absent.
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--db", "toko.db", "receipt", &id, "--out", "toko.db-wal"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("adalah database"));
     // The shop is as it was, and still opens.
     ok_json(&db, &["stock", "check"]);
     assert!(std::fs::read(&db).unwrap().len() >= before.len() / 2);

@@ -498,6 +498,10 @@ fn reversal_notas_long_names_and_very_long_receipts() {
         &invoice_pdf(&shop, InvoiceOf::Sale(id), None).unwrap(),
     ));
     assert!(text.contains("DIBATALKAN"), "{text}");
+    assert!(
+        !text.contains("Sisa tagihan"),
+        "a voided kasbon sale owes nothing now:\n{text}"
+    );
     // A cash return: refunded in cash.
     let cash = shop
         .record_sale(&sale(

@@ -17,6 +17,7 @@ fn quick() -> Timeouts {
         connect: Duration::from_millis(500),
         write: Duration::from_millis(800),
         status: Duration::from_millis(150),
+        confirm: true,
     }
 }
 
@@ -137,7 +138,12 @@ fn a_receipt_reaches_a_network_printer_whole() {
         let port = l.local_addr().unwrap().port();
         let rx = fake_printer(l, Mode::Prints { answers_status });
         let job = queue_receipt(&mut shop, id, Some(&target(port))).unwrap();
-        let done = print_due(&mut shop, &quick(), None).unwrap();
+        // A printer that cannot answer status queries is trusted only with the check off.
+        let t = Timeouts {
+            confirm: answers_status,
+            ..quick()
+        };
+        let done = print_due(&mut shop, &t, None).unwrap();
         assert_eq!(done.len(), 1);
         assert_eq!(
             (done[0].0, done[0].1),
@@ -225,15 +231,24 @@ fn paper_out_reset_and_hang_are_errors_with_their_own_codes() {
         let err = send(&t, &bytes, &quick()).unwrap_err();
         assert_eq!(err.code(), code, "{err:?}");
     }
-    // A printer that accepts and never reads: the job is bigger than the socket buffers, so
-    // the write stalls; the send gives up within its bound.
+    // A printer that accepts and never reads is not "printed": it never confirms.
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let _rx = fake_printer(l, Mode::Hangs);
     let t = PrinterTarget::parse(&target(port)).unwrap();
+    assert_eq!(
+        send(&t, &bytes, &quick()).unwrap_err().code(),
+        "printer_no_status"
+    );
+    // With the check off, a job bigger than the socket buffers stalls the write; the send
+    // gives up within its bound.
+    let unchecked = Timeouts {
+        confirm: false,
+        ..quick()
+    };
     let big = vec![b'x'; 48 * 1024 * 1024];
     let started = Instant::now();
-    let err = send(&t, &big, &quick()).unwrap_err();
+    let err = send(&t, &big, &unchecked).unwrap_err();
     assert_eq!(err.code(), "printer_timeout", "{err:?}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -246,7 +261,7 @@ fn paper_out_reset_and_hang_are_errors_with_their_own_codes() {
     let held = l; // never accepts: the kernel completes the handshake, nobody reads
     let t = PrinterTarget::parse(&target(port)).unwrap();
     let started = Instant::now();
-    let r = send(&t, &big, &quick());
+    let r = send(&t, &big, &unchecked);
     assert!(r.is_err() && started.elapsed() < Duration::from_secs(5));
     drop(held);
 }
@@ -279,7 +294,7 @@ fn a_job_gives_up_after_fifteen_minutes_and_retry_brings_it_back() {
     let _rx = fake_printer(
         l,
         Mode::Prints {
-            answers_status: false,
+            answers_status: true,
         },
     );
     assert_eq!(
@@ -422,7 +437,44 @@ fn printing_needs_a_printer_and_a_committed_sale() {
     );
 }
 
-#[allow(dead_code)]
-fn connect_only(port: u16) -> TcpStream {
-    TcpStream::connect(("127.0.0.1", port)).unwrap()
+#[test]
+fn one_sale_one_print_and_one_try_per_job_per_run() {
+    let (mut shop, _) = shop();
+    let id = full_sale(&mut shop);
+    let other = full_sale(&mut shop);
+    let port = dead_port();
+    // Three presses of "print" while the printer is off leave one job for the sale.
+    let a = queue_receipt(&mut shop, id, Some(&target(port))).unwrap();
+    let b = queue_receipt(&mut shop, id, Some(&target(port))).unwrap();
+    let c = queue_receipt(&mut shop, other, Some(&target(port))).unwrap();
+    assert_eq!(shop.print_job(a).unwrap().status, JobStatus::Cancelled);
+    assert_eq!(shop.print_job(b).unwrap().status, JobStatus::Queued);
+    // One run tries the dead printer once and leaves its other jobs for later.
+    let done = print_due(&mut shop, &quick(), None).unwrap();
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(shop.print_job(c).unwrap().attempts, 0);
+    // `--pending` twice in a row: each job at most once per run.
+    shop.retry_all_print_jobs().unwrap();
+    let done = print_due(&mut shop, &quick(), None).unwrap();
+    assert_eq!(done.len(), 1);
+    // A copy printed elsewhere (another printer) ends the waiting ones for that sale.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let good = l.local_addr().unwrap().port();
+    let _rx = fake_printer(
+        l,
+        Mode::Prints {
+            answers_status: true,
+        },
+    );
+    let d = queue_receipt(&mut shop, other, Some(&target(good))).unwrap();
+    assert_eq!(shop.print_job(c).unwrap().status, JobStatus::Cancelled);
+    assert_eq!(
+        print_due(&mut shop, &quick(), Some(d)).unwrap()[0].1,
+        JobStatus::Printed
+    );
+    // A test page that fails is not printed later by itself.
+    let t = queue_test_page(&mut shop, Some(&target(port))).unwrap();
+    print_due(&mut shop, &quick(), Some(t)).unwrap();
+    assert_eq!(shop.print_job(t).unwrap().status, JobStatus::Failed);
+    let _ = TcpStream::connect(("127.0.0.1", good));
 }

@@ -23,7 +23,11 @@ receipt_auto_print: boolean, printer: string,
 /**
  * cp1252 (accents printed) or ascii (spelled without them, for printers without it).
  */
-printer_codepage: string, invoice_terms: string, has_logo: boolean, language: string, theme: string, timezone: string, 
+printer_codepage: string, invoice_terms: string, 
+/**
+ * Network printers must confirm each job through the paper-status query.
+ */
+printer_status: boolean, has_logo: boolean, language: string, theme: string, timezone: string, 
 /**
  * The shop's offset from UTC, for showing times in shop time whatever the laptop's zone.
  */
