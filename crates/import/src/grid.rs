@@ -1,0 +1,325 @@
+//! Any stock list as a grid of cells. The file is recognised by its content, not its name
+//! (a CSV saved as .xlsx is read as CSV): ZIP (xlsx, xlsm, ods), OLE (xls), else text —
+//! UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252, with the delimiter
+//! (`,` `;` tab) and quoting detected.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+
+/// One cell as the sheet holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    /// A number stored as a number (xlsx/xls/ods); CSV numbers are text.
+    Number(f64),
+    Bool(bool),
+}
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as text, numbers without a spurious ".0" (87678.0 → "87678").
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) => t.trim().to_string(),
+            Cell::Number(n) => number_text(*n),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        }
+    }
+}
+
+/// A float as the shortest decimal text that reads back to it ("1466.6666666666667",
+/// "3.5", "87678").
+pub fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A sheet: its name and rows; `rows[i]` is the sheet's row `first_row + i` (1-based, as the
+/// spreadsheet program shows it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub first_row: usize,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// What a file turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Workbook,
+    Csv { delimiter: u8 },
+}
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    Empty,
+    /// A workbook that does not open: damaged, truncated, or password-protected.
+    Damaged {
+        detail: String,
+    },
+    /// Not a spreadsheet nor text (an image, a PDF…).
+    NotASpreadsheet,
+    /// No sheet has a row that names the products' column.
+    NoHeader,
+}
+
+pub fn read_bytes(bytes: &[u8]) -> Result<(Kind, Vec<Sheet>), ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let zip = bytes.starts_with(b"PK\x03\x04");
+    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    if zip || ole {
+        return read_workbook(bytes).map(|s| (Kind::Workbook, s));
+    }
+    let text = decode_text(bytes).ok_or(ReadError::NotASpreadsheet)?;
+    let delimiter = sniff_delimiter(&text);
+    let rows = parse_csv(&text, delimiter);
+    Ok((
+        Kind::Csv { delimiter },
+        vec![Sheet {
+            name: "csv".into(),
+            first_row: 1,
+            rows,
+        }],
+    ))
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+            ReadError::Damaged {
+                detail: e.to_string(),
+            }
+        })?;
+    let names = wb.sheet_names().to_vec();
+    let mut sheets = Vec::new();
+    for name in names {
+        let Ok(range) = wb.worksheet_range(&name) else {
+            continue;
+        };
+        let first_row = range.start().map_or(1, |(r, _)| r as usize + 1);
+        let first_col = range.start().map_or(0, |(_, c)| c as usize);
+        let rows = range
+            .rows()
+            .map(|r| {
+                let mut cells: Vec<Cell> = std::iter::repeat_n(Cell::Empty, first_col).collect();
+                cells.extend(r.iter().map(|d| match d {
+                    Data::Empty | Data::Error(_) => Cell::Empty,
+                    Data::String(s) => Cell::Text(s.clone()),
+                    Data::Int(i) => Cell::Number(*i as f64),
+                    Data::Float(f) => Cell::Number(*f),
+                    Data::Bool(b) => Cell::Bool(*b),
+                    Data::DateTime(d) => Cell::Number(d.as_f64()),
+                    Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+                }));
+                cells
+            })
+            .collect();
+        sheets.push(Sheet {
+            name,
+            first_row,
+            rows,
+        });
+    }
+    Ok(sheets)
+}
+
+/// Text in UTF-8 (BOM or not), UTF-16 (with BOM) or Windows-1252; None for binary content.
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Some(String::from_utf8_lossy(rest).into_owned());
+    }
+    for (bom, le) in [(&b"\xFF\xFE"[..], true), (&b"\xFE\xFF"[..], false)] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|c| {
+                    if le {
+                        u16::from_le_bytes([c[0], c[1]])
+                    } else {
+                        u16::from_be_bytes([c[0], c[1]])
+                    }
+                })
+                .collect();
+            return Some(String::from_utf16_lossy(&units));
+        }
+    }
+    // Binary content (NULs, many control bytes) is not a text table.
+    let sample = &bytes[..bytes.len().min(4096)];
+    let controls = sample
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x1D | 0x0C))
+        .count();
+    if sample.contains(&0) || controls * 20 > sample.len() {
+        return None;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(s.to_string()),
+        Err(_) => Some(bytes.iter().map(|b| cp1252_char(*b)).collect()),
+    }
+}
+
+fn cp1252_char(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[(b - 0x80) as usize],
+        _ => b as char,
+    }
+}
+
+/// The delimiter whose field count is the most consistent over the first lines (and > 1).
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .collect();
+    let mut best = (b',', 0usize);
+    for d in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| parse_csv(l, d).first().map_or(0, Vec::len))
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first < 2 {
+            continue;
+        }
+        let same = counts.iter().filter(|c| **c == first).count();
+        let score = same * 100 + first;
+        if score > best.1 {
+            best = (d, score);
+        }
+    }
+    best.0
+}
+
+/// RFC 4180 with the usual tolerance: quotes may be doubled inside quoted fields, a quote in
+/// the middle of an unquoted field is kept, line ends are LF or CRLF, the last line may lack one.
+pub fn parse_csv(text: &str, delimiter: u8) -> Vec<Vec<Cell>> {
+    let d = delimiter as char;
+    let mut rows = Vec::new();
+    let mut row: Vec<Cell> = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = text.chars().peekable();
+    let push_field = |row: &mut Vec<Cell>, field: &mut String, was_quoted: bool| {
+        let f = std::mem::take(field);
+        let v = if was_quoted { f } else { f.trim().to_string() };
+        row.push(if v.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(v)
+        });
+    };
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' if field.trim().is_empty() && !was_quoted => {
+                field.clear();
+                quoted = true;
+                was_quoted = true;
+            }
+            c if c == d => {
+                push_field(&mut row, &mut field, was_quoted);
+                was_quoted = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                push_field(&mut row, &mut field, was_quoted);
+                was_quoted = false;
+                rows.push(std::mem::take(&mut row));
+            }
+            c => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() || was_quoted {
+        push_field(&mut row, &mut field, was_quoted);
+        rows.push(row);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    #[test]
+    fn csv_quotes_delimiters_and_line_ends() {
+        let rows = parse_csv("a,\"b, c\",\"say \"\"hi\"\"\"\r\n1,,3", b',');
+        assert_eq!(
+            rows,
+            vec![
+                vec![t("a"), t("b, c"), t("say \"hi\"")],
+                vec![t("1"), Cell::Empty, t("3")]
+            ]
+        );
+        assert_eq!(sniff_delimiter("nama;harga;stok\nBeras;12.000;5\n"), b';');
+        assert_eq!(sniff_delimiter("nama\tharga\nBeras\t12,5\n"), b'\t');
+        assert_eq!(sniff_delimiter("Nama,Harga Jual\nKopi, 12.500\n"), b',');
+    }
+
+    #[test]
+    fn encodings_are_recognised() {
+        assert_eq!(
+            decode_text(b"\xEF\xBB\xBFnama;harga").unwrap(),
+            "nama;harga"
+        );
+        assert_eq!(decode_text(b"Caf\xe9 \x80").unwrap(), "Café €");
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a;b".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        assert_eq!(decode_text(&utf16).unwrap(), "a;b");
+        assert!(decode_text(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").is_none());
+        assert_eq!(read_bytes(b"").unwrap_err(), ReadError::Empty);
+        assert!(matches!(
+            read_bytes(b"PK\x03\x04garbage").unwrap_err(),
+            ReadError::Damaged { .. }
+        ));
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(number_text(87678.0), "87678");
+        assert_eq!(number_text(3.5), "3.5");
+        assert_eq!(number_text(-1.5), "-1.5");
+    }
+}

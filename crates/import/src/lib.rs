@@ -1,0 +1,301 @@
+//! pasar-import: stock lists in. Reads any spreadsheet a shop keeps (`grid`), finds the
+//! sheet, the header row and what each column holds (`columns`), and reads every row as a
+//! product with exact numbers, one reading per column (`values`). Nothing here writes: the
+//! rows go to pasar-core, which validates and books them in one transaction.
+//!
+//! Never imports: rusqlite, tauri.
+
+pub mod columns;
+pub mod grid;
+pub mod values;
+
+use rust_decimal::Decimal;
+
+pub use columns::Field;
+pub use grid::{Cell, Kind, ReadError, Sheet};
+pub use values::{ColumnReading, Reading};
+
+/// How a file will be read: the sheet, the header row, the columns and their readings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub kind: Kind,
+    pub sheet: String,
+    /// The header's row number as the spreadsheet shows it (1-based).
+    pub header_row: usize,
+    pub headers: Vec<String>,
+    /// Which column holds each field (index into `headers`).
+    pub columns: Vec<(Field, usize)>,
+    /// The number reading of each numeric field's column.
+    pub readings: Vec<(Field, ColumnReading)>,
+    /// Fields this sheet lacks that another sheet of the workbook supplies, matched by code
+    /// (or name): (field, sheet, header).
+    pub joined: Vec<(Field, String, String)>,
+}
+
+impl Plan {
+    pub fn column(&self, f: Field) -> Option<usize> {
+        self.columns.iter().find(|(g, _)| *g == f).map(|(_, i)| *i)
+    }
+
+    pub fn header_of(&self, f: Field) -> Option<&str> {
+        self.column(f).map(|i| self.headers[i].as_str())
+    }
+
+    pub fn reading(&self, f: Field) -> Reading {
+        self.readings
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map_or(Reading::DotThousands, |(_, r)| r.reading)
+    }
+}
+
+/// One product row as read, before validation against the shop.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    /// The row number in the spreadsheet.
+    pub row: usize,
+    pub name: Option<String>,
+    pub sku: Option<String>,
+    pub barcode: Option<String>,
+    pub unit: Option<String>,
+    pub category: Option<String>,
+    pub sell: Option<Decimal>,
+    pub buy: Option<Decimal>,
+    pub stock: Option<Decimal>,
+    pub reorder: Option<Decimal>,
+    /// Values that could not be read: (field, the text as written).
+    pub bad: Vec<(Field, String)>,
+}
+
+const NUMERIC: [Field; 4] = [Field::Sell, Field::Buy, Field::Stock, Field::Reorder];
+
+/// The header row of a sheet: the row among the first 30 naming the most fields (it must
+/// name the product), and its mapping.
+/// A header candidate: its index in the sheet's rows, its texts and its mapping.
+type Header = (usize, Vec<String>, Vec<(Field, usize)>);
+
+fn find_header(sheet: &Sheet) -> Option<Header> {
+    let mut best: Option<(usize, Header)> = None;
+    for (i, row) in sheet.rows.iter().take(30).enumerate() {
+        let headers: Vec<String> = row.iter().map(Cell::text).collect();
+        let map = columns::map_columns(&headers);
+        if !map.iter().any(|(f, _)| *f == Field::Name) || map.len() < 2 {
+            continue;
+        }
+        if best.as_ref().is_none_or(|b| map.len() > b.0) {
+            best = Some((map.len(), (i, headers, map)));
+        }
+    }
+    best.map(|(_, h)| h)
+}
+
+/// Chooses the sheet (the one asked for, else the first with a recognisable header) and reads
+/// how its columns are to be taken.
+pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
+    let candidates: Vec<&Sheet> = match sheet {
+        Some(name) => sheets
+            .iter()
+            .filter(|s| s.name.eq_ignore_ascii_case(name.trim()))
+            .collect(),
+        None => sheets.iter().collect(),
+    };
+    for s in candidates {
+        let Some((i, headers, columns)) = find_header(s) else {
+            continue;
+        };
+        let data = &s.rows[i + 1..];
+        let readings = NUMERIC
+            .iter()
+            .filter_map(|f| {
+                let col = columns.iter().find(|(g, _)| g == f)?.1;
+                let cells: Vec<&Cell> = data.iter().filter_map(|r| r.get(col)).collect();
+                let money = matches!(f, Field::Sell | Field::Buy);
+                Some((*f, values::decide(&cells, money)))
+            })
+            .collect();
+        return Some(Plan {
+            kind,
+            sheet: s.name.clone(),
+            header_row: s.first_row + i,
+            headers,
+            columns,
+            readings,
+            joined: Vec::new(),
+        });
+    }
+    None
+}
+
+fn is_total_row(name: &str) -> bool {
+    let w = columns::words(name);
+    matches!(
+        w.first().map(String::as_str),
+        Some("total" | "subtotal" | "grand" | "jumlah" | "totals")
+    ) && w.len() <= 3
+}
+
+/// The sheet's rows under the header, read by the plan. Blank rows, total rows and rows
+/// holding nothing the shop uses are skipped.
+pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
+    let header_index = plan.header_row - sheet.first_row;
+    let mut out = Vec::new();
+    for (k, cells) in sheet.rows.iter().enumerate().skip(header_index + 1) {
+        let get = |f: Field| {
+            plan.column(f)
+                .and_then(|c| cells.get(c))
+                .cloned()
+                .unwrap_or(Cell::Empty)
+        };
+        let text = |f: Field| {
+            let t = get(f).text();
+            (!t.is_empty() && t != "-").then_some(t)
+        };
+        let mut row = Row {
+            row: sheet.first_row + k,
+            name: text(Field::Name),
+            sku: text(Field::Sku),
+            barcode: text(Field::Barcode),
+            unit: text(Field::Unit),
+            category: text(Field::Category),
+            ..Default::default()
+        };
+        for f in NUMERIC {
+            match values::parse(&get(f), plan.reading(f)) {
+                Ok(v) => match f {
+                    Field::Sell => row.sell = v,
+                    Field::Buy => row.buy = v,
+                    Field::Stock => row.stock = v,
+                    _ => row.reorder = v,
+                },
+                Err(raw) => row.bad.push((f, raw)),
+            }
+        }
+        let used = row.name.is_some()
+            || row.sku.is_some()
+            || row.barcode.is_some()
+            || row.sell.is_some()
+            || row.stock.is_some()
+            || !row.bad.is_empty();
+        if !used {
+            continue;
+        }
+        if row.name.as_deref().is_some_and(is_total_row)
+            && row.sku.is_none()
+            && row.barcode.is_none()
+        {
+            continue;
+        }
+        out.push(row);
+    }
+    out
+}
+
+/// Reads a file's bytes: the plan and its rows.
+pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<(Plan, Vec<Row>), ReadError> {
+    let (kind, sheets) = grid::read_bytes(bytes)?;
+    let mut plan = plan(kind, &sheets, sheet).ok_or(ReadError::NoHeader)?;
+    let s = sheets
+        .iter()
+        .find(|s| s.name == plan.sheet)
+        .expect("the plan's sheet");
+    let mut rows = rows(&plan, s);
+    join_other_sheets(&mut plan, &mut rows, &sheets);
+    Ok((plan, rows))
+}
+
+/// A workbook that keeps its product master on one sheet and prices or stock on others
+/// ("Master_Konversi_Satuan", "Laporan_Stok"): fills what the master lacks from sheets keyed
+/// by the same code (or name). Sheets of dated entries (sales, purchases, movements) are
+/// records of the past, not figures, and are not used. Where a key has several rows (one per
+/// selling unit), the row whose conversion is 1 — the base unit — is taken.
+fn join_other_sheets(plan: &mut Plan, rows: &mut [Row], sheets: &[Sheet]) {
+    let missing: Vec<Field> = [Field::Sell, Field::Buy, Field::Stock]
+        .into_iter()
+        .filter(|f| plan.column(*f).is_none())
+        .collect();
+    if missing.is_empty() || rows.is_empty() {
+        return;
+    }
+    let key_field = if plan.column(Field::Sku).is_some() {
+        Field::Sku
+    } else {
+        Field::Name
+    };
+    for f in missing {
+        for other in sheets.iter().filter(|s| s.name != plan.sheet) {
+            let Some(p) = self::plan(plan.kind, std::slice::from_ref(other), None) else {
+                continue;
+            };
+            let dated = p.headers.iter().any(|h| {
+                columns::words(h)
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "tanggal" | "tgl" | "date" | "waktu" | "time"))
+            });
+            let (Some(key_col), Some(val_col)) = (p.column(key_field), p.column(f)) else {
+                continue;
+            };
+            if dated {
+                continue;
+            }
+            let ratio_col = p.headers.iter().position(|h| {
+                columns::words(h).iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "konversi" | "rasio" | "ratio" | "isi" | "factor"
+                    )
+                })
+            });
+            let header_index = p.header_row - other.first_row;
+            let cells: Vec<&Cell> = other.rows[header_index + 1..]
+                .iter()
+                .filter_map(|r| r.get(val_col))
+                .collect();
+            let reading = values::decide(&cells, matches!(f, Field::Sell | Field::Buy)).reading;
+            let mut found: Vec<(String, Decimal, bool)> = Vec::new();
+            for r in &other.rows[header_index + 1..] {
+                let key = r.get(key_col).map(Cell::text).unwrap_or_default();
+                let Ok(Some(v)) = values::parse(r.get(val_col).unwrap_or(&Cell::Empty), reading)
+                else {
+                    continue;
+                };
+                if key.is_empty() {
+                    continue;
+                }
+                let base = ratio_col
+                    .and_then(|c| r.get(c))
+                    .and_then(|c| values::parse(c, Reading::DotThousands).ok().flatten())
+                    .is_some_and(|x| x == Decimal::ONE);
+                found.push((key.to_lowercase(), v, base));
+            }
+            if found.is_empty() {
+                continue;
+            }
+            let mut filled = false;
+            for row in rows.iter_mut() {
+                let key = match key_field {
+                    Field::Sku => row.sku.clone(),
+                    _ => row.name.clone(),
+                };
+                let Some(key) = key.map(|k| k.to_lowercase()) else {
+                    continue;
+                };
+                let mine: Vec<&(String, Decimal, bool)> =
+                    found.iter().filter(|x| x.0 == key).collect();
+                let pick = mine.iter().find(|x| x.2).or(mine.first());
+                if let Some((_, v, _)) = pick {
+                    match f {
+                        Field::Sell => row.sell = Some(*v),
+                        Field::Buy => row.buy = Some(*v),
+                        _ => row.stock = Some(*v),
+                    }
+                    filled = true;
+                }
+            }
+            if filled {
+                plan.joined
+                    .push((f, other.name.clone(), p.headers[val_col].clone()));
+                break;
+            }
+        }
+    }
+}
