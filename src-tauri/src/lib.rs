@@ -44,7 +44,7 @@ pub fn run() {
             *app.state::<AppState>()
                 .print_wake
                 .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(wake);
+                .unwrap_or_else(|e| e.into_inner()) = wake;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -21,13 +21,22 @@ impl Wake {
     }
 }
 
-pub fn start(app: AppHandle) -> Wake {
+/// Starts the worker; None (logged) if the system refuses a thread: the app still runs,
+/// and receipts wait in the queue for the next start.
+pub fn start(app: AppHandle) -> Option<Wake> {
     let (tx, rx) = channel();
-    std::thread::Builder::new()
+    let log = app.clone();
+    match std::thread::Builder::new()
         .name("print-worker".into())
         .spawn(move || run(app, rx))
-        .expect("start the print worker");
-    Wake(tx)
+    {
+        Ok(_) => Some(Wake(tx)),
+        Err(e) => {
+            log.state::<AppState>()
+                .log(&format!("cannot start the print worker: {e}"));
+            None
+        }
+    }
 }
 
 fn run(app: AppHandle, wake: Receiver<()>) {

@@ -487,16 +487,21 @@ impl Out {
             JobStatus::Cancelled => self.t("dibatalkan", "cancelled"),
         }
         };
+        // The sale each job printed (none for a test page), looked up once.
+        let sales: Vec<Option<i64>> = done
+            .iter()
+            .map(|(id, _, _)| shop.print_job(*id).ok().and_then(|j| j.sale_id))
+            .collect();
         // "Struk #12" for a receipt, "Tes printer" for a test page; the queue number after it.
-        let what = |id: i64| -> String {
-            match shop.print_job(id) {
-                Ok(j) if j.sale_id.is_some() => format!(
-                    "{} #{} ({} #{id})",
+        let what = |k: usize| -> String {
+            let id = done[k].0;
+            match sales[k] {
+                Some(sale) => format!(
+                    "{} #{sale} ({} #{id})",
                     self.t("Struk", "Receipt"),
-                    j.sale_id.unwrap_or_default(),
                     self.t("antrean", "job")
                 ),
-                _ => format!(
+                None => format!(
                     "{} ({} #{id})",
                     self.t("Tes printer", "Printer test"),
                     self.t("antrean", "job")
@@ -505,10 +510,11 @@ impl Out {
         };
         let jobs: Vec<_> = done
             .iter()
-            .map(|(id, status, err)| {
+            .zip(&sales)
+            .map(|((id, status, err), sale)| {
                 serde_json::json!({
                     "job": id,
-                    "sale_id": shop.print_job(*id).ok().and_then(|j| j.sale_id),
+                    "sale_id": sale,
                     "status": status,
                     "error": err.as_ref().map(|e| e.body(self.lang)),
                 })
@@ -520,8 +526,8 @@ impl Out {
         if let Some(err) = failure {
             if !self.json {
                 let mut text = String::new();
-                for (id, status, _) in done {
-                    w!(text, "{}: {}", what(*id), status_word(status));
+                for (k, (_, status, _)) in done.iter().enumerate() {
+                    w!(text, "{}: {}", what(k), status_word(status));
                 }
                 write_stdout(&text)?;
             }
@@ -538,8 +544,8 @@ impl Out {
                     )
                 );
             }
-            for (id, status, _) in done {
-                w!(o, "{}: {}", what(*id), status_word(status));
+            for (k, (_, status, _)) in done.iter().enumerate() {
+                w!(o, "{}: {}", what(k), status_word(status));
             }
         })
     }

@@ -86,11 +86,6 @@ impl Receipt {
     pub fn words(&self) -> &'static Words {
         Words::of(self.lang)
     }
-
-    /// The number of items on the receipt, counted as lines.
-    pub fn item_count(&self) -> usize {
-        self.lines.len()
-    }
 }
 
 /// A reprint's note on what happened to the sale since: "DIBATALKAN dengan #12", "Sebagian
@@ -131,15 +126,8 @@ pub enum InvoiceKind {
     Return,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct InvoiceLine {
-    pub name: String,
-    pub qty: Decimal,
-    pub unit: String,
-    pub price: Decimal,
-    pub discount: Decimal,
-    pub total: Decimal,
-}
+/// A numbered line of an A4 nota: the same figures as a receipt line.
+pub type InvoiceLine = ReceiptLine;
 
 /// An A4 nota/faktur.
 #[derive(Debug, Clone, PartialEq)]
@@ -731,18 +719,7 @@ impl Shop {
             number: format!("PJ-{sale_id:06}"),
             date: r.time,
             party,
-            lines: r
-                .lines
-                .into_iter()
-                .map(|l| InvoiceLine {
-                    name: l.name,
-                    qty: l.qty,
-                    unit: l.unit,
-                    price: l.price,
-                    discount: l.discount,
-                    total: l.total,
-                })
-                .collect(),
+            lines: r.lines,
             subtotal: r.subtotal,
             discount: r.discount,
             total: r.total,

@@ -220,6 +220,15 @@ pub const GIVE_UP_AFTER_MINUTES: i64 = 15;
 /// The largest payload accepted (a receipt is a few KB; a logo adds some).
 pub const MAX_PAYLOAD: usize = 4 * 1024 * 1024;
 
+/// A job is due when it is queued and its retry time has come (?1 = now), or when it was left
+/// `sending` by a worker that died a minute ago (?2 = a minute ago).
+const DUE: &str = "((status = 'queued' AND next_attempt_at <= ?1)
+                    OR (status = 'sending' AND next_attempt_at <= ?2))";
+
+/// Job ?3 when it is waiting for a person to send it: queued, failed, or left `sending`.
+const WAITING_ID: &str = "id = ?3 AND (status IN ('queued', 'failed')
+                                       OR (status = 'sending' AND next_attempt_at <= ?2))";
+
 const JOB_COLUMNS: &str = "id, created_at, document, sale_id, printer, status, attempts,
      next_attempt_at, last_error, printed_at";
 
@@ -307,56 +316,35 @@ impl Shop {
     /// Claims the oldest due job (status → sending, attempts + 1). Jobs left `sending` by a
     /// worker that died are due again after a minute.
     pub fn claim_print_job(&mut self) -> Result<Option<ClaimedJob>> {
-        let now = self.clock.now();
-        let now_s = stamp(now);
-        let stale = stamp(now - Duration::seconds(60));
-        let tx = self.write_tx()?;
-        let job: Option<(i64, String, Vec<u8>, i64)> = tx
-            .query_row(
-                "SELECT id, printer, payload, attempts FROM print_jobs
-                 WHERE (status = 'queued' AND next_attempt_at <= ?1)
-                    OR (status = 'sending' AND next_attempt_at <= ?2)
-                 ORDER BY id LIMIT 1",
-                params![now_s, stale],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        let Some((id, printer, payload, attempts)) = job else {
-            return Ok(None);
-        };
-        tx.execute(
-            "UPDATE print_jobs SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2
-             WHERE id = ?1",
-            params![id, now_s],
-        )?;
-        tx.commit()?;
-        Ok(Some(ClaimedJob {
-            id,
-            printer,
-            payload,
-            attempt: attempts + 1,
-        }))
+        self.claim(None)
     }
 
     /// Claims one given job if it is waiting (queued, or failed), whatever its backoff: a
     /// person asked for this one now.
     pub fn claim_print_job_id(&mut self, id: i64) -> Result<Option<ClaimedJob>> {
+        self.claim(Some(id))
+    }
+
+    fn claim(&mut self, only: Option<i64>) -> Result<Option<ClaimedJob>> {
         let now = self.clock.now();
         let now_s = stamp(now);
         let stale = stamp(now - Duration::seconds(60));
         let tx = self.write_tx()?;
-        let job: Option<(String, Vec<u8>, i64)> = tx
-            .query_row(
-                "SELECT printer, payload, attempts FROM print_jobs
-                 WHERE id = ?1 AND (status IN ('queued', 'failed')
-                                    OR (status = 'sending' AND next_attempt_at <= ?2))",
-                params![id, stale],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+        let select = |filter: &str| {
+            format!(
+                "SELECT id, printer, payload, attempts FROM print_jobs WHERE {filter} ORDER BY id LIMIT 1"
             )
-            .optional()?;
-        let Some((printer, payload, attempts)) = job else {
+        };
+        let job: Option<(i64, String, Vec<u8>, i64)> = match only {
+            None => tx.query_row(&select(DUE), params![now_s, stale], row),
+            Some(id) => tx.query_row(&select(WAITING_ID), params![now_s, stale, id], row),
+        }
+        .optional()?;
+        let Some((id, printer, payload, attempts)) = job else {
             return Ok(None);
         };
+        // A job given up on gets a fresh give-up window when someone sends it again.
         tx.execute(
             "UPDATE print_jobs SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2,
                                    queued_at = CASE WHEN status = 'failed' THEN ?2 ELSE queued_at END
@@ -375,12 +363,9 @@ impl Shop {
     /// The jobs due now, oldest first.
     pub fn due_print_jobs(&self) -> Result<Vec<i64>> {
         let now = self.clock.now();
-        let mut st = self.conn.prepare(
-            "SELECT id FROM print_jobs
-             WHERE (status = 'queued' AND next_attempt_at <= ?1)
-                OR (status = 'sending' AND next_attempt_at <= ?2)
-             ORDER BY id",
-        )?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT id FROM print_jobs WHERE {DUE} ORDER BY id"
+        ))?;
         Ok(st
             .query_map(
                 params![stamp(now), stamp(now - Duration::seconds(60))],
@@ -475,16 +460,7 @@ impl Shop {
              WHERE id = ?1 AND status IN ('queued', 'failed', 'cancelled')",
             params![id, now],
         )?;
-        if n == 0 {
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM print_jobs WHERE id = ?1)",
-                [id],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                return Err(CoreError::PrintJobNotFound { id });
-            }
-        }
+        found_unless_none_changed(&tx, id, n)?;
         tx.commit()?;
         Ok(())
     }
@@ -496,16 +472,7 @@ impl Shop {
             "UPDATE print_jobs SET status = 'cancelled' WHERE id = ?1 AND status IN ('queued', 'failed')",
             [id],
         )?;
-        if n == 0 {
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM print_jobs WHERE id = ?1)",
-                [id],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                return Err(CoreError::PrintJobNotFound { id });
-            }
-        }
+        found_unless_none_changed(&tx, id, n)?;
         tx.commit()?;
         Ok(())
     }
@@ -564,6 +531,24 @@ impl Shop {
             |r| r.get(0),
         )?;
         Ok(s.and_then(|s| parse_stamp(&s).ok()))
+    }
+}
+
+/// After an update that changed `changed` rows of job `id`: none changed is fine for a job
+/// in another state, and an error for a job that does not exist.
+fn found_unless_none_changed(conn: &rusqlite::Connection, id: i64, changed: usize) -> Result<()> {
+    if changed > 0 {
+        return Ok(());
+    }
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM print_jobs WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    if exists {
+        Ok(())
+    } else {
+        Err(CoreError::PrintJobNotFound { id })
     }
 }
 

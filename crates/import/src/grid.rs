@@ -18,14 +18,6 @@ pub enum Cell {
 }
 
 impl Cell {
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Cell::Empty => true,
-            Cell::Text(t) => t.trim().is_empty(),
-            _ => false,
-        }
-    }
-
     /// The cell as text, numbers without a spurious ".0" (87678.0 → "87678").
     pub fn text(&self) -> String {
         match self {

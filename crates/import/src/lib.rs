@@ -194,10 +194,9 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
 pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<(Plan, Vec<Row>), ReadError> {
     let (kind, sheets) = grid::read_bytes(bytes)?;
     let mut plan = plan(kind, &sheets, sheet).ok_or(ReadError::NoHeader)?;
-    let s = sheets
-        .iter()
-        .find(|s| s.name == plan.sheet)
-        .expect("the plan's sheet");
+    let Some(s) = sheets.iter().find(|s| s.name == plan.sheet) else {
+        return Err(ReadError::NoHeader);
+    };
     let mut rows = rows(&plan, s);
     join_other_sheets(&mut plan, &mut rows, &sheets);
     Ok((plan, rows))

@@ -42,6 +42,36 @@ impl Flow {
             false
         }
     }
+    /// One numbered table row: the number, the wrapped name, and figures right-aligned at
+    /// their columns' right edges, with a rule under it; on a new page (header repeated) when
+    /// it does not fit.
+    fn numbered_row(
+        &mut self,
+        cols: &[Col],
+        n: usize,
+        name: &[String],
+        figures: &[(f32, String)],
+        style: RowStyle,
+    ) {
+        let h = name.len() as f32 * 4.4 + style.pad;
+        if self.need(h) {
+            let y = self.y;
+            self.y = table_head(self.c(), y, cols);
+        }
+        let base = self.y + style.baseline;
+        let c = self.c();
+        c.text(M + 2.0, base, 9.0, false, &n.to_string());
+        for (k, line) in name.iter().enumerate() {
+            c.text(M + 11.0, base + k as f32 * 4.4, 9.0, false, line);
+        }
+        for (right, text) in figures {
+            c.text_right(*right, base, 9.0, false, text);
+        }
+        self.y += h;
+        let y = self.y;
+        self.c().line(M, y, RIGHT, y, 0.3, style.rule);
+    }
+
     fn finish(mut self, doc: Doc, w: &Words, left_note: &str) -> Vec<u8> {
         let n = self.pages.len();
         for (i, p) in self.pages.iter_mut().enumerate() {
@@ -146,6 +176,13 @@ fn header(
     bottom + 6.0
 }
 
+/// Spacing of a table's rows: space under the name lines, the first baseline, the rule's grey.
+struct RowStyle {
+    pad: f32,
+    baseline: f32,
+    rule: f32,
+}
+
 struct Col {
     title: &'static str,
     /// Right edge for numbers, left edge for text.
@@ -247,30 +284,27 @@ pub fn invoice(inv: &Invoice) -> Vec<u8> {
     let y = f.y;
     f.y = table_head(f.c(), y, &cols);
     for (i, l) in inv.lines.iter().enumerate() {
-        let name = wrap_mm(&l.name, item_w, 9.0, false);
-        let h = name.len() as f32 * 4.4 + 2.6;
-        if f.need(h) {
-            let y = f.y;
-            f.y = table_head(f.c(), y, &cols);
-        }
-        let base = f.y + 4.6;
-        let c = f.c();
-        c.text(M + 2.0, base, 9.0, false, &(i + 1).to_string());
-        for (k, nl) in name.iter().enumerate() {
-            c.text(M + 11.0, base + k as f32 * 4.4, 9.0, false, nl);
-        }
-        c.text_right(M + 104.0, base, 9.0, false, &format_qty(l.qty, &l.unit));
-        c.text_right(M + 130.0, base, 9.0, false, &format_id(l.price));
         let disc = if l.discount.is_zero() {
             "-".to_string()
         } else {
             format_id(l.discount)
         };
-        c.text_right(M + 152.0, base, 9.0, false, &disc);
-        c.text_right(RIGHT - 2.0, base, 9.0, false, &format_id(l.total));
-        f.y += h;
-        let y = f.y;
-        f.c().line(M, y, RIGHT, y, 0.3, 0.8);
+        f.numbered_row(
+            &cols,
+            i + 1,
+            &wrap_mm(&l.name, item_w, 9.0, false),
+            &[
+                (M + 104.0, format_qty(l.qty, &l.unit)),
+                (M + 130.0, format_id(l.price)),
+                (M + 152.0, disc),
+                (RIGHT - 2.0, format_id(l.total)),
+            ],
+            RowStyle {
+                pad: 2.6,
+                baseline: 4.6,
+                rule: 0.8,
+            },
+        );
     }
     f.y += 5.0;
 
@@ -537,24 +571,21 @@ pub fn report(d: &ReportDocument) -> Vec<u8> {
         let y = f.y;
         f.y = table_head(f.c(), y, &cols);
         for (i, p) in r.top_products.iter().enumerate() {
-            let name = wrap_mm(&p.name, 70.0, 9.0, false);
-            let h = name.len() as f32 * 4.4 + 1.8;
-            if f.need(h) {
-                let y = f.y;
-                f.y = table_head(f.c(), y, &cols);
-            }
-            let y = f.y + 4.3;
-            let c = f.c();
-            c.text(M + 2.0, y, 9.0, false, &(i + 1).to_string());
-            for (k, l) in name.iter().enumerate() {
-                c.text(M + 11.0, y + k as f32 * 4.4, 9.0, false, l);
-            }
-            c.text_right(M + 112.0, y, 9.0, false, &format_qty(p.qty, &p.unit));
-            c.text_right(M + 145.0, y, 9.0, false, &format_rupiah(p.revenue));
-            c.text_right(RIGHT - 2.0, y, 9.0, false, &format_rupiah(p.gross_profit));
-            f.y += h;
-            let y = f.y;
-            f.c().line(M, y, RIGHT, y, 0.3, 0.85);
+            f.numbered_row(
+                &cols,
+                i + 1,
+                &wrap_mm(&p.name, 70.0, 9.0, false),
+                &[
+                    (M + 112.0, format_qty(p.qty, &p.unit)),
+                    (M + 145.0, format_rupiah(p.revenue)),
+                    (RIGHT - 2.0, format_rupiah(p.gross_profit)),
+                ],
+                RowStyle {
+                    pad: 1.8,
+                    baseline: 4.3,
+                    rule: 0.85,
+                },
+            );
         }
         f.y += 4.0;
     }

@@ -18,7 +18,7 @@ use std::path::Path;
 use pasar_core::document::Receipt;
 use pasar_core::error::{CoreError, Field, Problem, Result};
 use pasar_core::print_queue::{JobStatus, PrinterTarget};
-use pasar_core::receipt::{Block, blocks, columns_for, render_text};
+use pasar_core::receipt::{blocks, columns_for, render_text};
 use pasar_core::{Lang, Payment, Shop};
 
 pub use escpos::Cut;
@@ -421,11 +421,6 @@ pub fn read_small_file(path: &Path, max: usize) -> Result<Vec<u8>> {
         return Err(CoreError::invalid(Field::Logo, Problem::NotAnImage));
     }
     Ok(buf)
-}
-
-/// The blocks of a receipt (re-exported for renderers outside this crate).
-pub fn receipt_blocks(r: &Receipt) -> Vec<Block> {
-    blocks(r)
 }
 
 #[cfg(test)]

@@ -72,19 +72,7 @@ pub fn ascii_of(c: char) -> Option<&'static str> {
 
 /// Text as printable ASCII: control characters dropped, the rest transliterated or "?".
 pub fn to_ascii(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii() {
-            if !c.is_ascii_control() {
-                out.push(c);
-            }
-        } else if let Some(a) = ascii_of(c) {
-            out.push_str(a);
-        } else if !is_invisible(c) {
-            out.push('?');
-        }
-    }
-    out
+    printable(s, Codepage::Ascii)
 }
 
 /// Text the printer can print as it is in `cp`, one byte per character: what the code page
@@ -107,29 +95,19 @@ pub fn printable(s: &str, cp: Codepage) -> String {
     out
 }
 
-/// Text as the printer's bytes in `cp`.
+/// Text as the printer's bytes in `cp`: `printable` leaves only ASCII and, in WPC1252, the
+/// characters that code page has, each one byte.
 pub fn encode(s: &str, cp: Codepage) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii() {
-            if !c.is_ascii_control() {
-                out.push(c as u8);
+    printable(s, cp)
+        .chars()
+        .filter_map(|c| {
+            if c.is_ascii() {
+                Some(c as u8)
+            } else {
+                cp1252(c)
             }
-            continue;
-        }
-        if cp == Codepage::Cp1252
-            && let Some(b) = cp1252(c)
-        {
-            out.push(b);
-            continue;
-        }
-        match ascii_of(c) {
-            Some(a) => out.extend_from_slice(a.as_bytes()),
-            None if is_invisible(c) => {}
-            None => out.push(b'?'),
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// Marks that print as nothing (combining accents, zero-width and direction marks).
