@@ -36,6 +36,9 @@ pub const PAGE_SIZE: i64 = 1024;
 /// 'PASR': marks a SQLite file as a PasarSuara database.
 const APPLICATION_ID: i64 = 0x5041_5352;
 
+/// How long a statement waits for another process that holds the file.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Directory name under the per-user data dir; equals the desktop app's identifier.
 pub const APP_ID: &str = "id.pasarsuara.app";
 
@@ -221,7 +224,7 @@ impl Shop {
         // The sale path alone uses ~10 cached statements; the default cache of 16 would thrash
         // as soon as reports and catalog edits interleave with sales.
         c.set_prepared_statement_cache_capacity(128);
-        c.busy_timeout(std::time::Duration::from_secs(5))?;
+        c.busy_timeout(BUSY_TIMEOUT)?;
         c.pragma_update(None, "foreign_keys", "ON")?;
         if !self.read_only {
             // A new file gets small pages: a sale touches ~20 pages (its rows, five products,
@@ -233,8 +236,7 @@ impl Shop {
             if pages == 0 {
                 c.pragma_update(None, "page_size", PAGE_SIZE)?;
             }
-            let mode: String =
-                c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            let mode = switch_to_wal(c)?;
             if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
                 return Err(CoreError::Database {
                     detail: format!("journal_mode {mode}"),
@@ -445,6 +447,26 @@ impl Shop {
 
 /// Applies `migrations[user_version..]` and bumps the version, all in one transaction:
 /// a failing migration leaves the database exactly as it was.
+/// `PRAGMA journal_mode=WAL` on a new file needs the file to itself and, unlike ordinary
+/// statements, answers SQLITE_BUSY at once instead of waiting in the busy handler (seen with
+/// four `pasar init` started together). Wait for it as the busy timeout would.
+fn switch_to_wal(c: &Connection) -> Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
+        match c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(50));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 pub fn apply_migrations(conn: &mut Connection, migrations: &[(&str, &str)]) -> Result<()> {
     let target = migrations.len() as i64;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
