@@ -165,6 +165,29 @@ enum Cmd {
     },
     /// Printers this computer can see (CUPS queues, USB and Bluetooth devices)
     Printers,
+    /// Import a stock list (xlsx, xls, ods, csv): new products and updated prices and stock
+    Import {
+        file: std::path::PathBuf,
+        /// The sheet to read (default: the first with a recognisable header)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Check and count only; write nothing
+        #[arg(long, conflicts_with = "strict")]
+        dry_run: bool,
+        /// All or nothing: any bad row and nothing is imported
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Export the catalog, the transactions of a period or a period report (.xlsx or .csv)
+    Export {
+        /// catalog, transactions or report
+        what: String,
+        /// today, yesterday, this_week, last_week, this_month, last_month, last_7_days, or FROM..TO
+        #[arg(long, default_value = "this_month")]
+        period: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Read or change a shop setting
     #[command(subcommand)]
     Setting(SettingCmd),
@@ -646,7 +669,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
     let path = cli.db.clone().unwrap_or_else(pasar_core::default_db_path);
     for given in [&cli.cmd].iter().filter_map(|c| match c {
         Cmd::Receipt { out: Some(o), .. } | Cmd::Invoice { out: o, .. } => Some(o.clone()),
-        Cmd::Report { pdf: Some(o), .. } => Some(o.clone()),
+        Cmd::Report { pdf: Some(o), .. } | Cmd::Export { out: o, .. } => Some(o.clone()),
         _ => None,
     }) {
         not_the_shop(&path, &given)?;
@@ -898,6 +921,68 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             out.printed(&shop, queued, &done)
         }
         Cmd::Printers => out.printers(&pasar_print::discover()),
+        Cmd::Import {
+            file,
+            sheet,
+            dry_run,
+            strict,
+        } => {
+            let bytes = pasar_core::import::read_file(&file)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| file.display().to_string());
+            let options = pasar_core::import::ImportOptions {
+                sheet,
+                mode: match (dry_run, strict) {
+                    (true, _) => pasar_core::import::ImportMode::DryRun,
+                    (_, true) => pasar_core::import::ImportMode::Strict,
+                    _ => pasar_core::import::ImportMode::Default,
+                },
+                ..Default::default()
+            };
+            let mut report = shop.import_products(&bytes, &name, &options)?;
+            report.localize(out.lang);
+            out.imported(&report)?;
+            if strict && !report.committed && !report.errors.is_empty() {
+                let rows: std::collections::BTreeSet<usize> =
+                    report.errors.iter().map(|e| e.row).collect();
+                return Err(CoreError::ImportRefused { rows: rows.len() });
+            }
+            Ok(())
+        }
+        Cmd::Export {
+            what,
+            period,
+            out: file,
+        } => {
+            let kind = pasar_core::export::ExportKind::parse(&what)?;
+            let ext = file
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let lang = match doc_lang {
+                Some(l) => l,
+                None => shop.document_lang()?,
+            };
+            let tables = shop.export_tables(kind, &period, lang)?;
+            let bytes = match ext.as_str() {
+                "xlsx" => pasar_core::export::to_xlsx(&tables)
+                    .map_err(|detail| CoreError::Io { detail })?,
+                "csv" => pasar_core::export::to_csv(&tables[0]),
+                _ => {
+                    return Err(CoreError::invalid(
+                        Field::Format,
+                        Problem::UnknownChoice {
+                            value: file.display().to_string(),
+                            choices: ".xlsx, .csv".into(),
+                        },
+                    ));
+                }
+            };
+            pasar_print::write_file(&file, &bytes)?;
+            out.written(&file, bytes.len())
+        }
         Cmd::Setting(SettingCmd::Get { key }) => {
             pasar_core::db::check_setting_key(&key)?;
             out.setting(&key, shop.setting(&key)?.as_deref())

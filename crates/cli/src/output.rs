@@ -457,6 +457,58 @@ impl Out {
         })
     }
 
+    /// What an import did: counts, then each problem by its row and column.
+    pub fn imported(&self, r: &pasar_core::import::ImportReport) -> Result<()> {
+        self.emit(r, |o| {
+            let head = match (r.mode, r.committed) {
+                (pasar_core::import::ImportMode::DryRun, _) => self.t(
+                    "Uji impor (tidak ada yang disimpan)",
+                    "Dry run (nothing saved)",
+                ),
+                (_, true) => self.t("Impor selesai", "Import done"),
+                (_, false) if r.errors.is_empty() => {
+                    self.t("Tidak ada yang berubah", "Nothing changed")
+                }
+                (_, false) => self.t("Tidak ada yang diimpor", "Nothing imported"),
+            };
+            let sheet = if r.plan.kind == "csv" {
+                String::new()
+            } else {
+                format!(" {} \"{}\",", self.t("lembar", "sheet"), r.plan.sheet)
+            };
+            w!(
+                o,
+                "{head}:{sheet} {} {}",
+                self.t("judul di baris", "header on row"),
+                r.plan.header_row
+            );
+            w!(
+                o,
+                "  {} {}, {} {}, {} {}, {} {}",
+                self.t("baru", "new"),
+                r.inserted,
+                self.t("diperbarui", "updated"),
+                r.updated,
+                self.t("sama", "unchanged"),
+                r.unchanged,
+                self.t("dilewati", "skipped"),
+                r.skipped
+            );
+            for e in &r.errors {
+                match &e.column {
+                    Some(c) => w!(
+                        o,
+                        "  {} {} [{c}]: {}",
+                        self.t("baris", "row"),
+                        e.row,
+                        e.message
+                    ),
+                    None => w!(o, "  {} {}: {}", self.t("baris", "row"), e.row, e.message),
+                }
+            }
+        })
+    }
+
     /// Text as it is (a receipt on the screen).
     pub fn raw(&self, text: &str) -> Result<()> {
         let v = serde_json::json!({ "text": text });

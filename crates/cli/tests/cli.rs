@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 #[path = "cli/hostile.rs"]
 mod hostile;
+#[path = "cli/import.rs"]
+mod import;
 #[path = "cli/print.rs"]
 mod print;
 

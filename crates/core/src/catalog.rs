@@ -143,7 +143,11 @@ fn clean(field: Field, s: &Option<String>) -> Result<Option<String>> {
 
 /// Extra units: a name, a size in base units that is exact at `QTY_DECIMALS` and sane, and
 /// an optional own price. Returns them cleaned.
-fn check_units(product: &str, base: &str, units: &[ProductUnit]) -> Result<Vec<ProductUnit>> {
+pub(crate) fn check_units(
+    product: &str,
+    base: &str,
+    units: &[ProductUnit],
+) -> Result<Vec<ProductUnit>> {
     let mut out: Vec<ProductUnit> = Vec::with_capacity(units.len());
     for u in units {
         let name = check_text(Field::Unit, &u.unit, MAX_NAME)?;
@@ -550,7 +554,7 @@ fn write_aliases_units(
 }
 
 /// Rewrites the product's row in the FTS index from its name, aliases and SKU.
-fn refresh_search(conn: &Connection, id: i64) -> Result<()> {
+pub(crate) fn refresh_search(conn: &Connection, id: i64) -> Result<()> {
     let text: String = conn.query_row(
         "SELECT name || ' ' || coalesce(sku, '') || ' ' ||
                 coalesce((SELECT group_concat(alias, ' ') FROM product_aliases WHERE product_id = ?1), '')

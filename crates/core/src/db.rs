@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_print_queue.sql",
         include_str!("../../../migrations/0003_print_queue.sql"),
     ),
+    (
+        "0004_imports.sql",
+        include_str!("../../../migrations/0004_imports.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

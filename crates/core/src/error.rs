@@ -336,6 +336,21 @@ pub enum Problem {
         count: i64,
     },
     NotAnImage,
+    /// The same code or name on an earlier row of the file being imported.
+    SameAsRow {
+        value: String,
+        row: usize,
+    },
+    /// Already another product's.
+    UsedBy {
+        value: String,
+        product: String,
+    },
+    /// A base unit other than the product's (changing it is done in Produk, on purpose).
+    OtherBaseUnit {
+        value: String,
+        current: String,
+    },
 }
 
 impl Problem {
@@ -369,6 +384,9 @@ impl Problem {
             HasData => "has_data",
             HasOtherEntries { .. } => "has_other_entries",
             NotAnImage => "not_an_image",
+            SameAsRow { .. } => "same_as_row",
+            UsedBy { .. } => "used_by",
+            OtherBaseUnit { .. } => "other_base_unit",
         }
     }
 
@@ -488,6 +506,18 @@ impl Problem {
             NotAnImage => {
                 "bukan gambar PNG (paling besar 1 MB dan 4000×4000 piksel); pilih berkas .png".into()
             }
+            SameAsRow { value, row } if en => format!("\"{value}\" is already on row {row}"),
+            SameAsRow { value, row } => format!("\"{value}\" sudah ada di baris {row}"),
+            UsedBy { value, product } if en => {
+                format!("\"{value}\" already belongs to {product}")
+            }
+            UsedBy { value, product } => format!("\"{value}\" sudah dipakai {product}"),
+            OtherBaseUnit { value, current } if en => format!(
+                "\"{value}\" differs from the product's base unit {current}; change it in Products if it really changed"
+            ),
+            OtherBaseUnit { value, current } => format!(
+                "\"{value}\" berbeda dari satuan dasar produk ini ({current}); ubah di Produk bila memang berganti"
+            ),
         }
     }
 }
@@ -593,6 +623,22 @@ pub enum CoreError {
     PrinterNoCups { printer: String },
     #[error("printer gave no status: {printer}")]
     PrinterNoStatus { printer: String },
+    #[error("not a spreadsheet: {path}")]
+    NotASpreadsheet { path: String },
+    #[error("damaged spreadsheet {path}: {detail}")]
+    SpreadsheetDamaged { path: String, detail: String },
+    #[error("password-protected spreadsheet: {path}")]
+    SpreadsheetLocked { path: String },
+    #[error("spreadsheet too big: {path} ({mb} MB)")]
+    SpreadsheetTooBig { path: String, mb: u64, max_mb: u64 },
+    #[error("empty spreadsheet: {path}")]
+    SpreadsheetEmpty { path: String },
+    #[error("no header row in {path}")]
+    NoHeaderRow { path: String },
+    #[error("sheet {sheet} not found (sheets: {sheets})")]
+    SheetNotFound { sheet: String, sheets: String },
+    #[error("strict import refused: {rows} rows with problems")]
+    ImportRefused { rows: usize },
 }
 
 impl CoreError {
@@ -657,6 +703,14 @@ impl CoreError {
             PrinterReset { .. } => "printer_reset",
             PrinterNoCups { .. } => "printer_no_cups",
             PrinterNoStatus { .. } => "printer_no_status",
+            NotASpreadsheet { .. } => "not_a_spreadsheet",
+            SpreadsheetDamaged { .. } => "spreadsheet_damaged",
+            SpreadsheetLocked { .. } => "spreadsheet_locked",
+            SpreadsheetTooBig { .. } => "spreadsheet_too_big",
+            SpreadsheetEmpty { .. } => "spreadsheet_empty",
+            NoHeaderRow { .. } => "no_header_row",
+            SheetNotFound { .. } => "sheet_not_found",
+            ImportRefused { .. } => "import_refused",
         }
     }
 
@@ -886,6 +940,52 @@ impl CoreError {
             PrinterNoStatus { printer } => format!(
                 "printer {printer} tidak memastikan struk diterima (tidak menjawab cek status); periksa printernya, atau matikan cek status di Pengaturan bila printer ini tidak bisa menjawab"
             ),
+            NotASpreadsheet { path } if en => format!(
+                "{path} is not a spreadsheet; choose an Excel (.xlsx, .xls), LibreOffice (.ods) or CSV file; nothing was imported"
+            ),
+            NotASpreadsheet { path } => format!(
+                "{path} bukan lembar kerja; pilih berkas Excel (.xlsx, .xls), LibreOffice (.ods) atau CSV; tidak ada yang diimpor"
+            ),
+            SpreadsheetDamaged { path, .. } if en => format!(
+                "{path} is damaged or cut short and cannot be opened; save it again from Excel and retry; nothing was imported"
+            ),
+            SpreadsheetDamaged { path, .. } => format!(
+                "{path} rusak atau terpotong sehingga tidak bisa dibuka; simpan ulang dari Excel lalu coba lagi; tidak ada yang diimpor"
+            ),
+            SpreadsheetLocked { path } if en => format!(
+                "{path} is locked with a password; save a copy without the password in Excel and import that; nothing was imported"
+            ),
+            SpreadsheetLocked { path } => format!(
+                "{path} dikunci dengan kata sandi; simpan salinan tanpa kata sandi di Excel lalu impor salinan itu; tidak ada yang diimpor"
+            ),
+            SpreadsheetTooBig { path, mb, max_mb } if en => format!(
+                "{path} is {mb} MB; a stock list can be at most {max_mb} MB (split it, or remove pictures); nothing was imported"
+            ),
+            SpreadsheetTooBig { path, mb, max_mb } => format!(
+                "{path} berukuran {mb} MB; daftar barang paling besar {max_mb} MB (pecah berkasnya, atau hapus gambar); tidak ada yang diimpor"
+            ),
+            SpreadsheetEmpty { path } if en => {
+                format!("{path} is empty; nothing was imported")
+            }
+            SpreadsheetEmpty { path } => format!("{path} kosong; tidak ada yang diimpor"),
+            NoHeaderRow { path } if en => format!(
+                "no sheet of {path} has a header row naming the products (e.g. \"Nama Barang\" beside \"Harga Jual\"); nothing was imported"
+            ),
+            NoHeaderRow { path } => format!(
+                "tidak ada lembar di {path} dengan baris judul yang menyebut nama barang (mis. \"Nama Barang\" dan \"Harga Jual\"); tidak ada yang diimpor"
+            ),
+            SheetNotFound { sheet, sheets } if en => {
+                format!("there is no sheet \"{sheet}\"; the file has: {sheets}")
+            }
+            SheetNotFound { sheet, sheets } => {
+                format!("tidak ada lembar \"{sheet}\"; berkas ini berisi: {sheets}")
+            }
+            ImportRefused { rows } if en => format!(
+                "nothing was imported: {rows} rows have problems and the import was all-or-nothing (--strict)"
+            ),
+            ImportRefused { rows } => format!(
+                "tidak ada yang diimpor: {rows} baris bermasalah dan impor ini semua-atau-tidak-sama-sekali (--strict)"
+            ),
         }
     }
 }
@@ -1036,6 +1136,18 @@ pub fn catalogue() -> Vec<CoreError> {
         Problem::HasData,
         Problem::HasOtherEntries { count: 3 },
         Problem::NotAnImage,
+        Problem::SameAsRow {
+            value: s("BRS-01"),
+            row: 7,
+        },
+        Problem::UsedBy {
+            value: s("8991234567890"),
+            product: s("Beras Pulen"),
+        },
+        Problem::OtherBaseUnit {
+            value: s("kg"),
+            current: s("pcs"),
+        },
     ];
     let mut all: Vec<CoreError> = Field::ALL
         .iter()
@@ -1137,6 +1249,32 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::PrinterNoStatus {
             printer: s("tcp://192.168.1.50:9100"),
         },
+        CoreError::NotASpreadsheet {
+            path: s("foto.jpg"),
+        },
+        CoreError::SpreadsheetDamaged {
+            path: s("stok.xlsx"),
+            detail: s("zip"),
+        },
+        CoreError::SpreadsheetLocked {
+            path: s("stok.xlsx"),
+        },
+        CoreError::SpreadsheetTooBig {
+            path: s("stok.xlsx"),
+            mb: 200,
+            max_mb: 64,
+        },
+        CoreError::SpreadsheetEmpty {
+            path: s("stok.csv"),
+        },
+        CoreError::NoHeaderRow {
+            path: s("stok.xlsx"),
+        },
+        CoreError::SheetNotFound {
+            sheet: s("Gudang"),
+            sheets: s("Sheet1, Harga"),
+        },
+        CoreError::ImportRefused { rows: 3 },
     ]);
     all
 }
@@ -1188,12 +1326,20 @@ pub fn variant_index(e: &CoreError) -> usize {
         PrinterReset { .. } => 38,
         PrinterNoCups { .. } => 39,
         PrinterNoStatus { .. } => 40,
+        NotASpreadsheet { .. } => 41,
+        SpreadsheetDamaged { .. } => 42,
+        SpreadsheetLocked { .. } => 43,
+        SpreadsheetTooBig { .. } => 44,
+        SpreadsheetEmpty { .. } => 45,
+        NoHeaderRow { .. } => 46,
+        SheetNotFound { .. } => 47,
+        ImportRefused { .. } => 48,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 41;
-pub const PROBLEMS: usize = 27;
+pub const VARIANTS: usize = 49;
+pub const PROBLEMS: usize = 30;
 
 fn problem_index(p: &Problem) -> usize {
     use Problem::*;
@@ -1225,6 +1371,9 @@ fn problem_index(p: &Problem) -> usize {
         HasData => 24,
         HasOtherEntries { .. } => 25,
         NotAnImage => 26,
+        SameAsRow { .. } => 27,
+        UsedBy { .. } => 28,
+        OtherBaseUnit { .. } => 29,
     }
 }
 
@@ -1263,7 +1412,8 @@ mod tests {
         let shared: BTreeSet<String> = words(
             "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
              cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
-             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp format status",
+             database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp format status \
+             barang csv excel foto gudang harga jual jpg libreoffice nama ods sheet stok xls xlsx strict",
         );
         let mut indonesian = BTreeSet::new();
         let mut english = BTreeSet::new();

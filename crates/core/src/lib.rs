@@ -11,6 +11,8 @@ pub mod demo;
 pub mod document;
 pub mod error;
 pub mod expenses;
+pub mod export;
+pub mod import;
 pub mod money;
 pub mod print_queue;
 pub mod purchases;

@@ -14,10 +14,16 @@ pub enum Field {
     Stock,
     Category,
     Reorder,
+    /// Base units in one of the row's unit ("Konversi", "Isi", "Rasio"): rows that are the
+    /// selling units of one product.
+    Factor,
+    /// The variant a row is ("Pilihan Varian 1", "Option 1 value", "Ukuran"): rows that share a
+    /// name and differ by it are separate products.
+    Variant,
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 11] = [
         Field::Name,
         Field::Sku,
         Field::Barcode,
@@ -27,6 +33,8 @@ impl Field {
         Field::Stock,
         Field::Category,
         Field::Reorder,
+        Field::Factor,
+        Field::Variant,
     ];
 
     pub fn key(self) -> &'static str {
@@ -40,6 +48,8 @@ impl Field {
             Field::Stock => "stock",
             Field::Category => "category",
             Field::Reorder => "reorder",
+            Field::Factor => "factor",
+            Field::Variant => "variant",
         }
     }
 }
@@ -212,6 +222,12 @@ pub fn score(field: Field, header: &str) -> u32 {
                 "gudang",
                 "harga",
                 "price",
+                // "Monitor Persediaan (Y/T)", "Track stock": a yes/no flag, not a count.
+                "monitor",
+                "kelola",
+                "y",
+                "t",
+                "yn",
             ]) {
                 return 0;
             }
@@ -236,6 +252,41 @@ pub fn score(field: Field, header: &str) -> u32 {
             let low = any(&["min", "minimum", "minimal", "low", "reorder", "batas"]);
             if low && any(&["stok", "stock", "qty"]) || has("reorder") {
                 100
+            } else {
+                0
+            }
+        }
+        Field::Factor => {
+            if any(&["harga", "price", "sku", "kode"]) {
+                return 0;
+            }
+            if any(&[
+                "konversi",
+                "rasio",
+                "ratio",
+                "conversion",
+                "factor",
+                "faktor",
+            ]) {
+                100
+            } else if has("isi") && w.len() <= 3 {
+                90
+            } else {
+                0
+            }
+        }
+        Field::Variant => {
+            if any(&["nama", "name", "harga", "price", "sku", "kode"]) {
+                return 0;
+            }
+            if any(&["varian", "variant"])
+                || (has("option") && has("value"))
+                || (has("pilihan") && w.len() <= 3)
+                || any(&[
+                    "ukuran", "size", "rasa", "flavour", "flavor", "warna", "colour", "color",
+                ])
+            {
+                60
             } else {
                 0
             }

@@ -67,14 +67,46 @@ pub enum ReadError {
     NotASpreadsheet,
     /// No sheet has a row that names the products' column.
     NoHeader,
+    /// A workbook locked with a password.
+    Encrypted,
+    /// Larger than `MAX_BYTES`: a stock list is a few megabytes.
+    TooBig {
+        bytes: u64,
+    },
+    /// The sheet asked for is not in the workbook.
+    NoSuchSheet {
+        sheet: String,
+        sheets: Vec<String>,
+    },
+}
+
+/// The largest file read: 100,000 products are ~5 MB of xlsx or CSV; anything near this is not
+/// a stock list, and reading it whole would take the laptop's memory.
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// `EncryptedPackage` in UTF-16LE: the stream an encrypted OOXML file keeps in its OLE box.
+fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    bytes.windows(needle.len()).any(|w| w == needle)
 }
 
 pub fn read_bytes(bytes: &[u8]) -> Result<(Kind, Vec<Sheet>), ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(ReadError::TooBig {
+            bytes: bytes.len() as u64,
+        });
+    }
     let zip = bytes.starts_with(b"PK\x03\x04");
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    if ole && is_encrypted_ooxml(bytes) {
+        return Err(ReadError::Encrypted);
+    }
     if zip || ole {
         return read_workbook(bytes).map(|s| (Kind::Workbook, s));
     }
@@ -94,15 +126,23 @@ pub fn read_bytes(bytes: &[u8]) -> Result<(Kind, Vec<Sheet>), ReadError> {
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     let mut wb =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
-            ReadError::Damaged {
-                detail: e.to_string(),
+            let detail = e.to_string();
+            if detail.to_lowercase().contains("password") {
+                ReadError::Encrypted
+            } else {
+                ReadError::Damaged { detail }
             }
         })?;
     let names = wb.sheet_names().to_vec();
     let mut sheets = Vec::new();
+    let mut failed = None;
     for name in names {
-        let Ok(range) = wb.worksheet_range(&name) else {
-            continue;
+        let range = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                failed.get_or_insert(e.to_string());
+                continue;
+            }
         };
         let first_row = range.start().map_or(1, |(r, _)| r as usize + 1);
         let first_col = range.start().map_or(0, |(_, c)| c as usize);
@@ -128,7 +168,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
             rows,
         });
     }
-    Ok(sheets)
+    match failed {
+        Some(detail) if sheets.is_empty() => Err(ReadError::Damaged { detail }),
+        _ => Ok(sheets),
+    }
 }
 
 /// Text in UTF-8 (BOM or not), UTF-16 (with BOM) or Windows-1252; None for binary content.

@@ -6,6 +6,7 @@
 //! Never imports: rusqlite, tauri.
 
 pub mod columns;
+pub mod export;
 pub mod grid;
 pub mod values;
 
@@ -20,6 +21,8 @@ pub use values::{ColumnReading, Reading};
 pub struct Plan {
     pub kind: Kind,
     pub sheet: String,
+    /// Every sheet of the file, in order (one, "csv", for text files).
+    pub sheets: Vec<String>,
     /// The header's row number as the spreadsheet shows it (1-based).
     pub header_row: usize,
     pub headers: Vec<String>,
@@ -63,11 +66,20 @@ pub struct Row {
     pub buy: Option<Decimal>,
     pub stock: Option<Decimal>,
     pub reorder: Option<Decimal>,
+    /// Base units in one of `unit` (a selling-unit row of a multi-unit list).
+    pub factor: Option<Decimal>,
+    pub variant: Option<String>,
     /// Values that could not be read: (field, the text as written).
     pub bad: Vec<(Field, String)>,
 }
 
-const NUMERIC: [Field; 4] = [Field::Sell, Field::Buy, Field::Stock, Field::Reorder];
+const NUMERIC: [Field; 5] = [
+    Field::Sell,
+    Field::Buy,
+    Field::Stock,
+    Field::Reorder,
+    Field::Factor,
+];
 
 /// The header row of a sheet: the row among the first 30 naming the most fields (it must
 /// name the product), and its mapping.
@@ -89,6 +101,21 @@ fn find_header(sheet: &Sheet) -> Option<Header> {
     best.map(|(_, h)| h)
 }
 
+/// The number reading of each numeric column, decided from all its values.
+fn decide_readings(columns: &[(Field, usize)], data: &[Vec<Cell>]) -> Vec<(Field, ColumnReading)> {
+    NUMERIC
+        .iter()
+        .filter_map(|f| {
+            let col = columns.iter().find(|(g, _)| g == f)?.1;
+            let cells: Vec<&Cell> = data.iter().filter_map(|r| r.get(col)).collect();
+            Some((
+                *f,
+                values::decide(&cells, matches!(f, Field::Sell | Field::Buy)),
+            ))
+        })
+        .collect()
+}
+
 /// Chooses the sheet (the one asked for, else the first with a recognisable header) and reads
 /// how its columns are to be taken.
 pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
@@ -103,19 +130,11 @@ pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
         let Some((i, headers, columns)) = find_header(s) else {
             continue;
         };
-        let data = &s.rows[i + 1..];
-        let readings = NUMERIC
-            .iter()
-            .filter_map(|f| {
-                let col = columns.iter().find(|(g, _)| g == f)?.1;
-                let cells: Vec<&Cell> = data.iter().filter_map(|r| r.get(col)).collect();
-                let money = matches!(f, Field::Sell | Field::Buy);
-                Some((*f, values::decide(&cells, money)))
-            })
-            .collect();
+        let readings = decide_readings(&columns, &s.rows[i + 1..]);
         return Some(Plan {
             kind,
             sheet: s.name.clone(),
+            sheets: sheets.iter().map(|s| s.name.clone()).collect(),
             header_row: s.first_row + i,
             headers,
             columns,
@@ -157,6 +176,7 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
             barcode: text(Field::Barcode),
             unit: text(Field::Unit),
             category: text(Field::Category),
+            variant: text(Field::Variant),
             ..Default::default()
         };
         for f in NUMERIC {
@@ -165,6 +185,7 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
                     Field::Sell => row.sell = v,
                     Field::Buy => row.buy = v,
                     Field::Stock => row.stock = v,
+                    Field::Factor => row.factor = v,
                     _ => row.reorder = v,
                 },
                 Err(raw) => row.bad.push((f, raw)),
@@ -179,10 +200,10 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
         if !used {
             continue;
         }
-        if row.name.as_deref().is_some_and(is_total_row)
-            && row.sku.is_none()
-            && row.barcode.is_none()
-        {
+        // "TOTAL" under the name, or under the code beside an empty name.
+        let total_name = row.name.as_deref().is_some_and(is_total_row);
+        let total_code = row.name.is_none() && row.sku.as_deref().is_some_and(is_total_row);
+        if (total_name && row.sku.is_none() || total_code) && row.barcode.is_none() {
             continue;
         }
         out.push(row);
@@ -192,11 +213,49 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
 
 /// Reads a file's bytes: the plan and its rows.
 pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<(Plan, Vec<Row>), ReadError> {
+    read_with(bytes, sheet, &[], &[])
+}
+
+/// Reads a file with the user's corrections to the plan: a field moved to another column
+/// (or `None`: not read at all) and a column's number reading flipped.
+pub fn read_with(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    columns: &[(Field, Option<usize>)],
+    readings: &[(Field, Reading)],
+) -> Result<(Plan, Vec<Row>), ReadError> {
     let (kind, sheets) = grid::read_bytes(bytes)?;
+    if let Some(want) = sheet
+        && !sheets
+            .iter()
+            .any(|s| s.name.eq_ignore_ascii_case(want.trim()))
+    {
+        return Err(ReadError::NoSuchSheet {
+            sheet: want.to_string(),
+            sheets: sheets.iter().map(|s| s.name.clone()).collect(),
+        });
+    }
     let mut plan = plan(kind, &sheets, sheet).ok_or(ReadError::NoHeader)?;
     let Some(s) = sheets.iter().find(|s| s.name == plan.sheet) else {
         return Err(ReadError::NoHeader);
     };
+    for (f, col) in columns {
+        plan.columns.retain(|(g, c)| g != f && Some(*c) != *col);
+        if let Some(c) = col.filter(|c| *c < plan.headers.len()) {
+            plan.columns.push((*f, c));
+        }
+    }
+    plan.columns.sort();
+    if !columns.is_empty() {
+        // A moved number column is decided again from its new values.
+        plan.readings =
+            decide_readings(&plan.columns, &s.rows[plan.header_row - s.first_row + 1..]);
+    }
+    for (f, r) in readings {
+        if let Some((_, cr)) = plan.readings.iter_mut().find(|(g, _)| g == f) {
+            cr.reading = *r;
+        }
+    }
     let mut rows = rows(&plan, s);
     join_other_sheets(&mut plan, &mut rows, &sheets);
     Ok((plan, rows))

@@ -3,6 +3,7 @@
 mod common;
 mod concurrency;
 mod fuzz;
+mod import;
 mod ledger;
 mod open;
 mod props;
