@@ -6,6 +6,7 @@ use crate::state::{AppState, Res, notify};
 use pasar_core::contacts::{Contact, DebtEntry};
 use pasar_core::dashboard::{Dashboard, DayFigures};
 use pasar_core::db::SettingsView;
+use pasar_core::import::{ImportOptions, ImportReport};
 use pasar_core::money::{canon, format_qty, parse_qty_unit};
 use pasar_core::print_queue::{FoundPrinter, PrintJob};
 use pasar_core::purchases::PurchaseSummary;
@@ -490,4 +491,69 @@ pub fn backup_now(s: State<AppState>) -> Res<String> {
         shop.backup_to(std::path::Path::new(&dir))
             .map(|p| p.display().to_string())
     })
+}
+
+/// The system's "open file" dialog for a stock list (tauri-plugin-dialog), off the main thread.
+/// `PASAR_E2E_PICK_FILE` answers in its place in the end-to-end test: WebDriver cannot drive a
+/// GTK dialog.
+#[tauri::command]
+pub async fn pick_import_file(app: AppHandle) -> Option<String> {
+    if let Ok(p) = std::env::var("PASAR_E2E_PICK_FILE") {
+        return Some(p);
+    }
+    use tauri_plugin_dialog::DialogExt;
+    tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .add_filter(
+                "Excel / LibreOffice / CSV",
+                &["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt"],
+            )
+            .blocking_pick_file()
+            .and_then(|f| f.into_path().ok())
+            .map(|p| p.display().to_string())
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Reads a stock list and checks it (`mode: dry_run`: the preview) or imports it, in one
+/// transaction, off the main thread; `import-progress` events carry `[done, total]`.
+#[tauri::command]
+pub async fn import_file(
+    app: AppHandle,
+    path: String,
+    options: ImportOptions,
+) -> Res<ImportReport> {
+    let worker = app.clone();
+    let report = tauri::async_runtime::spawn_blocking(move || {
+        let s = worker.state::<AppState>();
+        s.with_shop(|shop| {
+            let path = std::path::Path::new(&path);
+            let bytes = pasar_core::import::read_file(path)?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let lang = shop.document_lang()?;
+            let mut report =
+                shop.import_products_with_progress(&bytes, &name, &options, &mut |done, total| {
+                    let _ = worker.emit("import-progress", (done, total));
+                })?;
+            report.localize(lang);
+            Ok(report)
+        })
+    })
+    .await
+    .map_err(|e| {
+        pasar_core::CoreError::Io {
+            detail: e.to_string(),
+        }
+        .body(pasar_core::Lang::Id)
+    })??;
+    if report.committed {
+        changed(&app);
+    }
+    Ok(report)
 }

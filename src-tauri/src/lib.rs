@@ -38,6 +38,8 @@ pub fn run() {
                 let _ = w.set_focus();
             }
         }))
+        // The system's file dialog (Produk → Impor), used from Rust only: no JS permission.
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .setup(|app| {
             let wake = printing::start(app.handle().clone());
@@ -79,6 +81,8 @@ pub fn run() {
             commands::whatsapp_receipt,
             commands::open_saved,
             commands::set_logo,
+            commands::pick_import_file,
+            commands::import_file,
             commands::record_purchase,
             commands::purchases_list,
             commands::record_expense,

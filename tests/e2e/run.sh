@@ -23,6 +23,8 @@ fi
 # A fresh data folder per run: WebKit storage (the cashier's cart draft) and logs stay isolated.
 XDG_DATA_HOME=$(mktemp -d /tmp/pasarsuara-e2e-home.XXXXXX)
 export XDG_DATA_HOME
+# The stock list the app's "choose a file" answers with (desktop.py writes it).
+export PASAR_E2E_PICK_FILE="$XDG_DATA_HOME/stok-uji.csv"
 dunst >/tmp/pasarsuara-dunst.log 2>&1 &
 DUNST=$!
 PORT=4444

@@ -1015,6 +1015,18 @@ impl Shop {
         file_name: &str,
         options: &ImportOptions,
     ) -> Result<ImportReport> {
+        self.import_products_with_progress(bytes, file_name, options, &mut |_, _| {})
+    }
+
+    /// `import_products`, telling `progress(done, total)` how far the writing is (the window's
+    /// progress bar; called every few hundred products).
+    pub fn import_products_with_progress(
+        &mut self,
+        bytes: &[u8],
+        file_name: &str,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportReport> {
         let columns: Vec<(Column, Option<usize>)> = options
             .columns
             .iter()
@@ -1124,7 +1136,12 @@ impl Shop {
         let import_id = tx.last_insert_rowid();
         let mut words = SearchWords::default();
         let mut next_mid = next_movement_id(&tx)?;
-        for (item, a) in items.iter().zip(&actions) {
+        let total = items.len();
+        progress(0, total);
+        for (n, (item, a)) in items.iter().zip(&actions).enumerate() {
+            if n % 500 == 499 {
+                progress(n + 1, total);
+            }
             match a {
                 Some(Action::Insert) => {
                     insert_item(&tx, item, import_id, &at, &mut next_mid, &mut words)?;
@@ -1150,6 +1167,7 @@ impl Shop {
             }),
         )?;
         tx.commit()?;
+        progress(total, total);
         report.committed = true;
         report.import_id = Some(import_id);
         for it in &mut report.items {

@@ -27,6 +27,8 @@ import type { SettingsView } from "./bindings/SettingsView";
 import type { PrintJob } from "./bindings/PrintJob";
 import type { FoundPrinter } from "./bindings/FoundPrinter";
 import type { StockCount } from "./bindings/StockCount";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportReport } from "./bindings/ImportReport";
 
 export type AppStatus = { db_path: string; open: boolean; error: ErrorBody | null };
 export type QtyUnit = { qty: string; unit: string | null };
@@ -45,6 +47,8 @@ export const api = {
   products: (includeInactive = false) => invoke<Product[]>("products", { includeInactive }),
   product: (id: number) => invoke<Product>("product", { id }),
   addProduct: (product: NewProduct) => invoke<Product>("add_product", { product }),
+  pickImportFile: () => invoke<string | null>("pick_import_file"),
+  importFile: (path: string, options: ImportOptions) => invoke<ImportReport>("import_file", { path, options }),
   updateProduct: (id: number, patch: ProductPatch) => invoke<Product>("update_product", { id, patch }),
   parseNumber: (text: string) => invoke<string>("parse_number", { text }),
   parseQty: (text: string) => invoke<QtyUnit>("parse_qty", { text }),

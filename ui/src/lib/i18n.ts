@@ -164,9 +164,59 @@ const dict = {
   cat_supplies: ["Perlengkapan", "Supplies"],
   cat_fees: ["Biaya & iuran", "Fees"],
   cat_other: ["Lain-lain", "Other"],
+  close: ["Tutup", "Close"],
+  mv_sale: ["Penjualan", "Sale"],
+  mv_purchase: ["Pembelian", "Purchase"],
+  mv_adjustment: ["Koreksi", "Adjustment"],
+  mv_opname: ["Stok opname", "Stock count"],
+  mv_import: ["Impor", "Import"],
+  mv_return: ["Retur", "Return"],
+  mv_void: ["Pembatalan", "Void"],
+  mv_initial: ["Stok awal", "Opening stock"],
+  row: ["Baris", "Row"],
+  import_open: ["Impor Excel/CSV", "Import Excel/CSV"],
+  import_title: ["Impor daftar barang", "Import a stock list"],
+  import_pick: ["Pilih berkas…", "Choose a file…"],
+  import_hint: ["Excel (.xlsx, .xls), LibreOffice (.ods) atau CSV. Judul kolom, baris judul dan angka dikenali sendiri; periksa dulu sebelum mengimpor.", "Excel (.xlsx, .xls), LibreOffice (.ods) or CSV. Column names, the header row and numbers are recognised; check before importing."],
+  import_sheet: ["Lembar", "Sheet"],
+  import_header_row: ["Baris judul", "Header row"],
+  import_joined: ["Dari lembar lain", "From another sheet"],
+  import_unused: ["tidak dipakai", "not used"],
+  import_twelve_thousand: ["dua belas ribu lima ratus", "twelve thousand five hundred"],
+  import_twelve_and_half: ["dua belas koma lima", "twelve point five"],
+  import_ambiguous: ["bisa dibaca dua cara", "could be read either way"],
+  import_products: ["produk", "products"],
+  import_new: ["baru", "new"],
+  import_updated: ["diperbarui", "updated"],
+  import_same: ["sama", "unchanged"],
+  import_error: ["bermasalah", "problem"],
+  import_skipped: ["baris dilewati", "rows skipped"],
+  import_problems: ["masalah", "problems"],
+  import_strict: ["Semua atau tidak sama sekali", "All or nothing"],
+  import_run: ["Impor", "Import"],
+  import_done: ["Impor selesai", "Import done"],
+  import_nothing: ["Tidak ada yang diimpor", "Nothing was imported"],
+  import_unchanged_all: ["Tidak ada yang berubah", "Nothing changed"],
+  field_name: ["Nama barang", "Item name"],
+  field_sku: ["Kode / SKU", "Code / SKU"],
+  field_barcode: ["Barcode", "Barcode"],
+  field_unit: ["Satuan", "Unit"],
+  field_sell: ["Harga jual", "Selling price"],
+  field_buy: ["Harga beli / modal", "Cost"],
+  field_stock: ["Stok", "Stock"],
+  field_category: ["Kategori", "Category"],
+  field_reorder: ["Stok minimum", "Reorder point"],
+  field_factor: ["Isi / konversi", "Conversion"],
+  field_variant: ["Varian", "Variant"],
 } as const;
 
 export type Key = keyof typeof dict;
+
+/** A stock movement's kind in words ("initial" → "Stok awal"). */
+export function movementKind(kind: string): string {
+  const key = `mv_${kind}` as Key;
+  return key in dict ? t(key) : kind;
+}
 
 /** Label of an expense category code ("utilities" → "Listrik, air & pulsa"). */
 export function category(code: string): string {
