@@ -555,10 +555,15 @@ impl Shop {
     }
 
     fn local_time(&self, stamp: &str) -> String {
+        self.local_time_as(stamp, "%d/%m/%Y %H:%M")
+    }
+
+    /// A stored UTC stamp as the shop's local time, in `format` ("" when unreadable).
+    pub(crate) fn local_time_as(&self, stamp: &str, format: &str) -> String {
         crate::time::parse_stamp(stamp)
             .map(|t| {
                 t.with_timezone(&self.settings().tz.offset)
-                    .format("%d/%m/%Y %H:%M")
+                    .format(format)
                     .to_string()
             })
             .unwrap_or_default()

@@ -157,14 +157,9 @@ impl Shop {
         })
     }
 
+    /// Local time that sorts as text in a spreadsheet.
     fn local(&self, stamp: &str) -> String {
-        crate::time::parse_stamp(stamp)
-            .map(|t| {
-                t.with_timezone(&self.settings().tz.offset)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default()
+        self.local_time_as(stamp, "%Y-%m-%d %H:%M")
     }
 
     /// Sales (and their voids and returns), purchases and expenses of a period, oldest first.

@@ -506,11 +506,13 @@ fn group(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
 
 fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
     if lines.len() == 1 {
-        let line = lines.pop().unwrap_or_else(|| unreachable!());
-        return vec![Item {
-            line,
-            units: Vec::new(),
-        }];
+        return lines
+            .into_iter()
+            .map(|line| Item {
+                line,
+                units: Vec::new(),
+            })
+            .collect();
     }
     let unit_of = |l: &Line| l.unit.as_deref().map(canonical_unit);
     let units: HashSet<Option<String>> = lines.iter().map(unit_of).collect();
@@ -578,7 +580,7 @@ fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
 /// the others become its extra units with their own price. A unit whose size the sheet does
 /// not give cannot be one of them: it stays a product of its own, "Name (UNIT)", with its
 /// own code and price (as the POS that exported it kept it).
-fn selling_units(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
+fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
     let base_at = lines
         .iter()
         .position(|l| l.factor == Some(Decimal::ONE))
@@ -591,7 +593,6 @@ fn selling_units(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
                 .map(|(i, _)| i)
         })
         .unwrap_or(0);
-    let mut lines = lines;
     let base = lines.remove(base_at);
     let base_unit = base.unit.clone().unwrap_or_else(|| "pcs".into());
     let base_factor = base
@@ -737,34 +738,20 @@ fn decide(
         if let (Some(s), Some(ps)) = (&l.sku, &p.sku)
             && !s.eq_ignore_ascii_case(ps)
         {
-            let col = if by_barcode.is_some() {
-                Column::Barcode
-            } else {
-                Column::Name
+            // Matched by barcode or name, yet the row names another code: that barcode or
+            // name is this product's, not the row's.
+            let (field, col, value) = match &l.barcode {
+                Some(b) if by_barcode.is_some() => (Field::Barcode, Column::Barcode, b),
+                _ => (
+                    Field::ProductName,
+                    Column::Name,
+                    l.name.as_ref().unwrap_or(ps),
+                ),
             };
-            let value = if by_barcode.is_some() {
-                l.barcode.clone().unwrap_or_default()
-            } else {
-                l.name.clone().unwrap_or_default()
-            };
-            return Err(used_by(
-                if col == Column::Barcode {
-                    Field::Barcode
-                } else {
-                    Field::ProductName
-                },
-                col,
-                &value,
-                i,
-            ));
+            return Err(used_by(field, col, value, i));
         }
-        if let (Some(b), Some(pb)) = (&l.barcode, &p.barcode)
-            && b != pb
-            && by_sku.is_some()
-        {
-            // The SKU says this product, the barcode another one the shop does not know:
-            // a new barcode for it. Allowed unless another product of the file has it.
-        }
+        // A new barcode for a product the SKU names is taken as its barcode (a barcode of
+        // another product was refused above).
         if let Some(u) = &l.unit
             && canonical_unit(u) != canonical_unit(&p.unit)
             && !p
@@ -977,33 +964,12 @@ fn plan_view(plan: &pasar_import::Plan) -> ImportPlan {
 /// a device or a 200 MB file is refused before anything is read).
 pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::PermissionDenied => CoreError::PermissionDenied {
+    crate::files::read_user_file(path, pasar_import::grid::MAX_BYTES, |size| match size {
+        None => CoreError::NotASpreadsheet {
             path: shown.clone(),
         },
-        _ => CoreError::FileNotFound {
-            path: shown.clone(),
-        },
-    })?;
-    if !meta.is_file() {
-        return Err(CoreError::NotASpreadsheet { path: shown });
-    }
-    let max = pasar_import::grid::MAX_BYTES;
-    if meta.len() > max {
-        return Err(file_error(ReadError::TooBig { bytes: meta.len() }, &shown));
-    }
-    use std::io::Read;
-    let mut buf = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .map_err(|_| CoreError::PermissionDenied {
-            path: shown.clone(),
-        })?
-        .take(max + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| CoreError::Io {
-            detail: e.to_string(),
-        })?;
-    Ok(buf)
+        Some(bytes) => file_error(ReadError::TooBig { bytes }, &shown),
+    })
 }
 
 impl Shop {

@@ -12,6 +12,7 @@ pub mod document;
 pub mod error;
 pub mod expenses;
 pub mod export;
+pub mod files;
 pub mod import;
 pub mod money;
 pub mod print_queue;

@@ -396,31 +396,11 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Reads a file the user named (a logo), refusing anything but a regular file and reading
-/// at most `max` bytes (so a device or a pipe can neither hang nor exhaust memory).
+/// Reads a file the user named (a logo): a regular file of at most `max` bytes.
 pub fn read_small_file(path: &Path, max: usize) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::PermissionDenied => CoreError::PermissionDenied {
-            path: shown.clone(),
-        },
-        _ => CoreError::FileNotFound {
-            path: shown.clone(),
-        },
-    })?;
-    if !meta.is_file() || meta.len() > max as u64 {
-        return Err(CoreError::invalid(Field::Logo, Problem::NotAnImage));
-    }
-    let mut buf = Vec::new();
-    std::fs::File::open(path)
-        .map_err(|_| CoreError::PermissionDenied { path: shown })?
-        .take(max as u64 + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() > max {
-        return Err(CoreError::invalid(Field::Logo, Problem::NotAnImage));
-    }
-    Ok(buf)
+    pasar_core::files::read_user_file(path, max as u64, |_| {
+        CoreError::invalid(Field::Logo, Problem::NotAnImage)
+    })
 }
 
 #[cfg(test)]

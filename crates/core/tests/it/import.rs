@@ -386,16 +386,12 @@ fn files_that_are_not_stock_lists_get_one_error_and_touch_nothing() {
         .import_products(LIST.as_bytes(), "x.csv", &o)
         .unwrap_err();
     assert!(matches!(e, CoreError::SheetNotFound { .. }));
-    let big = vec![b'a'; (pasar_import_max() + 1) as usize];
+    let big = vec![b'a'; (pasar_import::grid::MAX_BYTES + 1) as usize];
     let e = shop
         .import_products(&big, "besar.csv", &opts(ImportMode::Default))
         .unwrap_err();
     assert_eq!(e.code(), "spreadsheet_too_big");
     assert_eq!(fingerprint(&shop), before);
-}
-
-fn pasar_import_max() -> u64 {
-    64 * 1024 * 1024
 }
 
 #[test]
