@@ -7,11 +7,13 @@ usage: import_openpyxl.py STOCK.xlsx OUT.db
 """
 import sqlite3
 import sys
+import time
 
 import openpyxl
 
 
 def main(xlsx, db):
+    start = time.perf_counter()
     wb = openpyxl.load_workbook(xlsx, read_only=True, data_only=True)
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
@@ -21,6 +23,7 @@ def main(xlsx, db):
         for sku, name, unit, buy, sell, stock in rows
         if name
     ]
+    read = time.perf_counter() - start
     con = sqlite3.connect(db)
     con.execute(
         "CREATE TABLE IF NOT EXISTS products (sku TEXT UNIQUE, name TEXT, unit TEXT,"
@@ -30,6 +33,7 @@ def main(xlsx, db):
         con.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)", data)
     con.close()
     print(len(data))
+    print(f"read {read:.3f} write {time.perf_counter() - start - read:.3f}", file=sys.stderr)
 
 
 if __name__ == "__main__":

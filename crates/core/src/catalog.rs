@@ -567,18 +567,27 @@ pub(crate) fn refresh_search(conn: &Connection, id: i64) -> Result<()> {
         "INSERT INTO product_search(rowid, text) VALUES (?1, ?2)",
         params![id, text],
     )?;
-    for word in text.split_whitespace().map(str::to_lowercase) {
-        if word.chars().count() >= 3
-            && conn
-                .prepare_cached("INSERT OR IGNORE INTO search_words(word) VALUES (?1)")?
-                .execute([&word])?
-                == 1
+    for word in vocabulary(&text) {
+        if conn
+            .prepare_cached("INSERT OR IGNORE INTO search_words(word) VALUES (?1)")?
+            .execute([&word])?
+            == 1
         {
             conn.prepare_cached("INSERT INTO search_words_fts(word) VALUES (?1)")?
                 .execute([&word])?;
         }
     }
     Ok(())
+}
+
+/// The words of a product's search text that spelling correction may suggest: runs of three
+/// or more letters, lowercased ("Minyak Goreng 2L BRG-0012" → minyak, goreng, brg). Numbers
+/// and codes are never typos of one another, so they stay out of the vocabulary (and out of
+/// the correction in `fuzzy_ids`); the substring index still finds them.
+pub(crate) fn vocabulary(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().nth(2).is_some())
+        .map(str::to_lowercase)
 }
 
 /// The product row alone (no aliases, no extra units): what the sale path needs.
@@ -907,7 +916,10 @@ fn fuzzy_ids(conn: &Connection, q: &str, limit: usize, any: bool) -> Result<Vec<
     let mut corrected = Vec::new();
     let mut changed = false;
     for word in q.split_whitespace().map(str::to_lowercase) {
-        if word.chars().count() < 3 || word_occurs(conn, &word)? {
+        if word.chars().count() < 3
+            || !word.chars().all(char::is_alphabetic)
+            || word_occurs(conn, &word)?
+        {
             corrected.push(word);
             continue;
         }

@@ -5,7 +5,7 @@
 //! transaction. Stock only ever moves through the ledger: a new product gets an `initial`
 //! movement, a changed figure an `import` movement, both pointing at the `imports` row.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rusqlite::{Connection, params};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -238,16 +238,42 @@ fn file_error(e: ReadError, path: &str) -> CoreError {
 
 /// Names are compared as people read them: case, spacing and dots aside.
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut key = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    key
+}
+
+/// True when `s` is already as the shop keeps text: no control characters, single spaces,
+/// nothing to trim (most cells are; they are then taken as they are).
+fn is_tidy(s: &str) -> bool {
+    let mut prev_space = true;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if prev_space || c != ' ' {
+                return false;
+            }
+            prev_space = true;
+        } else if c.is_control() {
+            return false;
+        } else {
+            prev_space = false;
+        }
+    }
+    !prev_space || s.is_empty()
 }
 
 /// Text as the shop keeps it: spacing collapsed, and control characters (a GS1 barcode's
 /// group separator, a tab pasted into a name) read as spaces.
 fn tidy(s: Option<String>) -> Option<String> {
     s.map(|t| {
+        if is_tidy(&t) {
+            return t;
+        }
         t.replace(char::is_control, " ")
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -377,9 +403,9 @@ fn load_catalog(conn: &Connection) -> Result<Catalog> {
         }
     }
     let mut c = Catalog {
-        by_sku: HashMap::new(),
-        by_barcode: HashMap::new(),
-        by_name: HashMap::new(),
+        by_sku: HashMap::default(),
+        by_barcode: HashMap::default(),
+        by_name: HashMap::default(),
         products,
     };
     for (i, p) in c.products.iter().enumerate() {
@@ -473,35 +499,44 @@ fn to_line(r: pasar_import::Row, problems: &mut Problems<'_>) -> Option<Line> {
 /// their codes differ (named "Name (variant)"); price tiers when only the price differs (the
 /// first tier is the price); otherwise the later ones are duplicates.
 fn group(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
-    let mut order: Vec<String> = Vec::new();
-    let mut groups: HashMap<String, Vec<Line>> = HashMap::new();
-    let mut items = Vec::new();
-    for l in lines {
-        let Some(name) = &l.name else {
-            // No name: only an update of a product the shop knows by its code.
-            items.push((
-                l.row,
-                Item {
-                    line: l,
-                    units: Vec::new(),
-                },
-            ));
-            continue;
+    // Each line's group: the index of the first line of its name (a line without a name is
+    // only an update of a product the shop knows by its code: a group of its own).
+    let mut first: HashMap<String, usize> = HashMap::default();
+    first.reserve(lines.len());
+    let mut group_of = Vec::with_capacity(lines.len());
+    let mut size = vec![0usize; lines.len()];
+    for (i, l) in lines.iter().enumerate() {
+        let g = match &l.name {
+            Some(name) => *first.entry(name_key(name)).or_insert(i),
+            None => i,
         };
-        let key = name_key(name);
-        if !groups.contains_key(&key) {
-            order.push(key.clone());
-        }
-        groups.entry(key).or_default().push(l);
+        group_of.push(g);
+        size[g] += 1;
     }
-    for key in order {
-        let lines = groups.remove(&key).unwrap_or_default();
-        for item in group_one(lines, problems) {
-            items.push((item.line.row, item));
+    drop(first);
+    let mut items = Vec::with_capacity(lines.len());
+    let mut groups: HashMap<usize, Vec<Line>> = HashMap::default();
+    for (line, g) in lines.into_iter().zip(group_of) {
+        if size[g] == 1 {
+            items.push(Item {
+                line,
+                units: Vec::new(),
+            });
+        } else {
+            groups.entry(g).or_default().push(line);
         }
     }
-    items.sort_by_key(|(row, _)| *row);
-    items.into_iter().map(|(_, i)| i).collect()
+    if groups.is_empty() {
+        return items;
+    }
+    let mut keys: Vec<usize> = groups.keys().copied().collect();
+    keys.sort_unstable();
+    for g in keys {
+        let lines = groups.remove(&g).unwrap_or_default();
+        items.extend(group_one(lines, problems));
+    }
+    items.sort_by_key(|i| i.line.row);
+    items
 }
 
 fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
@@ -601,7 +636,7 @@ fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item>
         .unwrap_or(Decimal::ONE);
     let mut units: Vec<ProductUnit> = Vec::new();
     let mut own: Vec<Item> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     seen.insert(canonical_unit(&base_unit), base.row);
     for l in lines {
         let unit = l.unit.clone().unwrap_or_else(|| "pcs".into());
@@ -685,8 +720,9 @@ fn decide(
             ),
         ));
     }
-    if let Some(n) = &l.name
-        && let Some(&row) = seen.name.get(&name_key(n))
+    let key = l.name.as_deref().map(name_key);
+    if let (Some(n), Some(k)) = (&l.name, &key)
+        && let Some(&row) = seen.name.get(k)
     {
         return Err((
             Some(Column::Name),
@@ -705,10 +741,7 @@ fn decide(
         .as_ref()
         .and_then(|s| catalog.by_sku.get(&s.to_lowercase()));
     let by_barcode = l.barcode.as_ref().and_then(|b| catalog.by_barcode.get(b));
-    let by_name = l
-        .name
-        .as_ref()
-        .and_then(|n| catalog.by_name.get(&name_key(n)));
+    let by_name = key.as_ref().and_then(|k| catalog.by_name.get(k));
     let found = by_sku.or(by_barcode).or(by_name).copied();
     let used_by = |field: Field, col: Column, value: &str, other: usize| {
         (
@@ -826,9 +859,11 @@ fn decide(
     if let Some(b) = &l.barcode {
         seen.barcode.insert(b.clone(), l.row);
     }
-    seen.name.insert(name_key(&name), l.row);
-    if let Some(n) = &l.name {
-        seen.name.insert(name_key(n), l.row);
+    if let Some(i) = found {
+        seen.name.insert(name_key(&catalog.products[i].name), l.row);
+    }
+    if let Some(k) = key {
+        seen.name.insert(k, l.row);
     }
     Ok(match found {
         None => Action::Insert,
@@ -1016,7 +1051,7 @@ impl Shop {
         let mut problems = Problems {
             list: Vec::new(),
             plan: &plan,
-            bad_rows: HashSet::new(),
+            bad_rows: HashSet::default(),
         };
         let row_count = rows.len();
         let lines: Vec<Line> = rows
@@ -1100,7 +1135,7 @@ impl Shop {
             ],
         )?;
         let import_id = tx.last_insert_rowid();
-        let mut words = SearchWords::default();
+        let mut inserter = Inserter::new(&tx, import_id, &at)?;
         let mut next_mid = next_movement_id(&tx)?;
         let total = items.len();
         progress(0, total);
@@ -1109,9 +1144,7 @@ impl Shop {
                 progress(n + 1, total);
             }
             match a {
-                Some(Action::Insert) => {
-                    insert_item(&tx, item, import_id, &at, &mut next_mid, &mut words)?;
-                }
+                Some(Action::Insert) => next_mid += inserter.insert(item, next_mid)?,
                 Some(Action::Update(i)) => {
                     update_item(&tx, &catalog.products[*i], item, import_id, &at)?;
                     next_mid = next_movement_id(&tx)?;
@@ -1119,6 +1152,7 @@ impl Shop {
                 _ => {}
             }
         }
+        drop(inserter);
         audit(
             &tx,
             &at,
@@ -1157,75 +1191,86 @@ impl Shop {
     }
 }
 
-/// Words already in the spelling index during this import.
-#[derive(Default)]
-struct SearchWords(HashSet<String>);
-
-fn insert_item(
-    tx: &Connection,
-    item: &Item,
+/// Writes new products: the statements prepared once for the whole import, and the words
+/// already in the spelling index.
+struct Inserter<'c> {
+    product: rusqlite::Statement<'c>,
+    movement: rusqlite::Statement<'c>,
+    unit: rusqlite::Statement<'c>,
+    search: rusqlite::Statement<'c>,
+    word: rusqlite::Statement<'c>,
+    word_index: rusqlite::Statement<'c>,
+    words: HashSet<String>,
     import_id: i64,
-    at: &str,
-    next_mid: &mut i64,
-    words: &mut SearchWords,
-) -> Result<()> {
-    let l = &item.line;
-    let name = l.name.clone().unwrap_or_default();
-    let unit = l.unit.clone().unwrap_or_else(|| "pcs".into());
-    let stock = l.stock.unwrap_or(Decimal::ZERO);
-    let movement = (!stock.is_zero()).then_some(*next_mid);
-    tx.prepare_cached(
-        "INSERT INTO products(sku, barcode, name, category, unit, price, cost, stock, reorder_point,
-                              active, created_at, updated_at, last_movement)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11)",
-    )?
-    .execute(params![
-        l.sku,
-        l.barcode,
-        name,
-        l.category,
-        unit,
-        d(l.sell.unwrap_or(Decimal::ZERO)),
-        d(l.buy.unwrap_or(Decimal::ZERO)),
-        d(stock),
-        d(l.reorder.unwrap_or(Decimal::ZERO)),
-        at,
-        movement
-    ])?;
-    let id = tx.last_insert_rowid();
-    if let Some(mid) = movement {
-        tx.prepare_cached(
-            "INSERT INTO stock_movements(id, product_id, kind, qty, stock_after, doc_type, doc_id,
-                                         occurred_at, prev_id)
-             VALUES (?1, ?2, 'initial', ?3, ?3, 'import', ?4, ?5, NULL)",
-        )?
-        .execute(params![mid, id, d(stock), import_id, at])?;
-        *next_mid += 1;
+    at: &'c str,
+}
+
+impl<'c> Inserter<'c> {
+    fn new(tx: &'c Connection, import_id: i64, at: &'c str) -> Result<Self> {
+        Ok(Inserter {
+            product: tx.prepare(
+                "INSERT INTO products(sku, barcode, name, category, unit, price, cost, stock,
+                                      reorder_point, active, created_at, updated_at, last_movement)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11)",
+            )?,
+            movement: tx.prepare(
+                "INSERT INTO stock_movements(id, product_id, kind, qty, stock_after, doc_type,
+                                             doc_id, occurred_at, prev_id)
+                 VALUES (?1, ?2, 'initial', ?3, ?3, 'import', ?4, ?5, NULL)",
+            )?,
+            unit: tx.prepare(
+                "INSERT INTO product_units(product_id, unit, factor, price) VALUES (?1, ?2, ?3, ?4)",
+            )?,
+            search: tx.prepare("INSERT INTO product_search(rowid, text) VALUES (?1, ?2)")?,
+            word: tx.prepare("INSERT OR IGNORE INTO search_words(word) VALUES (?1)")?,
+            word_index: tx.prepare("INSERT INTO search_words_fts(word) VALUES (?1)")?,
+            words: HashSet::default(),
+            import_id,
+            at,
+        })
     }
-    for u in &item.units {
-        tx.prepare_cached(
-            "INSERT INTO product_units(product_id, unit, factor, price) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![id, u.unit, d(u.factor), u.price.map(d)])?;
-    }
-    let text = match &l.sku {
-        Some(s) => format!("{name} {s} "),
-        None => format!("{name}  "),
-    };
-    tx.prepare_cached("INSERT INTO product_search(rowid, text) VALUES (?1, ?2)")?
-        .execute(params![id, text])?;
-    for word in text.split_whitespace().map(str::to_lowercase) {
-        if word.chars().count() >= 3 && words.0.insert(word.clone()) {
-            let added = tx
-                .prepare_cached("INSERT OR IGNORE INTO search_words(word) VALUES (?1)")?
-                .execute([&word])?;
-            if added == 1 {
-                tx.prepare_cached("INSERT INTO search_words_fts(word) VALUES (?1)")?
-                    .execute([&word])?;
+
+    /// Inserts one new product with its units, its opening movement (movement id `mid` when
+    /// it has stock) and its search entries; returns how many movement ids it used (0 or 1).
+    fn insert(&mut self, item: &Item, mid: i64) -> Result<i64> {
+        let l = &item.line;
+        let name = l.name.as_deref().unwrap_or_default();
+        let stock = l.stock.unwrap_or(Decimal::ZERO);
+        let movement = (!stock.is_zero()).then_some(mid);
+        let id = self.product.insert(params![
+            l.sku,
+            l.barcode,
+            name,
+            l.category,
+            l.unit.as_deref().unwrap_or("pcs"),
+            d(l.sell.unwrap_or(Decimal::ZERO)),
+            d(l.buy.unwrap_or(Decimal::ZERO)),
+            d(stock),
+            d(l.reorder.unwrap_or(Decimal::ZERO)),
+            self.at,
+            movement
+        ])?;
+        if movement.is_some() {
+            self.movement
+                .execute(params![mid, id, d(stock), self.import_id, self.at])?;
+        }
+        for u in &item.units {
+            self.unit
+                .execute(params![id, u.unit, d(u.factor), u.price.map(d)])?;
+        }
+        // As `catalog::refresh_search` writes it: name, SKU, aliases (none yet).
+        let text = format!("{name} {} ", l.sku.as_deref().unwrap_or_default());
+        self.search.execute(params![id, text])?;
+        for word in crate::catalog::vocabulary(&text) {
+            if !self.words.contains(&word) {
+                if self.word.execute([&word])? == 1 {
+                    self.word_index.execute([&word])?;
+                }
+                self.words.insert(word);
             }
         }
+        Ok(i64::from(movement.is_some()))
     }
-    Ok(())
 }
 
 fn update_item(tx: &Connection, p: &Existing, item: &Item, import_id: i64, at: &str) -> Result<()> {

@@ -137,7 +137,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     let mut sheets = Vec::new();
     let mut failed = None;
     for name in names {
-        let range = match wb.worksheet_range(&name) {
+        let mut range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
                 failed.get_or_insert(e.to_string());
@@ -146,18 +146,17 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
         };
         let first_row = range.start().map_or(1, |(r, _)| r as usize + 1);
         let first_col = range.start().map_or(0, |(_, c)| c as usize);
-        let rows = range
-            .rows()
-            .map(|r| {
+        // Cells are moved out of the range (its text is not copied).
+        let rows = (0..range.height())
+            .map(|i| {
                 let mut cells: Vec<Cell> = std::iter::repeat_n(Cell::Empty, first_col).collect();
-                cells.extend(r.iter().map(|d| match d {
+                cells.extend(range[i].iter_mut().map(|d| match std::mem::take(d) {
                     Data::Empty | Data::Error(_) => Cell::Empty,
-                    Data::String(s) => Cell::Text(s.clone()),
-                    Data::Int(i) => Cell::Number(*i as f64),
-                    Data::Float(f) => Cell::Number(*f),
-                    Data::Bool(b) => Cell::Bool(*b),
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+                    Data::Int(i) => Cell::Number(i as f64),
+                    Data::Float(f) => Cell::Number(f),
+                    Data::Bool(b) => Cell::Bool(b),
                     Data::DateTime(d) => Cell::Number(d.as_f64()),
-                    Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
                 }));
                 cells
             })

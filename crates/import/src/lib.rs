@@ -162,8 +162,7 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
         let get = |f: Field| {
             plan.column(f)
                 .and_then(|c| cells.get(c))
-                .cloned()
-                .unwrap_or(Cell::Empty)
+                .unwrap_or(&Cell::Empty)
         };
         let text = |f: Field| {
             let t = get(f).text();
@@ -180,7 +179,7 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
             ..Default::default()
         };
         for f in NUMERIC {
-            match values::parse(&get(f), plan.reading(f)) {
+            match values::parse(get(f), plan.reading(f)) {
                 Ok(v) => match f {
                     Field::Sell => row.sell = v,
                     Field::Buy => row.buy = v,

@@ -71,6 +71,41 @@ fn finds_by_code_alias_substring_and_typo() {
 }
 
 #[test]
+fn spelling_vocabulary_holds_words_not_numbers_or_codes() {
+    let shop = catalog();
+    let vocabulary: Vec<String> = shop
+        .connection()
+        .prepare("SELECT word FROM search_words ORDER BY word")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for word in ["minyak", "goreng", "bimoli", "mie", "myk", "mineral"] {
+        assert!(
+            vocabulary.contains(&word.to_string()),
+            "{word} in {vocabulary:?}"
+        );
+    }
+    for not in ["600", "mie-001", "001", "ml"] {
+        assert!(
+            !vocabulary.contains(&not.to_string()),
+            "{not} in {vocabulary:?}"
+        );
+    }
+    // A typo beside a number is still corrected; the number is kept as written.
+    assert_eq!(names(&shop, "minyk 2 l"), ["Minyak Goreng Bimoli 2 L"]);
+    assert_eq!(
+        names(&shop, "sabun lifbuoy 600").len(),
+        0,
+        "600 is not corrected"
+    );
+    // Codes are found by their text, never "corrected" into another code.
+    assert_eq!(names(&shop, "myk-001"), ["Minyak Goreng Bimoli 2 L"]);
+    assert!(names(&shop, "myk-009").is_empty());
+}
+
+#[test]
 fn resolve_never_guesses_between_several() {
     let mut shop = catalog();
     assert_eq!(
