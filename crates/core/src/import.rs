@@ -102,6 +102,8 @@ pub struct ImportPlan {
     pub readings: Vec<ColumnReadingView>,
     /// Fields taken from another sheet of the workbook: "sell from Harga!Harga Jual".
     pub joined: Vec<String>,
+    /// The unit columns of the later selling units of a wide multi-unit export ("Satuan #2").
+    pub later_units: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -549,6 +551,32 @@ fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
             })
             .collect();
     }
+    // Variants first ("Kopi" Hot and Iced, each perhaps in several units): one product each,
+    // "Kopi (Hot)", grouped again by itself.
+    let mut variants: Vec<Option<String>> = Vec::new();
+    for l in &lines {
+        let v = l.variant.as_deref().map(name_key);
+        if !variants.contains(&v) {
+            variants.push(v);
+        }
+    }
+    if variants.len() > 1 && !variants.contains(&None) {
+        let mut out = Vec::new();
+        for v in variants {
+            let (mut same, rest): (Vec<Line>, Vec<Line>) = lines
+                .into_iter()
+                .partition(|l| l.variant.as_deref().map(name_key) == v);
+            lines = rest;
+            for l in &mut same {
+                if let (Some(n), Some(t)) = (&l.name, &l.variant) {
+                    l.name = Some(format!("{n} ({t})"));
+                }
+                l.variant = None;
+            }
+            out.extend(group_one(same, problems));
+        }
+        return out;
+    }
     let unit_of = |l: &Line| l.unit.as_deref().map(canonical_unit);
     let units: HashSet<Option<String>> = lines.iter().map(unit_of).collect();
     if units.len() > 1 {
@@ -991,6 +1019,12 @@ fn plan_view(plan: &pasar_import::Plan) -> ImportPlan {
             .joined
             .iter()
             .map(|(f, sheet, header)| format!("{}: {sheet} / {header}", f.key()))
+            .collect(),
+        later_units: plan
+            .later_units
+            .iter()
+            .filter_map(|u| u.column(pasar_import::Field::Unit))
+            .map(|c| plan.headers[c].clone())
             .collect(),
     }
 }

@@ -294,6 +294,81 @@ pub fn score(field: Field, header: &str) -> u32 {
     }
 }
 
+/// The columns of one later selling unit of a wide multi-unit export (majoo: "Satuan #2",
+/// "Rasio Satuan #2", "Harga Jual Satuan #2", "SKU Satuan #2"; up to #5). Each such unit of
+/// a row is read as a selling-unit row of the same product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaterUnit {
+    /// The number the headers carry (2..=5).
+    pub n: u8,
+    pub columns: Vec<(Field, usize)>,
+}
+
+impl LaterUnit {
+    pub fn column(&self, f: Field) -> Option<usize> {
+        self.columns.iter().find(|(g, _)| *g == f).map(|(_, i)| *i)
+    }
+}
+
+/// The later units of a wide multi-unit header: for each number 2..=5, the columns of its
+/// unit, conversion, selling price and codes. A number without a unit column is no unit.
+pub fn later_units(headers: &[String]) -> Vec<LaterUnit> {
+    const FIELDS: [Field; 5] = [
+        Field::Unit,
+        Field::Factor,
+        Field::Sell,
+        Field::Sku,
+        Field::Barcode,
+    ];
+    let mut out: Vec<LaterUnit> = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let w = words(h);
+        let numbers: Vec<u8> = w
+            .iter()
+            .filter_map(|t| match t.as_str() {
+                "2" => Some(2),
+                "3" => Some(3),
+                "4" => Some(4),
+                "5" => Some(5),
+                _ => None,
+            })
+            .collect();
+        let [n] = numbers[..] else { continue };
+        let rest: Vec<&str> = w
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !matches!(*t, "2" | "3" | "4" | "5"))
+            .collect();
+        let rest = rest.join(" ");
+        let Some((best, f)) = FIELDS
+            .iter()
+            .map(|f| (score(*f, &rest), *f))
+            .max_by_key(|(s, _)| *s)
+        else {
+            continue;
+        };
+        if best == 0 {
+            continue;
+        }
+        let at = match out.iter().position(|u| u.n == n) {
+            Some(at) => at,
+            None => {
+                out.push(LaterUnit {
+                    n,
+                    columns: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        if out[at].column(f).is_none() {
+            out[at].columns.push((f, i));
+        }
+    }
+    out.retain(|u| u.column(Field::Unit).is_some());
+    out.sort_by_key(|u| u.n);
+    out
+}
+
 /// Which column holds each field: the best-scoring header, each column used once.
 pub fn map_columns(headers: &[String]) -> Vec<(Field, usize)> {
     let mut candidates: Vec<(u32, Field, usize)> = Vec::new();
@@ -406,6 +481,42 @@ mod tests {
         assert!(
             m.contains(&("unit", "Satuan #1".into()))
                 && m.contains(&("sku", "SKU Satuan #1".into()))
+        );
+        let later = later_units(
+            &[
+                "Nama Produk",
+                "Satuan #1",
+                "Harga Jual Satuan #1",
+                "Satuan #2",
+                "Rasio Satuan #2",
+                "Harga Modal #2",
+                "Harga Jual Satuan #2",
+                "SKU Satuan #2",
+                "Minimum Transaksi Penjualan Satuan #2",
+                "Satuan #3",
+                "Rasio Satuan #3",
+                "Harga Jual Satuan #4",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(
+            later,
+            vec![
+                LaterUnit {
+                    n: 2,
+                    columns: vec![
+                        (Field::Unit, 3),
+                        (Field::Factor, 4),
+                        (Field::Sell, 6),
+                        (Field::Sku, 7)
+                    ]
+                },
+                LaterUnit {
+                    n: 3,
+                    columns: vec![(Field::Unit, 9), (Field::Factor, 10)]
+                },
+            ],
+            "a number without a unit column (#4) is no unit"
         );
     }
 }

@@ -12,7 +12,7 @@ pub mod values;
 
 use rust_decimal::Decimal;
 
-pub use columns::Field;
+pub use columns::{Field, LaterUnit};
 pub use grid::{Cell, Kind, ReadError, Sheet};
 pub use values::{ColumnReading, Reading};
 
@@ -33,6 +33,9 @@ pub struct Plan {
     /// Fields this sheet lacks that another sheet of the workbook supplies, matched by code
     /// (or name): (field, sheet, header).
     pub joined: Vec<(Field, String, String)>,
+    /// The later selling units of a wide multi-unit export ("Satuan #2"…); each filled one
+    /// is read as a selling-unit row of the row's product.
+    pub later_units: Vec<LaterUnit>,
 }
 
 impl Plan {
@@ -131,6 +134,7 @@ pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
             continue;
         };
         let readings = decide_readings(&columns, &s.rows[i + 1..]);
+        let later_units = columns::later_units(&headers);
         return Some(Plan {
             kind,
             sheet: s.name.clone(),
@@ -140,6 +144,7 @@ pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
             columns,
             readings,
             joined: Vec::new(),
+            later_units,
         });
     }
     None
@@ -204,6 +209,52 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
         let total_code = row.name.is_none() && row.sku.as_deref().is_some_and(is_total_row);
         if (total_name && row.sku.is_none() || total_code) && row.barcode.is_none() {
             continue;
+        }
+        let later = later_rows(plan, cells, &row);
+        if !later.is_empty() && row.factor.is_none() && row.bad.is_empty() {
+            // The first unit is the base the others are counted in.
+            row.factor = Some(Decimal::ONE);
+        }
+        out.push(row);
+        out.extend(later);
+    }
+    out
+}
+
+/// The later selling units a row of a wide multi-unit export fills ("Satuan #2" = "Dus",
+/// "Rasio Satuan #2" = 40, "Harga Jual Satuan #2" = 118000), each as a row of the same
+/// product (same sheet row) in that unit.
+fn later_rows(plan: &Plan, cells: &[Cell], base: &Row) -> Vec<Row> {
+    let mut out = Vec::new();
+    for u in &plan.later_units {
+        let get = |f: Field| {
+            u.column(f)
+                .and_then(|c| cells.get(c))
+                .unwrap_or(&Cell::Empty)
+        };
+        let text = |f: Field| {
+            let t = get(f).text();
+            (!t.is_empty() && t != "-").then_some(t)
+        };
+        let Some(unit) = text(Field::Unit) else {
+            continue;
+        };
+        let mut row = Row {
+            row: base.row,
+            name: base.name.clone(),
+            category: base.category.clone(),
+            variant: base.variant.clone(),
+            unit: Some(unit),
+            sku: text(Field::Sku),
+            barcode: text(Field::Barcode),
+            ..Default::default()
+        };
+        for f in [Field::Factor, Field::Sell] {
+            match values::parse(get(f), plan.reading(f)) {
+                Ok(v) if f == Field::Factor => row.factor = v,
+                Ok(v) => row.sell = v,
+                Err(raw) => row.bad.push((f, raw)),
+            }
         }
         out.push(row);
     }

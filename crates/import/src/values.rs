@@ -86,7 +86,9 @@ pub fn decide(values: &[&Cell], money: bool) -> ColumnReading {
     } else {
         Reading::DotThousands
     };
-    let ambiguous = three_after_dot > 0 && dot_decimal == 0 && dot_thousands == 0;
+    // Rupiah have no fractions anyone writes: "12.000" in a price column is twelve thousand,
+    // not a question to ask. Quantities are where "36.000" may be either.
+    let ambiguous = !money && three_after_dot > 0 && dot_decimal == 0 && dot_thousands == 0;
     ColumnReading { reading, ambiguous }
 }
 
@@ -173,10 +175,14 @@ mod tests {
                 ambiguous: true
             }
         );
-        let prices = c(&["12.000", "5.500", "3.500"]);
+        let prices = c(&["Rp 12.000", "5.500", "3.500"]);
         assert_eq!(
-            decide(&prices.iter().collect::<Vec<_>>(), true).reading,
-            Reading::DotThousands
+            decide(&prices.iter().collect::<Vec<_>>(), true),
+            ColumnReading {
+                reading: Reading::DotThousands,
+                ambiguous: false
+            },
+            "a price column is not ambiguous"
         );
         let cafe = c(&["25.00", "3.50"]);
         assert_eq!(

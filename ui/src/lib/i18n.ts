@@ -181,6 +181,7 @@ const dict = {
   import_sheet: ["Lembar", "Sheet"],
   import_header_row: ["Baris judul", "Header row"],
   import_joined: ["Dari lembar lain", "From another sheet"],
+  import_later_units: ["Satuan jual tambahan dari kolom", "Extra selling units from columns"],
   import_unused: ["tidak dipakai", "not used"],
   import_twelve_thousand: ["dua belas ribu lima ratus", "twelve thousand five hundred"],
   import_twelve_and_half: ["dua belas koma lima", "twelve point five"],

@@ -255,6 +255,67 @@ KECAP BANGO 220ML,1,BTL,9000,11000
 }
 
 #[test]
+fn a_wide_multi_unit_export_gives_each_product_its_later_units() {
+    // majoo's layout: one row per product (or variant), up to five units across the row.
+    let (mut shop, _) = shop();
+    let csv = "\
+Ekspor Daftar Produk;;;;;;;;;;;;;
+Outlet;Toko Sumber Rejeki;;;;;;;;;;;;
+Nama Produk;Pilihan Varian 1;Kategori;Satuan #1;Harga Jual Satuan #1;SKU Satuan #1;Satuan #2;Rasio Satuan #2;Harga Jual Satuan #2;SKU Satuan #2;Satuan #3;Rasio Satuan #3;Harga Jual Satuan #3;Minimum Transaksi Penjualan Satuan #3
+Mie Sedaap Soto;-;Mie;Pcs;3.200;MS01;Dus;40;118.000;MS01-D;Pack;5;15.500;1
+Teh Pucuk;-;Minuman;Btl;4.000;TP01;-;-;-;-;-;-;-;-
+Kopi Kapal Api;Mix;Kopi;Sachet;1.500;KA01;Renteng;10;14.000;KA01-R;-;-;-;-
+Kopi Kapal Api;Hitam;Kopi;Sachet;1.400;KA02;Renteng;10;13.000;KA02-R;-;-;-;-
+";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!((r.inserted, r.errors.len()), (4, 0), "{:?}", r.errors);
+    assert_eq!(r.plan.later_units, ["Satuan #2", "Satuan #3"]);
+    let units = |q: &str| {
+        let p = shop.resolve_product(q).unwrap();
+        let mut u: Vec<(String, String, String)> = p
+            .units
+            .iter()
+            .map(|u| {
+                (
+                    u.unit.clone(),
+                    u.factor.to_string(),
+                    format!("{:?}", u.price),
+                )
+            })
+            .collect();
+        u.sort();
+        (p.name, p.unit, p.price, u)
+    };
+    let (name, unit, price, u) = units("MS01");
+    assert_eq!(
+        (name.as_str(), unit.as_str(), price),
+        ("Mie Sedaap Soto", "Pcs", d("3200"))
+    );
+    assert_eq!(
+        u,
+        [
+            ("Dus".into(), "40".into(), "Some(118000)".into()),
+            ("Pack".into(), "5".into(), "Some(15500)".into())
+        ]
+    );
+    assert!(units("TP01").3.is_empty(), "'-' units are none");
+    for (code, name, price) in [
+        ("KA01", "Kopi Kapal Api (Mix)", "Some(14000)"),
+        ("KA02", "Kopi Kapal Api (Hitam)", "Some(13000)"),
+    ] {
+        let (n, unit, _, u) = units(code);
+        assert_eq!((n.as_str(), unit.as_str()), (name, "Sachet"));
+        assert_eq!(u, [("Renteng".into(), "10".into(), price.into())]);
+    }
+    let again = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!(
+        (again.unchanged, again.updated, again.errors.len()),
+        (4, 0, 0)
+    );
+    sound(&shop);
+}
+
+#[test]
 fn units_written_in_the_name_group_and_a_unit_without_a_size_stays_its_own_product() {
     let (mut shop, _) = shop();
     let csv = "\

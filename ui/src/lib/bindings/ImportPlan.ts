@@ -21,4 +21,8 @@ readings: Array<ColumnReadingView>,
 /**
  * Fields taken from another sheet of the workbook: "sell from Harga!Harga Jual".
  */
-joined: Array<string>, };
+joined: Array<string>, 
+/**
+ * The unit columns of the later selling units of a wide multi-unit export ("Satuan #2").
+ */
+later_units: Array<string>, };
