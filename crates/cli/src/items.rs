@@ -59,7 +59,8 @@ pub fn parse_item(spec: &str) -> Result<ItemSpec> {
     })
 }
 
-/// "karung=50@600rb" → extra unit karung of 50 base units sold at 600.000.
+/// "karung=50@600rb" → extra unit karung of 50 base units sold at 600.000; "dus=40#899123"
+/// → a dus of 40 whose own barcode is 899123.
 pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
     let bad = || {
         CoreError::invalid(
@@ -71,6 +72,11 @@ pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
         )
     };
     let (unit, rest) = spec.split_once('=').ok_or_else(bad)?;
+    let (rest, code) = match rest.split_once('#') {
+        Some((r, c)) if !c.trim().is_empty() => (r, Some(c.trim().to_string())),
+        Some(_) => return Err(bad()),
+        None => (rest, None),
+    };
     let (factor, price) = match rest.split_once('@') {
         Some((f, p)) => (f, Some(parse_number(p)?)),
         None => (rest, None),
@@ -82,6 +88,7 @@ pub fn parse_unit_def(spec: &str) -> Result<pasar_core::ProductUnit> {
         unit: unit.trim().into(),
         factor: parse_qty(factor)?,
         price,
+        code,
     })
 }
 
@@ -136,5 +143,12 @@ mod tests {
             ("karung", d("50"), Some(d("600000")))
         );
         assert!(parse_unit_def("dus").is_err());
+        let u = parse_unit_def("dus=40@118rb#8991234500017").unwrap();
+        assert_eq!(
+            (u.factor, u.price, u.code.as_deref()),
+            (d("40"), Some(d("118000")), Some("8991234500017"))
+        );
+        assert_eq!(parse_unit_def("dus=40").unwrap().code, None);
+        assert!(parse_unit_def("dus=40#").is_err());
     }
 }

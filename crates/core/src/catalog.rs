@@ -27,6 +27,9 @@ pub struct ProductUnit {
     #[serde(with = "crate::money::json_opt", default)]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub price: Option<Decimal>,
+    /// The unit's own barcode or code (a carton's barcode): scanning it sells this unit.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -200,10 +203,27 @@ pub(crate) fn check_units(
             .price
             .map(|p| check_money(Field::UnitPrice, p, PRICE_DECIMALS))
             .transpose()?;
+        let code = u
+            .code
+            .as_deref()
+            .map(|c| check_text(Field::Barcode, c, MAX_NAME))
+            .transpose()?
+            .filter(|c| !c.is_empty());
+        if let Some(c) = &code
+            && out
+                .iter()
+                .any(|o| o.code.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)))
+        {
+            return Err(CoreError::Duplicate {
+                field: Field::Barcode,
+                value: c.clone(),
+            });
+        }
         out.push(ProductUnit {
             unit: name,
             factor,
             price,
+            code,
         });
     }
     Ok(out)
@@ -218,10 +238,43 @@ fn check_clashes(
     sku: &Option<String>,
     barcode: &Option<String>,
     aliases: &[String],
+    units: &[ProductUnit],
 ) -> Result<()> {
     let taken = |sql: &str, v: &str| -> Result<bool> {
         Ok(conn.prepare_cached(sql)?.exists(params![v, id])?)
     };
+    // A unit's code is nobody's SKU or barcode (not even this product's own: a scan of it
+    // must mean one unit), and this product's codes are no other product's unit code.
+    for code in units.iter().filter_map(|u| u.code.as_deref()) {
+        let own = [sku, barcode]
+            .iter()
+            .any(|c| c.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code)));
+        if own
+            || taken(
+                "SELECT 1 FROM products WHERE (sku = ?1 COLLATE NOCASE OR barcode = ?1)
+                     AND id IS NOT ?2",
+                code,
+            )?
+        {
+            return Err(CoreError::Duplicate {
+                field: Field::Barcode,
+                value: code.to_string(),
+            });
+        }
+    }
+    for (field, code) in [(Field::Sku, sku), (Field::Barcode, barcode)] {
+        if let Some(c) = code
+            && taken(
+                "SELECT 1 FROM product_units WHERE code = ?1 AND product_id IS NOT ?2",
+                c,
+            )?
+        {
+            return Err(CoreError::Duplicate {
+                field,
+                value: c.clone(),
+            });
+        }
+    }
     if let Some(s) = sku
         && taken(
             "SELECT 1 FROM products WHERE barcode = ?1 AND id IS NOT ?2",
@@ -318,7 +371,7 @@ impl Shop {
                 value: name,
             });
         }
-        check_clashes(&tx, None, &sku, &barcode, &aliases)?;
+        check_clashes(&tx, None, &sku, &barcode, &aliases, &units)?;
         tx.prepare_cached(
             "INSERT INTO products(sku, barcode, name, category, unit, price, cost, reorder_point,
                                   active, created_at, updated_at)
@@ -409,6 +462,7 @@ impl Shop {
             &cur.sku,
             &cur.barcode,
             aliases.as_deref().unwrap_or_default(),
+            units.as_deref().unwrap_or(&cur.units),
         )?;
         tx.execute(
             "UPDATE products SET sku=?2, barcode=?3, name=?4, category=?5, price=?6, cost=?7,
@@ -486,7 +540,7 @@ impl Shop {
         }
         let mut units = self
             .conn
-            .prepare("SELECT product_id, unit, factor, price FROM product_units")?;
+            .prepare("SELECT product_id, unit, factor, price, code FROM product_units")?;
         for row in units.query_map([], |r| Ok((r.get::<_, i64>(0)?, unit_row(r, 1)?)))? {
             let (pid, u) = row?;
             if let Some(&i) = by_id.get(&pid) {
@@ -523,12 +577,13 @@ impl Shop {
     }
 }
 
-fn unit_row(r: &Row<'_>, at: usize) -> rusqlite::Result<ProductUnit> {
+pub(crate) fn unit_row(r: &Row<'_>, at: usize) -> rusqlite::Result<ProductUnit> {
     let price: Option<String> = r.get(at + 2)?;
     Ok(ProductUnit {
         unit: r.get(at)?,
         factor: dec(r, at + 1)?,
         price: price.and_then(|p| p.parse().ok()),
+        code: r.get(at + 3)?,
     })
 }
 
@@ -546,9 +601,17 @@ fn write_aliases_units(
     }
     for u in units {
         conn.execute(
-            "INSERT OR REPLACE INTO product_units(product_id, unit, factor, price) VALUES (?1, ?2, ?3, ?4)",
-            params![id, u.unit.trim(), d(u.factor), u.price.map(d)],
-        )?;
+            "INSERT OR REPLACE INTO product_units(product_id, unit, factor, price, code)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, u.unit.trim(), d(u.factor), u.price.map(d), u.code],
+        )
+        .map_err(|e| match &u.code {
+            Some(c) if e.to_string().contains("product_units.code") => CoreError::Duplicate {
+                field: Field::Barcode,
+                value: c.clone(),
+            },
+            _ => e.into(),
+        })?;
     }
     refresh_search(conn, id)
 }
@@ -599,8 +662,9 @@ pub(crate) fn load_product_row(conn: &Connection, id: i64) -> Result<Option<Prod
 }
 
 pub(crate) fn load_units(conn: &Connection, id: i64) -> Result<Vec<ProductUnit>> {
-    let mut st =
-        conn.prepare_cached("SELECT unit, factor, price FROM product_units WHERE product_id = ?1")?;
+    let mut st = conn.prepare_cached(
+        "SELECT unit, factor, price, code FROM product_units WHERE product_id = ?1",
+    )?;
     Ok(st
         .query_map([id], |r| unit_row(r, 0))?
         .collect::<rusqlite::Result<_>>()?)
@@ -642,6 +706,22 @@ pub(crate) fn load_line_product(
         p.units = load_units(conn, p.id)?;
     }
     Ok(p)
+}
+
+/// A document line that names a product by one of its units' codes ("MS01-D", the carton's
+/// barcode) and no unit: the same line by product id, in that unit.
+pub(crate) fn line_by_unit_code(
+    conn: &Connection,
+    product: &ProductRef,
+    unit: Option<&str>,
+) -> Result<Option<(ProductRef, String)>> {
+    let (ProductRef::Query(q), None) = (product, unit) else {
+        return Ok(None);
+    };
+    Ok(conn
+        .prepare_cached("SELECT product_id, unit FROM product_units WHERE code = ?1")?
+        .query_row([q.trim()], |r| Ok((ProductRef::Id(r.get(0)?), r.get(1)?)))
+        .optional()?)
 }
 
 /// Whether `unit` names something other than the product's base unit (so the extra units
@@ -743,10 +823,13 @@ pub(crate) fn resolve_product(conn: &Connection, query: &str, lookup: Lookup) ->
     if let Some(id) = q.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) {
         return pick(load_product(conn, id)?.ok_or_else(not_found)?);
     }
-    // A code is exact: a SKU or barcode always wins over a name that happens to match.
+    // A code is exact: a SKU, barcode or unit code always wins over a name that happens to
+    // match.
     let by_code: Option<i64> = conn
         .prepare_cached(
-            "SELECT id FROM products WHERE sku = ?1 OR barcode = ?1 ORDER BY active DESC, id LIMIT 1",
+            "SELECT id FROM products WHERE sku = ?1 OR barcode = ?1
+                 OR id = (SELECT product_id FROM product_units WHERE code = ?1)
+             ORDER BY active DESC, id LIMIT 1",
         )?
         .query_row([q], |r| r.get(0))
         .optional()?;
@@ -893,7 +976,8 @@ pub(crate) fn search_ids(
     }
     let mut out: Vec<i64> = Vec::new();
     let mut st = conn.prepare_cached(
-        "SELECT id FROM products WHERE (active = 1 OR ?2) AND (barcode = ?1 OR sku = ?1)",
+        "SELECT id FROM products WHERE (active = 1 OR ?2) AND (barcode = ?1 OR sku = ?1
+             OR id = (SELECT product_id FROM product_units WHERE code = ?1))",
     )?;
     for id in st.query_map(params![q, any], |r| r.get::<_, i64>(0))? {
         out.push(id?);

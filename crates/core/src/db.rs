@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_imports.sql",
         include_str!("../../../migrations/0004_imports.sql"),
     ),
+    (
+        "0005_unit_codes.sql",
+        include_str!("../../../migrations/0005_unit_codes.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -114,6 +114,7 @@ fn load_catalog() -> Result<Vec<(NewProduct, u64)>> {
             .map(|u| {
                 let parts: Vec<&str> = u.split(':').collect();
                 Ok(ProductUnit {
+                    code: None,
                     unit: parts[0].to_string(),
                     factor: dec(parts.get(1).copied().unwrap_or("1"))?,
                     price: parts.get(2).map(|p| dec(p)).transpose()?,

@@ -137,7 +137,7 @@ impl Shop {
             for u in &p.units {
                 rows.push(vec![
                     Value::Empty,
-                    Value::Empty,
+                    opt(&u.code),
                     t(&p.name),
                     opt(&p.category),
                     t(&u.unit),

@@ -362,6 +362,8 @@ struct Catalog {
     by_sku: HashMap<String, usize>,
     by_barcode: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
+    /// Lowercased unit codes → the product whose unit carries it.
+    by_unit_code: HashMap<String, usize>,
 }
 
 fn load_catalog(conn: &Connection) -> Result<Catalog> {
@@ -391,23 +393,19 @@ fn load_catalog(conn: &Connection) -> Result<Catalog> {
         .enumerate()
         .map(|(i, p)| (p.id, i))
         .collect();
-    let mut st = conn.prepare("SELECT product_id, unit, factor, price FROM product_units")?;
+    let mut st = conn.prepare("SELECT product_id, unit, factor, price, code FROM product_units")?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
-        let price: Option<String> = r.get(3)?;
         if let Some(&i) = index.get(&id) {
-            products[i].units.push(ProductUnit {
-                unit: r.get(1)?,
-                factor: dec(r, 2)?,
-                price: price.and_then(|p| p.parse().ok()),
-            });
+            products[i].units.push(crate::catalog::unit_row(r, 1)?);
         }
     }
     let mut c = Catalog {
         by_sku: HashMap::default(),
         by_barcode: HashMap::default(),
         by_name: HashMap::default(),
+        by_unit_code: HashMap::default(),
         products,
     };
     for (i, p) in c.products.iter().enumerate() {
@@ -418,6 +416,9 @@ fn load_catalog(conn: &Connection) -> Result<Catalog> {
             c.by_barcode.insert(b.clone(), i);
         }
         c.by_name.insert(name_key(&p.name), i);
+        for code in p.units.iter().filter_map(|u| u.code.as_deref()) {
+            c.by_unit_code.insert(code.to_lowercase(), i);
+        }
     }
     Ok(c)
 }
@@ -686,10 +687,19 @@ fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item>
             });
             continue;
         };
+        // The unit's own code (a carton's barcode, a POS's per-unit SKU); a code the base
+        // row also carries names the product, not the unit.
+        let base_codes = [&base.sku, &base.barcode];
+        let code = l.barcode.clone().or(l.sku.clone()).filter(|c| {
+            !base_codes
+                .iter()
+                .any(|b| b.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(c)))
+        });
         let candidate = ProductUnit {
             unit: unit.clone(),
             factor: round_to(factor / base_factor, QTY_DECIMALS),
             price: l.sell,
+            code,
         };
         let name = base.name.clone().unwrap_or_default();
         let mut trial = units.clone();
@@ -880,12 +890,55 @@ fn decide(
         None => item.units.clone(),
     };
     check_units(&name, &base_unit, &units).map_err(|e| (Some(Column::Unit), e))?;
+    // Unit codes: once per file, and no other product's code or unit code; this row's own
+    // codes are no other product's unit code either.
+    let mine = |j: &&usize| Some(**j) == found;
+    for code in units.iter().filter_map(|u| u.code.as_deref()) {
+        let k = code.to_lowercase();
+        if let Some(&row) = seen.sku.get(&k).or(seen.barcode.get(code)) {
+            return Err((
+                Some(Column::Barcode),
+                CoreError::invalid(
+                    Field::Barcode,
+                    Problem::SameAsRow {
+                        value: code.to_string(),
+                        row,
+                    },
+                ),
+            ));
+        }
+        if let Some(j) = catalog
+            .by_sku
+            .get(&k)
+            .or(catalog.by_barcode.get(code))
+            .or(catalog.by_unit_code.get(&k))
+            .filter(|j| !mine(j))
+        {
+            return Err(used_by(Field::Barcode, Column::Barcode, code, *j));
+        }
+    }
+    for (field, col, code) in [
+        (Field::Sku, Column::Sku, &l.sku),
+        (Field::Barcode, Column::Barcode, &l.barcode),
+    ] {
+        if let Some(c) = code
+            && let Some(j) = catalog
+                .by_unit_code
+                .get(&c.to_lowercase())
+                .filter(|j| !mine(j))
+        {
+            return Err(used_by(field, col, c, *j));
+        }
+    }
     item.units = units;
     if let Some(s) = &l.sku {
         seen.sku.insert(s.to_lowercase(), l.row);
     }
     if let Some(b) = &l.barcode {
         seen.barcode.insert(b.clone(), l.row);
+    }
+    for code in item.units.iter().filter_map(|u| u.code.as_deref()) {
+        seen.sku.insert(code.to_lowercase(), l.row);
     }
     if let Some(i) = found {
         seen.name.insert(name_key(&catalog.products[i].name), l.row);
@@ -918,6 +971,9 @@ fn merge_units(have: &[ProductUnit], sheet: &[ProductUnit]) -> Vec<ProductUnit> 
                 o.factor = u.factor;
                 if u.price.is_some() {
                     o.price = u.price;
+                }
+                if u.code.is_some() {
+                    o.code.clone_from(&u.code);
                 }
             }
             None => out.push(u.clone()),
@@ -1253,7 +1309,8 @@ impl<'c> Inserter<'c> {
                  VALUES (?1, ?2, 'initial', ?3, ?3, 'import', ?4, ?5, NULL)",
             )?,
             unit: tx.prepare(
-                "INSERT INTO product_units(product_id, unit, factor, price) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO product_units(product_id, unit, factor, price, code)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
             search: tx.prepare("INSERT INTO product_search(rowid, text) VALUES (?1, ?2)")?,
             word: tx.prepare("INSERT OR IGNORE INTO search_words(word) VALUES (?1)")?,
@@ -1290,7 +1347,7 @@ impl<'c> Inserter<'c> {
         }
         for u in &item.units {
             self.unit
-                .execute(params![id, u.unit, d(u.factor), u.price.map(d)])?;
+                .execute(params![id, u.unit, d(u.factor), u.price.map(d), u.code])?;
         }
         // As `catalog::refresh_search` writes it: name, SKU, aliases (none yet).
         let text = format!("{name} {} ", l.sku.as_deref().unwrap_or_default());
@@ -1328,9 +1385,10 @@ fn update_item(tx: &Connection, p: &Existing, item: &Item, import_id: i64, at: &
         tx.execute("DELETE FROM product_units WHERE product_id = ?1", [p.id])?;
         for u in &item.units {
             tx.prepare_cached(
-                "INSERT INTO product_units(product_id, unit, factor, price) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO product_units(product_id, unit, factor, price, code)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![p.id, u.unit, d(u.factor), u.price.map(d)])?;
+            .execute(params![p.id, u.unit, d(u.factor), u.price.map(d), u.code])?;
         }
     }
     if let Some(s) = l.stock

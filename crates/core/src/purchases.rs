@@ -159,6 +159,18 @@ impl Shop {
         let mut total = Decimal::ZERO;
         let mut lines = Vec::with_capacity(p.lines.len());
         for l in &p.lines {
+            let coded;
+            let l = match crate::catalog::line_by_unit_code(&tx, &l.product, l.unit.as_deref())? {
+                Some((product, unit)) => {
+                    coded = PurchaseLineInput {
+                        product,
+                        unit: Some(unit),
+                        ..l.clone()
+                    };
+                    &coded
+                }
+                None => l,
+            };
             let prod = load_line_product(&tx, &l.product, l.unit.as_deref(), Lookup::Any)?;
             let name = prod.name.clone();
             let (qty, unit, unit_cost, qty_base, line_total) =

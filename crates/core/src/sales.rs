@@ -259,6 +259,18 @@ struct PricedLine {
 /// exact at 3 decimals, not a barcode), price (cents at most), discount (whole rupiah, not
 /// above the line), and the results stay within `MAX_AMOUNT`, so later sums cannot overflow.
 fn price_line(conn: &Connection, l: &SaleLineInput) -> Result<PricedLine> {
+    let coded;
+    let l = match crate::catalog::line_by_unit_code(conn, &l.product, l.unit.as_deref())? {
+        Some((product, unit)) => {
+            coded = SaleLineInput {
+                product,
+                unit: Some(unit),
+                ..l.clone()
+            };
+            &coded
+        }
+        None => l,
+    };
     let product = load_line_product(conn, &l.product, l.unit.as_deref(), Lookup::Selling)?;
     let name = product.name.clone();
     price_checked(product, l).map_err(|e| e.for_product(&name))

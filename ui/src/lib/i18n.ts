@@ -58,7 +58,7 @@ const dict = {
   reorder_point: ["Batas stok", "Reorder point"],
   category: ["Kategori", "Category"],
   aliases: ["Nama lain (pisah koma)", "Other names (comma separated)"],
-  extra_units: ["Satuan lain (satu per baris: dus=40@118rb)", "Other units (one per line: dus=40@118rb)"],
+  extra_units: ["Satuan lain (satu per baris: dus=40@118rb#barcode)", "Other units (one per line: dus=40@118rb#barcode)"],
   opening_stock: ["Stok awal", "Opening stock"],
   active: ["Aktif", "Active"],
   deactivate: ["Nonaktifkan", "Deactivate"],

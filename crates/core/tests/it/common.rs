@@ -57,6 +57,7 @@ pub fn beras(shop: &mut Shop) -> Product {
             unit: "karung".into(),
             factor: d("25"),
             price: Some(d("335000")),
+            code: None,
         }],
         ..Default::default()
     })
@@ -112,6 +113,7 @@ pub fn indomie(shop: &mut Shop, stock: &str) -> Product {
             unit: "dus".into(),
             factor: d("40"),
             price: None,
+            code: None,
         }],
         ..Default::default()
     })

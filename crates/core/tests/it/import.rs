@@ -312,6 +312,57 @@ Kopi Kapal Api;Hitam;Kopi;Sachet;1.400;KA02;Renteng;10;13.000;KA02-R;-;-;-;-
         (again.unchanged, again.updated, again.errors.len()),
         (4, 0, 0)
     );
+    // Each later unit keeps its own code: scanning it sells that unit.
+    let mie = shop.resolve_product("MS01-D").unwrap();
+    assert_eq!(mie.name, "Mie Sedaap Soto");
+    let codes: Vec<Option<&str>> = mie.units.iter().map(|u| u.code.as_deref()).collect();
+    assert!(
+        codes.contains(&Some("MS01-D")) && codes.contains(&None),
+        "{codes:?}"
+    );
+    let q = shop
+        .quote_sale(&crate::common::cash(vec![crate::common::line(
+            "ms01-d", "2", None,
+        )]))
+        .unwrap();
+    assert_eq!(q.total, d("236000"), "two dus at their own price");
+    assert_eq!(
+        shop.search_products("KA02-R", 5).unwrap()[0].sku.as_deref(),
+        Some("KA02")
+    );
+    // A unit's code is nobody else's code, in the catalog or in a later file.
+    let err = shop
+        .add_product(pasar_core::NewProduct {
+            name: "Lain".into(),
+            barcode: Some("ms01-d".into()),
+            price: d("1000"),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "duplicate");
+    let clash = "Nama Produk;Kode;Satuan;Harga Jual\nGula;KA01-R;kg;15.000\n";
+    let r = import(&mut shop, clash, ImportMode::Default);
+    assert_eq!((r.inserted, r.errors.len()), (0, 1), "{:?}", r.errors);
+    assert_eq!((r.errors[0].row, r.errors[0].code.as_str()), (2, "used_by"));
+    assert!(
+        r.errors[0].message.contains("Kopi Kapal Api (Mix)"),
+        "{}",
+        r.errors[0].message
+    );
+    // Exported and imported back: the codes come back, nothing changes.
+    let tables = shop
+        .export_tables(pasar_core::export::ExportKind::Catalog, "today", Lang::Id)
+        .unwrap();
+    let bytes = pasar_core::export::to_xlsx(&tables).unwrap();
+    let back = shop
+        .import_products(&bytes, "katalog.xlsx", &opts(ImportMode::Default))
+        .unwrap();
+    assert_eq!(
+        (back.inserted, back.updated, back.errors.len()),
+        (0, 0, 0),
+        "{:?}",
+        back.errors
+    );
     sound(&shop);
 }
 

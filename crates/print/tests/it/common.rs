@@ -55,6 +55,7 @@ pub fn shop() -> (Shop, Arc<ManualClock>) {
             unit: "karung".into(),
             factor: d("25"),
             price: Some(d("335000")),
+            code: None,
         }],
     );
     add(
@@ -67,6 +68,7 @@ pub fn shop() -> (Shop, Arc<ManualClock>) {
             unit: "dus".into(),
             factor: d("40"),
             price: Some(d("118000")),
+            code: None,
         }],
     );
     add(

@@ -8,4 +8,8 @@ factor: string,
 /**
  * Own price for this unit, when it is not `factor × price`.
  */
-price: string | null, };
+price: string | null, 
+/**
+ * The unit's own barcode or code (a carton's barcode): scanning it sells this unit.
+ */
+code: string | null, };
