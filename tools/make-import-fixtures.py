@@ -77,4 +77,47 @@ with open(path("judul-di-atas.xlsx"), "rb") as f:
     whole = f.read()
 with open(path("terpotong.xlsx"), "wb") as f:
     f.write(whole[: len(whole) // 2])
+# A note typed far away (XFD1048576) beside a small list: a dense reader would need
+# 16384 × 1048576 cells.
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "Stok"
+ws.append(["Nama Barang", "Harga Jual", "Stok"])
+ws.append(["Gula Pasir", 16500, 24])
+ws.append(["Beras Pandan", 13000, 50])
+ws["XFD1048576"] = "catatan"
+wb.save(path("sel-jauh.xlsx"))
+
+# A zip bomb: a 1 MB workbook whose sheet unpacks to 600 MB (spaces inside sheetData).
+with zipfile.ZipFile(path("sampul-lalu-daftar.xlsx")) as src, zipfile.ZipFile(
+    path("bom-zip.xlsx"), "w", zipfile.ZIP_DEFLATED, compresslevel=9
+) as dst:
+    for item in src.infolist():
+        data = src.read(item.filename)
+        if item.filename == "xl/worksheets/sheet2.xml":
+            head, tail = data.split(b"<sheetData>", 1)
+            with dst.open(item.filename, "w", force_zip64=True) as f:
+                f.write(head + b"<sheetData>")
+                chunk = b" " * (1 << 20)
+                for _ in range(600):
+                    f.write(chunk)
+                f.write(tail)
+        else:
+            dst.writestr(item, data)
+
+# Two header rows: "Harga" merged over "Beli | Jual"; a date typed under a price; a price
+# that is a formula saved without its value (openpyxl, xlwt and many generators do that).
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "Barang"
+ws.append(["Nama Barang", "Harga", None, "Stok"])
+ws.append([None, "Beli", "Jual", None])
+ws.merge_cells("B1:C1")
+ws.append(["Susu UHT 1 L", 9000, 11000, 12])
+ws.append(["Kopi Sachet", 1200, 1500, 100])
+ws.append(["Teh Celup", 4500, "=B5*1.2", 30])
+import datetime
+
+ws.append(["Sabun Cuci", 3000, datetime.date(2026, 11, 20), 10])
+wb.save(path("dua-baris-judul.xlsx"))
 print("fixtures written to", os.path.abspath(OUT))

@@ -635,6 +635,14 @@ pub enum CoreError {
     SpreadsheetEmpty { path: String },
     #[error("no header row in {path}")]
     NoHeaderRow { path: String },
+    #[error("no header row in sheet {sheet} of {path}")]
+    SheetHasNoHeader { path: String, sheet: String },
+    #[error("spreadsheet holds too much: {path}")]
+    SpreadsheetTooLarge {
+        path: String,
+        max_cells: u64,
+        max_mb: u64,
+    },
     #[error("sheet {sheet} not found (sheets: {sheets})")]
     SheetNotFound { sheet: String, sheets: String },
     #[error("strict import refused: {rows} rows with problems")]
@@ -709,6 +717,8 @@ impl CoreError {
             SpreadsheetTooBig { .. } => "spreadsheet_too_big",
             SpreadsheetEmpty { .. } => "spreadsheet_empty",
             NoHeaderRow { .. } => "no_header_row",
+            SheetHasNoHeader { .. } => "sheet_has_no_header",
+            SpreadsheetTooLarge { .. } => "spreadsheet_too_large",
             SheetNotFound { .. } => "sheet_not_found",
             ImportRefused { .. } => "import_refused",
         }
@@ -973,6 +983,26 @@ impl CoreError {
             ),
             NoHeaderRow { path } => format!(
                 "tidak ada lembar di {path} dengan baris judul yang menyebut nama barang (mis. \"Nama Barang\" dan \"Harga Jual\"); tidak ada yang diimpor"
+            ),
+            SheetHasNoHeader { path, sheet } if en => format!(
+                "sheet \"{sheet}\" of {path} has no header row naming the products (e.g. \"Nama Barang\" beside \"Harga Jual\"); nothing was imported"
+            ),
+            SheetHasNoHeader { path, sheet } => format!(
+                "lembar \"{sheet}\" di {path} tidak punya baris judul yang menyebut nama barang (mis. \"Nama Barang\" dan \"Harga Jual\"); tidak ada yang diimpor"
+            ),
+            SpreadsheetTooLarge {
+                path,
+                max_cells,
+                max_mb,
+            } if en => format!(
+                "{path} holds more than a stock list can (over {max_cells} filled cells, or over {max_mb} MB once unpacked); nothing was imported"
+            ),
+            SpreadsheetTooLarge {
+                path,
+                max_cells,
+                max_mb,
+            } => format!(
+                "{path} berisi lebih dari yang mungkin untuk daftar barang (lebih dari {max_cells} sel terisi, atau lebih dari {max_mb} MB setelah dibuka); tidak ada yang diimpor"
             ),
             SheetNotFound { sheet, sheets } if en => {
                 format!("there is no sheet \"{sheet}\"; the file has: {sheets}")
@@ -1270,6 +1300,15 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::NoHeaderRow {
             path: s("stok.xlsx"),
         },
+        CoreError::SheetHasNoHeader {
+            path: s("stok.xlsx"),
+            sheet: s("Gudang"),
+        },
+        CoreError::SpreadsheetTooLarge {
+            path: s("stok.xlsx"),
+            max_cells: 8_000_000,
+            max_mb: 512,
+        },
         CoreError::SheetNotFound {
             sheet: s("Gudang"),
             sheets: s("Sheet1, Harga"),
@@ -1334,11 +1373,13 @@ pub fn variant_index(e: &CoreError) -> usize {
         NoHeaderRow { .. } => 46,
         SheetNotFound { .. } => 47,
         ImportRefused { .. } => 48,
+        SheetHasNoHeader { .. } => 49,
+        SpreadsheetTooLarge { .. } => 50,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 49;
+pub const VARIANTS: usize = 51;
 pub const PROBLEMS: usize = 30;
 
 fn problem_index(p: &Problem) -> usize {

@@ -225,6 +225,12 @@ fn file_error(e: ReadError, path: &str) -> CoreError {
         ReadError::Damaged { detail } => CoreError::SpreadsheetDamaged { path, detail },
         ReadError::NotASpreadsheet => CoreError::NotASpreadsheet { path },
         ReadError::NoHeader => CoreError::NoHeaderRow { path },
+        ReadError::SheetHasNoHeader { sheet } => CoreError::SheetHasNoHeader { path, sheet },
+        ReadError::TooLarge => CoreError::SpreadsheetTooLarge {
+            path,
+            max_cells: pasar_import::grid::MAX_CELLS,
+            max_mb: pasar_import::grid::MAX_UNPACKED / (1024 * 1024),
+        },
         ReadError::Encrypted => CoreError::SpreadsheetLocked { path },
         ReadError::TooBig { bytes } => CoreError::SpreadsheetTooBig {
             path,

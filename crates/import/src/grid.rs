@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader};
 
 /// One cell as the sheet holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,13 @@ pub enum ReadError {
     TooBig {
         bytes: u64,
     },
+    /// The sheet asked for has no row that names the products' column.
+    SheetHasNoHeader {
+        sheet: String,
+    },
+    /// More filled cells than `MAX_CELLS`, or more than `MAX_UNPACKED` bytes once unzipped (a
+    /// zip bomb, or not a stock list).
+    TooLarge,
     /// The sheet asked for is not in the workbook.
     NoSuchSheet {
         sheet: String,
@@ -83,6 +90,18 @@ pub enum ReadError {
 /// The largest file read: 100,000 products are ~5 MB of xlsx or CSV; anything near this is not
 /// a stock list, and reading it whole would take the laptop's memory.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The most filled cells read from a workbook (100,000 products × 53 columns of a wide POS
+/// export is 5.3 million), so a sheet cannot take the laptop's memory.
+pub const MAX_CELLS: u64 = 8_000_000;
+
+/// The most bytes a workbook may unpack to, as its zip directory declares them (a zip bomb
+/// of a few MB may declare gigabytes).
+pub const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
+
+/// Columns beyond this are not read: a note typed far to the right (column XFD) must not
+/// make every row sixteen thousand cells wide.
+pub const MAX_COLUMNS: usize = 512;
 
 /// `EncryptedPackage` in UTF-16LE: the stream an encrypted OOXML file keeps in its OLE box.
 fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
@@ -110,6 +129,18 @@ pub fn read_bytes(bytes: &[u8]) -> Result<(Kind, Vec<Sheet>), ReadError> {
     if zip || ole {
         return read_workbook(bytes).map(|s| (Kind::Workbook, s));
     }
+    // Documents and pictures that happen to hold readable text are still not tables.
+    const NOT_TABLES: [&[u8]; 6] = [
+        b"%PDF",
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+        b"{\\rtf",
+        b"Rar!",
+    ];
+    if NOT_TABLES.iter().any(|m| bytes.starts_with(m)) {
+        return Err(ReadError::NotASpreadsheet);
+    }
     let text = decode_text(bytes).ok_or(ReadError::NotASpreadsheet)?;
     let delimiter = sniff_delimiter(&text);
     let rows = parse_csv(&text, delimiter);
@@ -124,6 +155,9 @@ pub fn read_bytes(bytes: &[u8]) -> Result<(Kind, Vec<Sheet>), ReadError> {
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        check_unpacked(bytes)?;
+    }
     let mut wb =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
             let detail = e.to_string();
@@ -136,40 +170,159 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     let names = wb.sheet_names().to_vec();
     let mut sheets = Vec::new();
     let mut failed = None;
+    let mut cells = 0u64;
     for name in names {
-        let mut range = match wb.worksheet_range(&name) {
-            Ok(r) => r,
-            Err(e) => {
-                failed.get_or_insert(e.to_string());
-                continue;
-            }
+        let rows = match &mut wb {
+            // xlsx is streamed cell by cell: calamine's range is dense, and one cell typed at
+            // XFD1048576 would make it rows × columns large.
+            calamine::Sheets::Xlsx(x) => read_xlsx_sheet(x, &name, &mut cells),
+            other => other
+                .worksheet_range(&name)
+                .map_err(|e| ReadError::Damaged {
+                    detail: e.to_string(),
+                })
+                .and_then(|r| range_rows(r, &mut cells)),
         };
-        let first_row = range.start().map_or(1, |(r, _)| r as usize + 1);
-        let first_col = range.start().map_or(0, |(_, c)| c as usize);
-        // Cells are moved out of the range (its text is not copied).
-        let rows = (0..range.height())
-            .map(|i| {
-                let mut cells: Vec<Cell> = std::iter::repeat_n(Cell::Empty, first_col).collect();
-                cells.extend(range[i].iter_mut().map(|d| match std::mem::take(d) {
-                    Data::Empty | Data::Error(_) => Cell::Empty,
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
-                    Data::Int(i) => Cell::Number(i as f64),
-                    Data::Float(f) => Cell::Number(f),
-                    Data::Bool(b) => Cell::Bool(b),
-                    Data::DateTime(d) => Cell::Number(d.as_f64()),
-                }));
-                cells
-            })
-            .collect();
-        sheets.push(Sheet {
-            name,
-            first_row,
-            rows,
-        });
+        match rows {
+            Ok(rows) => sheets.push(Sheet {
+                name,
+                first_row: 1,
+                rows,
+            }),
+            Err(ReadError::Damaged { detail }) => {
+                failed.get_or_insert(detail);
+            }
+            Err(e) => return Err(e),
+        }
     }
     match failed {
         Some(detail) if sheets.is_empty() => Err(ReadError::Damaged { detail }),
         _ => Ok(sheets),
+    }
+}
+
+/// Refuses a zip whose entries declare more than `MAX_UNPACKED` bytes in all.
+fn check_unpacked(bytes: &[u8]) -> Result<(), ReadError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not readable as a zip: calamine says what is wrong with it.
+        return Ok(());
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        if let Ok(f) = zip.by_index_raw(i) {
+            total = total.saturating_add(f.size());
+        }
+    }
+    if total > MAX_UNPACKED {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(())
+}
+
+/// Puts one cell into the grid, counting it against `MAX_CELLS`.
+fn place(
+    rows: &mut Vec<Vec<Cell>>,
+    (r, c): (usize, usize),
+    value: Cell,
+    cells: &mut u64,
+) -> Result<(), ReadError> {
+    if c >= MAX_COLUMNS || value == Cell::Empty {
+        return Ok(());
+    }
+    *cells += 1;
+    if *cells > MAX_CELLS {
+        return Err(ReadError::TooLarge);
+    }
+    if rows.len() <= r {
+        rows.resize_with(r + 1, Vec::new);
+    }
+    let row = &mut rows[r];
+    if row.len() <= c {
+        row.resize(c + 1, Cell::Empty);
+    }
+    row[c] = value;
+    Ok(())
+}
+
+fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
+    x: &mut calamine::Xlsx<RS>,
+    name: &str,
+    cells: &mut u64,
+) -> Result<Vec<Vec<Cell>>, ReadError> {
+    let damaged = |e: calamine::XlsxError| ReadError::Damaged {
+        detail: e.to_string(),
+    };
+    let mut reader = x.worksheet_cells_reader(name).map_err(damaged)?;
+    let mut rows = Vec::new();
+    while let Some(c) = reader.next_cell().map_err(damaged)? {
+        let (r, col) = c.get_position();
+        let value = match c.get_value() {
+            DataRef::Empty | DataRef::Error(_) => Cell::Empty,
+            DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                Cell::Text(s.clone())
+            }
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(d) => Cell::Text(date_text(d.as_f64())),
+        };
+        place(&mut rows, (r as usize, col as usize), value, cells)?;
+    }
+    Ok(rows)
+}
+
+/// A dense range (xls, ods) as rows; cells are moved out, not copied.
+fn range_rows(
+    mut range: calamine::Range<Data>,
+    cells: &mut u64,
+) -> Result<Vec<Vec<Cell>>, ReadError> {
+    let (r0, c0) = range
+        .start()
+        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    let mut rows = Vec::new();
+    for i in 0..range.height() {
+        for (j, d) in range[i].iter_mut().enumerate() {
+            let value = match std::mem::take(d) {
+                Data::Empty | Data::Error(_) => Cell::Empty,
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+                Data::Int(i) => Cell::Number(i as f64),
+                Data::Float(f) => Cell::Number(f),
+                Data::Bool(b) => Cell::Bool(b),
+                Data::DateTime(d) => Cell::Text(date_text(d.as_f64())),
+            };
+            place(&mut rows, (r0 + i, c0 + j), value, cells)?;
+        }
+    }
+    Ok(rows)
+}
+
+/// A date cell as the text a person would type ("2026-11-20", "2026-11-20 14:30"): a date is
+/// never read as a price or a quantity (its serial number, 46346, would be).
+pub fn date_text(serial: f64) -> String {
+    if !serial.is_finite() || !(0.0..3_000_000.0).contains(&serial) {
+        return serial.to_string();
+    }
+    let days = serial.floor() as i64;
+    let minutes = ((serial - serial.floor()) * 1440.0).round() as i64;
+    // Days since 1899-12-30 → civil date (H. Hinnant's days_from_civil, inverted).
+    let z = days - 25569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    if minutes == 0 {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+            minutes / 60,
+            minutes % 60
+        )
     }
 }
 
@@ -178,7 +331,26 @@ pub fn decode_text(bytes: &[u8]) -> Option<String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return Some(String::from_utf8_lossy(rest).into_owned());
     }
-    for (bom, le) in [(&b"\xFF\xFE"[..], true), (&b"\xFE\xFF"[..], false)] {
+    // UTF-16 without a BOM (Notepad's "Unicode" without one): every other byte of ASCII
+    // text is NUL.
+    let pairs = &bytes[..bytes.len().min(4096) & !1];
+    let nul_at = |odd: bool| {
+        pairs
+            .chunks_exact(2)
+            .filter(|c| c[usize::from(odd)] == 0 && c[usize::from(!odd)] != 0)
+            .count()
+    };
+    let bomless = if pairs.len() >= 8 && nul_at(true) * 10 >= pairs.len() / 2 * 9 {
+        Some((&b""[..], true))
+    } else if pairs.len() >= 8 && nul_at(false) * 10 >= pairs.len() / 2 * 9 {
+        Some((&b""[..], false))
+    } else {
+        None
+    };
+    for (bom, le) in [(&b"\xFF\xFE"[..], true), (&b"\xFE\xFF"[..], false)]
+        .into_iter()
+        .chain(bomless)
+    {
         if let Some(rest) = bytes.strip_prefix(bom) {
             let units: Vec<u16> = rest
                 .chunks_exact(2)
@@ -342,6 +514,19 @@ mod tests {
             .chain("a;b".encode_utf16().flat_map(|u| u.to_le_bytes()))
             .collect();
         assert_eq!(decode_text(&utf16).unwrap(), "a;b");
+        for be in [false, true] {
+            let bomless: Vec<u8> = "Nama;Harga\nGula;15000"
+                .encode_utf16()
+                .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+                .collect();
+            assert_eq!(decode_text(&bomless).unwrap(), "Nama;Harga\nGula;15000");
+        }
+        assert_eq!(
+            read_bytes(b"%PDF-1.4\nNama Barang;Harga Jual\n").unwrap_err(),
+            ReadError::NotASpreadsheet
+        );
+        assert_eq!(date_text(45658.0), "2025-01-01");
+        assert_eq!(date_text(46346.5), "2026-11-20 12:00");
         assert!(decode_text(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").is_none());
         assert_eq!(read_bytes(b"").unwrap_err(), ReadError::Empty);
         assert!(matches!(

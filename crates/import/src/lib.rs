@@ -10,6 +10,9 @@ pub mod export;
 pub mod grid;
 pub mod values;
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use rust_decimal::Decimal;
 
 pub use columns::{Field, LaterUnit};
@@ -25,6 +28,9 @@ pub struct Plan {
     pub sheets: Vec<String>,
     /// The header's row number as the spreadsheet shows it (1-based).
     pub header_row: usize,
+    /// Rows the header takes: 2 when a second row names what the first groups ("Harga"
+    /// merged over "Beli | Jual"); the data starts below.
+    pub header_height: usize,
     pub headers: Vec<String>,
     /// Which column holds each field (index into `headers`).
     pub columns: Vec<(Field, usize)>,
@@ -39,6 +45,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The index, in `sheet.rows`, of the first row under the header.
+    pub fn data_start(&self, sheet: &Sheet) -> usize {
+        self.header_row - sheet.first_row + self.header_height
+    }
+
     pub fn column(&self, f: Field) -> Option<usize> {
         self.columns.iter().find(|(g, _)| *g == f).map(|(_, i)| *i)
     }
@@ -87,7 +98,41 @@ const NUMERIC: [Field; 5] = [
 /// The header row of a sheet: the row among the first 30 naming the most fields (it must
 /// name the product), and its mapping.
 /// A header candidate: its index in the sheet's rows, its texts and its mapping.
-type Header = (usize, Vec<String>, Vec<(Field, usize)>);
+/// (row index, header height, headers, columns).
+type Header = (usize, usize, Vec<String>, Vec<(Field, usize)>);
+
+/// A second header row under `top`: text only (no figures), naming what the cells above
+/// group ("Harga" over "Beli | Jual"). The headers of both as one: each bottom label joined to
+/// the top label above it, or to the nearest one on its left where the top is merged (empty).
+fn two_row_headers(top: &[Cell], bottom: &[Cell]) -> Option<Vec<String>> {
+    let texts: Vec<String> = bottom.iter().map(Cell::text).collect();
+    let figures = bottom
+        .iter()
+        .any(|c| matches!(c, Cell::Number(_) | Cell::Bool(_)))
+        || texts.iter().any(|t| {
+            values::parse(&Cell::Text(t.clone()), Reading::DotThousands).is_ok_and(|v| v.is_some())
+        });
+    if figures || texts.iter().all(String::is_empty) {
+        return None;
+    }
+    let width = top.len().max(bottom.len());
+    let mut above = String::new();
+    let mut out = Vec::with_capacity(width);
+    for j in 0..width {
+        let t = top.get(j).map(Cell::text).unwrap_or_default();
+        let b = texts.get(j).cloned().unwrap_or_default();
+        if !t.is_empty() {
+            above = t.clone();
+        }
+        out.push(match (t.is_empty(), b.is_empty()) {
+            (false, true) => t,
+            (false, false) => format!("{t} {b}"),
+            (true, false) if !above.is_empty() => format!("{above} {b}"),
+            (true, _) => b,
+        });
+    }
+    Some(out)
+}
 
 fn find_header(sheet: &Sheet) -> Option<Header> {
     let mut best: Option<(usize, Header)> = None;
@@ -97,8 +142,19 @@ fn find_header(sheet: &Sheet) -> Option<Header> {
         if !map.iter().any(|(f, _)| *f == Field::Name) || map.len() < 2 {
             continue;
         }
-        if best.as_ref().is_none_or(|b| map.len() > b.0) {
-            best = Some((map.len(), (i, headers, map)));
+        let mut found = (map.len(), (i, 1, headers, map));
+        if let Some(joined) = sheet
+            .rows
+            .get(i + 1)
+            .and_then(|next| two_row_headers(row, next))
+        {
+            let map2 = columns::map_columns(&joined);
+            if map2.len() > found.0 && map2.iter().any(|(f, _)| *f == Field::Name) {
+                found = (map2.len(), (i, 2, joined, map2));
+            }
+        }
+        if best.as_ref().is_none_or(|b| found.0 > b.0) {
+            best = Some(found);
         }
     }
     best.map(|(_, h)| h)
@@ -130,16 +186,17 @@ pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
         None => sheets.iter().collect(),
     };
     for s in candidates {
-        let Some((i, headers, columns)) = find_header(s) else {
+        let Some((i, height, headers, columns)) = find_header(s) else {
             continue;
         };
-        let readings = decide_readings(&columns, &s.rows[i + 1..]);
+        let readings = decide_readings(&columns, &s.rows[(i + height).min(s.rows.len())..]);
         let later_units = columns::later_units(&headers);
         return Some(Plan {
             kind,
             sheet: s.name.clone(),
             sheets: sheets.iter().map(|s| s.name.clone()).collect(),
             header_row: s.first_row + i,
+            header_height: height,
             headers,
             columns,
             readings,
@@ -161,9 +218,8 @@ fn is_total_row(name: &str) -> bool {
 /// The sheet's rows under the header, read by the plan. Blank rows, total rows and rows
 /// holding nothing the shop uses are skipped.
 pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
-    let header_index = plan.header_row - sheet.first_row;
     let mut out = Vec::new();
-    for (k, cells) in sheet.rows.iter().enumerate().skip(header_index + 1) {
+    for (k, cells) in sheet.rows.iter().enumerate().skip(plan.data_start(sheet)) {
         let get = |f: Field| {
             plan.column(f)
                 .and_then(|c| cells.get(c))
@@ -285,7 +341,12 @@ pub fn read_with(
             sheets: sheets.iter().map(|s| s.name.clone()).collect(),
         });
     }
-    let mut plan = plan(kind, &sheets, sheet).ok_or(ReadError::NoHeader)?;
+    let mut plan = plan(kind, &sheets, sheet).ok_or_else(|| match sheet {
+        Some(s) => ReadError::SheetHasNoHeader {
+            sheet: s.trim().to_string(),
+        },
+        None => ReadError::NoHeader,
+    })?;
     let Some(s) = sheets.iter().find(|s| s.name == plan.sheet) else {
         return Err(ReadError::NoHeader);
     };
@@ -298,8 +359,10 @@ pub fn read_with(
     plan.columns.sort();
     if !columns.is_empty() {
         // A moved number column is decided again from its new values.
-        plan.readings =
-            decide_readings(&plan.columns, &s.rows[plan.header_row - s.first_row + 1..]);
+        plan.readings = decide_readings(
+            &plan.columns,
+            &s.rows[plan.data_start(s).min(s.rows.len())..],
+        );
     }
     for (f, r) in readings {
         if let Some((_, cr)) = plan.readings.iter_mut().find(|(g, _)| g == f) {
@@ -334,11 +397,40 @@ fn join_other_sheets(plan: &mut Plan, rows: &mut [Row], sheets: &[Sheet]) {
             let Some(p) = self::plan(plan.kind, std::slice::from_ref(other), None) else {
                 continue;
             };
-            let dated = p.headers.iter().any(|h| {
-                columns::words(h)
-                    .iter()
-                    .any(|w| matches!(w.as_str(), "tanggal" | "tgl" | "date" | "waktu" | "time"))
-            });
+            // Records of the past (dated entries, invoices, sales and purchase logs) are not
+            // figures of today.
+            let record_word = |w: &str| {
+                matches!(
+                    w,
+                    "tanggal"
+                        | "tgl"
+                        | "date"
+                        | "waktu"
+                        | "time"
+                        | "faktur"
+                        | "invoice"
+                        | "nota"
+                        | "transaksi"
+                        | "trx"
+                        | "struk"
+                        | "receipt"
+                        | "pembelian"
+                        | "penjualan"
+                        | "purchase"
+                        | "purchases"
+                        | "sales"
+                        | "order"
+                        | "pesanan"
+                        | "mutasi"
+                        | "riwayat"
+                        | "history"
+                )
+            };
+            let dated = p
+                .headers
+                .iter()
+                .chain(std::iter::once(&other.name))
+                .any(|h| columns::words(h).iter().any(|w| record_word(w)));
             let (Some(key_col), Some(val_col)) = (p.column(key_field), p.column(f)) else {
                 continue;
             };
@@ -353,14 +445,13 @@ fn join_other_sheets(plan: &mut Plan, rows: &mut [Row], sheets: &[Sheet]) {
                     )
                 })
             });
-            let header_index = p.header_row - other.first_row;
-            let cells: Vec<&Cell> = other.rows[header_index + 1..]
-                .iter()
-                .filter_map(|r| r.get(val_col))
-                .collect();
+            let data = &other.rows[p.data_start(other).min(other.rows.len())..];
+            let cells: Vec<&Cell> = data.iter().filter_map(|r| r.get(val_col)).collect();
             let reading = values::decide(&cells, matches!(f, Field::Sell | Field::Buy)).reading;
-            let mut found: Vec<(String, Decimal, bool)> = Vec::new();
-            for r in &other.rows[header_index + 1..] {
+            // Key → (value, whether it is the base unit's row).
+            let mut found: HashMap<String, (Decimal, bool)> = HashMap::new();
+            let mut repeated = false;
+            for r in data {
                 let key = r.get(key_col).map(Cell::text).unwrap_or_default();
                 let Ok(Some(v)) = values::parse(r.get(val_col).unwrap_or(&Cell::Empty), reading)
                 else {
@@ -373,9 +464,21 @@ fn join_other_sheets(plan: &mut Plan, rows: &mut [Row], sheets: &[Sheet]) {
                     .and_then(|c| r.get(c))
                     .and_then(|c| values::parse(c, Reading::DotThousands).ok().flatten())
                     .is_some_and(|x| x == Decimal::ONE);
-                found.push((key.to_lowercase(), v, base));
+                match found.entry(key.to_lowercase()) {
+                    Entry::Vacant(e) => {
+                        e.insert((v, base));
+                    }
+                    Entry::Occupied(mut e) => {
+                        repeated = true;
+                        if base && !e.get().1 {
+                            e.insert((v, base));
+                        }
+                    }
+                }
             }
-            if found.is_empty() {
+            // A key on several rows with no conversion telling the base row: a log, not a
+            // list of figures.
+            if found.is_empty() || (repeated && ratio_col.is_none()) {
                 continue;
             }
             let mut filled = false;
@@ -387,10 +490,7 @@ fn join_other_sheets(plan: &mut Plan, rows: &mut [Row], sheets: &[Sheet]) {
                 let Some(key) = key.map(|k| k.to_lowercase()) else {
                     continue;
                 };
-                let mine: Vec<&(String, Decimal, bool)> =
-                    found.iter().filter(|x| x.0 == key).collect();
-                let pick = mine.iter().find(|x| x.2).or(mine.first());
-                if let Some((_, v, _)) = pick {
+                if let Some((v, _)) = found.get(&key) {
                     match f {
                         Field::Sell => row.sell = Some(*v),
                         Field::Buy => row.buy = Some(*v),

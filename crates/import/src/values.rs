@@ -31,10 +31,17 @@ fn bare(s: &str) -> Option<String> {
             t = r.trim_start().to_string();
         }
     }
-    let t = t
+    let mut t = t
         .trim_end_matches(",-")
         .trim_end_matches(",00-")
         .replace([' ', '\u{a0}'], "");
+    // Accounting negatives "(5.000)" and an explicit "+5.000".
+    if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        t = format!("-{inner}");
+    }
+    if let Some(r) = t.strip_prefix('+') {
+        t = r.to_string();
+    }
     if t.is_empty() || t == "-" || t == "–" {
         None
     } else {
@@ -75,9 +82,11 @@ pub fn decide(values: &[&Cell], money: bool) -> ColumnReading {
             }
         }
     }
-    let reading = if dot_decimal > dot_thousands {
+    // In a price column "12.000" is thousands: rupiah are not written with three decimals.
+    let thousands = dot_thousands + if money { three_after_dot } else { 0 };
+    let reading = if dot_decimal > thousands {
         Reading::DotDecimal
-    } else if dot_thousands > 0 || money {
+    } else if thousands > 0 || money {
         Reading::DotThousands
     } else if three_after_dot > 0 && three_after_dot == texts {
         // Every value written with exactly three decimals ("36.000", "1.500", "2.000"): the
@@ -88,7 +97,9 @@ pub fn decide(values: &[&Cell], money: bool) -> ColumnReading {
     };
     // Rupiah have no fractions anyone writes: "12.000" in a price column is twelve thousand,
     // not a question to ask. Quantities are where "36.000" may be either.
-    let ambiguous = !money && three_after_dot > 0 && dot_decimal == 0 && dot_thousands == 0;
+    // Both kinds of evidence (a typo among prices, "2.5" beside "12.000") also leave it open.
+    let ambiguous = (!money && three_after_dot > 0 && dot_decimal == 0 && dot_thousands == 0)
+        || (dot_decimal > 0 && thousands > 0);
     ColumnReading { reading, ambiguous }
 }
 
@@ -107,6 +118,17 @@ pub fn parse(cell: &Cell, reading: Reading) -> Result<Option<Decimal>, String> {
         Reading::DotThousands => ('.', ','),
         Reading::DotDecimal => (',', '.'),
     };
+    // Thousands separators only between groups of three digits: "12.5" read with dot
+    // thousands, or "12500,50" with comma thousands, is not a number but a misreading.
+    let whole = t.split(decimal).next().unwrap_or_default();
+    let whole = whole.strip_prefix('-').unwrap_or(whole);
+    if whole.contains(thousands) {
+        let mut groups = whole.split(thousands);
+        let first = groups.next().unwrap_or_default();
+        if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
+            return Err(text.trim().to_string());
+        }
+    }
     let mut s: String = t.chars().filter(|c| *c != thousands).collect();
     s = s.replace(decimal, ".");
     if s.matches('.').count() > 1 {
@@ -161,6 +183,28 @@ mod tests {
         );
         assert_eq!(parse(&Cell::Number(87678.0), r).unwrap(), Some(d("87678")));
         assert!(parse(&t("dua ribu"), r).is_err());
+        for (s, want) in [
+            ("(5.000)", "-5000"),
+            ("+5.000", "5000"),
+            ("Rp. 5.000,-", "5000"),
+        ] {
+            assert_eq!(parse(&t(s), r).unwrap(), Some(d(want)), "{s}");
+        }
+        // A misreading is an error, never another number.
+        for s in ["12.5", "1.25.000", "12500.50"] {
+            assert!(parse(&t(s), r).is_err(), "{s} with dot thousands");
+        }
+        assert!(parse(&t("12500,50"), Reading::DotDecimal).is_err());
+        // One typo among prices does not turn the column into decimals.
+        let prices = ["12.000", "15.000", "18.500", "2.5"].map(t);
+        let read = decide(&prices.iter().collect::<Vec<_>>(), true);
+        assert_eq!(
+            read,
+            ColumnReading {
+                reading: Reading::DotThousands,
+                ambiguous: true
+            }
+        );
     }
 
     #[test]

@@ -117,7 +117,9 @@ fn the_list_is_found_after_a_cover_sheet_or_named() {
     );
     assert_eq!(
         read(&fixture("sampul-lalu-daftar.xlsx"), Some("Sampul")).unwrap_err(),
-        ReadError::NoHeader
+        ReadError::SheetHasNoHeader {
+            sheet: "Sampul".into()
+        }
     );
 }
 
@@ -136,4 +138,33 @@ fn files_that_are_not_stock_lists_say_why() {
         ReadError::Damaged { .. }
     ));
     assert_eq!(read(b"", None).unwrap_err(), ReadError::Empty);
+}
+
+#[test]
+fn a_note_far_away_or_a_zip_bomb_cannot_take_the_memory() {
+    // One cell at XFD1048576 beside a three-row list: read as the list, in bounded memory.
+    let (plan, rows) = read(&fixture("sel-jauh.xlsx"), None).unwrap();
+    assert_eq!((plan.sheet.as_str(), rows.len()), ("Stok", 2));
+    assert_eq!(rows[0].sell, Some(d("16500")));
+    // 600 MB of sheet inside 600 KB: refused before it is unpacked.
+    assert_eq!(
+        read(&fixture("bom-zip.xlsx"), None).unwrap_err(),
+        ReadError::TooLarge
+    );
+}
+
+#[test]
+fn two_header_rows_a_date_under_a_price_and_a_formula_without_its_value() {
+    let (plan, rows) = read(&fixture("dua-baris-judul.xlsx"), None).unwrap();
+    assert_eq!((plan.header_row, plan.header_height), (1, 2));
+    assert_eq!(plan.headers[1..3], ["Harga Beli", "Harga Jual"]);
+    let susu = &rows[0];
+    assert_eq!(
+        (susu.row, susu.buy, susu.sell, susu.stock),
+        (3, Some(d("9000")), Some(d("11000")), Some(d("12")))
+    );
+    // The formula was saved without its value: no price, never a made-up one.
+    assert_eq!((rows[2].row, rows[2].sell), (5, None));
+    // A date is not a price.
+    assert_eq!(rows[3].bad, [(Field::Sell, "2026-11-20".to_string())]);
 }
