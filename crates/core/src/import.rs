@@ -188,6 +188,20 @@ struct Line {
     reorder: Option<Decimal>,
     factor: Option<Decimal>,
     variant: Option<String>,
+    active: Option<bool>,
+    /// The name as written when a unit was taken out of it ("Aqua (btl)" → "Aqua" + btl):
+    /// given back when no other row makes it a selling unit of that name.
+    written: Option<String>,
+}
+
+impl Line {
+    /// The line as a product of its own: its name as written, or "Name (UNIT)".
+    fn on_its_own(mut self) -> Line {
+        if let Some(w) = self.written.take() {
+            self.name = Some(w);
+        }
+        self
+    }
 }
 
 /// One product to import: one line, or several grouped (its selling units).
@@ -318,7 +332,9 @@ fn round_to(v: Decimal, dp: u32) -> Decimal {
 /// as not whole rupiah).
 fn snap(v: Decimal, dp: u32) -> Decimal {
     let r = round_to(v, dp);
-    if (r - v).abs() < Decimal::new(1, 6) {
+    // Binary float noise is ~1e-12 of the value; 0,0000005 typed by a person is not noise
+    // (and is refused as too fine, not rounded to 0).
+    if (r - v).abs() < Decimal::new(1, 9) {
         r
     } else {
         v
@@ -360,6 +376,7 @@ struct Existing {
     cost: Decimal,
     stock: Decimal,
     reorder: Decimal,
+    active: bool,
     units: Vec<ProductUnit>,
 }
 
@@ -370,12 +387,38 @@ struct Catalog {
     by_name: HashMap<String, usize>,
     /// Lowercased unit codes → the product whose unit carries it.
     by_unit_code: HashMap<String, usize>,
+    /// All-digit barcodes without their leading zeros (a sheet that stored 0089686010947 as
+    /// a number reads 89686010947).
+    by_barcode_digits: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// The product a line names: by SKU, then barcode (also without leading zeros), then name.
+    fn find(&self, l: &Line) -> Option<usize> {
+        let by_sku = l
+            .sku
+            .as_ref()
+            .and_then(|s| self.by_sku.get(&s.to_lowercase()));
+        by_sku
+            .or_else(|| l.barcode.as_ref().and_then(|b| self.barcode(b)))
+            .or_else(|| l.name.as_ref().and_then(|n| self.by_name.get(&name_key(n))))
+            .copied()
+    }
+
+    fn barcode(&self, b: &str) -> Option<&usize> {
+        self.by_barcode.get(b).or_else(|| {
+            b.chars()
+                .all(|c| c.is_ascii_digit())
+                .then(|| self.by_barcode_digits.get(b.trim_start_matches('0')))
+                .flatten()
+        })
+    }
 }
 
 fn load_catalog(conn: &Connection) -> Result<Catalog> {
     let mut products = Vec::new();
     let mut st = conn.prepare(
-        "SELECT id, sku, barcode, name, category, unit, price, cost, stock, reorder_point
+        "SELECT id, sku, barcode, name, category, unit, price, cost, stock, reorder_point, active
          FROM products ORDER BY id",
     )?;
     let mut rows = st.query([])?;
@@ -391,6 +434,7 @@ fn load_catalog(conn: &Connection) -> Result<Catalog> {
             cost: dec(r, 7)?,
             stock: dec(r, 8)?,
             reorder: dec(r, 9)?,
+            active: r.get::<_, i64>(10)? != 0,
             units: Vec::new(),
         });
     }
@@ -412,6 +456,7 @@ fn load_catalog(conn: &Connection) -> Result<Catalog> {
         by_barcode: HashMap::default(),
         by_name: HashMap::default(),
         by_unit_code: HashMap::default(),
+        by_barcode_digits: HashMap::default(),
         products,
     };
     for (i, p) in c.products.iter().enumerate() {
@@ -420,6 +465,10 @@ fn load_catalog(conn: &Connection) -> Result<Catalog> {
         }
         if let Some(b) = &p.barcode {
             c.by_barcode.insert(b.clone(), i);
+            if b.chars().all(|c| c.is_ascii_digit()) {
+                c.by_barcode_digits
+                    .insert(b.trim_start_matches('0').to_string(), i);
+            }
         }
         c.by_name.insert(name_key(&p.name), i);
         for code in p.units.iter().filter_map(|u| u.code.as_deref()) {
@@ -450,6 +499,8 @@ fn to_line(r: pasar_import::Row, problems: &mut Problems<'_>) -> Option<Line> {
         reorder: r.reorder.map(|v| snap(v, QTY_DECIMALS)),
         factor: r.factor.map(|v| snap(v, QTY_DECIMALS)),
         variant: tidy(r.variant),
+        active: r.active,
+        written: None,
     };
     if let Some((base, unit)) = line.name.as_deref().and_then(unit_in_name)
         && line
@@ -457,7 +508,7 @@ fn to_line(r: pasar_import::Row, problems: &mut Problems<'_>) -> Option<Line> {
             .as_deref()
             .is_none_or(|u| canonical_unit(u) == canonical_unit(&unit))
     {
-        line.name = Some(base);
+        line.written = line.name.replace(base);
         line.unit = Some(unit);
     }
     let checks = (|| -> Result<()> {
@@ -507,7 +558,7 @@ fn to_line(r: pasar_import::Row, problems: &mut Problems<'_>) -> Option<Line> {
 /// when their units differ (sized by the sheet's Konversi/Isi column); separate variants when
 /// their codes differ (named "Name (variant)"); price tiers when only the price differs (the
 /// first tier is the price); otherwise the later ones are duplicates.
-fn group(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
+fn group(lines: Vec<Line>, problems: &mut Problems<'_>, catalog: &Catalog) -> Vec<Item> {
     // Each line's group: the index of the first line of its name (a line without a name is
     // only an update of a product the shop knows by its code: a group of its own).
     let mut first: HashMap<String, usize> = HashMap::default();
@@ -528,7 +579,7 @@ fn group(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
     for (line, g) in lines.into_iter().zip(group_of) {
         if size[g] == 1 {
             items.push(Item {
-                line,
+                line: line.on_its_own(),
                 units: Vec::new(),
             });
         } else {
@@ -542,18 +593,18 @@ fn group(lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
     keys.sort_unstable();
     for g in keys {
         let lines = groups.remove(&g).unwrap_or_default();
-        items.extend(group_one(lines, problems));
+        items.extend(group_one(lines, problems, catalog));
     }
     items.sort_by_key(|i| i.line.row);
     items
 }
 
-fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
+fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>, catalog: &Catalog) -> Vec<Item> {
     if lines.len() == 1 {
         return lines
             .into_iter()
             .map(|line| Item {
-                line,
+                line: line.on_its_own(),
                 units: Vec::new(),
             })
             .collect();
@@ -580,14 +631,21 @@ fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
                 }
                 l.variant = None;
             }
-            out.extend(group_one(same, problems));
+            out.extend(group_one(same, problems, catalog));
         }
         return out;
     }
     let unit_of = |l: &Line| l.unit.as_deref().map(canonical_unit);
     let units: HashSet<Option<String>> = lines.iter().map(unit_of).collect();
     if units.len() > 1 {
-        return selling_units(lines, problems);
+        // The base unit of the product of this name, when the shop has it (by name only: a
+        // row's code may be that of a product of its own, "Name (UNIT)", made from it before).
+        let existing = lines[0]
+            .name
+            .as_deref()
+            .and_then(|n| catalog.by_name.get(&name_key(n)))
+            .map(|&i| canonical_unit(&catalog.products[i].unit));
+        return selling_units(lines, problems, existing);
     }
     let code = |l: &Line| {
         l.sku
@@ -650,10 +708,23 @@ fn group_one(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
 /// the others become its extra units with their own price. A unit whose size the sheet does
 /// not give cannot be one of them: it stays a product of its own, "Name (UNIT)", with its
 /// own code and price (as the POS that exported it kept it).
-fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item> {
+fn selling_units(
+    mut lines: Vec<Line>,
+    problems: &mut Problems<'_>,
+    existing: Option<String>,
+) -> Vec<Item> {
+    // The base: a row of size 1 named without a unit ("Aqua" beside "Aqua (btl)"), a row of
+    // size 1, the row in the unit the shop counts the product in, or the smallest.
     let base_at = lines
         .iter()
-        .position(|l| l.factor == Some(Decimal::ONE))
+        .position(|l| l.factor == Some(Decimal::ONE) && l.written.is_none())
+        .or_else(|| lines.iter().position(|l| l.factor == Some(Decimal::ONE)))
+        .or_else(|| {
+            let e = existing.as_deref()?;
+            lines
+                .iter()
+                .position(|l| canonical_unit(l.unit.as_deref().unwrap_or("pcs")) == e)
+        })
         .or_else(|| {
             lines
                 .iter()
@@ -684,11 +755,29 @@ fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item>
             continue;
         }
         seen.insert(canonical_unit(&unit), l.row);
-        let Some(factor) = l.factor.filter(|f| *f > Decimal::ZERO) else {
+        if let Some(f) = l.factor.filter(|f| *f <= Decimal::ZERO) {
+            problems.add(
+                l.row,
+                Some(Column::Factor),
+                CoreError::invalid(
+                    Field::UnitFactor,
+                    Problem::NotPositive {
+                        value: format_id(f),
+                    },
+                ),
+            );
+            continue;
+        }
+        // A unit the sheet gives no size for, or the same size as the base (two products
+        // that happen to share a name: "Aqua" and "Aqua (btl)"): a product of its own.
+        let own_size = l.factor.map(|f| f / base_factor);
+        let Some(factor) = own_size.filter(|f| *f != Decimal::ONE) else {
             let mut l = l;
-            l.name = l.name.map(|n| format!("{n} ({unit})"));
+            if l.written.is_none() {
+                l.name = l.name.map(|n| format!("{n} ({unit})"));
+            }
             own.push(Item {
-                line: l,
+                line: l.on_its_own(),
                 units: Vec::new(),
             });
             continue;
@@ -703,7 +792,7 @@ fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item>
         });
         let candidate = ProductUnit {
             unit: unit.clone(),
-            factor: round_to(factor / base_factor, QTY_DECIMALS),
+            factor: round_to(factor, QTY_DECIMALS),
             price: l.sell,
             code,
         };
@@ -715,6 +804,11 @@ fn selling_units(mut lines: Vec<Line>, problems: &mut Problems<'_>) -> Vec<Item>
             Err(e) => problems.add(l.row, Some(Column::Factor), e),
         }
     }
+    let base = if units.is_empty() {
+        base.on_its_own()
+    } else {
+        base
+    };
     own.insert(0, Item { line: base, units });
     own
 }
@@ -731,8 +825,20 @@ fn decide(
     item: &mut Item,
     catalog: &Catalog,
     seen: &mut Seen,
-    allow_negative: bool,
+    rules: Rules,
 ) -> std::result::Result<Action, (Option<Column>, CoreError)> {
+    if let Some(i) = catalog.find(&item.line) {
+        let p = &catalog.products[i];
+        in_base_unit(item, p);
+        // The shop's barcode as it keeps it, when the sheet lost its leading zeros.
+        if let (Some(b), Some(pb)) = (&item.line.barcode, &p.barcode)
+            && b != pb
+            && b.trim_start_matches('0') == pb.trim_start_matches('0')
+            && b.chars().all(|c| c.is_ascii_digit())
+        {
+            item.line.barcode = Some(pb.clone());
+        }
+    }
     let l = &item.line;
     // Codes and names once per file.
     if let Some(s) = &l.sku {
@@ -784,7 +890,7 @@ fn decide(
         .sku
         .as_ref()
         .and_then(|s| catalog.by_sku.get(&s.to_lowercase()));
-    let by_barcode = l.barcode.as_ref().and_then(|b| catalog.by_barcode.get(b));
+    let by_barcode = l.barcode.as_ref().and_then(|b| catalog.barcode(b));
     let by_name = key.as_ref().and_then(|k| catalog.by_name.get(k));
     let found = by_sku.or(by_barcode).or(by_name).copied();
     let used_by = |field: Field, col: Column, value: &str, other: usize| {
@@ -866,11 +972,20 @@ fn decide(
                 CoreError::invalid(Field::ProductName, Problem::Required),
             ));
         }
+        // A new product needs its price when the sheet has prices (an empty cell, or a
+        // formula saved without its value, is not Rp 0). A list with no prices at all (an
+        // office's consumables, a stock count) gives products to be priced in Produk.
+        if l.sell.is_none() && rules.priced {
+            return Err((
+                Some(Column::Sell),
+                CoreError::invalid(Field::Price, Problem::Required),
+            ));
+        }
     }
     if let Some(s) = l.stock
         && s.is_sign_negative()
         && !s.is_zero()
-        && !allow_negative
+        && !rules.allow_negative
     {
         return Err((
             Some(Column::Stock),
@@ -959,6 +1074,48 @@ fn decide(
     })
 }
 
+/// A row that gives a product's figures in one of its other units ("Beras" by the karung of
+/// 50 kg: price 335.000, stock 2) is that unit's price and the stock in the base unit (100 kg):
+/// never the base unit's price or a stock of 2 kg.
+fn in_base_unit(item: &mut Item, p: &Existing) {
+    let l = &mut item.line;
+    let Some(u) = l.unit.as_deref() else { return };
+    if canonical_unit(u) == canonical_unit(&p.unit) {
+        return;
+    }
+    let Some(unit) = p
+        .units
+        .iter()
+        .find(|x| canonical_unit(&x.unit) == canonical_unit(u))
+    else {
+        return;
+    };
+    let f = unit.factor;
+    l.stock = l.stock.map(|s| round_to(s * f, QTY_DECIMALS));
+    l.reorder = l.reorder.map(|s| round_to(s * f, QTY_DECIMALS));
+    l.buy = l.buy.map(|c| round_to(c / f, COST_DECIMALS));
+    if let Some(price) = l.sell.take() {
+        item.units.push(ProductUnit {
+            unit: unit.unit.clone(),
+            factor: f,
+            price: Some(price),
+            code: None,
+        });
+    }
+    l.unit = None;
+    l.factor = None;
+}
+
+/// What the shop and the sheet allow.
+#[derive(Clone, Copy)]
+struct Rules {
+    /// The shop lets stock go below zero (a POS export may hold -1,5 of something sold by
+    /// weight).
+    allow_negative: bool,
+    /// The sheet has a selling price column (its own or joined from another sheet).
+    priced: bool,
+}
+
 #[derive(Default)]
 struct Seen {
     sku: HashMap<String, usize>,
@@ -1006,6 +1163,7 @@ fn changes(p: &Existing, item: &Item) -> bool {
         || l.buy.is_some_and(|v| v != p.cost)
         || l.stock.is_some_and(|v| v != p.stock)
         || l.reorder.is_some_and(|v| v != p.reorder)
+        || l.active.is_some_and(|a| a != p.active)
         || item.units != p.units
 }
 
@@ -1154,17 +1312,27 @@ impl Shop {
             .into_iter()
             .filter_map(|r| to_line(r, &mut problems))
             .collect();
-        let mut items = group(lines, &mut problems);
-        let allow_negative = self.settings.allow_negative_stock;
+        let rules = Rules {
+            allow_negative: self.settings.allow_negative_stock,
+            priced: plan.column(Column::Sell).is_some()
+                || plan.joined.iter().any(|(f, ..)| *f == Column::Sell),
+        };
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let mode = options.mode;
-        let tx = self.write_tx()?;
+        // A dry run only reads (it neither waits for nor blocks another window's write).
+        let tx = if mode == ImportMode::DryRun {
+            self.conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?
+        } else {
+            self.write_tx()?
+        };
         let catalog = load_catalog(&tx)?;
+        let mut items = group(lines, &mut problems, &catalog);
         let mut seen = Seen::default();
         let mut actions = Vec::with_capacity(items.len());
         for item in items.iter_mut() {
-            match decide(item, &catalog, &mut seen, allow_negative) {
+            match decide(item, &catalog, &mut seen, rules) {
                 Ok(a) => actions.push(Some(a)),
                 Err((col, e)) => {
                     problems.add(item.line.row, col, e);
@@ -1307,7 +1475,7 @@ impl<'c> Inserter<'c> {
             product: tx.prepare(
                 "INSERT INTO products(sku, barcode, name, category, unit, price, cost, stock,
                                       reorder_point, active, created_at, updated_at, last_movement)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?12, ?10, ?10, ?11)",
             )?,
             movement: tx.prepare(
                 "INSERT INTO stock_movements(id, product_id, kind, qty, stock_after, doc_type,
@@ -1345,7 +1513,8 @@ impl<'c> Inserter<'c> {
             d(stock),
             d(l.reorder.unwrap_or(Decimal::ZERO)),
             self.at,
-            movement
+            movement,
+            l.active.unwrap_or(true)
         ])?;
         if movement.is_some() {
             self.movement
@@ -1374,7 +1543,7 @@ fn update_item(tx: &Connection, p: &Existing, item: &Item, import_id: i64, at: &
     let l = &item.line;
     tx.prepare_cached(
         "UPDATE products SET name = ?2, sku = ?3, barcode = ?4, category = ?5, price = ?6,
-                cost = ?7, reorder_point = ?8, updated_at = ?9 WHERE id = ?1",
+                cost = ?7, reorder_point = ?8, updated_at = ?9, active = ?10 WHERE id = ?1",
     )?
     .execute(params![
         p.id,
@@ -1385,7 +1554,8 @@ fn update_item(tx: &Connection, p: &Existing, item: &Item, import_id: i64, at: &
         d(l.sell.unwrap_or(p.price)),
         d(l.buy.unwrap_or(p.cost)),
         d(l.reorder.unwrap_or(p.reorder)),
-        at
+        at,
+        l.active.unwrap_or(p.active)
     ])?;
     if item.units != p.units {
         tx.execute("DELETE FROM product_units WHERE product_id = ?1", [p.id])?;

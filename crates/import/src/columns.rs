@@ -20,10 +20,12 @@ pub enum Field {
     /// The variant a row is ("Pilihan Varian 1", "Option 1 value", "Ukuran"): rows that share a
     /// name and differ by it are separate products.
     Variant,
+    /// Whether the product is still sold ("Aktif": Ya/Tidak, "Active": Yes/No).
+    Active,
 }
 
 impl Field {
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
         Field::Name,
         Field::Sku,
         Field::Barcode,
@@ -35,6 +37,7 @@ impl Field {
         Field::Reorder,
         Field::Factor,
         Field::Variant,
+        Field::Active,
     ];
 
     pub fn key(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Field {
             Field::Reorder => "reorder",
             Field::Factor => "factor",
             Field::Variant => "variant",
+            Field::Active => "active",
         }
     }
 }
@@ -271,6 +275,13 @@ pub fn score(field: Field, header: &str) -> u32 {
                 100
             } else if has("isi") && w.len() <= 3 {
                 90
+            } else {
+                0
+            }
+        }
+        Field::Active => {
+            if any(&["aktif", "active"]) && w.len() <= 2 {
+                100
             } else {
                 0
             }

@@ -83,6 +83,8 @@ pub struct Row {
     /// Base units in one of `unit` (a selling-unit row of a multi-unit list).
     pub factor: Option<Decimal>,
     pub variant: Option<String>,
+    /// Still sold (Ya/Yes/Aktif) or not (Tidak/No/Nonaktif); None when the sheet does not say.
+    pub active: Option<bool>,
     /// Values that could not be read: (field, the text as written).
     pub bad: Vec<(Field, String)>,
 }
@@ -207,12 +209,73 @@ pub fn plan(kind: Kind, sheets: &[Sheet], sheet: Option<&str>) -> Option<Plan> {
     None
 }
 
-fn is_total_row(name: &str) -> bool {
+/// A total or summary line ("TOTAL", "Grand Total", "Jumlah Nilai Stok"), not a product
+/// ("Total Care 250ml" with its unit, "Grand Soklin" in pcs).
+fn is_total_row(name: &str, has_unit: bool) -> bool {
     let w = columns::words(name);
-    matches!(
-        w.first().map(String::as_str),
-        Some("total" | "subtotal" | "grand" | "jumlah" | "totals")
-    ) && w.len() <= 3
+    let totalish = |t: &String| {
+        matches!(
+            t.as_str(),
+            "total" | "subtotal" | "sub" | "grand" | "jumlah" | "totals" | "keseluruhan" | "akhir"
+        )
+    };
+    match w.first() {
+        Some(first) if totalish(first) => {
+            w.iter().all(totalish)
+                || (!has_unit
+                    && w.len() <= 3
+                    && !w.iter().any(|t| t.chars().any(|c| c.is_ascii_digit())))
+        }
+        _ => false,
+    }
+}
+
+/// Text as a person typed it: a CSV our export defused ("'=SUM…", so a spreadsheet does not
+/// run it) reads back as written.
+fn undefused(kind: Kind, t: String) -> String {
+    match (kind, t.strip_prefix('\'')) {
+        (Kind::Csv { .. }, Some(rest)) if rest.starts_with(['=', '+', '-', '@']) => {
+            rest.to_string()
+        }
+        _ => t,
+    }
+}
+
+/// A code read from a number cell: whole and short enough to be exact (a 19-digit barcode
+/// stored as a number has lost its last digits; 1.5 is no code).
+fn code_text(cell: &Cell) -> Result<String, String> {
+    match cell {
+        Cell::Number(n) if n.fract() != 0.0 || n.abs() >= 1e15 => Err(cell.text()),
+        _ => Ok(cell.text()),
+    }
+}
+
+/// "Ya", "Yes", "Aktif", "Y", "1", TRUE → true; "Tidak", "No", "Nonaktif", "T", "N", "0",
+/// FALSE → false.
+fn yes_no(cell: &Cell) -> Option<bool> {
+    let t = cell.text().to_lowercase();
+    match t.as_str() {
+        "ya" | "yes" | "y" | "aktif" | "active" | "1" | "true" | "iya" => Some(true),
+        "tidak" | "no" | "n" | "t" | "nonaktif" | "non-aktif" | "inactive" | "0" | "false"
+        | "tdk" => Some(false),
+        _ if matches!(cell, Cell::Bool(_)) => Some(matches!(cell, Cell::Bool(true))),
+        _ => None,
+    }
+}
+
+/// A conversion written with words around it ("40 pcs", "isi 12", "x24"): the number.
+fn factor_in_words(cell: &Cell) -> Option<Decimal> {
+    let t = cell.text().to_lowercase();
+    let core: String = t
+        .trim_start_matches(|c: char| c.is_alphabetic() || c.is_whitespace() || c == ':')
+        .trim_end_matches(|c: char| c.is_alphabetic() || c.is_whitespace() || c == '.')
+        .to_string();
+    if core.is_empty() || core.len() == t.len() {
+        return None;
+    }
+    values::parse(&Cell::Text(core), Reading::DotThousands)
+        .ok()
+        .flatten()
 }
 
 /// The sheet's rows under the header, read by the plan. Blank rows, total rows and rows
@@ -226,19 +289,31 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
                 .unwrap_or(&Cell::Empty)
         };
         let text = |f: Field| {
-            let t = get(f).text();
+            let t = undefused(plan.kind, get(f).text());
             (!t.is_empty() && t != "-").then_some(t)
         };
         let mut row = Row {
             row: sheet.first_row + k,
             name: text(Field::Name),
-            sku: text(Field::Sku),
-            barcode: text(Field::Barcode),
             unit: text(Field::Unit),
             category: text(Field::Category),
             variant: text(Field::Variant),
+            active: yes_no(get(Field::Active)),
             ..Default::default()
         };
+        for f in [Field::Sku, Field::Barcode] {
+            match code_text(get(f)) {
+                Ok(_) => {
+                    let v = text(f);
+                    if f == Field::Sku {
+                        row.sku = v;
+                    } else {
+                        row.barcode = v;
+                    }
+                }
+                Err(raw) => row.bad.push((f, raw)),
+            }
+        }
         for f in NUMERIC {
             match values::parse(get(f), plan.reading(f)) {
                 Ok(v) => match f {
@@ -248,6 +323,8 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
                     Field::Factor => row.factor = v,
                     _ => row.reorder = v,
                 },
+                // The conversion only groups rows: "40 pcs" is 40, and words alone are no size.
+                Err(_) if f == Field::Factor => row.factor = factor_in_words(get(f)),
                 Err(raw) => row.bad.push((f, raw)),
             }
         }
@@ -261,8 +338,16 @@ pub fn rows(plan: &Plan, sheet: &Sheet) -> Vec<Row> {
             continue;
         }
         // "TOTAL" under the name, or under the code beside an empty name.
-        let total_name = row.name.as_deref().is_some_and(is_total_row);
-        let total_code = row.name.is_none() && row.sku.as_deref().is_some_and(is_total_row);
+        let has_unit = row.unit.is_some();
+        let total_name = row
+            .name
+            .as_deref()
+            .is_some_and(|n| is_total_row(n, has_unit));
+        let total_code = row.name.is_none()
+            && row
+                .sku
+                .as_deref()
+                .is_some_and(|n| is_total_row(n, has_unit));
         if (total_name && row.sku.is_none() || total_code) && row.barcode.is_none() {
             continue;
         }

@@ -209,6 +209,7 @@ const dict = {
   field_reorder: ["Stok minimum", "Reorder point"],
   field_factor: ["Isi / konversi", "Conversion"],
   field_variant: ["Varian", "Variant"],
+  field_active: ["Aktif dijual", "Active"],
 } as const;
 
 export type Key = keyof typeof dict;

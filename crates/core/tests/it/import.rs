@@ -392,7 +392,11 @@ Aqua 600ml (dus),899002A,,95.000,2
         (dus.name.as_str(), dus.unit.as_str(), dus.price, dus.stock),
         ("Aqua 600ml (dus)", "dus", d("95000"), d("2"))
     );
-    assert_eq!(shop.resolve_product("899002").unwrap().name, "Aqua 600ml");
+    assert_eq!(
+        shop.resolve_product("899002").unwrap().name,
+        "Aqua 600ml (btl)",
+        "no row makes it a unit of another: named as written"
+    );
     assert_eq!(import(&mut shop, csv, ImportMode::Default).unchanged, 3);
 }
 
@@ -714,4 +718,151 @@ fn transactions_and_report_export_the_period() {
         rep[0].rows[1],
         vec![Value::Text("Revenue".into()), Value::Money(sales.revenue)]
     );
+}
+
+/// What a stranger's hostile test found: every case a money or data error before.
+#[test]
+fn a_row_in_another_unit_is_converted_never_taken_as_the_base() {
+    let (mut shop, _) = shop();
+    beras(&mut shop); // kg, 14.000; karung = 25 kg at 335.000; stock 100
+    let csv = "Kode,Nama Barang,Satuan,Harga Jual,Harga Beli,Stok\nBRS,Beras Pulen,karung,340000,300000,2\n";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!((r.updated, r.errors.len()), (1, 0), "{:?}", r.errors);
+    let p = shop.resolve_product("BRS").unwrap();
+    assert_eq!(
+        (p.price, p.cost, p.stock, p.units[0].price),
+        (d("14000"), d("12000"), d("50"), Some(d("340000"))),
+        "2 karung = 50 kg; the karung's own price changes, the kg price and the cost per kg follow the sheet"
+    );
+    sound(&shop);
+}
+
+#[test]
+fn names_with_a_unit_in_brackets_stay_as_written_unless_a_sibling_makes_them_a_unit() {
+    let (mut shop, _) = shop();
+    let csv = "\
+Kode,Nama Barang,Satuan,Isi,Harga Jual,Stok
+IDM,Indomie Goreng (dus),dus,1,110000,2
+AQB,Aqua (btl),btl,1,3000,5
+AQ,Aqua,pcs,1,3000,5
+";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!((r.inserted, r.errors.len()), (3, 0), "{:?}", r.errors);
+    let names: Vec<String> = ["IDM", "AQB", "AQ"]
+        .iter()
+        .map(|c| shop.resolve_product(c).unwrap().name)
+        .collect();
+    assert_eq!(names, ["Indomie Goreng (dus)", "Aqua (btl)", "Aqua"]);
+    assert!(shop.resolve_product("AQ").unwrap().units.is_empty());
+    assert_eq!(import(&mut shop, csv, ImportMode::Default).unchanged, 3);
+}
+
+#[test]
+fn a_product_called_total_is_a_product_and_a_total_row_is_not() {
+    let (mut shop, _) = shop();
+    let csv = "\
+Nama Barang,Satuan,Harga Jual,Stok
+Total Care 250ml,btl,9000,4
+Grand Soklin,pcs,12000,3
+Grand Total,,21000,7
+TOTAL NILAI STOK,,,300000
+";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!((r.inserted, r.errors.len()), (2, 0), "{:?}", r.errors);
+    assert!(shop.resolve_product("total care 250ml").is_ok());
+    assert!(shop.resolve_product("grand soklin").is_ok());
+}
+
+#[test]
+fn a_defused_csv_cell_reads_back_as_written() {
+    let (mut shop, _) = shop();
+    let csv = "Kode,Nama Barang,Harga Jual\n'=LINK,'=1+2 Gula,15000\n";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!((r.inserted, r.errors.len()), (1, 0), "{:?}", r.errors);
+    let p = shop.resolve_product("=LINK").unwrap();
+    assert_eq!(p.name, "=1+2 Gula");
+    let tables = shop
+        .export_tables(pasar_core::export::ExportKind::Catalog, "today", Lang::Id)
+        .unwrap();
+    let again = pasar_core::export::to_csv(&tables[0]);
+    assert!(
+        String::from_utf8_lossy(&again).contains("'=1+2 Gula"),
+        "defused on the way out"
+    );
+    let back = shop
+        .import_products(&again, "katalog.csv", &opts(ImportMode::Default))
+        .unwrap();
+    assert_eq!((back.updated, back.unchanged), (0, 1), "{:?}", back.errors);
+}
+
+#[test]
+fn a_new_product_needs_a_price_and_a_unit_size_above_zero() {
+    let (mut shop, _) = shop();
+    let csv = "\
+Nama Barang,Satuan,Isi,Harga Jual,Stok
+Kecap Manis,btl,1,,10
+Telur,pcs,1,2000,100
+Telur,tray,0,55000,
+Telur,peti,-5,1,
+Teh Kotak,pcs,,4000,\"0,0000005\"
+Teh Botol,pcs,,5000,12
+";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    let problems: Vec<(usize, &str, Option<&str>)> = r
+        .errors
+        .iter()
+        .map(|e| (e.row, e.code.as_str(), e.column.as_deref()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (2, "required", Some("Harga Jual")),
+            (4, "not_positive", Some("Isi")),
+            (5, "not_positive", Some("Isi")),
+            (6, "too_precise", Some("Stok")),
+        ],
+        "{:?}",
+        r.errors
+    );
+    assert_eq!(r.inserted, 2, "Telur and Teh Botol");
+    let telur = shop.resolve_product("telur").unwrap();
+    assert!(telur.units.is_empty(), "no made-up tray or peti");
+}
+
+#[test]
+fn a_text_conversion_a_status_column_and_a_barcode_without_its_zeros() {
+    let (mut shop, _) = shop();
+    shop.add_product(pasar_core::NewProduct {
+        name: "Kopi Kapal Api".into(),
+        barcode: Some("0089686010947".into()),
+        price: d("1500"),
+        ..Default::default()
+    })
+    .unwrap();
+    let csv = "\
+Nama Barang,Barcode,Satuan,Isi,Harga Jual,Aktif
+Kopi Kapal Api,89686010947,pcs,1,1600,Ya
+Indomie Goreng,899001,pcs,1,3500,Ya
+Indomie Goreng,899002,dus,40 pcs,128000,Ya
+Kecap Lama,899003,btl,1,9000,Tidak
+";
+    let r = import(&mut shop, csv, ImportMode::Default);
+    assert_eq!(
+        (r.inserted, r.updated, r.errors.len()),
+        (2, 1, 0),
+        "{:?}",
+        r.errors
+    );
+    let kopi = shop.resolve_product("0089686010947").unwrap();
+    assert_eq!(
+        (kopi.price, kopi.barcode.as_deref()),
+        (d("1600"), Some("0089686010947"))
+    );
+    let idm = shop.resolve_product("899001").unwrap();
+    assert_eq!(idm.units[0].factor, d("40"), "\"40 pcs\" is 40");
+    assert!(
+        !shop.resolve_product("899003").unwrap().active,
+        "Aktif = Tidak"
+    );
+    assert_eq!(import(&mut shop, csv, ImportMode::Default).unchanged, 3);
 }
