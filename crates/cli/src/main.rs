@@ -167,6 +167,7 @@ enum Cmd {
     Printers,
     /// Import a stock list (xlsx, xls, ods, csv): new products and updated prices and stock
     Import {
+        /// The stock list: .xlsx, .xlsm, .xls, .ods, .csv or .tsv (read by its content)
         file: std::path::PathBuf,
         /// The sheet to read (default: the first with a recognisable header)
         #[arg(long)]
@@ -177,6 +178,10 @@ enum Cmd {
         /// All or nothing: any bad row and nothing is imported
         #[arg(long)]
         strict: bool,
+        /// How a number column reads its dots, e.g. --read stock=thousands (36.000 = 36000)
+        /// or --read stock=decimals (36.000 = 36); repeatable
+        #[arg(long, value_name = "FIELD=thousands|decimals")]
+        read: Vec<String>,
     },
     /// Export the catalog, the transactions of a period or a period report (.xlsx or .csv)
     Export {
@@ -185,6 +190,7 @@ enum Cmd {
         /// today, yesterday, this_week, last_week, this_month, last_month, last_7_days, or FROM..TO
         #[arg(long, default_value = "this_month")]
         period: String,
+        /// The file to write: .xlsx (number formats, frozen header) or .csv (UTF-8)
         #[arg(long)]
         out: std::path::PathBuf,
     },
@@ -926,7 +932,32 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             sheet,
             dry_run,
             strict,
+            read,
         } => {
+            let readings = read
+                .iter()
+                .map(|r| {
+                    let bad = || {
+                        CoreError::invalid(
+                            Field::Format,
+                            Problem::BadFormat {
+                                value: r.clone(),
+                                example: "stock=thousands".into(),
+                            },
+                        )
+                    };
+                    let (field, how) = r.split_once('=').ok_or_else(bad)?;
+                    let dot_thousands = match how.trim().to_lowercase().as_str() {
+                        "thousands" | "ribuan" => true,
+                        "decimals" | "decimal" | "desimal" => false,
+                        _ => return Err(bad()),
+                    };
+                    Ok(pasar_core::import::ReadingChoice {
+                        field: field.trim().to_lowercase(),
+                        dot_thousands,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
             let bytes = pasar_core::import::read_file(&file)?;
             let name = file
                 .file_name()
@@ -939,6 +970,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                     (_, true) => pasar_core::import::ImportMode::Strict,
                     _ => pasar_core::import::ImportMode::Default,
                 },
+                readings,
                 ..Default::default()
             };
             let mut report = shop.import_products(&bytes, &name, &options)?;

@@ -482,6 +482,82 @@ impl Out {
                 self.t("judul di baris", "header on row"),
                 r.plan.header_row
             );
+            // How the file was read, so a wrong column or reading is seen before it matters.
+            let field = |k: &str| match k {
+                "name" => self.t("nama", "name"),
+                "sku" => self.t("kode", "code"),
+                "barcode" => "barcode",
+                "unit" => self.t("satuan", "unit"),
+                "sell" => self.t("harga jual", "selling price"),
+                "buy" => self.t("harga beli", "cost"),
+                "stock" => self.t("stok", "stock"),
+                "category" => self.t("kategori", "category"),
+                "reorder" => self.t("stok minimum", "reorder point"),
+                "factor" => self.t("isi", "conversion"),
+                "variant" => self.t("varian", "variant"),
+                "active" => self.t("aktif", "active"),
+                _ => "?",
+            };
+            let header = |c: Option<usize>| {
+                c.and_then(|c| r.plan.headers.get(c))
+                    .map(String::as_str)
+                    .unwrap_or("?")
+            };
+            let mapped: Vec<String> = r
+                .plan
+                .columns
+                .iter()
+                .map(|c| format!("\"{}\" = {}", header(c.column), field(&c.field)))
+                .collect();
+            w!(o, "  {}: {}", self.t("kolom", "columns"), mapped.join(", "));
+            for rd in r.plan.readings.iter().filter(|x| x.ambiguous) {
+                let col = header(
+                    r.plan
+                        .columns
+                        .iter()
+                        .find(|c| c.field == rd.field)
+                        .and_then(|c| c.column),
+                );
+                let how = match (rd.dot_thousands, self.lang == Lang::En) {
+                    (true, false) => "titik = ribuan (36.000 = tiga puluh enam ribu)",
+                    (false, false) => "titik = desimal (36.000 = tiga puluh enam)",
+                    (true, true) => "dot = thousands (36.000 = thirty-six thousand)",
+                    (false, true) => "dot = decimals (36.000 = thirty-six)",
+                };
+                let flip = format!(
+                    "--read {}={}",
+                    rd.field,
+                    if rd.dot_thousands {
+                        "decimals"
+                    } else {
+                        "thousands"
+                    }
+                );
+                w!(
+                    o,
+                    "  {} \"{col}\": {how} ({} {flip})",
+                    self.t(
+                        "perhatian, angka bisa dibaca dua cara di kolom",
+                        "note, numbers could be read either way in column"
+                    ),
+                    self.t("sebaliknya:", "the other way:")
+                );
+            }
+            for j in &r.plan.joined {
+                w!(
+                    o,
+                    "  {}: {j}",
+                    self.t("dari lembar lain", "from another sheet")
+                );
+            }
+            if !r.plan.later_units.is_empty() {
+                w!(
+                    o,
+                    "  {}: {}",
+                    self.t("satuan jual tambahan", "extra selling units"),
+                    r.plan.later_units.join(", ")
+                );
+            }
             w!(
                 o,
                 "  {} {}, {} {}, {} {}, {} {}",

@@ -93,10 +93,12 @@ pub enum Field {
     OutputFile,
     Document,
     Format,
+    /// What `pasar export` writes: catalog, transactions or report.
+    ExportKind,
 }
 
 impl Field {
-    pub const ALL: [Field; 59] = [
+    pub const ALL: [Field; 60] = [
         Field::Product,
         Field::ProductName,
         Field::Sku,
@@ -156,6 +158,7 @@ impl Field {
         Field::OutputFile,
         Field::Document,
         Field::Format,
+        Field::ExportKind,
     ];
 
     /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
@@ -242,6 +245,7 @@ impl Field {
                 "nomor penjualan atau pembelian",
                 "sale or purchase number",
             ),
+            ExportKind => ("export", "jenis ekspor", "export kind"),
         }
     }
 

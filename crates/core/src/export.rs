@@ -25,7 +25,7 @@ impl ExportKind {
             "transactions" | "transaksi" => Ok(ExportKind::Transactions),
             "report" | "laporan" => Ok(ExportKind::Report),
             other => Err(CoreError::invalid(
-                Field::Document,
+                Field::ExportKind,
                 Problem::UnknownChoice {
                     value: other.to_string(),
                     choices: "catalog, transactions, report".into(),

@@ -42,7 +42,10 @@ fn write_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
         .set_align(FormatAlign::Center);
     let money = Format::new().set_num_format("\"Rp\" #,##0;-\"Rp\" #,##0");
     let money_cents = Format::new().set_num_format("\"Rp\" #,##0.####;-\"Rp\" #,##0.####");
+    // Whole quantities get a format without decimals: "#,##0.###" shows 10 as "10.".
     let qty = Format::new().set_num_format("#,##0.###");
+    let qty_whole = Format::new().set_num_format("#,##0");
+    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let int = Format::new().set_num_format("0");
     for t in tables {
         let ws = wb.add_worksheet();
@@ -57,7 +60,18 @@ fn write_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
                 let col = c as u16;
                 let shown = match v {
                     Value::Empty => 0,
-                    Value::Text(s) | Value::Date(s) => {
+                    Value::Date(s) => match rust_xlsxwriter::ExcelDateTime::parse_from_str(s) {
+                        // A real date cell: the spreadsheet can filter and sort it by date.
+                        Ok(dt) => {
+                            ws.write_datetime_with_format(r, col, &dt, &date)?;
+                            16
+                        }
+                        Err(_) => {
+                            ws.write_string(r, col, s)?;
+                            s.chars().count()
+                        }
+                    },
+                    Value::Text(s) => {
                         // Text stays text: a code "0812" or "00123" keeps its zeros.
                         ws.write_string(r, col, s)?;
                         s.chars().count()
@@ -72,7 +86,12 @@ fn write_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
                         m.trunc().to_string().len() + 6
                     }
                     Value::Qty(q) => {
-                        ws.write_number_with_format(r, col, q.to_f64().unwrap_or(0.0), &qty)?;
+                        let f = if q.fract().is_zero() {
+                            &qty_whole
+                        } else {
+                            &qty
+                        };
+                        ws.write_number_with_format(r, col, q.to_f64().unwrap_or(0.0), f)?;
                         q.to_string().len() + 2
                     }
                     Value::Int(i) => {
@@ -197,5 +216,28 @@ mod tests {
         assert_eq!(r[1][0], crate::Cell::Text("0812".into()));
         assert_eq!(r[1][2], crate::Cell::Number(16500.0));
         assert_eq!(r[1][3], crate::Cell::Number(112.5));
+    }
+
+    #[test]
+    fn dates_are_date_cells() {
+        let t = Table {
+            name: "Transaksi".into(),
+            headers: vec!["Waktu".into(), "Jumlah".into()],
+            rows: vec![vec![
+                Value::Date("2026-11-20 14:30".into()),
+                Value::Qty(Decimal::from(10)),
+            ]],
+        };
+        let bytes = to_xlsx(&[t]).unwrap();
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        use calamine::Reader;
+        let range = wb.worksheet_range("Transaksi").unwrap();
+        assert!(
+            matches!(range.get((1, 0)), Some(calamine::Data::DateTime(_))),
+            "{:?}",
+            range.get((1, 0))
+        );
+        assert_eq!(range.get((1, 1)), Some(&calamine::Data::Float(10.0)));
     }
 }

@@ -188,3 +188,33 @@ fn an_import_killed_halfway_leaves_all_or_nothing() {
         }
     }
 }
+
+#[test]
+fn the_text_report_shows_how_the_file_was_read_and_read_flips_a_column() {
+    let (dir, db) = tmp_db();
+    ok_json(&db, &["init"]);
+    let f = write(
+        dir.path(),
+        "stok.csv",
+        "Nama Barang,Harga Jual,Stok\nGula,\"12.000\",\"36.000\"\nBeras,\"15.000\",\"2.000\"\n",
+    );
+    let f = f.to_str().unwrap();
+    let out = pasar(&db, &["import", f, "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("\"Nama Barang\" = nama, \"Harga Jual\" = harga jual, \"Stok\" = stok"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kolom \"Stok\": titik = desimal") && text.contains("--read stock=thousands"),
+        "the ambiguous column and how to flip it: {text}"
+    );
+    let v = ok_json(&db, &["import", f, "--read", "stock=thousands"]);
+    assert_eq!(v["inserted"], 2);
+    assert_eq!(products(&db)[0].2, "36000");
+    let e = fails(&db, &["import", f, "--read", "stok"]);
+    assert!(e.contains("stock=thousands"), "{e}");
+    let e = fails(&db, &["--lang", "en", "export", "foo", "--out", "x.csv"]);
+    assert!(e.contains("export kind \"foo\""), "{e}");
+}
