@@ -197,6 +197,12 @@ enum Cmd {
     /// Read or change a shop setting
     #[command(subcommand)]
     Setting(SettingCmd),
+    /// Read a shop-talk message offline ("jual 5 kg beras @12rb"): intent, items, amount,
+    /// contact, period. With --db (or $PASAR_DB) products are resolved against the catalog
+    Nlu {
+        /// The message, as typed or sent
+        text: String,
+    },
     /// Recent entries of the audit log
     Audit {
         #[arg(long, default_value_t = 20)]
@@ -680,6 +686,21 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
     }) {
         not_the_shop(&path, &given)?;
     }
+    if let Cmd::Nlu { text } = &cli.cmd {
+        // No database needed; one given explicitly lends its catalog and its today.
+        let given = cli
+            .db
+            .clone()
+            .or_else(|| std::env::var_os("PASAR_DB").map(PathBuf::from));
+        let command = match given {
+            Some(p) => Shop::open(&p, OpenMode::Existing)?.understand(text),
+            None => pasar_core::intent::parse(
+                text,
+                &pasar_core::intent::Context::new(chrono::Local::now().date_naive()),
+            ),
+        };
+        return out.understood(&command);
+    }
     if let Cmd::Demo { days, seed, force } = cli.cmd {
         return demo(&path, days, seed, force, &cli.user, out);
     }
@@ -1040,6 +1061,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
             out.setting("logo", Some(&path.display().to_string()))
         }
         Cmd::Audit { limit } => out.audit(&shop.audit_log(limit)?),
+        Cmd::Nlu { text } => out.understood(&shop.understand(&text)),
         Cmd::Debug(DebugCmd::WriteSales { count, seed }) => write_sales(&mut shop, count, seed),
         Cmd::Debug(DebugCmd::MakeCatalog { count }) => {
             pasar_core::demo::bulk_catalog(&mut shop, count)?;

@@ -458,6 +458,63 @@ impl Out {
     }
 
     /// What an import did: counts, then each problem by its row and column.
+    /// A message as the intent engine read it.
+    pub fn understood(&self, c: &pasar_core::intent::Command) -> Result<()> {
+        self.emit(c, |o| {
+            let intent = serde_json::to_value(c.intent)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            w!(
+                o,
+                "{intent} ({}: {:.2})",
+                self.t("yakin", "confidence"),
+                c.confidence
+            );
+            for i in &c.items {
+                let mut line = String::from("  ");
+                if let Some(q) = i.quantity {
+                    line.push_str(&format!("{} ", format_id(q)));
+                }
+                if let Some(u) = &i.unit {
+                    line.push_str(&format!("{u} "));
+                }
+                line.push_str(i.product_name.as_deref().unwrap_or(&i.product));
+                if let Some(p) = i.unit_price {
+                    line.push_str(&format!(" @ {}", rp(p)));
+                }
+                if let Some(t) = i.total {
+                    line.push_str(&format!(", {} {}", self.t("total", "total"), rp(t)));
+                }
+                w!(o, "{line}");
+            }
+            if let Some(a) = c.amount {
+                w!(o, "  {} {}", self.t("jumlah", "amount"), rp(a));
+            }
+            if let Some(k) = c.category {
+                w!(o, "  {} {k}", self.t("kategori", "category"));
+            }
+            if let Some(n) = &c.contact {
+                w!(o, "  {} {n}", self.t("kontak", "contact"));
+            }
+            if let Some(p) = c.period {
+                let p = serde_json::to_value(p).unwrap_or_default();
+                w!(
+                    o,
+                    "  {} {}",
+                    self.t("periode", "period"),
+                    p.as_str().unwrap_or_default()
+                );
+            }
+            if let Some(d) = c.date {
+                w!(o, "  {} {d}", self.t("tanggal", "date"));
+            }
+            if let Some(q) = &c.clarification {
+                w!(o, "  ? {q}");
+            }
+        })
+    }
+
     pub fn imported(&self, r: &pasar_core::import::ImportReport) -> Result<()> {
         self.emit(r, |o| {
             let head = match (r.mode, r.committed) {

@@ -9,6 +9,8 @@ use std::process::{Command, Output, Stdio};
 mod hostile;
 #[path = "cli/import.rs"]
 mod import;
+#[path = "cli/nlu.rs"]
+mod nlu;
 #[path = "cli/print.rs"]
 mod print;
 

@@ -14,6 +14,7 @@ pub mod expenses;
 pub mod export;
 pub mod files;
 pub mod import;
+pub mod intent;
 pub mod money;
 pub mod print_queue;
 pub mod purchases;

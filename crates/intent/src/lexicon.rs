@@ -1,0 +1,639 @@
+//! The words of shop talk in Indonesian, Javanese and Sundanese (and the English a shop
+//! mixes in): verbs per intent, units, expense categories, periods, honorifics, fillers and
+//! chat shorthand. Dictionaries only; the rules that use them live in `lib.rs`.
+
+/// Chat shorthand and common misspellings, expanded before anything else ("yg" → "yang").
+/// Product shorthand ("brs", "mnyk") is left to the catalog: it is part of a name.
+pub fn expand(w: &str) -> &str {
+    match w {
+        "yg" => "yang",
+        "dgn" | "dg" => "dengan",
+        "utk" | "untk" => "untuk",
+        "brp" | "brpa" | "brapa" | "berapaan" => "berapa",
+        "sy" | "sya" => "saya",
+        "tlg" | "tolonk" => "tolong",
+        "krn" | "krna" => "karena",
+        "sdh" | "udh" | "udah" | "dah" => "sudah",
+        "blm" | "blom" | "belom" => "belum",
+        "gk" | "ga" | "gak" | "nggak" | "ngga" | "tdk" | "tak" => "tidak",
+        "bln" => "bulan",
+        "hr" | "hri" => "hari",
+        "mgg" | "mg" => "minggu",
+        "kmrn" | "kemaren" | "kmrin" | "kmren" => "kemarin",
+        "skrg" | "skrang" | "skr" | "sekarang2" => "sekarang",
+        "hrg" | "hrga" => "harga",
+        "stk" | "setok" | "stock" => "stok",
+        "lap" | "lapor" => "laporan",
+        "jl" | "jual2" => "jual",
+        "tot" | "ttl" => "total",
+        "ongkir" => "ongkos kirim",
+        "bu'" | "buk" | "bude" => "bu",
+        "pk" | "bpk" => "pak",
+        "mba" => "mbak",
+        "kg." => "kg",
+        other => other,
+    }
+}
+
+/// A unit word as written → its normal form (kg, liter, pcs, bungkus, botol, or as written),
+/// and how many of the normal unit one of it is ("ons" = 0,1 kg, "gram" = 0,001 kg).
+pub fn unit(w: &str) -> Option<(&'static str, rust_decimal::Decimal)> {
+    use rust_decimal::Decimal;
+    let one = Decimal::ONE;
+    Some(match w {
+        "kg" | "kilo" | "kilogram" | "kgs" | "kilon" | "kiloan" => ("kg", one),
+        "ons" | "on" => ("kg", Decimal::new(1, 1)),
+        "gram" | "gr" | "grm" | "g" => ("kg", Decimal::new(1, 3)),
+        "liter" | "l" | "ltr" | "lt" | "litre" => ("liter", one),
+        "ml" => ("liter", Decimal::new(1, 3)),
+        "pcs" | "pc" | "biji" | "buah" | "bh" | "butir" | "btr" | "bj" | "siki" | "iji"
+        | "hiji" | "potong" | "ptg" | "lembar" | "lbr" | "ekor" | "batang" | "btg" => ("pcs", one),
+        "bungkus" | "bks" | "bngks" | "bgks" | "wungkus" | "bunkus" => ("bungkus", one),
+        "botol" | "btl" | "botolan" => ("botol", one),
+        "dus" | "dos" | "kardus" | "box" | "boks" | "karton" => ("dus", one),
+        "karung" | "krg" | "kampil" => ("karung", one),
+        "sak" => ("sak", one),
+        "sachet" | "saset" | "sacet" | "sct" => ("sachet", one),
+        "renteng" | "rtg" | "renceng" => ("renteng", one),
+        "ikat" | "iket" | "beungkeut" => ("ikat", one),
+        "galon" | "gln" => ("galon", one),
+        "tabung" | "tbg" => ("tabung", one),
+        "porsi" | "prs" => ("porsi", one),
+        "gelas" | "gls" | "cup" => ("gelas", one),
+        "pack" | "pak" | "pax" => ("pack", one),
+        "slop" | "slof" => ("slop", one),
+        "krat" | "peti" => ("krat", one),
+        "kaleng" | "klg" => ("kaleng", one),
+        "tray" | "rak" | "papan" => ("tray", one),
+        "lusin" | "losin" => ("lusin", one),
+        "kodi" => ("kodi", one),
+        "sisir" => ("sisir", one),
+        "tandan" => ("tandan", one),
+        "bal" | "ball" => ("bal", one),
+        "roll" | "rol" => ("roll", one),
+        "meter" | "m" => ("meter", one),
+        "pasang" => ("pasang", one),
+        "toples" | "stoples" => ("toples", one),
+        "jerigen" | "jeriken" => ("jerigen", one),
+        "plastik" | "kantong" | "kresek" => ("kantong", one),
+        "mangkok" | "mangkuk" => ("mangkok", one),
+        _ => return None,
+    })
+}
+
+/// "sekilo", "seliter", "sebungkus", "sebiji", "sakilo", "sakilona", "selusin", "sekodi":
+/// one of a unit (selusin = 12 pcs, sekodi = 20 pcs).
+pub fn one_of(w: &str) -> Option<(&'static str, rust_decimal::Decimal)> {
+    use rust_decimal::Decimal;
+    match w {
+        "selusin" | "salusin" => return Some(("pcs", Decimal::from(12))),
+        "sekodi" | "sakodi" => return Some(("pcs", Decimal::from(20))),
+        "seons" | "saons" => return Some(("kg", Decimal::new(1, 1))),
+        _ => {}
+    }
+    let rest = w
+        .strip_prefix("se")
+        .or_else(|| w.strip_prefix("sa"))
+        .filter(|r| r.len() >= 2)?;
+    let rest = rest
+        .strip_suffix("na")
+        .filter(|r| unit(r).is_some())
+        .unwrap_or(rest);
+    unit(rest)
+}
+
+/// How many pcs a counted-in-dozens unit holds.
+pub fn count_of(u: &str) -> Option<rust_decimal::Decimal> {
+    match u {
+        "lusin" => Some(rust_decimal::Decimal::from(12)),
+        "kodi" => Some(rust_decimal::Decimal::from(20)),
+        _ => None,
+    }
+}
+
+pub fn sale_verb(w: &str) -> bool {
+    matches!(
+        w,
+        "jual"
+            | "terjual"
+            | "menjual"
+            | "jualan"
+            | "laku"
+            | "lakunya"
+            | "payu"
+            | "adol"
+            | "dodol"
+            | "didol"
+            | "ngajual"
+            | "dijual"
+            | "kejual"
+            | "laris"
+            | "sold"
+            | "sell"
+            | "jualin"
+            | "ngadol"
+            | "kajual"
+    )
+}
+
+pub fn purchase_verb(w: &str) -> bool {
+    matches!(
+        w,
+        "beli"
+            | "membeli"
+            | "kulakan"
+            | "kulak"
+            | "restock"
+            | "restok"
+            | "tuku"
+            | "tumbas"
+            | "meuli"
+            | "belanja"
+            | "nyetok"
+            | "stokin"
+            | "masuk"
+            | "datang"
+            | "dibeli"
+            | "blanja"
+            | "kulakin"
+    )
+}
+
+pub fn pay_verb(w: &str) -> bool {
+    matches!(
+        w,
+        "bayar"
+            | "mbayar"
+            | "mayar"
+            | "bayarin"
+            | "dibayar"
+            | "byr"
+            | "biaya"
+            | "ongkos"
+            | "pengeluaran"
+            | "keluar"
+            | "ngeluarin"
+            | "setor"
+            | "nyetor"
+    )
+}
+
+pub fn debt_word(w: &str) -> bool {
+    matches!(
+        w,
+        "utang"
+            | "hutang"
+            | "ngutang"
+            | "ngutang,"
+            | "kasbon"
+            | "ngebon"
+            | "bon"
+            | "ngebon,"
+            | "nganjuk"
+            | "utangan"
+            | "hutangnya"
+            | "utangnya"
+            | "kasbonnya"
+            | "ngasbon"
+            | "pinjam"
+            | "minjem"
+            | "ngutangin"
+    )
+}
+
+pub fn repay_word(w: &str) -> bool {
+    matches!(
+        w,
+        "nyicil"
+            | "cicil"
+            | "cicilan"
+            | "lunas"
+            | "lunasi"
+            | "melunasi"
+            | "nyaur"
+            | "nyahur"
+            | "mulangkeun"
+            | "mbalekno"
+            | "ngangsur"
+            | "angsur"
+            | "nebus"
+    )
+}
+
+pub fn stock_word(w: &str) -> bool {
+    matches!(
+        w,
+        "stok"
+            | "stoknya"
+            | "sisa"
+            | "sisanya"
+            | "tinggal"
+            | "isih"
+            | "sesa"
+            | "kari"
+            | "kantun"
+            | "persediaan"
+            | "stokna"
+            | "sesana"
+            | "ready"
+            | "ada"
+    )
+}
+
+pub fn count_word(w: &str) -> bool {
+    matches!(
+        w,
+        "opname" | "hitung" | "cek" | "dihitung" | "koreksi" | "sesuaikan"
+    )
+}
+
+pub fn price_word(w: &str) -> bool {
+    matches!(
+        w,
+        "harga" | "harganya" | "rego" | "regane" | "regana" | "hargana" | "price" | "reregan"
+    )
+}
+
+pub fn question_word(w: &str) -> bool {
+    matches!(
+        w,
+        "berapa"
+            | "piro"
+            | "pira"
+            | "sabaraha"
+            | "sabarahaan"
+            | "pinten"
+            | "brp"
+            | "?"
+            | "apa"
+            | "mana"
+            | "siapa"
+            | "sinten"
+            | "saha"
+            | "endi"
+            | "apakah"
+            | "masih"
+            | "cek"
+    )
+}
+
+pub fn report_word(w: &str) -> bool {
+    matches!(
+        w,
+        "laporan"
+            | "lapor"
+            | "rekap"
+            | "rekapan"
+            | "omzet"
+            | "omset"
+            | "untung"
+            | "keuntungan"
+            | "laba"
+            | "rugi"
+            | "bathi"
+            | "bati"
+            | "pendapatan"
+            | "pemasukan"
+            | "penghasilan"
+            | "ringkasan"
+            | "report"
+            | "summary"
+            | "hasil"
+            | "penjualan"
+            | "kauntungan"
+            | "untungna"
+            | "omzetna"
+            | "bathine"
+    )
+}
+
+pub fn order_word(w: &str) -> bool {
+    matches!(
+        w,
+        "pesan"
+            | "pesen"
+            | "mesen"
+            | "order"
+            | "pesanan"
+            | "mesan"
+            | "psn"
+            | "booking"
+            | "titip"
+            | "nitip"
+            | "minta"
+            | "pengen"
+    )
+}
+
+/// "mau beli", "arep tuku", "bade meuli": a customer's order, not the shop's purchase.
+pub fn wanting(w: &str) -> bool {
+    matches!(
+        w,
+        "mau"
+            | "arep"
+            | "ape"
+            | "bade"
+            | "hoyong"
+            | "pengin"
+            | "pingin"
+            | "ingin"
+            | "butuh"
+            | "kepengin"
+            | "mo"
+            | "pgn"
+    )
+}
+
+pub fn greeting(w: &str) -> bool {
+    matches!(
+        w,
+        "halo"
+            | "hallo"
+            | "hai"
+            | "hi"
+            | "hello"
+            | "pagi"
+            | "siang"
+            | "sore"
+            | "malam"
+            | "selamat"
+            | "assalamualaikum"
+            | "assalamu'alaikum"
+            | "asalamualaikum"
+            | "salam"
+            | "sampurasun"
+            | "punten"
+            | "permisi"
+            | "sugeng"
+            | "enjing"
+            | "sonten"
+            | "dalu"
+            | "wilujeng"
+            | "enjing,"
+            | "met"
+            | "misi"
+            | "kulonuwun"
+            | "rahayu"
+            | "wassalamualaikum"
+            | "p"
+            | "ping"
+    )
+}
+
+/// Words that only carry the tone of a message ("ya", "dong", "tolong").
+pub fn filler(w: &str) -> bool {
+    matches!(
+        w,
+        "ya" | "yah"
+            | "yaa"
+            | "dong"
+            | "deh"
+            | "sih"
+            | "nih"
+            | "tuh"
+            | "lah"
+            | "kok"
+            | "tolong"
+            | "mohon"
+            | "aja"
+            | "saja"
+            | "wae"
+            | "bae"
+            | "mawon"
+            | "nya"
+            | "nggih"
+            | "njih"
+            | "euy"
+            | "atuh"
+            | "mah"
+            | "ok"
+            | "oke"
+            | "okay"
+            | "sip"
+            | "siap"
+            | "kak"
+            | "gan"
+            | "sis"
+            | "bos"
+            | "boss"
+            | "juragan"
+            | "lho"
+            | "loh"
+            | "kan"
+            | "toh"
+            | "to"
+            | "yo"
+            | "sing"
+            | "nu"
+            | "anu"
+            | "eh"
+            | "ah"
+            | "hmm"
+            | "hm"
+            | "wkwk"
+            | "hehe"
+            | "sekarang"
+            | "saiki"
+            | "ayeuna"
+            | "skrg"
+            | "kini"
+            | "ini"
+            | "iki"
+            | "ieu"
+            | "itu"
+            | "iku"
+            | "eta"
+            | "yang"
+            | "sing,"
+            | "tadi"
+            | "mau"
+            | "ke"
+            | "kan,"
+            | "lagi"
+            | "yg"
+            | "buat"
+            | "untuk"
+            | "kanggo"
+            | "pikeun"
+            | "dengan"
+            | "pake"
+            | "pakai"
+            | "jadi"
+            | "dadi"
+            | "janten"
+            | "di"
+            | "ning"
+            | "dina"
+            | "nang"
+            | "terus"
+            | "trus"
+            | "kemudian"
+            | "habis"
+            | "abis"
+            | "sama"
+            | "karo"
+            | "jeung"
+            | "bu"
+            | "pak"
+    )
+}
+
+/// Words that join items ("3 indomie dan 2 teh").
+pub fn joiner(w: &str) -> bool {
+    matches!(
+        w,
+        "dan"
+            | "sama"
+            | "karo"
+            | "jeung"
+            | "&"
+            | "+"
+            | ","
+            | ";"
+            | "plus"
+            | "lan"
+            | "serta"
+            | "tambah"
+            | "and"
+            | "ditambah"
+    )
+}
+
+/// A title before a name: "bu sri", "pak budi", "mas joko", "teh euis".
+pub fn honorific(w: &str) -> bool {
+    matches!(
+        w,
+        "bu" | "ibu"
+            | "bapak"
+            | "pak"
+            | "mas"
+            | "mbak"
+            | "mba"
+            | "kak"
+            | "bang"
+            | "abang"
+            | "teh"
+            | "aa"
+            | "akang"
+            | "kang"
+            | "ceu"
+            | "mang"
+            | "bi"
+            | "bibi"
+            | "om"
+            | "tante"
+            | "cik"
+            | "koh"
+            | "ci"
+            | "dek"
+            | "neng"
+            | "ujang"
+            | "uda"
+            | "uni"
+            | "mbok"
+            | "mbah"
+            | "nek"
+            | "kek"
+            | "pakde"
+            | "bude"
+            | "bulik"
+            | "paklik"
+            | "cak"
+            | "ning"
+            | "bli"
+            | "encik"
+            | "haji"
+            | "bu'"
+            | "buk"
+            | "mak"
+            | "emak"
+            | "engkong"
+            | "opung"
+            | "amang"
+    )
+}
+
+/// Expense categories by the words that name them.
+pub fn expense_category(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "listrik" | "pln" | "token" | "air" | "pdam" | "internet" | "wifi" | "indihome"
+        | "pulsa" | "telepon" | "telpon" | "kuota" | "gas" | "elpiji" | "lpg" => "utilities",
+        "sewa" | "kontrakan" | "kontrak" | "kos" | "lapak" | "kios" | "ruko" | "nyewa"
+        | "sewaan" => "rent",
+        "gaji" | "upah" | "bayaran" | "honor" | "thr" | "karyawan" | "pegawai" | "penjaga"
+        | "pekerja" | "buruh" | "kuli" | "gajian" | "bonus" => "salary",
+        "bensin" | "solar" | "pertalite" | "pertamax" | "bbm" | "ongkos" | "kirim" | "ojek"
+        | "gojek" | "grab" | "angkot" | "transport" | "transportasi" | "parkir" | "tol"
+        | "bengkel" | "servis" | "angkut" | "antar" | "ekspedisi" | "becak" | "truk" => "transport",
+        "kantong" | "plastik" | "kresek" | "kertas" | "nota" | "lakban" | "karet" | "tali"
+        | "styrofoam" | "mika" | "sedotan" | "tisu" | "sabun" | "atk" | "perlengkapan"
+        | "kemasan" | "gelas" | "cup" | "sendok" | "bungkus" | "dus" | "label" | "timbangan"
+        | "sapu" | "lampu" => "supplies",
+        "retribusi" | "iuran" | "pajak" | "admin" | "biaya" | "keamanan" | "kebersihan"
+        | "sampah" | "pungutan" | "restribusi" | "bank" | "transfer" | "materai" | "denda"
+        | "potongan" | "komisi" | "kas" | "arisan" => "fees",
+        _ => return None,
+    })
+}
+
+/// Words that mark the figure after them as the price of one unit.
+pub fn per_unit_marker(w: &str) -> bool {
+    matches!(
+        w,
+        "@" | "per"
+            | "x"
+            | "a"
+            | "satuan"
+            | "sebiji"
+            | "sebuah"
+            | "satunya"
+            | "perbiji"
+            | "perkilo"
+            | "perkg"
+            | "perbungkus"
+            | "perpcs"
+            | "perliter"
+            | "/"
+            | "peran"
+            | "sakilo"
+            | "sakilona"
+            | "sekilonya"
+            | "sekilo"
+            | "sekg"
+            | "sebungkus"
+            | "seliter"
+            | "sabungkus"
+            | "sabiji"
+            | "sawiji"
+            | "saliter"
+            | "sebotol"
+            | "masing"
+            | "masing2"
+            | "@nya"
+    )
+}
+
+/// Words that mark the figure after them as the total of the line or message.
+pub fn total_marker(w: &str) -> bool {
+    matches!(
+        w,
+        "total"
+            | "totalnya"
+            | "semua"
+            | "semuanya"
+            | "jumlah"
+            | "jumlahnya"
+            | "kabeh"
+            | "kabehe"
+            | "sadaya"
+            | "sadayana"
+            | "sakabeh"
+            | "sakabehna"
+            | "totale"
+            | "totalna"
+            | "jadinya"
+            | "seluruhnya"
+            | "habis"
+            | "abis"
+    )
+}

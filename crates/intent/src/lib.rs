@@ -1,0 +1,877 @@
+//! pasar-intent: shop talk in, a typed command out — offline, in microseconds. "jual 5 kg
+//! beras @12rb", "bu Sri ngutang 60rb", "stok gula berapa", "laporan kemarin", in Indonesian,
+//! Javanese and Sundanese, with the shorthand and slang of a market.
+//!
+//! Architecture invariant: no SQL, no I/O, no clock. The caller passes today's date and,
+//! when it has one, a `Catalog` to resolve product names and prices (pasar-core implements it
+//! over the shop's catalog). Never panics on any input (property-tested).
+
+mod lexicon;
+pub mod number;
+mod period;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+pub use period::Period;
+
+/// What a message asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    Sale,
+    Purchase,
+    Expense,
+    StockQuery,
+    PriceQuery,
+    StockAdjust,
+    Report,
+    Debt,
+    DebtPayment,
+    DebtQuery,
+    Order,
+    Greeting,
+    Help,
+    Unknown,
+}
+
+/// One line of goods in a message.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Item {
+    /// As written, lowercase ("beras", "mie sedaap").
+    pub product: String,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "dec")]
+    pub quantity: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "dec")]
+    pub unit_price: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "dec")]
+    pub total: Option<Decimal>,
+    /// The catalog's product, when a catalog was given and the name is unambiguous.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<i64>,
+    /// The catalog's name for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_name: Option<String>,
+}
+
+/// The parse of one message (the `pasar nlu --json` contract).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Command {
+    pub intent: Intent,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Item>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "dec")]
+    pub amount: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    pub confidence: f32,
+    /// A question to ask before acting, when the message leaves something open.
+    pub clarification: Option<String>,
+}
+
+fn dec<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => s.serialize_str(&d.normalize().to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+/// A product the catalog knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownProduct {
+    pub id: i64,
+    pub name: String,
+    pub unit: String,
+    pub price: Decimal,
+}
+
+/// How the engine sees the shop's catalog (pasar-core implements it; tests use tables).
+pub trait Catalog {
+    /// The one product `words` names ("brs" → Beras Pulen), or None when none or several.
+    fn product(&self, words: &str) -> Option<KnownProduct>;
+}
+
+/// What the engine knows besides the text.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The shop's today (for "kemarin", "tanggal 5").
+    pub today: NaiveDate,
+    pub catalog: Option<&'a dyn Catalog>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(today: NaiveDate) -> Self {
+        Context {
+            today,
+            catalog: None,
+        }
+    }
+
+    pub fn with_catalog(today: NaiveDate, catalog: &'a dyn Catalog) -> Self {
+        Context {
+            today,
+            catalog: Some(catalog),
+        }
+    }
+}
+
+/// The longest message read (a pasted stock list is not a chat message).
+const MAX_CHARS: usize = 2_000;
+
+/// Text as tokens: lowercase, emoji and decoration gone, "@12rb" → "@" "12rb", "5kg" → "5"
+/// "kg", "44rb/kg" → "44rb" "/" "kg", a comma between items → ",", shorthand expanded.
+fn tokens(text: &str) -> Vec<String> {
+    let lower: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .collect::<String>()
+        .to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let mut spaced = String::with_capacity(lower.len() + 16);
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let digit_around =
+            prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit());
+        match c {
+            c if c.is_alphanumeric() => spaced.push(c),
+            '.' | ',' if digit_around => spaced.push(c),
+            ',' | ';' | '@' | '/' | '?' | '+' | '&' | ':' | '\n' => {
+                spaced.push(' ');
+                spaced.push(if c == '\n' { ',' } else { c });
+                spaced.push(' ');
+            }
+            '-' if prev.is_some_and(char::is_alphanumeric)
+                && next.is_some_and(char::is_alphanumeric) =>
+            {
+                spaced.push('-')
+            }
+            '\'' => spaced.push('\''),
+            _ => spaced.push(' '),
+        }
+    }
+    let mut out = Vec::new();
+    for w in spaced.split_whitespace() {
+        let w = w.trim_matches('\'');
+        if w.is_empty() {
+            continue;
+        }
+        // "5kg", "2btl", "1,5kg": a number glued to a unit.
+        let split = w
+            .char_indices()
+            .find(|(_, c)| c.is_alphabetic())
+            .map(|(i, _)| i)
+            .filter(|&i| {
+                i > 0
+                    && w[..i]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+            });
+        // "600ml" stays one word: a size in a product's name (Aqua 600ml), not an amount sold.
+        if let Some(i) = split
+            && (lexicon::unit(&w[i..]).is_some() || w[i..] == *"x")
+            && w[i..] != *"ml"
+        {
+            out.push(w[..i].to_string());
+            out.push(w[i..].to_string());
+            continue;
+        }
+        // "masing-masing", "kue-kue": reduplication is one word.
+        out.push(lexicon::expand(w).to_string());
+    }
+    out
+}
+
+/// A person's name after a title ("bu sri", "pak haji budi"), or before a debt word.
+fn contact(toks: &[&str], debt_context: bool) -> Option<(usize, usize)> {
+    for (i, t) in toks.iter().enumerate() {
+        if !lexicon::honorific(t) || (*t == "teh" && !debt_context) {
+            continue;
+        }
+        let name_len = toks[i + 1..]
+            .iter()
+            .take(2)
+            .take_while(|w| is_name_word(w))
+            .count();
+        if name_len > 0 {
+            // A second word only when it is not the start of what follows ("bu sri gula").
+            let len = if name_len == 2 && debt_context && !is_name_tail(toks.get(i + 3)) {
+                1
+            } else {
+                name_len.min(if debt_context { 2 } else { 1 })
+            };
+            return Some((i, len + 1));
+        }
+    }
+    None
+}
+
+/// Whether the word after a two-word name suggests the name ended at one word.
+fn is_name_tail(next: Option<&&str>) -> bool {
+    next.is_some_and(|w| {
+        lexicon::debt_word(w) || lexicon::repay_word(w) || lexicon::pay_verb(w) || *w == ","
+    })
+}
+
+fn is_name_word(w: &str) -> bool {
+    w.chars().all(char::is_alphabetic)
+        && w.chars().count() >= 2
+        && !is_keyword(w)
+        && lexicon::unit(w).is_none()
+        && number::read(&[w]).is_none()
+}
+
+/// Words that carry meaning for the engine (never part of a product or a name).
+fn is_keyword(w: &str) -> bool {
+    lexicon::sale_verb(w)
+        || lexicon::purchase_verb(w)
+        || lexicon::pay_verb(w)
+        || lexicon::debt_word(w)
+        || lexicon::repay_word(w)
+        || lexicon::stock_word(w)
+        || lexicon::count_word(w)
+        || lexicon::price_word(w)
+        || lexicon::question_word(w)
+        || lexicon::report_word(w)
+        || lexicon::order_word(w)
+        || lexicon::wanting(w)
+        || lexicon::filler(w)
+        || lexicon::joiner(w)
+        || lexicon::per_unit_marker(w)
+        || lexicon::total_marker(w)
+        || period::word(w)
+        || matches!(
+            w,
+            "dari"
+                | "ke"
+                | "kepada"
+                | "oleh"
+                | "aku"
+                | "saya"
+                | "kula"
+                | "abdi"
+                | "gue"
+                | "gw"
+                | "kami"
+                | "kita"
+                | "belum"
+                | "sudah"
+                | "tidak"
+                | "siapa"
+                | "saja"
+                | "apa"
+                | "mana"
+                | "daftar"
+                | "list"
+                | "semua"
+                | "habis"
+                | "menipis"
+                | "hampir"
+                | "kurang"
+                | "mau"
+                | "akan"
+                | "lunas"
+                | "tanggal"
+                | "tgl"
+                | "lalu"
+                | "yang"
+                | "toko"
+                | "warung"
+                | "kedai"
+                | "lapak"
+                | "barang"
+                | "produk"
+                | "item"
+        )
+}
+
+/// How a figure in an item reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    PerUnit,
+    Total,
+    Bare,
+}
+
+/// Items of a message: quantities, units, products and prices, several per message.
+fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
+    let mut out: Vec<Item> = Vec::new();
+    let mut cur = Item::default();
+    let mut words: Vec<&str> = Vec::new();
+    let mut marker: Option<Marker> = None;
+    let mut priced = false;
+    // Where the last quantity was written (tokens), to tell "gas 3 kg 1 tabung" (a size in
+    // the name, then the quantity) from "3 kg telur 2 kg terigu" (two items).
+    let mut last_qty: Option<(usize, usize)> = None;
+    let flush = |cur: &mut Item, words: &mut Vec<&str>, out: &mut Vec<Item>, priced: &mut bool| {
+        cur.product = words.join(" ");
+        words.clear();
+        *priced = false;
+        let item = std::mem::take(cur);
+        if !item.product.is_empty()
+            || item.quantity.is_some()
+            || item.unit_price.is_some()
+            || item.total.is_some()
+        {
+            out.push(item);
+        }
+    };
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        if lexicon::joiner(t) && t != "tambah" {
+            flush(&mut cur, &mut words, &mut out, &mut priced);
+            marker = None;
+            i += 1;
+            continue;
+        }
+        if lexicon::total_marker(t) {
+            marker = Some(Marker::Total);
+            i += 1;
+            continue;
+        }
+        if lexicon::price_word(t) {
+            marker.get_or_insert(Marker::Bare);
+            i += 1;
+            continue;
+        }
+        if let Some((unit, size)) = lexicon::one_of(t) {
+            let money_next =
+                number::read(&toks[i + 1..]).is_some_and(|n| is_money(n, &toks[i + 1..]));
+            if cur.quantity.is_some() || money_next || priced {
+                marker = Some(Marker::PerUnit);
+            } else {
+                cur.quantity = Some(size);
+                cur.unit = Some(unit.to_string());
+            }
+            i += 1;
+            continue;
+        }
+        if lexicon::per_unit_marker(t) && !(t == "a" || t == "x") {
+            marker = Some(Marker::PerUnit);
+            i += 1;
+            continue;
+        }
+        if let Some(n) = number::read(&toks[i..]) {
+            let after = &toks[i + n.len..];
+            let unit_after = after.first().and_then(|u| lexicon::unit(u));
+            // A product word after a figure that already has its price starts the next item.
+            if !n.money && unit_after.is_some() && marker.is_none() {
+                match last_qty {
+                    Some((s, e)) if e == i && !priced && !words.is_empty() => {
+                        // The first size was part of the name.
+                        words.extend(&toks[s..e]);
+                    }
+                    _ if cur.quantity.is_some() && (priced || !words.is_empty()) => {
+                        flush(&mut cur, &mut words, &mut out, &mut priced);
+                    }
+                    _ => {}
+                }
+                last_qty = Some((i, i + n.len + 1));
+                let (unit, size) = unit_after.unwrap_or(("pcs", Decimal::ONE));
+                let (unit, size) = match lexicon::count_of(unit) {
+                    Some(c) => ("pcs", c),
+                    None => (unit, size),
+                };
+                cur.quantity = Some((n.value * size).normalize());
+                cur.unit = Some(unit.to_string());
+                i += n.len + 1;
+                continue;
+            }
+            let money = is_money(n, &toks[i..])
+                || marker.is_some()
+                || (cur.quantity.is_some() && n.value >= Decimal::from(100));
+            if !money {
+                if cur.quantity.is_some() && (priced || !words.is_empty()) {
+                    flush(&mut cur, &mut words, &mut out, &mut priced);
+                }
+                if cur.quantity.is_none() {
+                    cur.quantity = Some(n.value);
+                }
+                i += n.len;
+                continue;
+            }
+            // A price: by its marker, or by what follows ("3rb per bungkus", "44rb/kg").
+            let mut used = n.len;
+            let mut how = marker.take().unwrap_or(Marker::Bare);
+            if let Some(next) = after.first() {
+                if (*next == "per" || *next == "/" || *next == "@")
+                    && after.get(1).is_some_and(|u| {
+                        lexicon::unit(u).is_some() || lexicon::one_of(u).is_some() || *u == "biji"
+                    })
+                {
+                    how = Marker::PerUnit;
+                    used += 2;
+                } else if lexicon::one_of(next).is_some()
+                    || matches!(
+                        *next,
+                        "sebiji"
+                            | "satunya"
+                            | "sebuah"
+                            | "perbiji"
+                            | "perkilo"
+                            | "perkg"
+                            | "perbungkus"
+                            | "perpcs"
+                            | "perliter"
+                    )
+                {
+                    how = Marker::PerUnit;
+                    used += 1;
+                } else if lexicon::total_marker(next) {
+                    used += 1;
+                    how = Marker::Total;
+                }
+            }
+            if priced {
+                // A second price with no product between: the next item's.
+                flush(&mut cur, &mut words, &mut out, &mut priced);
+            }
+            match how {
+                Marker::PerUnit => cur.unit_price = Some(n.value),
+                Marker::Total => cur.total = Some(n.value),
+                Marker::Bare => match (intent, cur.quantity) {
+                    (Intent::Sale | Intent::Order, Some(_)) => cur.unit_price = Some(n.value),
+                    _ => cur.total = Some(n.value),
+                },
+            }
+            priced = true;
+            i += used;
+            continue;
+        }
+        // A unit with no figure: "stok beras berapa karung" asks in karung; it names nothing.
+        if lexicon::unit(t).is_some()
+            && ((words.is_empty() && cur.quantity.is_none())
+                || matches!(intent, Intent::StockQuery | Intent::PriceQuery))
+        {
+            i += 1;
+            continue;
+        }
+        if is_keyword(t) || t == "," || t == "?" || t == "/" {
+            i += 1;
+            continue;
+        }
+        if priced {
+            flush(&mut cur, &mut words, &mut out, &mut priced);
+        }
+        if !t.chars().any(char::is_alphanumeric) {
+            i += 1;
+            continue;
+        }
+        words.push(t);
+        i += 1;
+    }
+    flush(&mut cur, &mut words, &mut out, &mut priced);
+    // "jual 3 kg telur dan 2 kg terigu, telur 27rb terigu 12rb": a price named by its product
+    // belongs to that product's line.
+    let mut merged: Vec<Item> = Vec::new();
+    for it in out {
+        let lone_price = it.quantity.is_none() && it.unit.is_none();
+        if lone_price
+            && let Some(prev) = merged.iter_mut().find(|p| {
+                !it.product.is_empty()
+                    && (p.product == it.product
+                        || p.product.starts_with(&format!("{} ", it.product)))
+                    && p.unit_price.is_none()
+                    && p.total.is_none()
+            })
+        {
+            match (intent, it.unit_price, it.total) {
+                (_, Some(u), _) => prev.unit_price = Some(u),
+                (Intent::Sale | Intent::Order, None, Some(t)) if prev.quantity.is_some() => {
+                    prev.unit_price = Some(t)
+                }
+                (_, None, t) => prev.total = t,
+            }
+            continue;
+        }
+        // A price alone after a line: that line's ("beras 2 kg, 12rb sekilo").
+        if it.product.is_empty()
+            && it.quantity.is_none()
+            && let Some(prev) = merged.last_mut()
+            && prev.unit_price.is_none()
+            && prev.total.is_none()
+        {
+            prev.unit_price = it.unit_price;
+            prev.total = it.total;
+            if prev.unit_price.is_none()
+                && matches!(intent, Intent::Sale)
+                && prev.quantity.is_some()
+            {
+                prev.unit_price = prev.total.take();
+            }
+            continue;
+        }
+        merged.push(it);
+    }
+    merged.retain(|it| !it.product.is_empty() || it.quantity.is_some());
+    merged
+}
+
+/// Whether a figure is money as written: a thousands word, "Rp", slang, or a round figure of
+/// a thousand or more.
+fn is_money(n: number::Num, toks: &[&str]) -> bool {
+    n.money || n.value >= Decimal::from(1000) || toks.first().is_some_and(|t| t.starts_with("rp"))
+}
+
+/// The amount of a message that names one (an expense, a debt): its largest money figure.
+fn amount(toks: &[&str]) -> Option<Decimal> {
+    let mut best: Option<Decimal> = None;
+    let mut i = 0;
+    while i < toks.len() {
+        if let Some(n) = number::read(&toks[i..]) {
+            let unit_after = toks
+                .get(i + n.len)
+                .is_some_and(|u| lexicon::unit(u).is_some());
+            if is_money(n, &toks[i..]) && !unit_after {
+                best = Some(best.map_or(n.value, |b| b.max(n.value)));
+            }
+            i += n.len;
+        } else {
+            i += 1;
+        }
+    }
+    best
+}
+
+fn has(toks: &[&str], f: fn(&str) -> bool) -> bool {
+    toks.iter().any(|t| f(t))
+}
+
+/// Reads one message.
+pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
+    let owned = tokens(text);
+    let all: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let (period, date, spans) = period::find(&all, ctx.today);
+    // Period words are not products or names.
+    let toks: Vec<&str> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !spans.contains(i))
+        .map(|(_, t)| *t)
+        .collect();
+    let mut cmd = Command {
+        intent: Intent::Unknown,
+        items: Vec::new(),
+        amount: None,
+        category: None,
+        contact: None,
+        period: None,
+        date: None,
+        confidence: 0.0,
+        clarification: None,
+    };
+    if !toks.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
+        cmd.confidence = 0.2;
+        return cmd;
+    }
+    let money = amount(&toks);
+    let question = has(&toks, lexicon::question_word)
+        || toks.contains(&"?")
+        || toks.windows(2).any(|w| w == ["ada", "apa"]);
+    let debt = has(&toks, lexicon::debt_word);
+    let repay = has(&toks, lexicon::repay_word);
+    let pay = has(&toks, lexicon::pay_verb);
+    let sale = has(&toks, lexicon::sale_verb);
+    let purchase = has(&toks, lexicon::purchase_verb);
+    let stock = has(&toks, |w| lexicon::stock_word(w) && w != "ada");
+    let count = has(&toks, lexicon::count_word);
+    let price = has(&toks, lexicon::price_word);
+    let report = has(&toks, lexicon::report_word);
+    let order = has(&toks, lexicon::order_word)
+        || toks
+            .windows(2)
+            .any(|w| lexicon::wanting(w[0]) && (lexicon::purchase_verb(w[1]) || w[1] == "ambil"));
+    let running_out = toks.iter().any(|w| {
+        matches!(
+            *w,
+            "habis" | "menipis" | "abis" | "entek" | "seep" | "limit"
+        )
+    });
+    let category = toks.iter().find_map(|w| lexicon::expense_category(w));
+    let has_quantity = items(&toks, Intent::Sale)
+        .iter()
+        .any(|i| i.quantity.is_some() && !i.product.is_empty());
+    let words: Vec<&str> = toks
+        .iter()
+        .copied()
+        .filter(|w| !lexicon::filler(w) && !lexicon::honorific(w) && *w != ",")
+        .collect();
+    let greeting = has(&toks, lexicon::greeting);
+    let help_asked = toks.iter().any(|w| {
+        matches!(
+            *w,
+            "cara" | "caranya" | "bantuan" | "help" | "panduan" | "tutorial" | "menu" | "fitur"
+        )
+    }) || (toks
+        .iter()
+        .any(|w| matches!(*w, "gimana" | "bagaimana" | "piye" | "kumaha" | "kepriye"))
+        && toks.iter().any(|w| {
+            matches!(
+                *w,
+                "catat"
+                    | "mencatat"
+                    | "nyatet"
+                    | "pakai"
+                    | "pake"
+                    | "input"
+                    | "masukin"
+                    | "memakai"
+                    | "menggunakan"
+                    | "aplikasi"
+                    | "app"
+            )
+        }));
+
+    let (intent, confidence) = if help_asked && money.is_none() {
+        (Intent::Help, 0.9)
+    } else if debt
+        && (question
+            || running_out
+            || toks.contains(&"belum")
+            || toks.contains(&"daftar")
+            || toks.contains(&"siapa"))
+        && money.is_none()
+    {
+        (Intent::DebtQuery, 0.92)
+    } else if (repay || (pay && debt)) && !toks.windows(2).any(|w| w == ["belum", "lunas"]) {
+        (
+            Intent::DebtPayment,
+            if money.is_some() { 0.95 } else { 0.75 },
+        )
+    } else if debt && (money.is_some() || contact(&toks, true).is_some()) {
+        (Intent::Debt, if money.is_some() { 0.95 } else { 0.7 })
+    } else if report && !has_quantity && !(pay && category.is_some()) {
+        (Intent::Report, 0.95)
+    } else if sale && question && !has_quantity && period.is_some() {
+        (Intent::Report, 0.85)
+    } else if (stock && (question || running_out)) || (running_out && question) {
+        (Intent::StockQuery, 0.93)
+    } else if (stock || count) && has_quantity && !sale && !purchase {
+        (Intent::StockAdjust, 0.9)
+    } else if price && (question || money.is_none()) && !sale && !purchase {
+        (Intent::PriceQuery, 0.9)
+    } else if order && !sale {
+        (Intent::Order, 0.9)
+    } else if sale {
+        (Intent::Sale, 0.95)
+    } else if (purchase || pay) && category.is_some() && !has_known_goods(&toks) {
+        (Intent::Expense, 0.9)
+    } else if purchase {
+        (Intent::Purchase, 0.93)
+    } else if pay && money.is_some() {
+        (Intent::Expense, 0.8)
+    } else if category.is_some() && money.is_some() {
+        (Intent::Expense, 0.85)
+    } else if stock && !words.is_empty() {
+        (Intent::StockQuery, 0.7)
+    } else if has_quantity && money.is_some() {
+        (Intent::Sale, 0.6)
+    } else if greeting && words.len() <= 4 {
+        (Intent::Greeting, 0.95)
+    } else if words
+        .iter()
+        .all(|w| lexicon::greeting(w) || lexicon::honorific(w))
+        && !words.is_empty()
+    {
+        (Intent::Greeting, 0.8)
+    } else {
+        (Intent::Unknown, 0.3)
+    };
+    cmd.intent = intent;
+    cmd.confidence = confidence;
+    let debt_context = matches!(
+        intent,
+        Intent::Debt | Intent::DebtPayment | Intent::DebtQuery
+    );
+    let found = contact(&toks, debt_context)
+        .or_else(|| if debt_context { bare_name(&toks) } else { None })
+        .or_else(|| {
+            if intent == Intent::Purchase {
+                supplier(&toks)
+            } else {
+                None
+            }
+        });
+    let goods_toks: Vec<&str> = match found {
+        Some((at, len)) => {
+            cmd.contact = Some(toks[at..at + len].join(" "));
+            // "dari bu tini", "ke pak budi": the joining word goes with the name.
+            let from = if at > 0
+                && matches!(
+                    toks[at - 1],
+                    "dari" | "ke" | "kepada" | "sama" | "untuk" | "buat" | "ti" | "saka" | "teka"
+                ) {
+                at - 1
+            } else {
+                at
+            };
+            toks[..from]
+                .iter()
+                .chain(&toks[at + len..])
+                .copied()
+                .collect()
+        }
+        None => toks.clone(),
+    };
+    match intent {
+        Intent::Sale | Intent::Purchase | Intent::Order => {
+            cmd.items = items(&goods_toks, intent);
+            cmd.date = date;
+            if let Some(cat) = ctx.catalog {
+                resolve(&mut cmd.items, cat, intent);
+            }
+            if cmd.items.is_empty() {
+                cmd.confidence = 0.5;
+                cmd.clarification = Some("Barang apa dan berapa banyak?".into());
+            } else if intent != Intent::Order
+                && cmd
+                    .items
+                    .iter()
+                    .any(|i| i.unit_price.is_none() && i.total.is_none())
+            {
+                cmd.confidence = cmd.confidence.min(0.7);
+                cmd.clarification = Some("Berapa harganya?".into());
+            }
+            if intent == Intent::Sale && !sale {
+                cmd.clarification
+                    .get_or_insert_with(|| "Ini penjualan?".into());
+            }
+        }
+        Intent::StockQuery | Intent::PriceQuery => {
+            cmd.items = items(&goods_toks, intent)
+                .into_iter()
+                .filter(|i| !i.product.is_empty())
+                .map(|i| Item {
+                    product: i.product,
+                    ..Default::default()
+                })
+                .collect();
+            if let Some(cat) = ctx.catalog {
+                resolve(&mut cmd.items, cat, intent);
+            }
+        }
+        Intent::StockAdjust => {
+            cmd.items = items(&goods_toks, intent)
+                .into_iter()
+                .map(|i| Item {
+                    unit_price: None,
+                    total: None,
+                    ..i
+                })
+                .collect();
+            if let Some(cat) = ctx.catalog {
+                resolve(&mut cmd.items, cat, intent);
+            }
+        }
+        Intent::Expense => {
+            cmd.amount = money;
+            cmd.category = Some(category.unwrap_or("other"));
+            cmd.date = date;
+            if money.is_none() {
+                cmd.clarification = Some("Berapa jumlahnya?".into());
+                cmd.confidence = 0.6;
+            }
+        }
+        Intent::Debt | Intent::DebtPayment => {
+            cmd.amount = money;
+            cmd.date = date;
+            if cmd.contact.is_none() {
+                cmd.clarification = Some("Atas nama siapa?".into());
+                cmd.confidence = cmd.confidence.min(0.6);
+            } else if money.is_none() && intent == Intent::Debt {
+                cmd.clarification = Some("Berapa jumlahnya?".into());
+            }
+        }
+        Intent::DebtQuery => {}
+        Intent::Report => cmd.period = Some(period.unwrap_or(Period::Today)),
+        Intent::Greeting | Intent::Help | Intent::Unknown => {}
+    }
+    cmd
+}
+
+/// The supplier of a purchase written without a title: "dari toko makmur", "dari agen sumber".
+fn supplier(toks: &[&str]) -> Option<(usize, usize)> {
+    let from = toks
+        .iter()
+        .position(|w| matches!(*w, "dari" | "saka" | "ti" | "teka"))?;
+    let len = toks[from + 1..]
+        .iter()
+        .take(3)
+        .take_while(|w| {
+            matches!(
+                **w,
+                "toko"
+                    | "warung"
+                    | "agen"
+                    | "grosir"
+                    | "cv"
+                    | "pt"
+                    | "ud"
+                    | "koperasi"
+                    | "pasar"
+                    | "sales"
+            ) || is_name_word(w)
+        })
+        .count();
+    (len > 0).then_some((from + 1, len))
+}
+
+/// A name written without a title, right before the debt word ("sri ngutang 60rb").
+fn bare_name(toks: &[&str]) -> Option<(usize, usize)> {
+    let at = toks
+        .iter()
+        .position(|w| lexicon::debt_word(w) || lexicon::repay_word(w) || lexicon::pay_verb(w))?;
+    let start = (0..at)
+        .rev()
+        .take_while(|&i| is_name_word(toks[i]))
+        .last()?;
+    let len = (at - start).min(2);
+    Some((at - len, len))
+}
+
+/// Whether the words name goods a shop sells rather than an expense ("beli beras" vs "beli
+/// kantong plastik"): any word that is not an expense word, unit, number or keyword.
+fn has_known_goods(toks: &[&str]) -> bool {
+    toks.iter().any(|w| {
+        w.chars().all(char::is_alphabetic)
+            && !is_keyword(w)
+            && lexicon::expense_category(w).is_none()
+            && lexicon::unit(w).is_none()
+            && !lexicon::honorific(w)
+            && number::read(&[w]).is_none()
+            && !matches!(
+                *w,
+                "barang" | "toko" | "antar" | "warung" | "dagangan" | "bulanan" | "harian"
+            )
+    })
+}
+
+/// Catalog names and prices; a bare figure read against the catalog's price.
+fn resolve(items: &mut [Item], cat: &dyn Catalog, intent: Intent) {
+    for it in items {
+        let Some(p) = cat.product(&it.product) else {
+            continue;
+        };
+        // "jual 3 kg gula 48rb" when gula costs 16rb: 48rb is the total.
+        if matches!(intent, Intent::Sale | Intent::Purchase)
+            && let (Some(q), Some(u), None) = (it.quantity, it.unit_price, it.total)
+            && q > Decimal::ONE
+            && (u - p.price * q).abs() < (u - p.price).abs()
+        {
+            it.total = Some(u);
+            it.unit_price = None;
+        }
+        it.product_id = Some(p.id);
+        it.product_name = Some(p.name);
+    }
+}

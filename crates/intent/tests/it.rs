@@ -1,0 +1,151 @@
+//! The intent contract on tables of messages: the public examples (../shared/nlu, when beside
+//! the project), our own corpus (tests/corpus.jsonl, three languages), a catalog-backed case,
+//! and a property test that no input makes the engine panic.
+
+use chrono::NaiveDate;
+use pasar_intent::{Catalog, Context, KnownProduct, parse};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+}
+
+const FIELDS: [&str; 6] = ["intent", "amount", "category", "contact", "period", "date"];
+const ITEM_FIELDS: [&str; 5] = ["product", "quantity", "unit", "unit_price", "total"];
+
+/// Differences between what the engine says and what a line expects (both ways: a field the
+/// line leaves out must be left out).
+fn diff(expected: &Value) -> Vec<String> {
+    let text = expected["text"].as_str().unwrap();
+    let got = serde_json::to_value(parse(text, &Context::new(today()))).unwrap();
+    let mut out = Vec::new();
+    for f in FIELDS {
+        if got.get(f) != expected.get(f) {
+            out.push(format!(
+                "{f}: got {:?}, want {:?}",
+                got.get(f),
+                expected.get(f)
+            ));
+        }
+    }
+    let none = Value::Array(Vec::new());
+    let (g, w) = (
+        got.get("items").unwrap_or(&none).as_array().unwrap(),
+        expected.get("items").unwrap_or(&none).as_array().unwrap(),
+    );
+    if g.len() != w.len() {
+        out.push(format!("items: got {g:?}, want {w:?}"));
+    } else {
+        for (a, b) in g.iter().zip(w) {
+            for f in ITEM_FIELDS {
+                if a.get(f) != b.get(f) {
+                    out.push(format!("item {f}: got {:?}, want {:?}", a.get(f), b.get(f)));
+                }
+            }
+        }
+    }
+    out.into_iter().map(|d| format!("{text:?}: {d}")).collect()
+}
+
+fn lines(path: &PathBuf) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn check_all(path: PathBuf) {
+    let all = lines(&path);
+    let problems: Vec<String> = all.iter().flat_map(diff).collect();
+    assert!(
+        problems.is_empty(),
+        "{} of {} lines of {} wrong:\n{}",
+        problems.len(),
+        all.len(),
+        path.display(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn public_examples() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/nlu/examples.jsonl");
+    if !path.exists() {
+        eprintln!("../shared/nlu/examples.jsonl is not beside the project: conformance skipped");
+        return;
+    }
+    check_all(path);
+}
+
+#[test]
+fn own_corpus() {
+    check_all(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus.jsonl"));
+}
+
+struct Shop;
+impl Catalog for Shop {
+    fn product(&self, words: &str) -> Option<KnownProduct> {
+        let p = |id, name: &str, unit: &str, price| KnownProduct {
+            id,
+            name: name.into(),
+            unit: unit.into(),
+            price: rust_decimal::Decimal::from(price),
+        };
+        match words {
+            "gula" | "gula pasir" => Some(p(1, "Gula Pasir", "kg", 16_000)),
+            "brs" | "beras" => Some(p(2, "Beras Pulen", "kg", 12_000)),
+            _ => None,
+        }
+    }
+}
+
+#[test]
+fn a_catalog_names_products_and_tells_a_total_from_a_unit_price() {
+    let ctx = Context::with_catalog(today(), &Shop);
+    let c = parse("jual 3 kg gula 48rb", &ctx);
+    let i = &c.items[0];
+    assert_eq!(
+        (i.product_id, i.total.map(|t| t.to_string()), i.unit_price),
+        (Some(1), Some("48000".into()), None),
+        "48rb for 3 kg of a 16rb product is the total"
+    );
+    let c = parse("jual brs 2 kg 12rb", &ctx);
+    assert_eq!(
+        (
+            c.items[0].product_name.as_deref(),
+            c.items[0].unit_price.map(|t| t.to_string())
+        ),
+        (Some("Beras Pulen"), Some("12000".into()))
+    );
+}
+
+#[test]
+fn dates_follow_today() {
+    let c = parse("kemarin bayar listrik 150rb", &Context::new(today()));
+    assert_eq!(
+        (c.date, c.category),
+        (NaiveDate::from_ymd_opt(2026, 11, 20), Some("utilities"))
+    );
+    let c = parse("tgl 25 beli gula 10 kg total 150rb", &Context::new(today()));
+    assert_eq!(
+        c.date,
+        NaiveDate::from_ymd_opt(2026, 10, 25),
+        "a day not yet come this month is last month's"
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics(s in "\\PC{0,200}") {
+        let _ = parse(&s, &Context::new(today()));
+    }
+
+    #[test]
+    fn never_panics_on_shop_like_noise(s in "[a-z0-9 .,@/rbjtk?]{0,80}") {
+        let c = parse(&s, &Context::new(today()));
+        proptest::prop_assert!((0.0..=1.0).contains(&c.confidence));
+    }
+}
