@@ -576,15 +576,11 @@ pub fn expense_category(w: &str) -> Option<&'static str> {
     })
 }
 
-/// Words that mark the figure after them as the price of one unit.
-pub fn per_unit_marker(w: &str) -> bool {
+/// One word meaning "for each": "sebiji", "perkilo", "satunya" (before or after a figure).
+pub fn per_unit_word(w: &str) -> bool {
     matches!(
         w,
-        "@" | "per"
-            | "x"
-            | "a"
-            | "satuan"
-            | "sebiji"
+        "sebiji"
             | "sebuah"
             | "satunya"
             | "perbiji"
@@ -593,24 +589,36 @@ pub fn per_unit_marker(w: &str) -> bool {
             | "perbungkus"
             | "perpcs"
             | "perliter"
-            | "/"
-            | "peran"
-            | "sakilo"
-            | "sakilona"
-            | "sekilonya"
-            | "sekilo"
-            | "sekg"
-            | "sebungkus"
-            | "seliter"
-            | "sabungkus"
-            | "sabiji"
-            | "sawiji"
-            | "saliter"
-            | "sebotol"
-            | "masing"
-            | "masing2"
-            | "@nya"
     )
+}
+
+/// Words that mark the figure after them as the price of one unit.
+pub fn per_unit_marker(w: &str) -> bool {
+    per_unit_word(w)
+        || matches!(
+            w,
+            "@" | "per"
+                | "x"
+                | "a"
+                | "satuan"
+                | "/"
+                | "peran"
+                | "sakilo"
+                | "sakilona"
+                | "sekilonya"
+                | "sekilo"
+                | "sekg"
+                | "sebungkus"
+                | "seliter"
+                | "sabungkus"
+                | "sabiji"
+                | "sawiji"
+                | "saliter"
+                | "sebotol"
+                | "masing"
+                | "masing2"
+                | "@nya"
+        )
 }
 
 /// Words that mark the figure after them as the total of the line or message.

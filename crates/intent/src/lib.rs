@@ -411,20 +411,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
                 {
                     how = Marker::PerUnit;
                     used += 2;
-                } else if lexicon::one_of(next).is_some()
-                    || matches!(
-                        *next,
-                        "sebiji"
-                            | "satunya"
-                            | "sebuah"
-                            | "perbiji"
-                            | "perkilo"
-                            | "perkg"
-                            | "perbungkus"
-                            | "perpcs"
-                            | "perliter"
-                    )
-                {
+                } else if lexicon::one_of(next).is_some() || lexicon::per_unit_word(next) {
                     how = Marker::PerUnit;
                     used += 1;
                 } else if lexicon::total_marker(next) {

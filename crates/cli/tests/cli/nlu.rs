@@ -1,7 +1,7 @@
 //! `pasar nlu` as scripts call it: the JSON contract with no database, and with --db the
 //! catalog's product ids and names.
 
-use super::{ok_json, tmp_db};
+use super::ok_json;
 use std::process::Command;
 
 #[test]
@@ -34,30 +34,14 @@ fn nlu_needs_no_database_and_prints_the_contract() {
 
 #[test]
 fn nlu_with_a_shop_resolves_products_in_its_catalog() {
-    let (_dir, db) = tmp_db();
-    ok_json(&db, &["init"]);
-    ok_json(
-        &db,
-        &[
-            "product",
-            "add",
-            "--name",
-            "Beras Pulen",
-            "--sku",
-            "BRS",
-            "--unit",
-            "kg",
-            "--price",
-            "12000",
-        ],
-    );
-    let v = ok_json(&db, &["nlu", "jual 3 kg beras pulen 36rb"]);
+    let (_dir, db) = super::hostile::shop(); // Beras Pulen, 14rb/kg
+    let v = ok_json(&db, &["nlu", "jual 3 kg beras pulen 42rb"]);
     let item = &v["items"][0];
     assert_eq!(item["product_name"], "Beras Pulen");
     assert_eq!(
         (&item["total"], &item["unit_price"]),
-        (&serde_json::json!("36000"), &serde_json::Value::Null),
-        "36rb for 3 kg of a 12rb product is the line's total"
+        (&serde_json::json!("42000"), &serde_json::Value::Null),
+        "42rb for 3 kg of a 14rb product is the line's total"
     );
     let v = ok_json(&db, &["nlu", "laporan kemarin"]);
     assert_eq!(
