@@ -56,7 +56,7 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ColumnChoice {
-    /// name, sku, barcode, unit, sell, buy, stock, category, reorder, factor, variant.
+    /// name, sku, barcode, unit, sell, buy, stock, category, reorder, factor, variant, active.
     pub field: String,
     pub column: Option<usize>,
 }
@@ -392,17 +392,39 @@ struct Catalog {
     by_barcode_digits: HashMap<String, usize>,
 }
 
+/// The products a line's SKU, barcode and name each name in the shop.
+struct Matches {
+    sku: Option<usize>,
+    barcode: Option<usize>,
+    name: Option<usize>,
+}
+
+impl Matches {
+    /// The product the line is: by SKU, then barcode, then name.
+    fn first(&self) -> Option<usize> {
+        self.sku.or(self.barcode).or(self.name)
+    }
+}
+
 impl Catalog {
-    /// The product a line names: by SKU, then barcode (also without leading zeros), then name.
+    /// What the line's codes and name (`key`: its name key) name in the shop; barcodes also
+    /// without their leading zeros.
+    fn matches(&self, l: &Line, key: Option<&str>) -> Matches {
+        Matches {
+            sku: l
+                .sku
+                .as_ref()
+                .and_then(|s| self.by_sku.get(&s.to_lowercase()))
+                .copied(),
+            barcode: l.barcode.as_ref().and_then(|b| self.barcode(b)).copied(),
+            name: key.and_then(|k| self.by_name.get(k)).copied(),
+        }
+    }
+
+    /// The product a line names.
     fn find(&self, l: &Line) -> Option<usize> {
-        let by_sku = l
-            .sku
-            .as_ref()
-            .and_then(|s| self.by_sku.get(&s.to_lowercase()));
-        by_sku
-            .or_else(|| l.barcode.as_ref().and_then(|b| self.barcode(b)))
-            .or_else(|| l.name.as_ref().and_then(|n| self.by_name.get(&name_key(n))))
-            .copied()
+        self.matches(l, l.name.as_deref().map(name_key).as_deref())
+            .first()
     }
 
     fn barcode(&self, b: &str) -> Option<&usize> {
@@ -886,13 +908,8 @@ fn decide(
         ));
     }
     // Match: SKU, then barcode, then name.
-    let by_sku = l
-        .sku
-        .as_ref()
-        .and_then(|s| catalog.by_sku.get(&s.to_lowercase()));
-    let by_barcode = l.barcode.as_ref().and_then(|b| catalog.barcode(b));
-    let by_name = key.as_ref().and_then(|k| catalog.by_name.get(k));
-    let found = by_sku.or(by_barcode).or(by_name).copied();
+    let m = catalog.matches(l, key.as_deref());
+    let found = m.first();
     let used_by = |field: Field, col: Column, value: &str, other: usize| {
         (
             Some(col),
@@ -907,12 +924,12 @@ fn decide(
     };
     // A code or name of this row that belongs to a product other than the one it updates.
     if let Some(i) = found {
-        if let (Some(b), Some(&j)) = (&l.barcode, by_barcode)
+        if let (Some(b), Some(j)) = (&l.barcode, m.barcode)
             && j != i
         {
             return Err(used_by(Field::Barcode, Column::Barcode, b, j));
         }
-        if let (Some(n), Some(&j)) = (&l.name, by_name)
+        if let (Some(n), Some(j)) = (&l.name, m.name)
             && j != i
         {
             return Err(used_by(Field::ProductName, Column::Name, n, j));
@@ -924,7 +941,7 @@ fn decide(
             // Matched by barcode or name, yet the row names another code: that barcode or
             // name is this product's, not the row's.
             let (field, col, value) = match &l.barcode {
-                Some(b) if by_barcode.is_some() => (Field::Barcode, Column::Barcode, b),
+                Some(b) if m.barcode.is_some() => (Field::Barcode, Column::Barcode, b),
                 _ => (
                     Field::ProductName,
                     Column::Name,

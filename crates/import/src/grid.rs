@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, DataRef, Reader};
+use calamine::{Data, Reader};
 
 /// One cell as the sheet holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -256,17 +256,7 @@ fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
     let mut rows = Vec::new();
     while let Some(c) = reader.next_cell().map_err(damaged)? {
         let (r, col) = c.get_position();
-        let value = match c.get_value() {
-            DataRef::Empty | DataRef::Error(_) => Cell::Empty,
-            DataRef::SharedString(s) => Cell::Text((*s).to_string()),
-            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-                Cell::Text(s.clone())
-            }
-            DataRef::Int(i) => Cell::Number(*i as f64),
-            DataRef::Float(f) => Cell::Number(*f),
-            DataRef::Bool(b) => Cell::Bool(*b),
-            DataRef::DateTime(d) => Cell::Text(date_text(d.as_f64())),
-        };
+        let value = cell(Data::from(c.get_value().clone()));
         place(&mut rows, (r as usize, col as usize), value, cells)?;
     }
     Ok(rows)
@@ -283,18 +273,22 @@ fn range_rows(
     let mut rows = Vec::new();
     for i in 0..range.height() {
         for (j, d) in range[i].iter_mut().enumerate() {
-            let value = match std::mem::take(d) {
-                Data::Empty | Data::Error(_) => Cell::Empty,
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
-                Data::Int(i) => Cell::Number(i as f64),
-                Data::Float(f) => Cell::Number(f),
-                Data::Bool(b) => Cell::Bool(b),
-                Data::DateTime(d) => Cell::Text(date_text(d.as_f64())),
-            };
-            place(&mut rows, (r0 + i, c0 + j), value, cells)?;
+            place(&mut rows, (r0 + i, c0 + j), cell(std::mem::take(d)), cells)?;
         }
     }
     Ok(rows)
+}
+
+/// One calamine value as a grid cell: a date as text, an error as nothing.
+fn cell(d: Data) -> Cell {
+    match d {
+        Data::Empty | Data::Error(_) => Cell::Empty,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
+        Data::Int(i) => Cell::Number(i as f64),
+        Data::Float(f) => Cell::Number(f),
+        Data::Bool(b) => Cell::Bool(b),
+        Data::DateTime(d) => Cell::Text(date_text(d.as_f64())),
+    }
 }
 
 /// A date cell as the text a person would type ("2026-11-20", "2026-11-20 14:30"): a date is

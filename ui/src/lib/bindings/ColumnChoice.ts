@@ -2,6 +2,6 @@
 
 export type ColumnChoice = { 
 /**
- * name, sku, barcode, unit, sell, buy, stock, category, reorder, factor, variant.
+ * name, sku, barcode, unit, sell, buy, stock, category, reorder, factor, variant, active.
  */
 field: string, column: number | null, };
