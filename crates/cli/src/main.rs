@@ -203,6 +203,15 @@ enum Cmd {
         /// The message, as typed or sent
         text: String,
     },
+    /// Talk to the shop's agents: "jual 5 kg beras @12rb", "bu Sri ngutang 60rb", "iya",
+    /// "batal yang tadi". Writes to the books like the Kasir does; asks when unsure
+    Chat {
+        /// The message, as typed or sent
+        text: String,
+        /// Messages with the same id are one conversation (answers to questions, undo)
+        #[arg(long, default_value = "cli")]
+        conversation: String,
+    },
     /// Recent entries of the audit log
     Audit {
         #[arg(long, default_value_t = 20)]
@@ -830,6 +839,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                     .transpose()?,
                 note,
                 payment: pay.as_deref().map(Payment::parse).transpose()?,
+                date: None,
             };
             let e = shop.record_expense(&e)?;
             saved(
@@ -1062,6 +1072,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
         }
         Cmd::Audit { limit } => out.audit(&shop.audit_log(limit)?),
         Cmd::Nlu { text } => out.understood(&shop.understand(&text)),
+        Cmd::Chat { text, conversation } => out.chat(&shop.chat(&conversation, &text)?),
         Cmd::Debug(DebugCmd::WriteSales { count, seed }) => write_sales(&mut shop, count, seed),
         Cmd::Debug(DebugCmd::MakeCatalog { count }) => {
             pasar_core::demo::bulk_catalog(&mut shop, count)?;

@@ -459,6 +459,12 @@ impl Out {
 
     /// What an import did: counts, then each problem by its row and column.
     /// A message as the intent engine read it.
+    pub fn chat(&self, r: &pasar_core::ChatReply) -> Result<()> {
+        self.emit(r, |o| {
+            w!(o, "{}", r.reply);
+        })
+    }
+
     pub fn understood(&self, c: &pasar_core::intent::Command) -> Result<()> {
         self.emit(c, |o| {
             let intent = serde_json::to_value(c.intent)

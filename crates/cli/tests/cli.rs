@@ -5,6 +5,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "cli/chat.rs"]
+mod chat;
 #[path = "cli/hostile.rs"]
 mod hostile;
 #[path = "cli/import.rs"]

@@ -34,6 +34,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_unit_codes.sql",
         include_str!("../../../migrations/0005_unit_codes.sql"),
     ),
+    (
+        "0006_corrections_and_chat.sql",
+        include_str!("../../../migrations/0006_corrections_and_chat.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -698,6 +698,7 @@ fn populate(
                 category,
                 note: Some(note.into()),
                 payment: None,
+                date: None,
             })?;
             summary.expenses += 1;
         }

@@ -95,10 +95,14 @@ pub enum Field {
     Format,
     /// What `pasar export` writes: catalog, transactions or report.
     ExportKind,
+    /// A chat conversation's id.
+    Conversation,
+    /// What an expense or entry is booked on ("kemarin bayar listrik").
+    Date,
 }
 
 impl Field {
-    pub const ALL: [Field; 60] = [
+    pub const ALL: [Field; 62] = [
         Field::Product,
         Field::ProductName,
         Field::Sku,
@@ -159,6 +163,8 @@ impl Field {
         Field::Document,
         Field::Format,
         Field::ExportKind,
+        Field::Conversation,
+        Field::Date,
     ];
 
     /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
@@ -246,6 +252,8 @@ impl Field {
                 "sale or purchase number",
             ),
             ExportKind => ("export", "jenis ekspor", "export kind"),
+            Conversation => ("conversation", "percakapan", "conversation"),
+            Date => ("date", "tanggal", "date"),
         }
     }
 
@@ -324,6 +332,14 @@ pub enum Problem {
         choices: String,
     },
     NoDebt,
+    /// A purchase, expense or kasbon entry that has already been corrected.
+    AlreadyVoided {
+        id: i64,
+    },
+    /// A kasbon entry that belongs to a sale or a purchase (void that instead).
+    PartOfDocument {
+        document: String,
+    },
     Overpaid {
         amount: String,
         balance: String,
@@ -382,6 +398,8 @@ impl Problem {
             NotExactIn { .. } => "not_exact_in_unit",
             UnknownChoice { .. } => "unknown_choice",
             NoDebt => "no_debt",
+            AlreadyVoided { .. } => "already_voided",
+            PartOfDocument { .. } => "part_of_document",
             Overpaid { .. } => "overpaid",
             EndBeforeStart { .. } => "end_before_start",
             BadFormat { .. } => "bad_format",
@@ -477,6 +495,14 @@ impl Problem {
                 format!("\"{value}\" tidak dikenal (pilih {choices})")
             }
             NoDebt if en => "is zero: this contact owes nothing and is owed nothing".into(),
+            AlreadyVoided { id } if en => format!("#{id} has already been voided"),
+            AlreadyVoided { id } => format!("#{id} sudah dibatalkan"),
+            PartOfDocument { document } if en => {
+                format!("belongs to {document}; void that instead")
+            }
+            PartOfDocument { document } => {
+                format!("bagian dari {document}; batalkan itu saja")
+            }
             NoDebt => "nol: kontak ini tidak punya utang atau piutang".into(),
             Overpaid { amount, balance } if en => {
                 format!("{amount} is more than the open balance {balance}")
@@ -601,6 +627,10 @@ pub enum CoreError {
     Io { detail: String },
     #[error("purchase not found: {id}")]
     PurchaseNotFound { id: i64 },
+    #[error("expense not found: {id}")]
+    ExpenseNotFound { id: i64 },
+    #[error("debt entry not found: {id}")]
+    DebtEntryNotFound { id: i64 },
     #[error("print job not found: {id}")]
     PrintJobNotFound { id: i64 },
     #[error("no printer chosen")]
@@ -659,6 +689,32 @@ impl CoreError {
     }
 
     /// Names the product a line-level error is about.
+    /// An error about what was asked (a value, a product, a rule of the books), as opposed
+    /// to one about the machine (disk, database file). Agents answer the first kind in words.
+    pub fn is_user_error(&self) -> bool {
+        use CoreError::*;
+        matches!(
+            self,
+            Invalid { .. }
+                | ForProduct { .. }
+                | InsufficientStock { .. }
+                | ProductNotFound { .. }
+                | ProductInactive { .. }
+                | AmbiguousProduct { .. }
+                | ContactNotFound { .. }
+                | SaleNotFound { .. }
+                | PurchaseNotFound { .. }
+                | ExpenseNotFound { .. }
+                | DebtEntryNotFound { .. }
+                | UnknownUnit { .. }
+                | InexactUnit { .. }
+                | InvalidNumber { .. }
+                | AmbiguousNumber { .. }
+                | Duplicate { .. }
+                | Overflow
+        )
+    }
+
     pub fn for_product(self, product: &str) -> Self {
         match self {
             e @ CoreError::ForProduct { .. } => e,
@@ -702,6 +758,8 @@ impl CoreError {
             Database { .. } => "database_error",
             Io { .. } => "io_error",
             PurchaseNotFound { .. } => "purchase_not_found",
+            ExpenseNotFound { .. } => "expense_not_found",
+            DebtEntryNotFound { .. } => "debt_entry_not_found",
             PrintJobNotFound { .. } => "print_job_not_found",
             PrinterNotSet => "printer_not_set",
             PrinterUnreachable { .. } => "printer_unreachable",
@@ -886,6 +944,10 @@ impl CoreError {
             Io { detail } => format!("berkas bermasalah: {detail}"),
             PurchaseNotFound { id } if en => format!("purchase #{id} not found"),
             PurchaseNotFound { id } => format!("pembelian #{id} tidak ditemukan"),
+            ExpenseNotFound { id } if en => format!("expense #{id} not found"),
+            ExpenseNotFound { id } => format!("pengeluaran #{id} tidak ditemukan"),
+            DebtEntryNotFound { id } if en => format!("kasbon entry #{id} not found"),
+            DebtEntryNotFound { id } => format!("catatan kasbon #{id} tidak ditemukan"),
             PrintJobNotFound { id } if en => format!("print job #{id} not found"),
             PrintJobNotFound { id } => format!("antrean cetak #{id} tidak ditemukan"),
             PrinterNotSet if en => {
@@ -1156,6 +1218,8 @@ pub fn catalogue() -> Vec<CoreError> {
             choices: s("cash, qris, transfer, kasbon"),
         },
         Problem::NoDebt,
+        Problem::AlreadyVoided { id: 5 },
+        Problem::PartOfDocument { document: s("#12") },
         Problem::Overpaid {
             amount: s("Rp 70.000"),
             balance: s("Rp 60.000"),
@@ -1247,6 +1311,8 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::Database { detail: s("x") },
         CoreError::Io { detail: s("x") },
         CoreError::PurchaseNotFound { id: 4 },
+        CoreError::ExpenseNotFound { id: 4 },
+        CoreError::DebtEntryNotFound { id: 4 },
         CoreError::PrintJobNotFound { id: 4 },
         CoreError::PrinterNotSet,
         CoreError::PrinterUnreachable {
@@ -1379,12 +1445,14 @@ pub fn variant_index(e: &CoreError) -> usize {
         ImportRefused { .. } => 48,
         SheetHasNoHeader { .. } => 49,
         SpreadsheetTooLarge { .. } => 50,
+        ExpenseNotFound { .. } => 51,
+        DebtEntryNotFound { .. } => 52,
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 51;
-pub const PROBLEMS: usize = 30;
+pub const VARIANTS: usize = 53;
+pub const PROBLEMS: usize = 32;
 
 fn problem_index(p: &Problem) -> usize {
     use Problem::*;
@@ -1419,6 +1487,8 @@ fn problem_index(p: &Problem) -> usize {
         SameAsRow { .. } => 27,
         UsedBy { .. } => 28,
         OtherBaseUnit { .. } => 29,
+        AlreadyVoided { .. } => 30,
+        PartOfDocument { .. } => 31,
     }
 }
 

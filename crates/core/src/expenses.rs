@@ -200,6 +200,11 @@ pub struct NewExpense {
     pub category: Option<ExpenseCategory>,
     pub note: Option<String>,
     pub payment: Option<Payment>,
+    /// The day it was paid, when not today ("kemarin bayar listrik"): within the last year,
+    /// never in the future.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub date: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,7 +242,22 @@ impl Shop {
             Some(c) => (c, false),
             None => (ExpenseCategory::from_note(note.unwrap_or("")), true),
         };
-        let now = self.clock.now();
+        let mut now = self.clock.now();
+        let today = self.settings.tz.local_date(now);
+        if let Some(day) = e.date.filter(|d| *d != today) {
+            if day > today || day < today - chrono::Duration::days(366) {
+                return Err(CoreError::invalid(
+                    Field::Date,
+                    Problem::OutOfRange {
+                        value: day.to_string(),
+                        min: (today - chrono::Duration::days(366)).to_string(),
+                        max: today.to_string(),
+                    },
+                ));
+            }
+            // Booked at noon of that day in the shop's zone.
+            now = self.settings.tz.start_of(day) + chrono::Duration::hours(12);
+        }
         let at = stamp(now);
         let local_date = self.settings.tz.local_date(now).to_string();
         let actor = self.actor.clone();

@@ -4,7 +4,9 @@
 
 mod batch;
 pub mod catalog;
+pub mod chat;
 pub mod contacts;
+pub mod corrections;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
@@ -26,6 +28,7 @@ pub mod time;
 pub mod units;
 
 pub use catalog::{NewProduct, Product, ProductPatch, ProductUnit};
+pub use chat::{ChatMessage, ChatReply, ChatStatus};
 pub use contacts::{Contact, DebtBalance, DebtEntry};
 pub use db::{OpenMode, SCHEMA_VERSION, Shop, default_db_path};
 pub use document::{Invoice, Receipt, ReportDocument};

@@ -356,12 +356,16 @@ impl Shop {
         )?;
         let (mut debt_in, mut debt_out) = (Decimal::ZERO, Decimal::ZERO);
         {
+            // A correction counts on the side of the entry it reverses: a payment typed by
+            // mistake and taken back leaves no money in and no money out.
             let mut st = conn.prepare_cached(
-                "SELECT cash_flow FROM debt_entries WHERE local_date BETWEEN ?1 AND ?2 AND cash_flow != '0'",
+                "SELECT e.cash_flow, coalesce(o.cash_flow, e.cash_flow) FROM debt_entries e
+                 LEFT JOIN debt_entries o ON o.id = e.reverses
+                 WHERE e.local_date BETWEEN ?1 AND ?2 AND e.cash_flow != '0'",
             )?;
-            for v in st.query_map(params![from, to], |r| dec(r, 0))? {
-                let v = v?;
-                if v > Decimal::ZERO {
+            for v in st.query_map(params![from, to], |r| Ok((dec(r, 0)?, dec(r, 1)?)))? {
+                let (v, side) = v?;
+                if side > Decimal::ZERO {
                     add_to(&mut debt_in, v)?;
                 } else {
                     add_to(&mut debt_out, -v)?;

@@ -231,6 +231,18 @@ impl Shop {
 
     /// A manual correction (breakage, spoilage, found goods) by a signed base quantity.
     pub fn adjust_stock(&mut self, product: &str, delta: Decimal, reason: &str) -> Result<Product> {
+        self.adjust_stock_entry(product, delta, reason)
+            .map(|(p, _)| p)
+    }
+
+    /// `adjust_stock`, also returning the id of the adjustment (its audit entry, which the
+    /// movement points at).
+    pub fn adjust_stock_entry(
+        &mut self,
+        product: &str,
+        delta: Decimal,
+        reason: &str,
+    ) -> Result<(Product, i64)> {
         if delta.is_zero() {
             return Err(CoreError::invalid(Field::Adjustment, Problem::Zero));
         }
@@ -270,7 +282,7 @@ impl Shop {
             &at,
         )?;
         tx.commit()?;
-        self.product(p.id)
+        Ok((self.product(p.id)?, audit_id))
     }
 
     /// Movement history of one product, newest first.

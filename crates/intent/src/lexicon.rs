@@ -247,6 +247,36 @@ pub fn count_word(w: &str) -> bool {
     )
 }
 
+/// Goods lost from the shelf: broken, spoiled, expired, thrown away, gone missing.
+pub fn loss_word(w: &str) -> bool {
+    matches!(
+        w,
+        "pecah"
+            | "rusak"
+            | "kadaluarsa"
+            | "kadaluwarsa"
+            | "kedaluwarsa"
+            | "expired"
+            | "basi"
+            | "busuk"
+            | "bosok"
+            | "buang"
+            | "dibuang"
+            | "hilang"
+            | "ilang"
+            | "leungit"
+            | "bocor"
+            | "sobek"
+            | "penyok"
+            | "remuk"
+            | "ruksak"
+            | "raksak"
+            | "kurangan"
+            | "dikurangi"
+            | "kurangi"
+    )
+}
+
 pub fn price_word(w: &str) -> bool {
     matches!(
         w,

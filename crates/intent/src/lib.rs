@@ -6,18 +6,20 @@
 //! when it has one, a `Catalog` to resolve product names and prices (pasar-core implements it
 //! over the shop's catalog). Never panics on any input (property-tested).
 
+mod answer;
 mod lexicon;
 pub mod number;
 mod period;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use answer::{Answer, answer};
 pub use period::Period;
 
 /// What a message asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     Sale,
@@ -34,6 +36,18 @@ pub enum Intent {
     Greeting,
     Help,
     Unknown,
+}
+
+/// What a stock correction does with its quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adjust {
+    /// The stock now is the quantity ("stok beras sekarang 45 kg", "opname gula tinggal 12").
+    Set,
+    /// Found or brought in outside a purchase ("stok aqua tambah 3 dus").
+    Add,
+    /// Broken, spoiled, lost ("telur pecah 6 butir", "roti kadaluarsa 4 dibuang").
+    Remove,
 }
 
 /// One line of goods in a message.
@@ -55,6 +69,9 @@ pub struct Item {
     /// The catalog's name for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
+    /// The price was written bare (no @, per, total): the catalog may tell which it is.
+    #[serde(skip)]
+    pub bare_price: bool,
 }
 
 /// The parse of one message (the `pasar nlu --json` contract).
@@ -71,11 +88,18 @@ pub struct Command {
     pub contact: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
+    /// For a stock correction: set, add or remove.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjust: Option<Adjust>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     pub confidence: f32,
     /// A question to ask before acting, when the message leaves something open.
     pub clarification: Option<String>,
+    /// Goods a kasbon message names ("bu Ani ngutang gula 2 kg 32rb"): not part of the
+    /// contract's fields (a debt is an amount), but an agent books them as a kasbon sale.
+    #[serde(skip)]
+    pub goods: Vec<Item>,
 }
 
 fn dec<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
@@ -248,6 +272,7 @@ fn is_keyword(w: &str) -> bool {
         || lexicon::joiner(w)
         || lexicon::per_unit_marker(w)
         || lexicon::total_marker(w)
+        || lexicon::loss_word(w)
         || period::word(w)
         || matches!(
             w,
@@ -426,10 +451,13 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
             match how {
                 Marker::PerUnit => cur.unit_price = Some(n.value),
                 Marker::Total => cur.total = Some(n.value),
-                Marker::Bare => match (intent, cur.quantity) {
-                    (Intent::Sale | Intent::Order, Some(_)) => cur.unit_price = Some(n.value),
-                    _ => cur.total = Some(n.value),
-                },
+                Marker::Bare => {
+                    cur.bare_price = true;
+                    match (intent, cur.quantity) {
+                        (Intent::Sale | Intent::Order, Some(_)) => cur.unit_price = Some(n.value),
+                        _ => cur.total = Some(n.value),
+                    }
+                }
             }
             priced = true;
             i += used;
@@ -553,9 +581,11 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         category: None,
         contact: None,
         period: None,
+        adjust: None,
         date: None,
         confidence: 0.0,
         clarification: None,
+        goods: Vec::new(),
     };
     if !toks.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
         cmd.confidence = 0.2;
@@ -643,7 +673,12 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         (Intent::Report, 0.85)
     } else if (stock && (question || running_out)) || (running_out && question) {
         (Intent::StockQuery, 0.93)
-    } else if (stock || count) && has_quantity && !sale && !purchase {
+    } else if (stock || count || has(&toks, lexicon::loss_word))
+        && has_quantity
+        && !sale
+        && !purchase
+        && money.is_none()
+    {
         (Intent::StockAdjust, 0.9)
     } else if price && (question || money.is_none()) && !sale && !purchase {
         (Intent::PriceQuery, 0.9)
@@ -655,6 +690,13 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         (Intent::Expense, 0.9)
     } else if purchase {
         (Intent::Purchase, 0.93)
+    } else if pay && category.is_none() && contact(&toks, true).is_some() {
+        // "bu Sri bayar 20rb", "bayar ke pak Budi 200rb": money between the shop and a
+        // person, not a cost of running it.
+        (
+            Intent::DebtPayment,
+            if money.is_some() { 0.85 } else { 0.7 },
+        )
     } else if pay && money.is_some() {
         (Intent::Expense, 0.8)
     } else if category.is_some() && money.is_some() {
@@ -721,10 +763,11 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
                 cmd.confidence = 0.5;
                 cmd.clarification = Some("Barang apa dan berapa banyak?".into());
             } else if intent != Intent::Order
-                && cmd
-                    .items
-                    .iter()
-                    .any(|i| i.unit_price.is_none() && i.total.is_none())
+                && cmd.items.iter().any(|i| {
+                    // A product the catalog knows has its price there (for a sale).
+                    let priced = intent == Intent::Sale && i.product_id.is_some();
+                    i.unit_price.is_none() && i.total.is_none() && !priced
+                })
             {
                 cmd.confidence = cmd.confidence.min(0.7);
                 cmd.clarification = Some("Berapa harganya?".into());
@@ -759,6 +802,7 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             if let Some(cat) = ctx.catalog {
                 resolve(&mut cmd.items, cat, intent);
             }
+            cmd.adjust = Some(adjust_kind(&toks));
         }
         Intent::Expense => {
             cmd.amount = money;
@@ -770,6 +814,15 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             }
         }
         Intent::Debt | Intent::DebtPayment => {
+            if intent == Intent::Debt {
+                cmd.goods = items(&goods_toks, Intent::Sale)
+                    .into_iter()
+                    .filter(|i| !i.product.is_empty() && i.quantity.is_some())
+                    .collect();
+                if let Some(cat) = ctx.catalog {
+                    resolve(&mut cmd.goods, cat, Intent::Sale);
+                }
+            }
             cmd.amount = money;
             cmd.date = date;
             if cmd.contact.is_none() {
@@ -784,6 +837,33 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         Intent::Greeting | Intent::Help | Intent::Unknown => {}
     }
     cmd
+}
+
+/// Whether a stock correction sets, adds or removes: loss words remove, "tambah" adds, and
+/// otherwise the figure is what is on the shelf now.
+fn adjust_kind(toks: &[&str]) -> Adjust {
+    if toks.iter().any(|w| lexicon::loss_word(w)) {
+        Adjust::Remove
+    } else if toks.iter().any(|w| {
+        matches!(
+            *w,
+            "tambah"
+                | "tambahin"
+                | "ditambah"
+                | "ditambahi"
+                | "ditambahkan"
+                | "nambah"
+                | "masuk"
+                | "tambih"
+                | "nambih"
+                | "ketemu"
+                | "nemu"
+        )
+    }) {
+        Adjust::Add
+    } else {
+        Adjust::Set
+    }
 }
 
 /// The supplier of a purchase written without a title: "dari toko makmur", "dari agen sumber".
@@ -851,6 +931,7 @@ fn resolve(items: &mut [Item], cat: &dyn Catalog, intent: Intent) {
         };
         // "jual 3 kg gula 48rb" when gula costs 16rb: 48rb is the total.
         if matches!(intent, Intent::Sale | Intent::Purchase)
+            && it.bare_price
             && let (Some(q), Some(u), None) = (it.quantity, it.unit_price, it.total)
             && q > Decimal::ONE
             && (u - p.price * q).abs() < (u - p.price).abs()

@@ -350,6 +350,7 @@ fn expenses_categorised_and_net_profit() {
             category: None,
             note: Some("token listrik".into()),
             payment: None,
+            date: None,
         })
         .unwrap();
     assert_eq!(
@@ -361,6 +362,7 @@ fn expenses_categorised_and_net_profit() {
         category: Some(ExpenseCategory::Fees),
         note: None,
         payment: None,
+        date: None,
     })
     .unwrap();
     assert!(
@@ -368,7 +370,8 @@ fn expenses_categorised_and_net_profit() {
             amount: d("0"),
             category: None,
             note: None,
-            payment: None
+            payment: None,
+            date: None,
         })
         .is_err()
     );
@@ -377,7 +380,8 @@ fn expenses_categorised_and_net_profit() {
             amount: d("-5"),
             category: None,
             note: None,
-            payment: None
+            payment: None,
+            date: None,
         })
         .is_err()
     );
@@ -520,6 +524,7 @@ fn every_write_is_audited() {
         category: None,
         note: None,
         payment: None,
+        date: None,
     })
     .unwrap();
     let log = shop.audit_log(10).unwrap();

@@ -381,6 +381,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     category: Some(category),
                     note: None,
                     payment: None,
+                    date: None,
                 })
                 .unwrap();
                 m.expenses += amount;

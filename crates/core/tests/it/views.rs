@@ -30,6 +30,7 @@ fn dashboard_figures_and_series() {
         category: None,
         note: Some("parkir".into()),
         payment: None,
+        date: None,
     })
     .unwrap();
     shop.record_expense(&NewExpense {
@@ -37,6 +38,7 @@ fn dashboard_figures_and_series() {
         category: None,
         note: None,
         payment: Some(Payment::Transfer),
+        date: None,
     })
     .unwrap();
     let dash = shop.dashboard().unwrap();

@@ -394,6 +394,7 @@ fn a4_report_has_the_figures_and_a_drawn_chart() {
         category: None,
         note: Some("bayar listrik".into()),
         payment: None,
+        date: None,
     })
     .unwrap();
     let r = shop.report("last_7_days").unwrap();

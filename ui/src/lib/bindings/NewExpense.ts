@@ -2,4 +2,9 @@
 import type { ExpenseCategory } from "./ExpenseCategory";
 import type { Payment } from "./Payment";
 
-export type NewExpense = { amount: string, category: ExpenseCategory | null, note: string | null, payment: Payment | null, };
+export type NewExpense = { amount: string, category: ExpenseCategory | null, note: string | null, payment: Payment | null, 
+/**
+ * The day it was paid, when not today ("kemarin bayar listrik"): within the last year,
+ * never in the future.
+ */
+date: string | null, };
