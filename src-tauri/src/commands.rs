@@ -14,8 +14,9 @@ use pasar_core::report::LowStockItem;
 use pasar_core::sales::{ReturnLine, SaleSummary};
 use pasar_core::stock::Movement;
 use pasar_core::{
-    CountLine, ErrorBody, Expense, NewExpense, NewProduct, NewPurchase, NewSale, OpenMode, Product,
-    ProductPatch, Purchase, Quote, Report, Sale, Shop, StockCount,
+    ChatMessage, ChatReply, ChatStatus, CountLine, ErrorBody, Expense, NewExpense, NewProduct,
+    NewPurchase, NewSale, OpenMode, Product, ProductPatch, Purchase, Quote, Report, Sale, Shop,
+    StockCount,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -556,4 +557,46 @@ pub async fn import_file(
         changed(&app);
     }
     Ok(report)
+}
+
+/// One chat message to the shop's agents. A reply that wrote to the books tells every
+/// screen, and low stock after a chat sale raises the same notice as one from the Kasir.
+#[tauri::command]
+pub fn chat_send(
+    s: State<AppState>,
+    app: AppHandle,
+    conversation: String,
+    text: String,
+) -> Res<ChatReply> {
+    let r = s.with_shop(|shop| shop.chat(&conversation, &text))?;
+    if matches!(r.status, ChatStatus::Applied | ChatStatus::Undone) {
+        changed(&app);
+    }
+    for l in &r.low_stock {
+        notify(
+            &s,
+            format!("Stok menipis: {}", l.product),
+            format!(
+                "Sisa {} (batas {})",
+                format_qty(l.stock, &l.unit),
+                format_qty(l.reorder_point, &l.unit)
+            ),
+        );
+    }
+    Ok(r)
+}
+
+#[tauri::command]
+pub fn chat_history(s: State<AppState>, conversation: String) -> Res<Vec<ChatMessage>> {
+    s.with_shop(|shop| shop.chat_history(&conversation, 200))
+}
+
+/// Opens WhatsApp (wa.me) with a drafted message, e.g. a kasbon reminder from the chat.
+#[tauri::command]
+pub fn whatsapp_text(s: State<AppState>, phone: Option<String>, text: String) -> Res<String> {
+    let link = pasar_print::whatsapp_text_link(phone.as_deref(), &text);
+    if let Err(e) = crate::printing::open_external(&link) {
+        s.log(&format!("cannot open a browser for wa.me: {e}"));
+    }
+    Ok(link)
 }

@@ -99,6 +99,9 @@ pub fn run() {
             commands::settings_view,
             commands::set_setting,
             commands::backup_now,
+            commands::chat_send,
+            commands::chat_history,
+            commands::whatsapp_text,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

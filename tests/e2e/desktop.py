@@ -422,6 +422,46 @@ def main():
         check(exp == ("25000", "transport"), f"expense saved: {exp}")
         s.shot(f"{shots}/05-transaksi.png")
 
+        # The Chat screen: a sale, a question asked and answered, a kasbon confirmed with
+        # the button, a report; the dashboard follows.
+        s.click("#nav-beranda")
+        kasbon_before = s.wait_text("#dash-kasbon", lambda t: t.startswith("Rp"))
+        revenue_mid = s.wait_text("#dash-revenue", lambda t: t.startswith("Rp"))
+        sales_mid = db_one(db, "SELECT count(*) FROM sales")[0]
+        s.click("#nav-chat")
+        s.wait("#chat-input")
+        check(s.active_id() == "chat-input", "the chat box has the focus")
+
+        def shop_says(pred, what):
+            return s.wait_text("#chat-list .bubble.shop:last-child", pred, timeout=20)
+
+        s.type("#chat-input", "jual 10 telur puyuh" + ENTER)
+        said = shop_says(lambda t: "Penjualan #" in t, "sale")
+        check("Rp 5.000" in said, f"chat sale booked: {said!r}")
+        check(db_one(db, "SELECT count(*) FROM sales")[0] == sales_mid + 1, "the chat sale is in the books")
+        # Two products that both fit ask which one.
+        s.type("#chat-input", "jual mie sedaap 2" + ENTER)
+        said = shop_says(lambda t: "yang mana" in t, "which one")
+        check("Mie Sedaap Goreng" in said and "Mie Sedaap Soto" in said, f"asks which: {said!r}")
+        s.type("#chat-input", "yang soto" + ENTER)
+        said = shop_says(lambda t: "Penjualan #" in t, "sale after the answer")
+        check("Mie Sedaap Soto" in said, f"the answer picked it: {said!r}")
+        s.type("#chat-input", "bu Wati ngutang 35rb" + ENTER)
+        s.wait("#chat-yes")
+        s.shot(f"{shots}/17-chat-konfirmasi.png")
+        s.click("#chat-yes")
+        said = shop_says(lambda t: "dicatat" in t and "Wati" in t, "kasbon")
+        wati = db_one(db, "SELECT balance FROM contacts WHERE name = 'Bu Wati'")
+        check(wati == ("35000",), f"kasbon booked after the yes: {wati}")
+        s.type("#chat-input", "laporan hari ini" + ENTER)
+        said = shop_says(lambda t: "Laporan hari ini" in t, "report")
+        check("Laba bersih" in said, f"report reply: {said[:80]!r}")
+        s.shot(f"{shots}/18-chat.png")
+        s.click("#nav-beranda")
+        kasbon_after = s.wait_text("#dash-kasbon", lambda t: t != kasbon_before)
+        check(kasbon_after != kasbon_before, f"dashboard kasbon follows: {kasbon_before} -> {kasbon_after}")
+        check(s.text(s.wait("#dash-revenue")) != revenue_mid, "dashboard revenue follows the chat sales")
+
         for i, screen in enumerate(["stok", "kontak", "laporan", "pengaturan"], start=6):
             s.click(f"#nav-{screen}")
             time.sleep(0.8)

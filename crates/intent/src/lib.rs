@@ -389,6 +389,28 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
         if let Some(n) = number::read(&toks[i..]) {
             let after = &toks[i + n.len..];
             let unit_after = after.first().and_then(|u| lexicon::unit(u));
+            // A size inside a name: "aqua 600 2 dus", "aqua 600 @4rb" — a plain figure of
+            // 100 or more right after the name's words, with the quantity or the price next.
+            if !n.money
+                && n.len == 1
+                && unit_after.is_none()
+                && marker.is_none()
+                && n.value >= Decimal::from(100)
+                && n.value < Decimal::from(10_000)
+                && n.value.fract().is_zero()
+                && i > 0
+                && words.last() == Some(&toks[i - 1])
+                && after.first().is_some_and(|nx| {
+                    *nx == "@"
+                        || *nx == "x"
+                        || lexicon::per_unit_marker(nx)
+                        || number::read(after).is_some()
+                })
+            {
+                words.push(t);
+                i += 1;
+                continue;
+            }
             // A product word after a figure that already has its price starts the next item.
             if !n.money && unit_after.is_some() && marker.is_none() {
                 match last_qty {

@@ -308,6 +308,17 @@ pub fn whatsapp_link(shop: &Shop, sale_id: i64) -> Result<String> {
     Ok(format!("https://wa.me/{to}?text={}", percent_encode(&text)))
 }
 
+/// A wa.me link that opens WhatsApp with `text` written for `phone` (digits, 62...), or for
+/// a contact chosen in WhatsApp when there is no phone.
+pub fn whatsapp_text_link(phone: Option<&str>, text: &str) -> String {
+    let to: String = phone
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    format!("https://wa.me/{to}?text={}", percent_encode(text))
+}
+
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 2);
     for b in s.bytes() {

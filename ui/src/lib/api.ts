@@ -1,6 +1,8 @@
 // Typed calls to the Rust commands. Input/output types are generated from Rust (bindings/),
 // so UI and core cannot drift. Errors arrive as { code, message } (ErrorBody).
 import { invoke } from "@tauri-apps/api/core";
+import type { ChatMessage } from "./bindings/ChatMessage";
+import type { ChatReply } from "./bindings/ChatReply";
 import type { Contact } from "./bindings/Contact";
 import type { CountLine } from "./bindings/CountLine";
 import type { Dashboard } from "./bindings/Dashboard";
@@ -63,6 +65,9 @@ export const api = {
   recordPurchase: (purchase: NewPurchase) => invoke<Purchase>("record_purchase", { purchase }),
   purchasesList: (period: string, limit = 200) => invoke<PurchaseSummary[]>("purchases_list", { period, limit }),
   recordExpense: (expense: NewExpense) => invoke<Expense>("record_expense", { expense }),
+  chatSend: (conversation: string, text: string) => invoke<ChatReply>("chat_send", { conversation, text }),
+  chatHistory: (conversation: string) => invoke<ChatMessage[]>("chat_history", { conversation }),
+  whatsappText: (phone: string | null, text: string) => invoke<string>("whatsapp_text", { phone, text }),
   expenses: (period: string) => invoke<Expense[]>("expenses", { period }),
   movements: (productId: number, limit = 100) => invoke<Movement[]>("movements", { productId, limit }),
   lowStock: () => invoke<LowStockItem[]>("low_stock"),

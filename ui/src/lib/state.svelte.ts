@@ -3,7 +3,7 @@
 import { listen } from "@tauri-apps/api/event";
 import type { Lang } from "./i18n";
 
-export type Screen = "beranda" | "kasir" | "produk" | "stok" | "transaksi" | "kontak" | "laporan" | "pengaturan";
+export type Screen = "beranda" | "kasir" | "chat" | "produk" | "stok" | "transaksi" | "kontak" | "laporan" | "pengaturan";
 
 export const ui = $state({
   screen: "kasir" as Screen,

@@ -439,7 +439,7 @@ impl Shop {
             let short = l
                 .short
                 .zip(l.product_id.and_then(|id| self.product(id).ok()))
-                .map(|(s, p)| format!("\n  ⚠️ stok {} hanya {}", p.name, format_qty(s, &p.unit)))
+                .map(|(s, p)| format!("\n  ⚠ stok {} hanya {}", p.name, format_qty(s, &p.unit)))
                 .unwrap_or_default();
             format!("• {qty} {unit} {}{amount}{short}", l.label()).replace("  ", " ")
         };
@@ -529,7 +529,7 @@ impl Shop {
             Err(e) if e.is_user_error() => Ok(Outcome::says(
                 intent,
                 ChatStatus::NeedsClarification,
-                format!("❌ Tidak dicatat: {}.", e.message(Lang::Id)),
+                format!("✗ Tidak dicatat: {}.", e.message(Lang::Id)),
             )),
             Err(e) => Err(e),
         }
@@ -562,7 +562,7 @@ impl Shop {
                     discount: Decimal::ZERO,
                     note: Some("chat".into()),
                 })?;
-                let mut text = format!("✅ *Penjualan #{}* dicatat", sale.sale_id);
+                let mut text = format!("✓ *Penjualan #{}* dicatat", sale.sale_id);
                 if *kasbon {
                     text.push_str(" (kasbon)");
                 }
@@ -590,7 +590,7 @@ impl Shop {
                 }
                 for a in &sale.low_stock {
                     text.push_str(&format!(
-                        "\n⚠️ Stok {} tinggal {}",
+                        "\n⚠ Stok {} tinggal {}",
                         a.product,
                         format_qty(a.stock, &a.unit)
                     ));
@@ -624,7 +624,7 @@ impl Shop {
                     },
                     note: Some("chat".into()),
                 })?;
-                let mut text = format!("✅ *Pembelian #{}* dicatat", p.purchase_id);
+                let mut text = format!("✓ *Pembelian #{}* dicatat", p.purchase_id);
                 if let Some(s) = supplier {
                     text.push_str(&format!(" dari {s}"));
                 }
@@ -663,7 +663,7 @@ impl Shop {
                     String::new()
                 };
                 let text = format!(
-                    "✅ *Pengeluaran #{}* dicatat{on}: {} — {}",
+                    "✓ *Pengeluaran #{}* dicatat{on}: {} — {}",
                     e.expense_id,
                     e.category.label_id(),
                     format_rupiah(e.amount)
@@ -685,7 +685,7 @@ impl Shop {
                     .unwrap_or(name);
                 let entry = self.add_debt(&name, amount.unwrap_or_default(), Some(note))?;
                 let text = format!(
-                    "📒 Kasbon *{name}* +{} dicatat.\nTotal kasbon {name}: *{}*",
+                    "Kasbon *{name}* +{} dicatat.\nTotal kasbon {name}: *{}*",
                     format_rupiah(entry.amount),
                     format_rupiah(entry.balance)
                 );
@@ -700,12 +700,12 @@ impl Shop {
                 let name = contact.clone().unwrap_or_default();
                 let entry = self.pay_debt(&name, amount.unwrap_or_default(), None)?;
                 let left = if entry.balance.is_zero() {
-                    "Kasbon *lunas* 🎉".to_string()
+                    "Kasbon *lunas*".to_string()
                 } else {
                     format!("Sisa kasbon: *{}*", format_rupiah(entry.balance.abs()))
                 };
                 let text = format!(
-                    "💰 Pembayaran kasbon *{name}* {} dicatat.\n{left}",
+                    "Pembayaran kasbon *{name}* {} dicatat.\n{left}",
                     format_rupiah(entry.amount.abs())
                 );
                 let mut out = Outcome::says(intent, ChatStatus::Applied, text);
@@ -752,7 +752,7 @@ impl Shop {
                     format!("-{}", format_qty(-delta, &p.unit))
                 };
                 let text = format!(
-                    "📦 Stok *{}* sekarang {} ({change}).",
+                    "Stok *{}* sekarang {} ({change}).",
                     p.name,
                     format_qty(stock, &p.unit)
                 );

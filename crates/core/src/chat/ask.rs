@@ -474,7 +474,7 @@ impl Shop {
                 let mut out = Outcome::says(
                     intent,
                     ChatStatus::Undone,
-                    format!("↩️ {what} (dicatat sebagai pembatalan, bukan dihapus)."),
+                    format!("↩ {what} (dicatat sebagai pembatalan, bukan dihapus)."),
                 );
                 out.document = Some(document);
                 out.undid = Some(id);
@@ -483,7 +483,7 @@ impl Shop {
             Err(e) if e.is_user_error() => Ok(Outcome::says(
                 intent,
                 ChatStatus::NeedsClarification,
-                format!("❌ Tidak bisa dibatalkan: {}.", e.message(Lang::Id)),
+                format!("✗ Tidak bisa dibatalkan: {}.", e.message(Lang::Id)),
             )),
             Err(e) => Err(e),
         }

@@ -86,7 +86,7 @@ impl Shop {
                 let shop = self.setting("shop_name")?.unwrap_or_else(|| "toko".into());
                 says(
                     ChatStatus::Answered,
-                    format!("Halo! 👋 Saya asisten *{shop}*. Coba ketik:\n{EXAMPLES}"),
+                    format!("Halo! Saya asisten *{shop}*. Coba ketik:\n{EXAMPLES}"),
                 )
             }
             Intent::Help => says(
@@ -108,7 +108,7 @@ impl Shop {
     fn report_text(&self, span: Span, label: &str) -> Result<String> {
         let r = self.report_for(span)?;
         let mut t = format!(
-            "📊 *Laporan {label}*{}\nPenjualan: *{}* ({} transaksi)\nLaba kotor: {}\nPengeluaran: {}\n*Laba bersih: {}*",
+            "*Laporan {label}*{}\nPenjualan: *{}* ({} transaksi)\nLaba kotor: {}\nPengeluaran: {}\n*Laba bersih: {}*",
             if r.from == r.to {
                 format!(" ({})", date_id(&r.from))
             } else {
@@ -148,9 +148,9 @@ impl Shop {
         if cmd.items.is_empty() {
             let low = self.low_stock()?;
             if low.is_empty() {
-                return Ok("👍 Semua stok masih di atas batas minimum.".into());
+                return Ok("✓ Semua stok masih di atas batas minimum.".into());
             }
-            let mut t = String::from("⚠️ *Stok menipis:*");
+            let mut t = String::from("⚠ *Stok menipis:*");
             for l in low.iter().take(10) {
                 t.push_str(&format!(
                     "\n• {} tinggal {}",
@@ -175,7 +175,7 @@ impl Shop {
             match found.as_slice() {
                 [] => parts.push(format!("Produk *{}* tidak ada di katalog.", item.product)),
                 [p] => {
-                    let mut t = format!("📦 Stok *{}*: {}", p.name, format_qty(p.stock, &p.unit));
+                    let mut t = format!("Stok *{}*: {}", p.name, format_qty(p.stock, &p.unit));
                     if p.reorder_point > Decimal::ZERO && p.stock <= p.reorder_point {
                         let suggestion = self
                             .low_stock()?
@@ -187,7 +187,7 @@ impl Shop {
                             })
                             .unwrap_or_default();
                         t.push_str(&format!(
-                            "\n⚠️ Di bawah batas minimum ({}){suggestion}.",
+                            "\n⚠ Di bawah batas minimum ({}){suggestion}.",
                             format_qty(p.reorder_point, &p.unit)
                         ));
                     }
@@ -219,7 +219,7 @@ impl Shop {
                 parts.push(format!("Produk *{}* tidak ada di katalog.", item.product));
             }
             for p in found {
-                let mut t = format!("🏷️ *{}*: {}/{}", p.name, format_rupiah(p.price), p.unit);
+                let mut t = format!("*{}*: {}/{}", p.name, format_rupiah(p.price), p.unit);
                 for u in &p.units {
                     let price = u.price.unwrap_or(p.price * u.factor);
                     t.push_str(&format!(
@@ -244,13 +244,13 @@ impl Shop {
                 ));
             };
             if c.balance.is_zero() {
-                return Ok(format!("✅ *{}* tidak punya kasbon.", c.name));
+                return Ok(format!("✓ *{}* tidak punya kasbon.", c.name));
             }
             let mut t = if c.balance > Decimal::ZERO {
-                format!("📒 Kasbon *{}*: *{}*", c.name, format_rupiah(c.balance))
+                format!("Kasbon *{}*: *{}*", c.name, format_rupiah(c.balance))
             } else {
                 format!(
-                    "📒 Toko masih berutang ke *{}*: *{}*",
+                    "Toko masih berutang ke *{}*: *{}*",
                     c.name,
                     format_rupiah(-c.balance)
                 )
@@ -277,11 +277,11 @@ impl Shop {
             .filter(|d| d.balance > Decimal::ZERO)
             .collect();
         if debts.is_empty() {
-            return Ok("✅ Tidak ada kasbon pelanggan yang belum lunas.".into());
+            return Ok("✓ Tidak ada kasbon pelanggan yang belum lunas.".into());
         }
         let total: Decimal = debts.iter().map(|d| d.balance).sum();
         let mut t = format!(
-            "📒 *Kasbon belum lunas* ({} orang, total {}):",
+            "*Kasbon belum lunas* ({} orang, total {}):",
             debts.len(),
             format_rupiah(total)
         );
@@ -339,14 +339,14 @@ impl Shop {
             return Ok(Some(Outcome::says(
                 intent,
                 ChatStatus::Answered,
-                format!("✅ *{}* tidak punya kasbon, tidak perlu ditagih.", c.name),
+                format!("✓ *{}* tidak punya kasbon, tidak perlu ditagih.", c.name),
             )));
         }
         let shop = self
             .setting("shop_name")?
             .unwrap_or_else(|| "toko kami".into());
         let message = format!(
-            "Halo {}, semoga sehat selalu. 🙏\nKami dari {shop} ingin mengingatkan kasbon sebesar *{}* (per {}). Bila berkenan, pembayaran bisa saat mampir ke toko atau lewat transfer. Terima kasih banyak.",
+            "Halo {}, semoga sehat selalu.\nKami dari {shop} ingin mengingatkan kasbon sebesar *{}* (per {}). Bila berkenan, pembayaran bisa saat mampir ke toko atau lewat transfer. Terima kasih banyak.",
             c.name,
             format_rupiah(c.balance),
             self.today().format("%d-%m-%Y")
