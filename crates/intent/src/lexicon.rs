@@ -31,6 +31,12 @@ pub fn expand(w: &str) -> &str {
         "pk" | "bpk" => "pak",
         "mba" => "mbak",
         "kg." => "kg",
+        "dr" | "dri" => "dari",
+        "td" | "tdi" => "tadi",
+        "sm" => "sama",
+        "lg" | "lgi" => "lagi",
+        "bsk" | "besuk" => "besok",
+        "aj" => "aja",
         other => other,
     }
 }
@@ -198,6 +204,17 @@ pub fn debt_word(w: &str) -> bool {
             | "pinjam"
             | "minjem"
             | "ngutangin"
+            | "piutang"
+            | "hutangna"
+            | "utangna"
+            | "ngahutang"
+            | "nginjeum"
+            | "nginjem"
+            | "ngampil"
+            | "kasbonna"
+            | "kasbone"
+            | "utange"
+            | "hutange"
     )
 }
 
@@ -217,6 +234,12 @@ pub fn repay_word(w: &str) -> bool {
             | "ngangsur"
             | "angsur"
             | "nebus"
+            | "lunasin"
+            | "pelunasan"
+            | "dilunasi"
+            | "ngelunasi"
+            | "ngelunasin"
+            | "lunaskeun"
     )
 }
 
@@ -505,6 +528,22 @@ pub fn filler(w: &str) -> bool {
             | "jeung"
             | "bu"
             | "pak"
+            | "pagi"
+            | "siang"
+            | "sore"
+            | "malam"
+            | "kulo"
+            | "kula"
+            | "badhe"
+            | "arep"
+            | "nanti"
+            | "ntar"
+            | "entar"
+            | "mangke"
+            | "engke"
+            | "diambil"
+            | "dianter"
+            | "diantar"
     )
 }
 

@@ -289,6 +289,10 @@ fn is_keyword(w: &str) -> bool {
                 | "kami"
                 | "kita"
                 | "belum"
+                | "durung"
+                | "dereng"
+                | "acan"
+                | "during"
                 | "sudah"
                 | "tidak"
                 | "siapa"
@@ -338,7 +342,15 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
     // the name, then the quantity) from "3 kg telur 2 kg terigu" (two items).
     let mut last_qty: Option<(usize, usize)> = None;
     let flush = |cur: &mut Item, words: &mut Vec<&str>, out: &mut Vec<Item>, priced: &mut bool| {
-        cur.product = words.join(" ");
+        // "telurnya", "minyaknya": the goods, not the possessive.
+        cur.product = words
+            .iter()
+            .map(|w| match w.strip_suffix("nya") {
+                Some(stem) if stem.chars().count() >= 4 => stem,
+                _ => w,
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         words.clear();
         *priced = false;
         let item = std::mem::take(cur);
@@ -372,11 +384,15 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
         if let Some((unit, size)) = lexicon::one_of(t) {
             let money_next =
                 number::read(&toks[i + 1..]).is_some_and(|n| is_money(n, &toks[i + 1..]));
-            if cur.quantity.is_some() || money_next || priced {
+            if cur.quantity.is_some() || priced {
                 marker = Some(Marker::PerUnit);
             } else {
+                // "sekilo 45 ewu": one kilo, and 45 ewu is its price.
                 cur.quantity = Some(size);
                 cur.unit = Some(unit.to_string());
+                if money_next {
+                    marker = Some(Marker::PerUnit);
+                }
             }
             i += 1;
             continue;
@@ -617,7 +633,10 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
     let question = has(&toks, lexicon::question_word)
         || toks.contains(&"?")
         || toks.windows(2).any(|w| w == ["ada", "apa"]);
-    let debt = has(&toks, lexicon::debt_word);
+    let unpaid = toks
+        .windows(2)
+        .any(|w| matches!(w[0], "belum" | "durung" | "dereng" | "acan" | "can") && w[1] == "lunas");
+    let debt = has(&toks, lexicon::debt_word) || unpaid;
     let repay = has(&toks, lexicon::repay_word);
     let pay = has(&toks, lexicon::pay_verb);
     let sale = has(&toks, lexicon::sale_verb);
@@ -646,11 +665,34 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         .filter(|w| !lexicon::filler(w) && !lexicon::honorific(w) && *w != ",")
         .collect();
     let greeting = has(&toks, lexicon::greeting);
+    // "masih ada?", "isih ana?", "ready ga?": is it on the shelf.
+    let available = toks.windows(2).any(|w| {
+        matches!(w[0], "masih" | "msh" | "isih" | "isik" | "tesih" | "tacan")
+            && matches!(w[1], "ada" | "ana" | "aya" | "ono" | "wonten")
+    }) || (toks
+        .iter()
+        .any(|w| matches!(*w, "ready" | "redi" | "tersedia" | "kosong"))
+        && (question || toks.contains(&"tidak")));
+    // "sekilo berapa?", "sebungkus brp": the price of one.
+    let price_of_one = question && toks.iter().any(|w| lexicon::one_of(w).is_some());
     let help_asked = toks.iter().any(|w| {
         matches!(
             *w,
-            "cara" | "caranya" | "bantuan" | "help" | "panduan" | "tutorial" | "menu" | "fitur"
+            "cara"
+                | "caranya"
+                | "bantuan"
+                | "help"
+                | "panduan"
+                | "tutorial"
+                | "menu"
+                | "fitur"
+                | "perintah"
+                | "perintahnya"
+                | "bingung"
         )
+    }) || toks.windows(2).any(|w| {
+        (w[0] == "bisa" && w[1] == "apa")
+            || (w[0] == "tidak" && matches!(w[1], "ngerti" | "paham" | "mudeng" | "ngarti"))
     }) || (toks
         .iter()
         .any(|w| matches!(*w, "gimana" | "bagaimana" | "piye" | "kumaha" | "kepriye"))
@@ -693,7 +735,10 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         (Intent::Report, 0.95)
     } else if sale && question && !has_quantity && period.is_some() {
         (Intent::Report, 0.85)
-    } else if (stock && (question || running_out)) || (running_out && question) {
+    } else if (stock && (question || running_out))
+        || (running_out && question)
+        || (available && money.is_none() && !sale && !purchase)
+    {
         (Intent::StockQuery, 0.93)
     } else if (stock || count || has(&toks, lexicon::loss_word))
         && has_quantity
@@ -702,7 +747,10 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         && money.is_none()
     {
         (Intent::StockAdjust, 0.9)
-    } else if price && (question || money.is_none()) && !sale && !purchase {
+    } else if (price && (question || money.is_none()) || (price_of_one && money.is_none()))
+        && !sale
+        && !purchase
+    {
         (Intent::PriceQuery, 0.9)
     } else if order && !sale {
         (Intent::Order, 0.9)

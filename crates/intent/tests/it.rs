@@ -152,7 +152,9 @@ proptest::proptest! {
 
 /// A blind set: 150 messages a helper wrote without seeing the rules (tests/blind.jsonl;
 /// "debatable" lines left out, fields named in "skip" not scored). Prints the accuracy and
-/// holds the floor measured when it was written; the goal is 97 % intents, 95 % fields.
+/// holds its floor; the goal is 97 % intents, 95 % fields. It was blind when written (85.1 %
+/// / 86.1 %); its failures have since been worked on, so it now guards against regressions
+/// and no longer measures unseen text.
 #[test]
 fn blind_set_accuracy_does_not_fall() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/blind.jsonl");
@@ -209,7 +211,7 @@ fn blind_set_accuracy_does_not_fall() {
         fa * 100.0
     );
     assert!(
-        ia >= 0.85 && fa >= 0.84,
+        ia >= 0.97 && fa >= 0.95,
         "accuracy fell: intents {ia:.3}, fields {fa:.3}"
     );
 }
