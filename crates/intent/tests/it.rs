@@ -157,7 +157,30 @@ proptest::proptest! {
 /// and no longer measures unseen text.
 #[test]
 fn blind_set_accuracy_does_not_fall() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/blind.jsonl");
+    let (ia, fa) = score("blind.jsonl");
+    assert!(
+        ia >= 0.97 && fa >= 0.95,
+        "accuracy fell: intents {ia:.3}, fields {fa:.3}"
+    );
+}
+
+/// A second blind set (tests/blind2.jsonl, 150 messages by another helper who saw neither
+/// the rules nor the first set), scored once before any rule was changed for it: 92.7 %
+/// intents, 94.6 % fields — the honest figure on unseen text at the time. Held at that floor.
+#[test]
+fn second_blind_set_accuracy_does_not_fall() {
+    let (ia, fa) = score("blind2.jsonl");
+    assert!(
+        ia >= 0.926 && fa >= 0.946,
+        "accuracy fell: intents {ia:.3}, fields {fa:.3}"
+    );
+}
+
+/// Intent and field accuracy of one set, printed.
+fn score(name: &str) -> (f64, f64) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name);
     let (mut intents, mut intents_ok, mut fields, mut fields_ok) = (0, 0, 0, 0);
     for want in lines(&path) {
         if want.get("debatable").is_some() {
@@ -206,12 +229,9 @@ fn blind_set_accuracy_does_not_fall() {
         fields_ok as f64 / fields as f64,
     );
     println!(
-        "blind set: intents {intents_ok}/{intents} = {:.1} %, fields {fields_ok}/{fields} = {:.1} % (goal 97 % / 95 %)",
+        "{name}: intents {intents_ok}/{intents} = {:.1} %, fields {fields_ok}/{fields} = {:.1} % (goal 97 % / 95 %)",
         ia * 100.0,
         fa * 100.0
     );
-    assert!(
-        ia >= 0.97 && fa >= 0.95,
-        "accuracy fell: intents {ia:.3}, fields {fa:.3}"
-    );
+    (ia, fa)
 }
