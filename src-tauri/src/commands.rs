@@ -25,6 +25,21 @@ fn changed(app: &AppHandle) {
     let _ = app.emit("books-changed", ());
 }
 
+/// A desktop notice for each product a sale pushed to or below its reorder point.
+fn notify_low_stock(s: &AppState, alerts: &[pasar_core::sales::LowStockAlert]) {
+    for l in alerts {
+        notify(
+            s,
+            format!("Stok menipis: {}", l.product),
+            format!(
+                "Sisa {} (batas {})",
+                format_qty(l.stock, &l.unit),
+                format_qty(l.reorder_point, &l.unit)
+            ),
+        );
+    }
+}
+
 #[derive(Serialize)]
 pub struct AppStatus {
     db_path: String,
@@ -143,17 +158,7 @@ pub fn quote_sale(s: State<AppState>, sale: NewSale) -> Res<Quote> {
 pub fn record_sale(s: State<AppState>, app: AppHandle, sale: NewSale) -> Res<Sale> {
     let saved = s.with_shop(|shop| shop.record_sale(&sale))?;
     changed(&app);
-    for l in &saved.low_stock {
-        notify(
-            &s,
-            format!("Stok menipis: {}", l.product),
-            format!(
-                "Sisa {} (batas {})",
-                format_qty(l.stock, &l.unit),
-                format_qty(l.reorder_point, &l.unit)
-            ),
-        );
-    }
+    notify_low_stock(&s, &saved.low_stock);
     Ok(saved)
 }
 
@@ -572,17 +577,7 @@ pub fn chat_send(
     if matches!(r.status, ChatStatus::Applied | ChatStatus::Undone) {
         changed(&app);
     }
-    for l in &r.low_stock {
-        notify(
-            &s,
-            format!("Stok menipis: {}", l.product),
-            format!(
-                "Sisa {} (batas {})",
-                format_qty(l.stock, &l.unit),
-                format_qty(l.reorder_point, &l.unit)
-            ),
-        );
-    }
+    notify_low_stock(&s, &r.low_stock);
     Ok(r)
 }
 

@@ -401,17 +401,23 @@ impl Shop {
         }
     }
 
-    /// "batal yang tadi": the newest write of this conversation not yet taken back.
-    fn undo_last(&mut self, conv: &str) -> Result<Outcome> {
-        let last: Option<i64> = self
+    /// The newest message of this conversation whose write is not yet taken back, with its
+    /// undo (JSON).
+    fn last_undoable(&self, conv: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
             .conn
             .query_row(
-                "SELECT id FROM chat_messages WHERE conversation = ?1 AND undo IS NOT NULL
+                "SELECT id, undo FROM chat_messages WHERE conversation = ?1 AND undo IS NOT NULL
                    AND undone_by IS NULL ORDER BY id DESC LIMIT 1",
                 [conv],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?;
+            .optional()?)
+    }
+
+    /// "batal yang tadi": the newest write of this conversation not yet taken back.
+    fn undo_last(&mut self, conv: &str) -> Result<Outcome> {
+        let last = self.last_undoable(conv)?.map(|(id, _)| id);
         match last {
             Some(id) => self.undo_message(id),
             None => Ok(Outcome::says(
@@ -491,17 +497,9 @@ impl Shop {
 
     /// "tambah 2 lagi" after a one-line sale: the same goods at the same price, once more.
     fn more_of_last(&mut self, conv: &str, a: &Answer) -> Result<Outcome> {
-        let last: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT undo FROM chat_messages WHERE conversation = ?1 AND undo IS NOT NULL
-                   AND undone_by IS NULL ORDER BY id DESC LIMIT 1",
-                [conv],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let sale = last
-            .and_then(|u| serde_json::from_str::<Undo>(&u).ok())
+        let sale = self
+            .last_undoable(conv)?
+            .and_then(|(_, u)| serde_json::from_str::<Undo>(&u).ok())
             .and_then(|u| match u {
                 Undo::Sale { id } => self.sale(id).ok(),
                 _ => None,
