@@ -32,6 +32,23 @@ pub fn average_without(stock: Decimal, avg: Decimal, qty: Decimal, unit_cost: De
         .normalize()
 }
 
+/// An entry can be reversed once, and a reversal is not reversed itself.
+fn reversible(id: i64, reverses: Option<i64>, reversed_by: Option<i64>) -> Result<()> {
+    if reverses.is_some() {
+        return Err(CoreError::invalid(
+            Field::Void,
+            Problem::IsReversal { sale: id },
+        ));
+    }
+    if reversed_by.is_some() {
+        return Err(CoreError::invalid(
+            Field::Void,
+            Problem::AlreadyVoided { id },
+        ));
+    }
+    Ok(())
+}
+
 fn reason_of(reason: &str) -> Result<String> {
     let reason = check_text(Field::Reason, reason, MAX_NOTE)?;
     if reason.is_empty() {
@@ -71,18 +88,7 @@ impl Shop {
             .optional()?
             .ok_or(CoreError::PurchaseNotFound { id: purchase_id })?;
         let (at, local_date, contact_id, payment, total, reverses, reversed_by) = orig;
-        if reverses.is_some() {
-            return Err(CoreError::invalid(
-                Field::Void,
-                Problem::IsReversal { sale: purchase_id },
-            ));
-        }
-        if reversed_by.is_some() {
-            return Err(CoreError::invalid(
-                Field::Void,
-                Problem::AlreadyVoided { id: purchase_id },
-            ));
-        }
+        reversible(purchase_id, reverses, reversed_by)?;
         tx.execute(
             "INSERT INTO purchases(occurred_at, local_date, contact_id, payment, total, note, actor, reverses)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -214,18 +220,7 @@ impl Shop {
             )
             .optional()?
             .ok_or(CoreError::ExpenseNotFound { id: expense_id })?;
-        if reverses.is_some() {
-            return Err(CoreError::invalid(
-                Field::Void,
-                Problem::IsReversal { sale: expense_id },
-            ));
-        }
-        if reversed_by.is_some() {
-            return Err(CoreError::invalid(
-                Field::Void,
-                Problem::AlreadyVoided { id: expense_id },
-            ));
-        }
+        reversible(expense_id, reverses, reversed_by)?;
         tx.execute(
             "INSERT INTO expenses(occurred_at, local_date, category, amount, payment, note, actor, reverses)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -287,18 +282,7 @@ impl Shop {
                 Problem::PartOfDocument { document: doc },
             ));
         }
-        if reverses.is_some() {
-            return Err(CoreError::invalid(
-                Field::Void,
-                Problem::IsReversal { sale: entry_id },
-            ));
-        }
-        if reversed_by.is_some() {
-            return Err(CoreError::invalid(
-                Field::Void,
-                Problem::AlreadyVoided { id: entry_id },
-            ));
-        }
+        reversible(entry_id, reverses, reversed_by)?;
         post_debt(
             &tx,
             &DebtPosting {

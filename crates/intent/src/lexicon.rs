@@ -619,6 +619,11 @@ pub fn honorific(w: &str) -> bool {
             | "engkong"
             | "opung"
             | "amang"
+            | "teteh"
+            | "mpok"
+            | "budhe"
+            | "dik"
+            | "hj"
     )
 }
 

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use answer::{Answer, answer};
+pub use lexicon::honorific;
 pub use period::Period;
 
 /// What a message asks for.

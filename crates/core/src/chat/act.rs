@@ -133,7 +133,6 @@ const KASBON_WORDS: &[&str] = &[
     "hutang",
     "ngebon",
     "bon",
-    "ngutang",
     "nyicil",
     "ngahutang",
     "tempo",
@@ -231,21 +230,8 @@ impl Shop {
     /// `confirm` when something was worked out rather than written.
     fn complete(&self, action: &mut Action, confirm: &mut bool) -> Result<Option<Ask>> {
         match action {
-            Action::Sale { .. } | Action::Purchase { .. } => {
-                let sale = matches!(action, Action::Sale { .. });
-                let (Action::Sale { lines, .. } | Action::Purchase { lines, .. }) = action else {
-                    return Ok(None);
-                };
-                if lines.is_empty() {
-                    return Ok(Some(Ask::Goods));
-                }
-                for (i, line) in lines.iter_mut().enumerate() {
-                    if let Some(ask) = self.complete_line(i, line, sale, confirm)? {
-                        return Ok(Some(ask));
-                    }
-                }
-                Ok(None)
-            }
+            Action::Sale { lines, .. } => self.complete_lines(lines, true, confirm),
+            Action::Purchase { lines, .. } => self.complete_lines(lines, false, confirm),
             Action::Expense { amount, .. } => Ok(amount.is_none().then_some(Ask::Amount)),
             Action::Debt {
                 contact, amount, ..
@@ -300,6 +286,23 @@ impl Shop {
             }
             Action::Undo { .. } => Ok(None),
         }
+    }
+
+    fn complete_lines(
+        &self,
+        lines: &mut [Line],
+        sale: bool,
+        confirm: &mut bool,
+    ) -> Result<Option<Ask>> {
+        if lines.is_empty() {
+            return Ok(Some(Ask::Goods));
+        }
+        for (i, line) in lines.iter_mut().enumerate() {
+            if let Some(ask) = self.complete_line(i, line, sale, confirm)? {
+                return Ok(Some(ask));
+            }
+        }
+        Ok(None)
     }
 
     fn find_line_product(&self, i: usize, line: &mut Line) -> Result<Option<Ask>> {

@@ -31,13 +31,6 @@ pub enum Ask {
     Confirm,
 }
 
-const HONORIFICS: &[&str] = &[
-    "bu", "ibu", "pak", "bapak", "mas", "mbak", "mba", "bang", "abang", "kak", "cak", "ning",
-    "teh", "teteh", "kang", "akang", "aa", "a", "mang", "bi", "bibi", "ceu", "mpok", "koh", "ci",
-    "cik", "om", "tante", "nek", "mbah", "budhe", "bude", "pakde", "paklik", "bulik", "dik", "dek",
-    "neng", "ujang", "haji", "hj", "h",
-];
-
 /// A name without its title: "Bu Sri" → "sri".
 fn bare(name: &str) -> String {
     let words: Vec<String> = name
@@ -46,7 +39,9 @@ fn bare(name: &str) -> String {
         .collect();
     let start = words
         .iter()
-        .position(|w| !HONORIFICS.contains(&w.as_str()))
+        // The engine's titles, and the initials a stored name may start with ("A Ujang",
+        // "H. Mamat") that running text never uses as titles.
+        .position(|w| !(pasar_intent::honorific(w) || matches!(w.as_str(), "a" | "h")))
         .unwrap_or(0);
     words[start..].join(" ")
 }
@@ -59,12 +54,14 @@ impl Shop {
         if name.is_empty() {
             return Ok(None);
         }
-        let all = self.contacts()?;
-        if let Some(c) = all.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
-            return Ok(Some(c.clone()));
+        if let Some((id, _)) = crate::contacts::find_contact(&self.conn, name)? {
+            return self.contact(id).map(Some);
         }
         let want = bare(name);
-        let mut same = all.into_iter().filter(|c| bare(&c.name) == want);
+        let mut same = self
+            .contacts()?
+            .into_iter()
+            .filter(|c| bare(&c.name) == want);
         match (same.next(), same.next()) {
             (Some(c), None) => Ok(Some(c)),
             _ => Ok(None),

@@ -24,18 +24,6 @@ fn period_words(p: Period) -> &'static str {
     }
 }
 
-fn period_key(p: Period) -> &'static str {
-    match p {
-        Period::Today => "today",
-        Period::Yesterday => "yesterday",
-        Period::ThisWeek => "this_week",
-        Period::LastWeek => "last_week",
-        Period::ThisMonth => "this_month",
-        Period::LastMonth => "last_month",
-        Period::Last7Days => "last_7_days",
-    }
-}
-
 fn date_id(iso: &str) -> String {
     chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
         .map(|d| d.format("%d-%m-%Y").to_string())
@@ -72,7 +60,10 @@ impl Shop {
                     (None, p) => {
                         let p = p.unwrap_or(Period::Today);
                         (
-                            Span::parse(period_key(p), self.today())?,
+                            Span::parse(
+                                serde_json::json!(p).as_str().unwrap_or("today"),
+                                self.today(),
+                            )?,
                             period_words(p).to_string(),
                         )
                     }
