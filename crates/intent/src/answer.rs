@@ -116,16 +116,7 @@ fn no_word(w: &str) -> bool {
 fn earlier_word(w: &str) -> bool {
     matches!(
         w,
-        "tadi"
-            | "terakhir"
-            | "barusan"
-            | "sebelumnya"
-            | "wau"
-            | "mau"
-            | "kala"
-            | "last"
-            | "td"
-            | "nembe"
+        "tadi" | "terakhir" | "barusan" | "sebelumnya" | "wau" | "kala" | "last" | "td" | "nembe"
     )
 }
 
@@ -247,6 +238,9 @@ mod tests {
         assert!(answer("batal yang tadi").undo);
         assert!(answer("hapus yg terakhir").undo);
         assert!(!answer("batal yang tadi").no);
+        // Javanese "mau" (earlier) is Indonesian "want": "gak mau" refuses, it undoes nothing.
+        assert!(!answer("gak mau").undo);
+        assert!(answer("gak mau").no);
         let a = answer("yang 5 kg");
         assert_eq!((a.quantity, a.unit.as_deref()), (Some(d("5")), Some("kg")));
         let a = answer("harganya 13rb");

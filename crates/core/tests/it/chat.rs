@@ -37,6 +37,13 @@ fn a_sale_is_booked_and_undone_by_a_reversal() {
     assert_eq!(shop.sale(doc.id).unwrap().kind, "sale");
     books_exact(&shop);
 
+    // "gak mau" with nothing asked is not an undo of the sale before.
+    say(&mut shop, "jual 1 kg beras @14rb");
+    let r = say(&mut shop, "gak mau");
+    assert_ne!(r.status, ChatStatus::Undone, "{}", r.reply);
+    assert_eq!(shop.product(b.id).unwrap().stock, d("99"));
+    say(&mut shop, "batal yang tadi");
+
     // Nothing left to take back in this conversation.
     let r = say(&mut shop, "batal yang tadi");
     assert_eq!(r.status, ChatStatus::Answered, "{}", r.reply);
