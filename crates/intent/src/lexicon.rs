@@ -181,6 +181,8 @@ pub fn pay_verb(w: &str) -> bool {
             | "ngeluarin"
             | "setor"
             | "nyetor"
+            | "pembayaran"
+            | "bayarnya"
     )
 }
 
@@ -266,7 +268,32 @@ pub fn stock_word(w: &str) -> bool {
 pub fn count_word(w: &str) -> bool {
     matches!(
         w,
-        "opname" | "hitung" | "cek" | "dihitung" | "koreksi" | "sesuaikan"
+        "opname"
+            | "hitung"
+            | "cek"
+            | "dihitung"
+            | "koreksi"
+            | "sesuaikan"
+            | "update"
+            | "apdet"
+            | "set"
+            | "ganti"
+            | "diganti"
+            | "ubah"
+            | "diubah"
+            | "rubah"
+            | "edit"
+            | "revisi"
+            | "benerin"
+            | "betulin"
+            | "dibenerin"
+            | "tambahin"
+            | "ditambah"
+            | "ditambahi"
+            | "ditambahkan"
+            | "nambah"
+            | "tambih"
+            | "nambih"
     )
 }
 
@@ -327,6 +354,13 @@ pub fn question_word(w: &str) -> bool {
             | "apakah"
             | "masih"
             | "cek"
+            | "opo"
+            | "apa'an"
+            | "naon"
+            | "sopo"
+            | "sapa"
+            | "napa"
+            | "menapa"
     )
 }
 
@@ -544,6 +578,30 @@ pub fn filler(w: &str) -> bool {
             | "diambil"
             | "dianter"
             | "diantar"
+            | "nggo"
+            | "dinggo"
+            | "gawe"
+            | "ternyata"
+            | "jebule"
+            | "jebul"
+            | "tibake"
+            | "siapin"
+            | "siapkan"
+            | "disiapin"
+            | "disiapkan"
+            | "siapake"
+            | "bisa"
+            | "bisakah"
+            | "antar"
+            | "anter"
+            | "antarkan"
+            | "anterin"
+            | "kirim"
+            | "kirimin"
+            | "dikirim"
+            | "rumah"
+            | "acara"
+            | "hajatan"
     )
 }
 
@@ -646,6 +704,9 @@ pub fn expense_category(w: &str) -> Option<&'static str> {
         "retribusi" | "iuran" | "pajak" | "admin" | "biaya" | "keamanan" | "kebersihan"
         | "sampah" | "pungutan" | "restribusi" | "bank" | "transfer" | "materai" | "denda"
         | "potongan" | "komisi" | "kas" | "arisan" => "fees",
+        "sumbangan" | "nyumbang" | "sumbang" | "amplop" | "sedekah" | "sodakoh" | "zakat"
+        | "infak" | "infaq" | "donasi" | "layatan" | "takziah" | "nikahan" | "kondangan"
+        | "buwuh" | "sumbangane" => "other",
         _ => return None,
     })
 }

@@ -295,7 +295,20 @@ fn is_keyword(w: &str) -> bool {
                 | "acan"
                 | "during"
                 | "sudah"
+                | "wis"
+                | "uwis"
+                | "wes"
+                | "sampun"
+                | "geus"
+                | "parantos"
+                | "atos"
                 | "tidak"
+                | "ora"
+                | "mboten"
+                | "teu"
+                | "henteu"
+                | "meh"
+                | "ngapain"
                 | "siapa"
                 | "saja"
                 | "apa"
@@ -366,6 +379,17 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
+        // "belanja ke agen: aqua 5 dus": the words before a colon head the list.
+        if t == ":" && cur.quantity.is_none() && !priced {
+            words.clear();
+            i += 1;
+            continue;
+        }
+        // "mas, pesen endog": a title alone is someone spoken to, not goods.
+        if lexicon::honorific(t) && toks.get(i + 1).is_none_or(|n| *n == "," || *n == ":") {
+            i += 1;
+            continue;
+        }
         if lexicon::joiner(t) && t != "tambah" {
             flush(&mut cur, &mut words, &mut out, &mut priced);
             marker = None;
@@ -385,7 +409,12 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
         if let Some((unit, size)) = lexicon::one_of(t) {
             let money_next =
                 number::read(&toks[i + 1..]).is_some_and(|n| is_money(n, &toks[i + 1..]));
-            if cur.quantity.is_some() || priced {
+            // "gulo rong kilo, sekilo 17 ewu": the price of one for the line before.
+            let after_line = words.is_empty()
+                && out.last().is_some_and(|p| {
+                    p.quantity.is_some() && p.unit_price.is_none() && p.total.is_none()
+                });
+            if cur.quantity.is_some() || priced || (after_line && money_next) {
                 marker = Some(Marker::PerUnit);
             } else {
                 // "sekilo 45 ewu": one kilo, and 45 ewu is its price.
@@ -398,7 +427,11 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
             i += 1;
             continue;
         }
-        if lexicon::per_unit_marker(t) && !(t == "a" || t == "x") {
+        // "5 renteng x 12rb": times the price of one.
+        let times_price = t == "x"
+            && cur.quantity.is_some()
+            && number::read(&toks[i + 1..]).is_some_and(|n| is_money(n, &toks[i + 1..]));
+        if times_price || (lexicon::per_unit_marker(t) && !(t == "a" || t == "x")) {
             marker = Some(Marker::PerUnit);
             i += 1;
             continue;
@@ -634,14 +667,27 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
     let question = has(&toks, lexicon::question_word)
         || toks.contains(&"?")
         || toks.windows(2).any(|w| w == ["ada", "apa"]);
-    let unpaid = toks
-        .windows(2)
-        .any(|w| matches!(w[0], "belum" | "durung" | "dereng" | "acan" | "can") && w[1] == "lunas");
+    // "belum lunas", "blm bayar", "durung nyaur": still owed.
+    let unpaid = toks.windows(2).any(|w| {
+        matches!(
+            w[0],
+            "belum" | "durung" | "dereng" | "acan" | "can" | "tidak"
+        ) && (matches!(
+            w[1],
+            "lunas" | "dibayar" | "bayar" | "nyaur" | "mbayar" | "mayar"
+        ))
+    });
     let debt = has(&toks, lexicon::debt_word) || unpaid;
     let repay = has(&toks, lexicon::repay_word);
     let pay = has(&toks, lexicon::pay_verb);
-    let sale = has(&toks, lexicon::sale_verb);
-    let purchase = has(&toks, lexicon::purchase_verb);
+    // "harga jual beras brp", "rego kulak gula": the verb names which price is asked.
+    let deed = |f: fn(&str) -> bool| {
+        toks.iter()
+            .enumerate()
+            .any(|(i, w)| f(w) && !(i > 0 && lexicon::price_word(toks[i - 1])))
+    };
+    let sale = deed(lexicon::sale_verb);
+    let purchase = deed(lexicon::purchase_verb);
     let stock = has(&toks, |w| lexicon::stock_word(w) && w != "ada");
     let count = has(&toks, lexicon::count_word);
     let price = has(&toks, lexicon::price_word);
@@ -657,19 +703,39 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         )
     });
     let category = toks.iter().find_map(|w| lexicon::expense_category(w));
-    let has_quantity = items(&toks, Intent::Sale)
+    let first_reading = items(&toks, Intent::Sale);
+    let has_quantity = first_reading
         .iter()
         .any(|i| i.quantity.is_some() && !i.product.is_empty());
+    // The most of one thing the message counts ("10 tabung").
+    let counted = first_reading
+        .iter()
+        .filter_map(|i| i.quantity)
+        .max()
+        .unwrap_or_default();
     let words: Vec<&str> = toks
         .iter()
         .copied()
         .filter(|w| !lexicon::filler(w) && !lexicon::honorific(w) && *w != ",")
         .collect();
-    let greeting = has(&toks, lexicon::greeting);
-    // "masih ada?", "isih ana?", "ready ga?": is it on the shelf.
+    // "pagi bu", "selamat sore": a greeting; "hujan dari pagi": a time of day.
+    let greeting = toks.iter().enumerate().any(|(i, w)| {
+        lexicon::greeting(w)
+            && (!matches!(
+                *w,
+                "pagi" | "siang" | "sore" | "malam" | "enjing" | "sonten" | "dalu"
+            ) || i == 0
+                || matches!(toks[i - 1], "selamat" | "met" | "sugeng" | "wilujeng"))
+    });
+    // "masih ada?", "isih ono ora?", "aya keneh teu?", "ready ga?": is it on the shelf.
+    let exists = |w: &str| matches!(w, "ada" | "ana" | "aya" | "ono" | "wonten");
     let available = toks.windows(2).any(|w| {
-        matches!(w[0], "masih" | "msh" | "isih" | "isik" | "tesih" | "tacan")
-            && matches!(w[1], "ada" | "ana" | "aya" | "ono" | "wonten")
+        (matches!(w[0], "masih" | "msh" | "isih" | "isik" | "tesih" | "tacan") && exists(w[1]))
+            || (exists(w[0])
+                && matches!(
+                    w[1],
+                    "keneh" | "kenging" | "ora" | "teu" | "mboten" | "tidak" | "nggak" | "lagi"
+                ))
     }) || (toks
         .iter()
         .any(|w| matches!(*w, "ready" | "redi" | "tersedia" | "kosong"))
@@ -690,9 +756,15 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
                 | "perintah"
                 | "perintahnya"
                 | "bingung"
+                | "carana"
+                | "carane"
+                | "caranipun"
+                | "fungsi"
+                | "kegunaan"
         )
     }) || toks.windows(2).any(|w| {
-        (w[0] == "bisa" && w[1] == "apa")
+        (matches!(w[0], "bisa" | "iso" | "bisa2" | "tiasa")
+            && matches!(w[1], "apa" | "ngapain" | "opo" | "naon"))
             || (w[0] == "tidak" && matches!(w[1], "ngerti" | "paham" | "mudeng" | "ngarti"))
     }) || (toks
         .iter()
@@ -719,13 +791,15 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
     } else if debt
         && (question
             || running_out
-            || toks.contains(&"belum")
+            || toks
+                .iter()
+                .any(|w| matches!(*w, "belum" | "durung" | "dereng" | "acan"))
             || toks.contains(&"daftar")
             || toks.contains(&"siapa"))
         && money.is_none()
     {
         (Intent::DebtQuery, 0.92)
-    } else if (repay || (pay && debt)) && !toks.windows(2).any(|w| w == ["belum", "lunas"]) {
+    } else if (repay || (pay && debt)) && !unpaid {
         (
             Intent::DebtPayment,
             if money.is_some() { 0.95 } else { 0.75 },
@@ -757,7 +831,12 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         (Intent::Order, 0.9)
     } else if sale {
         (Intent::Sale, 0.95)
-    } else if (purchase || pay) && category.is_some() && !has_known_goods(&toks) {
+    } else if (purchase || pay)
+        && category.is_some()
+        && !has_known_goods(&toks)
+        && !(purchase && category == Some("utilities") && counted > Decimal::ONE)
+    {
+        // "beli token 100rb" is a cost; "tuku gas 10 tabung @19 ewu" is stock to sell.
         (Intent::Expense, 0.9)
     } else if purchase {
         (Intent::Purchase, 0.93)
@@ -849,6 +928,16 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             }
         }
         Intent::StockQuery | Intent::PriceQuery => {
+            // "beras isih ono ora?": the words asking whether it is there are not its name.
+            let goods_toks: Vec<&str> = goods_toks
+                .into_iter()
+                .filter(|w| {
+                    !matches!(
+                        *w,
+                        "ada" | "ana" | "ono" | "aya" | "wonten" | "keneh" | "kenging"
+                    )
+                })
+                .collect();
             cmd.items = items(&goods_toks, intent)
                 .into_iter()
                 .filter(|i| !i.product.is_empty())
@@ -980,8 +1069,21 @@ fn bare_name(toks: &[&str]) -> Option<(usize, usize)> {
 /// Whether the words name goods a shop sells rather than an expense ("beli beras" vs "beli
 /// kantong plastik"): any word that is not an expense word, unit, number or keyword.
 fn has_known_goods(toks: &[&str]) -> bool {
-    toks.iter().any(|w| {
-        w.chars().all(char::is_alphabetic)
+    // The words of figures ("30 ewu", "dua puluh ribu") name no goods.
+    let mut figure = vec![false; toks.len()];
+    let mut i = 0;
+    while i < toks.len() {
+        match number::read(&toks[i..]) {
+            Some(n) => {
+                figure[i..i + n.len].iter_mut().for_each(|f| *f = true);
+                i += n.len;
+            }
+            None => i += 1,
+        }
+    }
+    toks.iter().zip(figure).any(|(w, figure)| {
+        !figure
+            && w.chars().all(char::is_alphabetic)
             && !is_keyword(w)
             && lexicon::expense_category(w).is_none()
             && lexicon::unit(w).is_none()
@@ -989,7 +1091,17 @@ fn has_known_goods(toks: &[&str]) -> bool {
             && number::read(&[w]).is_none()
             && !matches!(
                 *w,
-                "barang" | "toko" | "antar" | "warung" | "dagangan" | "bulanan" | "harian"
+                "barang"
+                    | "toko"
+                    | "antar"
+                    | "warung"
+                    | "dagangan"
+                    | "bulanan"
+                    | "harian"
+                    | "motor"
+                    | "mobil"
+                    | "pickup"
+                    | "truk"
             )
     })
 }

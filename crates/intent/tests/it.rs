@@ -152,26 +152,28 @@ proptest::proptest! {
 
 /// A blind set: 150 messages a helper wrote without seeing the rules (tests/blind.jsonl;
 /// "debatable" lines left out, fields named in "skip" not scored). Prints the accuracy and
-/// holds its floor; the goal is 97 % intents, 95 % fields. It was blind when written (85.1 %
-/// / 86.1 %); its failures have since been worked on, so it now guards against regressions
-/// and no longer measures unseen text.
+/// holds its floor. It was blind when written (85.1 % / 86.1 %); its failures have since been
+/// worked on (now 100 % / 100 %), so it guards against regressions and no longer measures
+/// unseen text.
 #[test]
 fn blind_set_accuracy_does_not_fall() {
     let (ia, fa) = score("blind.jsonl");
     assert!(
-        ia >= 0.97 && fa >= 0.95,
+        ia >= 0.99 && fa >= 0.99,
         "accuracy fell: intents {ia:.3}, fields {fa:.3}"
     );
 }
 
 /// A second blind set (tests/blind2.jsonl, 150 messages by another helper who saw neither
 /// the rules nor the first set), scored once before any rule was changed for it: 92.7 %
-/// intents, 94.6 % fields — the honest figure on unseen text at the time. Held at that floor.
+/// intents, 94.6 % fields — the honest figure on unseen text at the time. Its failures were
+/// then worked on with general rules (now 100 % / 100 %); like the first, it now guards
+/// against regressions.
 #[test]
 fn second_blind_set_accuracy_does_not_fall() {
     let (ia, fa) = score("blind2.jsonl");
     assert!(
-        ia >= 0.926 && fa >= 0.946,
+        ia >= 0.99 && fa >= 0.99,
         "accuracy fell: intents {ia:.3}, fields {fa:.3}"
     );
 }
