@@ -68,9 +68,13 @@ pub fn unit(w: &str) -> Option<(&'static str, rust_decimal::Decimal)> {
         "gelas" | "gls" | "cup" => ("gelas", one),
         "pack" | "pak" | "pax" => ("pack", one),
         "slop" | "slof" => ("slop", one),
-        "krat" | "peti" => ("krat", one),
+        "krat" => ("krat", one),
+        "peti" => ("peti", one),
         "kaleng" | "klg" => ("kaleng", one),
-        "tray" | "rak" | "papan" => ("tray", one),
+        "tray" => ("tray", one),
+        "rak" => ("rak", one),
+        "papan" => ("papan", one),
+        "kotak" | "ktk" => ("kotak", one),
         "lusin" | "losin" => ("lusin", one),
         "kodi" => ("kodi", one),
         "sisir" => ("sisir", one),
@@ -101,11 +105,11 @@ pub fn one_of(w: &str) -> Option<(&'static str, rust_decimal::Decimal)> {
         .strip_prefix("se")
         .or_else(|| w.strip_prefix("sa"))
         .filter(|r| r.len() >= 2)?;
-    let rest = rest
-        .strip_suffix("na")
-        .filter(|r| unit(r).is_some())
-        .unwrap_or(rest);
-    unit(rest)
+    // "sakilona", "sekilone", "sekilonya": the same, with a possessive.
+    ["nya", "na", "ne"]
+        .iter()
+        .find_map(|s| rest.strip_suffix(s).filter(|r| unit(r).is_some()))
+        .map_or_else(|| unit(rest), unit)
 }
 
 /// How many pcs a counted-in-dozens unit holds.
@@ -139,6 +143,10 @@ pub fn sale_verb(w: &str) -> bool {
             | "jualin"
             | "ngadol"
             | "kajual"
+            | "ngical"
+            | "dical"
+            | "kaical"
+            | "ical"
     )
 }
 
@@ -217,6 +225,10 @@ pub fn debt_word(w: &str) -> bool {
             | "kasbone"
             | "utange"
             | "hutange"
+            | "nyileh"
+            | "nyilih"
+            | "nyambut"
+            | "silihan"
     )
 }
 
@@ -319,6 +331,12 @@ pub fn loss_word(w: &str) -> bool {
             | "sobek"
             | "penyok"
             | "remuk"
+            | "peupeus"
+            | "remek"
+            | "ancur"
+            | "hancur"
+            | "bejad"
+            | "ruksak,"
             | "ruksak"
             | "raksak"
             | "kurangan"
@@ -330,7 +348,22 @@ pub fn loss_word(w: &str) -> bool {
 pub fn price_word(w: &str) -> bool {
     matches!(
         w,
-        "harga" | "harganya" | "rego" | "regane" | "regana" | "hargana" | "price" | "reregan"
+        "harga"
+            | "harganya"
+            | "rego"
+            | "regane"
+            | "regana"
+            | "hargana"
+            | "price"
+            | "reregan"
+            | "regine"
+            | "reginipun"
+            | "reganipun"
+            | "harganipun"
+            | "hargane"
+            | "hargine"
+            | "pangaos"
+            | "pangaosipun"
     )
 }
 
@@ -355,6 +388,8 @@ pub fn question_word(w: &str) -> bool {
             | "masih"
             | "cek"
             | "opo"
+            | "pirang"
+            | "piraha"
             | "apa'an"
             | "naon"
             | "sopo"
@@ -391,6 +426,17 @@ pub fn report_word(w: &str) -> bool {
             | "untungna"
             | "omzetna"
             | "bathine"
+            | "labanya"
+            | "untungnya"
+            | "omzetnya"
+            | "omsetnya"
+            | "keuntungannya"
+            | "pendapatannya"
+            | "labana"
+            | "batine"
+            | "untunge"
+            | "omzete"
+            | "asile"
     )
 }
 
@@ -464,6 +510,28 @@ pub fn greeting(w: &str) -> bool {
             | "wassalamualaikum"
             | "p"
             | "ping"
+    ) || thanks(w)
+}
+
+/// Thanks: "makasih", "matur nuwun", "hatur nuhun" (answered like a greeting).
+pub fn thanks(w: &str) -> bool {
+    matches!(
+        w,
+        "makasih"
+            | "makasi"
+            | "mksh"
+            | "trims"
+            | "trimakasih"
+            | "terimakasih"
+            | "thanks"
+            | "thank"
+            | "thx"
+            | "tengkyu"
+            | "nuwun"
+            | "suwun"
+            | "nuhun"
+            | "hatur"
+            | "matur"
     )
 }
 
@@ -590,6 +658,24 @@ pub fn filler(w: &str) -> bool {
             | "disiapin"
             | "disiapkan"
             | "siapake"
+            | "karena"
+            | "soalnya"
+            | "soale"
+            | "sabab"
+            | "krana"
+            | "sebenernya"
+            | "sebenarnya"
+            | "sakjane"
+            | "sajatosna"
+            | "sabenerna"
+            | "aslinya"
+            | "pisan"
+            | "banget"
+            | "bgt"
+            | "banyak"
+            | "dhuwit"
+            | "duit"
+            | "uang"
             | "bisa"
             | "bisakah"
             | "antar"
@@ -670,6 +756,7 @@ pub fn honorific(w: &str) -> bool {
             | "bli"
             | "encik"
             | "haji"
+            | "lik"
             | "bu'"
             | "buk"
             | "mak"
@@ -696,7 +783,8 @@ pub fn expense_category(w: &str) -> Option<&'static str> {
         | "pekerja" | "buruh" | "kuli" | "gajian" | "bonus" => "salary",
         "bensin" | "solar" | "pertalite" | "pertamax" | "bbm" | "ongkos" | "kirim" | "ojek"
         | "gojek" | "grab" | "angkot" | "transport" | "transportasi" | "parkir" | "tol"
-        | "bengkel" | "servis" | "angkut" | "antar" | "ekspedisi" | "becak" | "truk" => "transport",
+        | "bengkel" | "angkut" | "antar" | "ekspedisi" | "becak" | "truk" | "motor" | "mobil"
+        | "oli" | "kiriman" => "transport",
         "kantong" | "plastik" | "kresek" | "kertas" | "nota" | "lakban" | "karet" | "tali"
         | "styrofoam" | "mika" | "sedotan" | "tisu" | "sabun" | "atk" | "perlengkapan"
         | "kemasan" | "gelas" | "cup" | "sendok" | "bungkus" | "dus" | "label" | "timbangan"
@@ -706,7 +794,9 @@ pub fn expense_category(w: &str) -> Option<&'static str> {
         | "potongan" | "komisi" | "kas" | "arisan" => "fees",
         "sumbangan" | "nyumbang" | "sumbang" | "amplop" | "sedekah" | "sodakoh" | "zakat"
         | "infak" | "infaq" | "donasi" | "layatan" | "takziah" | "nikahan" | "kondangan"
-        | "buwuh" | "sumbangane" => "other",
+        | "buwuh" | "sumbangane" | "servis" | "service" | "perbaikan" | "reparasi" | "tukang" => {
+            "other"
+        }
         _ => return None,
     })
 }

@@ -210,8 +210,8 @@ fn tokens(text: &str) -> Vec<String> {
             out.push(w[i..].to_string());
             continue;
         }
-        // "masing-masing", "kue-kue": reduplication is one word.
-        out.push(lexicon::expand(w).to_string());
+        // "masing-masing", "kue-kue": reduplication is one word. "ongkir" → "ongkos kirim".
+        out.extend(lexicon::expand(w).split(' ').map(str::to_string));
     }
     out
 }
@@ -219,7 +219,13 @@ fn tokens(text: &str) -> Vec<String> {
 /// A person's name after a title ("bu sri", "pak haji budi"), or before a debt word.
 fn contact(toks: &[&str], debt_context: bool) -> Option<(usize, usize)> {
     for (i, t) in toks.iter().enumerate() {
-        if !lexicon::honorific(t) || (*t == "teh" && !debt_context) {
+        // "teh" is tea, unless it is someone's title: "ka teh Euis", "ngutang teh Euis".
+        let to_someone = i > 0
+            && matches!(
+                toks[i - 1],
+                "ka" | "ke" | "ti" | "keur" | "ku" | "jeung" | "untuk" | "buat" | "dari" | "sama"
+            );
+        if !lexicon::honorific(t) || (*t == "teh" && !debt_context && !to_someone) {
             continue;
         }
         let name_len = toks[i + 1..]
@@ -279,6 +285,8 @@ fn is_keyword(w: &str) -> bool {
             w,
             "dari"
                 | "ke"
+                | "ka"
+                | "keur"
                 | "kepada"
                 | "oleh"
                 | "aku"
@@ -634,6 +642,12 @@ fn has(toks: &[&str], f: fn(&str) -> bool) -> bool {
     toks.iter().any(|t| f(t))
 }
 
+/// Whether a message thanks ("makasih ya", "matur nuwun", "hatur nuhun").
+pub fn thanks(text: &str) -> bool {
+    let toks = tokens(text);
+    toks.iter().any(|w| lexicon::thanks(w)) || toks.windows(2).any(|w| w == ["terima", "kasih"])
+}
+
 /// Reads one message.
 pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
     let owned = tokens(text);
@@ -692,17 +706,18 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
     let count = has(&toks, lexicon::count_word);
     let price = has(&toks, lexicon::price_word);
     let report = has(&toks, lexicon::report_word);
-    let order = has(&toks, lexicon::order_word)
-        || toks
-            .windows(2)
-            .any(|w| lexicon::wanting(w[0]) && (lexicon::purchase_verb(w[1]) || w[1] == "ambil"));
     let running_out = toks.iter().any(|w| {
         matches!(
             *w,
             "habis" | "menipis" | "abis" | "entek" | "seep" | "limit"
         )
     });
-    let category = toks.iter().find_map(|w| lexicon::expense_category(w));
+    // "servis motor": the vehicle names the category before the generic "other" word.
+    let category = toks
+        .iter()
+        .filter_map(|w| lexicon::expense_category(w))
+        .find(|c| *c != "other")
+        .or_else(|| toks.iter().find_map(|w| lexicon::expense_category(w)));
     let first_reading = items(&toks, Intent::Sale);
     let has_quantity = first_reading
         .iter()
@@ -713,20 +728,30 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         .filter_map(|i| i.quantity)
         .max()
         .unwrap_or_default();
+    // "pesen", "order", "titip" order by themselves; "pengen", "minta" only with a quantity
+    // ("pengen libur" is a wish, not an order).
+    let order = toks
+        .iter()
+        .any(|w| lexicon::order_word(w) && !matches!(*w, "pengen" | "pengin" | "minta" | "pingin"))
+        || (has(&toks, lexicon::order_word) && has_quantity)
+        || toks
+            .windows(2)
+            .any(|w| lexicon::wanting(w[0]) && (lexicon::purchase_verb(w[1]) || w[1] == "ambil"));
     let words: Vec<&str> = toks
         .iter()
         .copied()
         .filter(|w| !lexicon::filler(w) && !lexicon::honorific(w) && *w != ",")
         .collect();
     // "pagi bu", "selamat sore": a greeting; "hujan dari pagi": a time of day.
-    let greeting = toks.iter().enumerate().any(|(i, w)| {
-        lexicon::greeting(w)
-            && (!matches!(
-                *w,
-                "pagi" | "siang" | "sore" | "malam" | "enjing" | "sonten" | "dalu"
-            ) || i == 0
-                || matches!(toks[i - 1], "selamat" | "met" | "sugeng" | "wilujeng"))
-    });
+    let greeting = toks.windows(2).any(|w| w == ["terima", "kasih"])
+        || toks.iter().enumerate().any(|(i, w)| {
+            lexicon::greeting(w)
+                && (!matches!(
+                    *w,
+                    "pagi" | "siang" | "sore" | "malam" | "enjing" | "sonten" | "dalu"
+                ) || i == 0
+                    || matches!(toks[i - 1], "selamat" | "met" | "sugeng" | "wilujeng"))
+        });
     // "masih ada?", "isih ono ora?", "aya keneh teu?", "ready ga?": is it on the shelf.
     let exists = |w: &str| matches!(w, "ada" | "ana" | "aya" | "ono" | "wonten");
     let available = toks.windows(2).any(|w| {
@@ -786,7 +811,50 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             )
         }));
 
-    let (intent, confidence) = if help_asked && money.is_none() {
+    // "iki iso digawe opo wae?", "aplikasi ini bisa apa": what the app itself can do.
+    let about_app = toks.iter().any(|w| {
+        matches!(
+            *w,
+            "bisa"
+                | "iso"
+                | "isa"
+                | "tiasa"
+                | "dipake"
+                | "dipakai"
+                | "digawe"
+                | "dianggo"
+                | "kegunaannya"
+        )
+    }) && toks
+        .iter()
+        .any(|w| matches!(*w, "apa" | "opo" | "naon" | "ngapain"))
+        && toks.iter().all(|w| {
+            is_keyword(w)
+                || lexicon::greeting(w)
+                || matches!(
+                    *w,
+                    "aplikasi"
+                        | "app"
+                        | "apk"
+                        | "bot"
+                        | "kamu"
+                        | "anda"
+                        | "sampeyan"
+                        | "maneh"
+                        | "digawe"
+                        | "dipake"
+                        | "dipakai"
+                        | "dianggo"
+                        | "iso"
+                        | "isa"
+                        | "tiasa"
+                        | "?"
+                        | ","
+                        | "aku"
+                        | "saya"
+                )
+        });
+    let (intent, confidence) = if (help_asked || about_app) && money.is_none() {
         (Intent::Help, 0.9)
     } else if debt
         && (question
@@ -808,7 +876,13 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         (Intent::Debt, if money.is_some() { 0.95 } else { 0.7 })
     } else if report && !has_quantity && !(pay && category.is_some()) {
         (Intent::Report, 0.95)
-    } else if sale && question && !has_quantity && period.is_some() {
+    } else if (sale || purchase || pay)
+        && question
+        && !has_quantity
+        && period.is_some()
+        && money.is_none()
+    {
+        // "pengeluaran bulan ini brp", "jualan kemarin berapa": a period's figure.
         (Intent::Report, 0.85)
     } else if (stock && (question || running_out))
         || (running_out && question)
@@ -888,7 +962,17 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             let from = if at > 0
                 && matches!(
                     toks[at - 1],
-                    "dari" | "ke" | "kepada" | "sama" | "untuk" | "buat" | "ti" | "saka" | "teka"
+                    "dari"
+                        | "ke"
+                        | "ka"
+                        | "kepada"
+                        | "sama"
+                        | "untuk"
+                        | "buat"
+                        | "ti"
+                        | "saka"
+                        | "teka"
+                        | "keur"
                 ) {
                 at - 1
             } else {

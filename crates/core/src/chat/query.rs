@@ -73,6 +73,10 @@ impl Shop {
             Intent::StockQuery => says(ChatStatus::Answered, self.stock_text(cmd)?),
             Intent::PriceQuery => says(ChatStatus::Answered, self.price_text(cmd)?),
             Intent::DebtQuery => says(ChatStatus::Answered, self.debt_text(cmd)?),
+            Intent::Greeting if pasar_intent::thanks(text) => says(
+                ChatStatus::Answered,
+                "Sama-sama! Ketik saja kalau ada yang mau dicatat.".into(),
+            ),
             Intent::Greeting => {
                 let shop = self.setting("shop_name")?.unwrap_or_else(|| "toko".into());
                 says(

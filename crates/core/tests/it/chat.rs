@@ -266,6 +266,18 @@ fn questions_are_answered_from_the_books() {
     );
     let r = say(&mut shop, "halo");
     assert_eq!(serde_json::json!(r.intent), "greeting");
+    let r = say(&mut shop, "matur nuwun nggih");
+    assert!(r.reply.starts_with("Sama-sama"), "{}", r.reply);
+    let r = say(&mut shop, "pengeluaran bulan ini brp");
+    assert_eq!(
+        (serde_json::json!(r.intent), r.status),
+        (serde_json::json!("report"), ChatStatus::Answered),
+        "{}",
+        r.reply
+    );
+    // Asking wrote nothing.
+    assert_eq!(shop.report("today").unwrap().revenue, d("70000"));
+    books_exact(&shop);
 }
 
 #[test]
