@@ -564,20 +564,48 @@ pub async fn import_file(
     Ok(report)
 }
 
-/// One chat message to the shop's agents. A reply that wrote to the books tells every
-/// screen, and low stock after a chat sale raises the same notice as one from the Kasir.
+/// One chat message to the shop's agents, off the main thread. A reply that wrote to the
+/// books tells every screen, and low stock after a chat sale raises the same notice as one
+/// from the Kasir. When the owner configured an online assistant and the offline rules
+/// cannot read a fresh message, the assistant is asked first — without holding the shop, so
+/// the Kasir never waits on the network — and its proposal goes through `chat_with`'s
+/// confirmation rules.
 #[tauri::command]
-pub fn chat_send(
-    s: State<AppState>,
-    app: AppHandle,
-    conversation: String,
-    text: String,
-) -> Res<ChatReply> {
-    let r = s.with_shop(|shop| shop.chat(&conversation, &text))?;
+pub async fn chat_send(app: AppHandle, conversation: String, text: String) -> Res<ChatReply> {
+    let worker = app.clone();
+    let r = tauri::async_runtime::spawn_blocking(move || {
+        let s = worker.state::<AppState>();
+        let ask = s.with_shop(|shop| {
+            let cfg = pasar_assist::Config::from_settings(|k| shop.setting(k).ok().flatten());
+            Ok(match cfg {
+                Some(cfg) if shop.wants_assistant(&conversation, &text)? => {
+                    Some((cfg, shop.today()))
+                }
+                _ => None,
+            })
+        })?;
+        let proposal = ask.and_then(|(cfg, today)| {
+            pasar_assist::propose(&cfg, &text, today)
+                .map_err(|e| s.log(&format!("chat without the online assistant: {e}")))
+                .ok()
+        });
+        let r = s.with_shop(|shop| shop.chat_with(&conversation, &text, proposal.as_deref()))?;
+        if let Some(e) = &r.assistant_error {
+            s.log(&format!("assistant proposal ignored: {e}"));
+        }
+        notify_low_stock(&s, &r.low_stock);
+        Ok::<_, ErrorBody>(r)
+    })
+    .await
+    .map_err(|e| {
+        pasar_core::CoreError::Io {
+            detail: e.to_string(),
+        }
+        .body(pasar_core::Lang::Id)
+    })??;
     if matches!(r.status, ChatStatus::Applied | ChatStatus::Undone) {
         changed(&app);
     }
-    notify_low_stock(&s, &r.low_stock);
     Ok(r)
 }
 

@@ -211,6 +211,10 @@ enum Cmd {
         /// Messages with the same id are one conversation (answers to questions, undo)
         #[arg(long, default_value = "cli")]
         conversation: String,
+        /// Never ask the online assistant, even when one is configured (settings
+        /// assistant_key, assistant_url, assistant_model)
+        #[arg(long)]
+        offline: bool,
     },
     /// Recent entries of the audit log
     Audit {
@@ -1072,7 +1076,11 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
         }
         Cmd::Audit { limit } => out.audit(&shop.audit_log(limit)?),
         Cmd::Nlu { text } => out.understood(&shop.understand(&text)),
-        Cmd::Chat { text, conversation } => out.chat(&shop.chat(&conversation, &text)?),
+        Cmd::Chat {
+            text,
+            conversation,
+            offline,
+        } => out.chat(&chat(&mut shop, out, &conversation, &text, offline)?),
         Cmd::Debug(DebugCmd::WriteSales { count, seed }) => write_sales(&mut shop, count, seed),
         Cmd::Debug(DebugCmd::MakeCatalog { count }) => {
             pasar_core::demo::bulk_catalog(&mut shop, count)?;
@@ -1236,4 +1244,44 @@ fn write_sales(shop: &mut Shop, count: u64, seed: u64) -> Result<()> {
             .map_err(CoreError::from)?;
     }
     Ok(())
+}
+
+/// One chat message; the online assistant (when configured, and not `--offline`) is asked
+/// only about a fresh message the offline rules cannot read, and whatever it proposes goes
+/// through the same confirmation as any unsure reading. Its failures are a note on stderr.
+fn chat(
+    shop: &mut Shop,
+    out: &Out,
+    conversation: &str,
+    text: &str,
+    offline: bool,
+) -> Result<pasar_core::ChatReply> {
+    let config = pasar_assist::Config::from_settings(|k| shop.setting(k).ok().flatten())
+        .filter(|_| !offline);
+    let proposal = match config {
+        Some(cfg) if shop.wants_assistant(conversation, text)? => {
+            match pasar_assist::propose(&cfg, text, shop.today()) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!(
+                        "{}: {e}",
+                        out.t("catatan: tanpa asisten online", "note: no online assistant")
+                    );
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let r = shop.chat_with(conversation, text, proposal.as_deref())?;
+    if let Some(e) = &r.assistant_error {
+        eprintln!(
+            "{}: {e}",
+            out.t(
+                "catatan: usulan asisten diabaikan",
+                "note: assistant proposal ignored"
+            )
+        );
+    }
+    Ok(r)
 }

@@ -64,7 +64,7 @@ impl Out {
         write_stdout(&text)
     }
 
-    fn t<'a>(&self, id: &'a str, en: &'a str) -> &'a str {
+    pub fn t<'a>(&self, id: &'a str, en: &'a str) -> &'a str {
         if self.en() { en } else { id }
     }
 

@@ -307,7 +307,8 @@ impl Shop {
     }
 
     /// Known settings: shop_name, shop_address, shop_phone, receipt_footer, timezone,
-    /// allow_negative_stock (true/false), lead_time_days, language.
+    /// allow_negative_stock (true/false), lead_time_days, language; the agents' optional
+    /// online assistant: assistant_url, assistant_model, assistant_key (no key: none).
     pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
         let value = check_text(Field::Setting, value, MAX_NOTE)?;
         let value = value.as_str();
@@ -385,6 +386,54 @@ impl Shop {
                     return Err(CoreError::invalid(
                         Field::ReceiptQr,
                         Problem::TooLong { max: 300 },
+                    ));
+                }
+            }
+            "assistant_url" => {
+                let ok = value.is_empty()
+                    || ((value.starts_with("https://") || value.starts_with("http://"))
+                        && value.len() <= 300
+                        && !value.chars().any(char::is_whitespace));
+                if !ok {
+                    return Err(CoreError::invalid(
+                        Field::Setting,
+                        Problem::BadFormat {
+                            value: value.chars().take(60).collect(),
+                            example: "https://generativelanguage.googleapis.com".into(),
+                        },
+                    ));
+                }
+            }
+            "assistant_model" => {
+                let ok = value.len() <= 80
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+                if !ok {
+                    return Err(CoreError::invalid(
+                        Field::Setting,
+                        Problem::BadFormat {
+                            value: value.chars().take(60).collect(),
+                            example: "gemini-2.5-flash".into(),
+                        },
+                    ));
+                }
+            }
+            "assistant_key" => {
+                // The key itself is never echoed in an error.
+                if value.len() > 300 {
+                    return Err(CoreError::invalid(
+                        Field::Setting,
+                        Problem::TooLong { max: 300 },
+                    ));
+                }
+                if value.chars().any(char::is_whitespace) {
+                    return Err(CoreError::invalid(
+                        Field::Setting,
+                        Problem::BadFormat {
+                            value: "…".into(),
+                            example: "AIza… (no spaces)".into(),
+                        },
                     ));
                 }
             }
@@ -544,7 +593,7 @@ pub fn check_setting_key(key: &str) -> Result<()> {
 }
 
 /// Settings `set_setting` knows.
-const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, printer_status, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir";
+const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, printer_status, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir, assistant_url, assistant_model, assistant_key";
 
 /// Whether another process has this database open (it holds SQLite's shared-memory
 /// "dead man switch" lock, byte 128 of the -shm file, for as long as its connection lives).
@@ -828,6 +877,11 @@ pub struct SettingsView {
     pub backup_dir: String,
     pub data_path: String,
     pub demo_shop: bool,
+    /// The agents' optional online assistant ("" = the default service / model).
+    pub assistant_url: String,
+    pub assistant_model: String,
+    /// Whether a key is stored (the key itself never leaves the core for the window).
+    pub assistant_key_set: bool,
 }
 
 impl Shop {
@@ -865,6 +919,11 @@ impl Shop {
             backup_dir: get("backup_dir", &data_dir.display().to_string())?,
             data_path: self.path.display().to_string(),
             demo_shop: self.setting("demo_shop")?.as_deref() == Some("true"),
+            assistant_url: get("assistant_url", "")?,
+            assistant_model: get("assistant_model", "")?,
+            assistant_key_set: self
+                .setting("assistant_key")?
+                .is_some_and(|k| !k.trim().is_empty()),
         })
     }
 

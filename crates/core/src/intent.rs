@@ -38,4 +38,33 @@ impl Shop {
         let catalog = ShopCatalog(self);
         parse(text, &Context::with_catalog(self.today(), &catalog))
     }
+
+    /// A command proposed by the optional online assistant for `text`, read strictly
+    /// against this shop's catalog (JSON in the `pasar nlu` contract; a Markdown fence
+    /// around it is tolerated). Always low-confidence: writes are confirmed first.
+    pub fn read_proposal(
+        &self,
+        text: &str,
+        json: &str,
+    ) -> std::result::Result<Command, pasar_intent::Refused> {
+        let t = json.trim();
+        let t = t
+            .strip_prefix("```json")
+            .or_else(|| t.strip_prefix("```"))
+            .map(|r| r.trim_end().trim_end_matches("```").trim())
+            .unwrap_or(t);
+        if t.len() > 64 * 1024 {
+            return Err(pasar_intent::Refused("longer than 64 KiB".into()));
+        }
+        let p: pasar_intent::Proposal = serde_json::from_str(t)
+            .map_err(|e| pasar_intent::Refused(format!("not the contract's JSON: {e}")))?;
+        let catalog = ShopCatalog(self);
+        p.into_command(text, &Context::with_catalog(self.today(), &catalog))
+    }
+}
+
+/// Whether the rules' reading is too unsure to act on without help: nothing recognised, or
+/// a guess below the confidence at which an agent would even propose it.
+pub fn is_unsure(cmd: &Command) -> bool {
+    cmd.intent == Intent::Unknown || cmd.confidence < 0.6
 }

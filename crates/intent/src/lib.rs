@@ -10,6 +10,7 @@ mod answer;
 mod lexicon;
 pub mod number;
 mod period;
+mod proposal;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use answer::{Answer, answer};
 pub use lexicon::honorific;
 pub use period::Period;
+pub use proposal::{Figure, PROPOSAL_CONFIDENCE, Proposal, ProposedItem, Refused};
 
 /// What a message asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

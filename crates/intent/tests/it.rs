@@ -264,3 +264,31 @@ fn score(name: &str) -> (f64, f64) {
     );
     (ia, fa)
 }
+
+proptest::proptest! {
+    /// A proposal from outside (the online assistant) is refused or read, never a panic,
+    /// and what is read is always low-confidence with positive, bounded figures.
+    #[test]
+    fn any_proposal_is_read_or_refused(
+        intent in "(sale|expense|debt|stock_adjust|report|[a-z_]{0,12})",
+        product in "\\PC{0,30}",
+        qty in "(-?[0-9.,e]{0,12}|1e30)",
+        unit in "\\PC{0,8}",
+        amount in "[0-9.]{0,20}",
+        date in "(2026-11-2[0-9]|[0-9-]{0,12})",
+    ) {
+        let json = serde_json::json!({
+            "intent": intent, "items": [{"product": product, "quantity": qty, "unit": unit, "unit_price": amount}],
+            "amount": amount, "category": "other", "date": date,
+        });
+        let p: pasar_intent::Proposal = serde_json::from_value(json).unwrap();
+        if let Ok(c) = p.into_command("pesan", &Context::new(today())) {
+            proptest::prop_assert!(c.confidence < 0.6);
+            for i in &c.items {
+                for f in [i.quantity, i.unit_price, i.total].into_iter().flatten() {
+                    proptest::prop_assert!(f > rust_decimal::Decimal::ZERO);
+                }
+            }
+        }
+    }
+}

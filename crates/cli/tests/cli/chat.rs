@@ -45,3 +45,89 @@ fn a_conversation_across_processes_keeps_the_books() {
     let check = super::pasar(&db, &["stock", "check"]);
     assert!(check.status.success());
 }
+
+/// With an assistant configured (here a local fake speaking the Gemini API's wire format), a
+/// message the rules cannot read is proposed by it, shown, and written only after "iya";
+/// --offline and an unreachable assistant leave the chat working without it.
+#[test]
+fn the_online_assistant_proposes_and_the_user_confirms() {
+    use pasar_assist::fake::{FakeGemini, Reply};
+    let (_dir, db) = super::hostile::shop(); // Beras Pulen 14rb/kg, 50 kg
+    let fake = FakeGemini::start(Reply::Text(
+        r#"{"intent":"sale","items":[{"product":"beras pulen","quantity":"2","unit":"kg","unit_price":"14000"}]}"#
+            .into(),
+    ));
+    for (k, v) in [
+        ("assistant_url", fake.base_url.as_str()),
+        ("assistant_model", "gemini-test"),
+        ("assistant_key", "TEST-KEY"),
+    ] {
+        assert!(
+            super::pasar(&db, &["setting", "set", k, v])
+                .status
+                .success()
+        );
+    }
+    let chat = |args: &[&str]| {
+        let mut all = vec!["chat", "--conversation", "wa-1"];
+        all.extend_from_slice(args);
+        ok_json(&db, &all)
+    };
+    let odd = "ujang ngangkut beras tadi sore pokoknya";
+
+    let v = chat(&["--offline", odd]);
+    assert_eq!(v["assisted"], false);
+    assert_eq!(fake.seen().len(), 0, "--offline asks nobody");
+
+    // A message the rules read is never sent out.
+    let v = chat(&["laporan hari ini"]);
+    assert_eq!(v["status"], "answered");
+    assert_eq!(fake.seen().len(), 0);
+
+    let v = chat(&[odd]);
+    assert_eq!(fake.seen().len(), 1);
+    assert_eq!(fake.seen()[0].api_key.as_deref(), Some("TEST-KEY"));
+    assert_eq!(
+        (&v["assisted"], &v["status"]),
+        (&true.into(), &"needs_confirmation".into()),
+        "{v}"
+    );
+    assert!(v["document"].is_null());
+    let v = chat(&["iya"]);
+    assert_eq!(
+        fake.seen().len(),
+        1,
+        "the answer to a question is not sent out"
+    );
+    assert_eq!(
+        (&v["status"], &v["document"]["type"]),
+        (&"applied".into(), &"sale".into())
+    );
+    assert_eq!(
+        ok_json(&db, &["report", "--period", "today"])["revenue"],
+        "28000"
+    );
+
+    // The assistant gone: the chat answers on its own, with a note on stderr.
+    assert!(
+        super::pasar(
+            &db,
+            &["setting", "set", "assistant_url", "http://127.0.0.1:9"]
+        )
+        .status
+        .success()
+    );
+    let out = super::pasar(&db, &["--json", "chat", "--conversation", "wa-1", odd]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "needs_clarification");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("asisten online") && !err.contains("TEST-KEY"),
+        "{err}"
+    );
+    assert_eq!(
+        ok_json(&db, &["report", "--period", "today"])["revenue"],
+        "28000"
+    );
+}

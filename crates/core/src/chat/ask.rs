@@ -3,6 +3,9 @@
 //! ("batal yang tadi"), and which agent a fresh message goes to.
 
 use super::act::{Action, CONFIRM_BELOW, Line, doc, title_case};
+
+/// The line above a reply read with the online assistant's help.
+const ASSISTED: &str = "(Dibaca dengan bantuan asisten online; periksa dulu sebelum mencatat.)";
 use super::{ChatStatus, Outcome, Pending, Undo};
 use crate::contacts::Contact;
 use crate::db::Shop;
@@ -192,6 +195,7 @@ impl Shop {
         conv: &str,
         pending: Option<Pending>,
         text: &str,
+        proposal: Option<&str>,
     ) -> Result<Outcome> {
         if text.is_empty() {
             return Ok(Outcome::says(
@@ -240,7 +244,22 @@ impl Shop {
         {
             return self.more_of_last(conv, &a);
         }
-        self.handle(conv, cmd, text)
+        let mut refused = None;
+        if let Some(json) = proposal.filter(|_| crate::intent::is_unsure(&cmd)) {
+            match self.read_proposal(text, json) {
+                Ok(proposed) if proposed.intent != Intent::Unknown => {
+                    let mut out = self.handle(conv, proposed, text)?;
+                    out.reply = format!("_{ASSISTED}_\n{}", out.reply);
+                    out.assisted = true;
+                    return Ok(out);
+                }
+                Ok(_) => {}
+                Err(e) => refused = Some(e.to_string()),
+            }
+        }
+        let mut out = self.handle(conv, cmd, text)?;
+        out.assistant_error = refused;
+        Ok(out)
     }
 
     /// A fresh message to the agent it is for.

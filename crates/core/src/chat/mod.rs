@@ -97,6 +97,10 @@ pub struct ChatReply {
     /// Products this message pushed to or below their reorder point (for a desktop notice).
     pub low_stock: Vec<LowStockAlert>,
     pub reminder: Option<Reminder>,
+    /// The online assistant's proposal was used to read this message (see `chat_with`).
+    pub assisted: bool,
+    /// Why a proposal that was given was not used (English, for the log; None otherwise).
+    pub assistant_error: Option<String>,
 }
 
 /// One message of a conversation, as the Chat screen shows it.
@@ -157,6 +161,8 @@ pub(crate) struct Outcome {
     pub pending: Option<Pending>,
     pub low_stock: Vec<LowStockAlert>,
     pub reminder: Option<Reminder>,
+    pub assisted: bool,
+    pub assistant_error: Option<String>,
 }
 
 impl Outcome {
@@ -171,6 +177,8 @@ impl Outcome {
             pending: None,
             low_stock: Vec::new(),
             reminder: None,
+            assisted: false,
+            assistant_error: None,
         }
     }
 }
@@ -205,6 +213,36 @@ impl Shop {
     /// One message from the shop's owner or cashier in conversation `conversation`: read it,
     /// answer it, write what it asks when it is clear, ask when it is not.
     pub fn chat(&mut self, conversation: &str, text: &str) -> Result<ChatReply> {
+        self.chat_with(conversation, text, None)
+    }
+
+    /// Whether a message is one the optional online assistant should be asked about before
+    /// `chat_with`: a fresh message (no question pending in the conversation, not a yes, no,
+    /// undo or "tambah lagi") that the offline rules cannot read with confidence. Reads only.
+    pub fn wants_assistant(&self, conversation: &str, text: &str) -> Result<bool> {
+        let conv = conversation_id(conversation)?;
+        let text = clean(text);
+        if text.is_empty() || self.pending(&conv)?.is_some() {
+            return Ok(false);
+        }
+        let a = pasar_intent::answer(&text);
+        if a.yes || a.no || a.undo || (a.more && a.words.is_empty()) {
+            return Ok(false);
+        }
+        Ok(crate::intent::is_unsure(&self.understand(&text)))
+    }
+
+    /// `chat`, with the assistant's proposal for this message (see `wants_assistant`). The
+    /// proposal is used only where the rules are unsure, only when it reads strictly as the
+    /// contract, and only through the same confirmation rules: a write it proposes is shown
+    /// and waits for "iya". A proposal that does not read is ignored (the rules' answer
+    /// stands) and logged.
+    pub fn chat_with(
+        &mut self,
+        conversation: &str,
+        text: &str,
+        proposal: Option<&str>,
+    ) -> Result<ChatReply> {
         let conv = conversation_id(conversation)?;
         let text = clean(text);
         let at = stamp(self.clock.now());
@@ -222,7 +260,7 @@ impl Shop {
             )?;
             tx.commit()?;
         }
-        let out = self.respond(&conv, pending, &text)?;
+        let out = self.respond(&conv, pending, &text, proposal)?;
         let at = stamp(self.clock.now());
         let tx = self.write_tx()?;
         let pending_json = out
@@ -268,6 +306,8 @@ impl Shop {
             document: out.document,
             low_stock: out.low_stock,
             reminder: out.reminder,
+            assisted: out.assisted,
+            assistant_error: out.assistant_error,
         })
     }
 

@@ -318,3 +318,85 @@ fn a_question_survives_closing_the_app() {
         d("25000")
     );
 }
+
+/// The online assistant's proposal: used only where the rules are unsure, read strictly, and
+/// never written without the user's "iya".
+#[test]
+fn an_assistant_proposal_is_confirmed_before_it_writes() {
+    let (mut shop, _) = shop();
+    let b = beras(&mut shop);
+    let odd = "ujang ngangkut beras tadi sore pokoknya";
+    assert!(shop.wants_assistant("kasir", odd).unwrap());
+    assert!(
+        !shop
+            .wants_assistant("kasir", "jual 5 kg beras @14rb")
+            .unwrap()
+    );
+    assert!(!shop.wants_assistant("kasir", "iya").unwrap());
+
+    let proposal = r#"{"intent":"sale","items":[{"product":"beras","quantity":"2","unit":"kg","unit_price":"14000"}]}"#;
+    let r = shop.chat_with("kasir", odd, Some(proposal)).unwrap();
+    assert!(r.assisted);
+    assert_eq!(r.status, ChatStatus::NeedsConfirmation, "{}", r.reply);
+    assert!(
+        r.reply.contains("asisten online") && r.reply.contains("Rp 28.000"),
+        "{}",
+        r.reply
+    );
+    assert_eq!(
+        shop.product(b.id).unwrap().stock,
+        d("100"),
+        "nothing written yet"
+    );
+    // While the question is pending, the assistant is not asked about the answer.
+    assert!(!shop.wants_assistant("kasir", "iya betul").unwrap());
+    let r = say(&mut shop, "iya");
+    assert_eq!(r.status, ChatStatus::Applied, "{}", r.reply);
+    assert_eq!(shop.product(b.id).unwrap().stock, d("98"));
+    assert_eq!(shop.report("today").unwrap().revenue, d("28000"));
+    // Undone like any other write.
+    assert_eq!(say(&mut shop, "batal yang tadi").status, ChatStatus::Undone);
+    assert_eq!(shop.product(b.id).unwrap().stock, d("100"));
+    books_exact(&shop);
+}
+
+#[test]
+fn a_bad_or_needless_proposal_changes_nothing() {
+    let (mut shop, _) = shop();
+    let b = beras(&mut shop);
+    let odd = "ujang ngangkut beras tadi sore pokoknya";
+    for bad in [
+        "not json",
+        r#"{"intent":"refund_everything"}"#,
+        r#"{"intent":"sale","items":[{"product":"beras","quantity":"-5","unit_price":"14000"}]}"#,
+        r#"{"intent":"sale","items":[{"product":"beras","quantity":"2","unit_price":"1e30"}]}"#,
+        r#"{"intent":"sale","items":[{"product":"beras","quantity":"2","unit_price":"12.000,50"}]}"#,
+        r#"{"intent":"expense","amount":"50000","category":"bribes"}"#,
+        r#"{"intent":"expense","amount":"50000","date":"1999-01-01"}"#,
+        r#"{"intent":"sale","items":[]}"#,
+        r#"{"intent":"unknown"}"#,
+    ] {
+        let r = shop.chat_with("kasir", odd, Some(bad)).unwrap();
+        assert!(!r.assisted, "{bad}");
+        assert_ne!(r.status, ChatStatus::Applied, "{bad}");
+        if bad != r#"{"intent":"unknown"}"# {
+            assert!(
+                r.assistant_error.is_some(),
+                "{bad}: the refusal is told to the log"
+            );
+        }
+    }
+    // A message the rules read with confidence ignores any proposal.
+    let r = shop
+        .chat_with(
+            "kasir",
+            "jual 5 kg beras @14rb",
+            Some(r#"{"intent":"expense","amount":"1000000"}"#),
+        )
+        .unwrap();
+    assert!(!r.assisted);
+    assert_eq!(serde_json::json!(r.intent), "sale");
+    assert_eq!(shop.product(b.id).unwrap().stock, d("95"));
+    assert_eq!(shop.report("today").unwrap().expenses, d("0"));
+    books_exact(&shop);
+}

@@ -11,4 +11,12 @@ export type ChatReply = { conversation: string, reply: string, intent: string, s
 /**
  * Products this message pushed to or below their reorder point (for a desktop notice).
  */
-low_stock: Array<LowStockAlert>, reminder: Reminder | null, };
+low_stock: Array<LowStockAlert>, reminder: Reminder | null, 
+/**
+ * The online assistant's proposal was used to read this message (see `chat_with`).
+ */
+assisted: boolean, 
+/**
+ * Why a proposal that was given was not used (English, for the log; None otherwise).
+ */
+assistant_error: string | null, };

@@ -31,4 +31,12 @@ printer_status: boolean, has_logo: boolean, language: string, theme: string, tim
 /**
  * The shop's offset from UTC, for showing times in shop time whatever the laptop's zone.
  */
-utc_offset_minutes: number, allow_negative_stock: boolean, lead_time_days: number, backup_dir: string, data_path: string, demo_shop: boolean, };
+utc_offset_minutes: number, allow_negative_stock: boolean, lead_time_days: number, backup_dir: string, data_path: string, demo_shop: boolean, 
+/**
+ * The agents' optional online assistant ("" = the default service / model).
+ */
+assistant_url: string, assistant_model: string, 
+/**
+ * Whether a key is stored (the key itself never leaves the core for the window).
+ */
+assistant_key_set: boolean, };
