@@ -15,6 +15,7 @@ pub fn expand(w: &str) -> &str {
         "krn" | "krna" => "karena",
         "sdh" | "udh" | "udah" | "dah" => "sudah",
         "blm" | "blom" | "belom" => "belum",
+        "msh" | "masi" | "masih2" => "masih",
         "gk" | "ga" | "gak" | "nggak" | "ngga" | "tdk" | "tak" => "tidak",
         "bln" => "bulan",
         "hr" | "hri" => "hari",
@@ -27,9 +28,6 @@ pub fn expand(w: &str) -> &str {
         "jl" | "jual2" => "jual",
         "tot" | "ttl" => "total",
         "ongkir" => "ongkos kirim",
-        "bu'" | "buk" | "bude" => "bu",
-        "pk" | "bpk" => "pak",
-        "mba" => "mbak",
         "kg." => "kg",
         "dr" | "dri" => "dari",
         "td" | "tdi" => "tadi",
@@ -332,6 +330,9 @@ pub fn loss_word(w: &str) -> bool {
             | "penyok"
             | "remuk"
             | "peupeus"
+            | "buruk"
+            | "dipiceun"
+            | "piceun"
             | "remek"
             | "ancur"
             | "hancur"
@@ -649,6 +650,12 @@ pub fn filler(w: &str) -> bool {
             | "nggo"
             | "dinggo"
             | "gawe"
+            | "ulang"
+            | "saking"
+            | "punya"
+            | "punyanya"
+            | "gadah"
+            | "boga"
             | "ternyata"
             | "jebule"
             | "jebul"
@@ -757,6 +764,15 @@ pub fn honorific(w: &str) -> bool {
             | "encik"
             | "haji"
             | "lik"
+            | "yu"
+            | "mbakyu"
+            | "pk"
+            | "bpk"
+            | "pa"
+            | "ko"
+            | "koko"
+            | "ce"
+            | "cece"
             | "bu'"
             | "buk"
             | "mak"
@@ -784,11 +800,11 @@ pub fn expense_category(w: &str) -> Option<&'static str> {
         "bensin" | "solar" | "pertalite" | "pertamax" | "bbm" | "ongkos" | "kirim" | "ojek"
         | "gojek" | "grab" | "angkot" | "transport" | "transportasi" | "parkir" | "tol"
         | "bengkel" | "angkut" | "antar" | "ekspedisi" | "becak" | "truk" | "motor" | "mobil"
-        | "oli" | "kiriman" => "transport",
-        "kantong" | "plastik" | "kresek" | "kertas" | "nota" | "lakban" | "karet" | "tali"
-        | "styrofoam" | "mika" | "sedotan" | "tisu" | "sabun" | "atk" | "perlengkapan"
-        | "kemasan" | "gelas" | "cup" | "sendok" | "bungkus" | "dus" | "label" | "timbangan"
-        | "sapu" | "lampu" => "supplies",
+        | "oli" | "kiriman" | "ojeg" | "ojol" => "transport",
+        "kantong" | "plastik" | "kresek" | "kertas" | "nota" | "struk" | "rafia" | "lakban"
+        | "karet" | "tali" | "styrofoam" | "mika" | "sedotan" | "tisu" | "sabun" | "atk"
+        | "perlengkapan" | "kemasan" | "gelas" | "cup" | "sendok" | "bungkus" | "dus" | "label"
+        | "timbangan" | "sapu" | "lampu" => "supplies",
         "retribusi" | "iuran" | "pajak" | "admin" | "biaya" | "keamanan" | "kebersihan"
         | "sampah" | "pungutan" | "restribusi" | "bank" | "transfer" | "materai" | "denda"
         | "potongan" | "komisi" | "kas" | "arisan" => "fees",

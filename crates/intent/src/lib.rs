@@ -222,11 +222,16 @@ fn tokens(text: &str) -> Vec<String> {
 fn contact(toks: &[&str], debt_context: bool) -> Option<(usize, usize)> {
     for (i, t) in toks.iter().enumerate() {
         // "teh" is tea, unless it is someone's title: "ka teh Euis", "ngutang teh Euis".
-        let to_someone = i > 0
+        // "teh imas hoyong pesen": first, with a wish or an order after the name.
+        let to_someone = (i > 0
             && matches!(
                 toks[i - 1],
                 "ka" | "ke" | "ti" | "keur" | "ku" | "jeung" | "untuk" | "buat" | "dari" | "sama"
-            );
+            ))
+            || (i == 0
+                && toks
+                    .get(2)
+                    .is_some_and(|w| lexicon::wanting(w) || lexicon::order_word(w)));
         if !lexicon::honorific(t) || (*t == "teh" && !debt_context && !to_someone) {
             continue;
         }
@@ -303,6 +308,7 @@ fn is_keyword(w: &str) -> bool {
                 | "durung"
                 | "dereng"
                 | "acan"
+                | "can"
                 | "during"
                 | "sudah"
                 | "wis"
@@ -365,6 +371,13 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
     // Where the last quantity was written (tokens), to tell "gas 3 kg 1 tabung" (a size in
     // the name, then the quantity) from "3 kg telur 2 kg terigu" (two items).
     let mut last_qty: Option<(usize, usize)> = None;
+    // How many name words came before the current item's quantity ("telur 6 butir": 1), so
+    // words after it ("pas bongkar") are a remark, not more of the name.
+    let mut words_at_qty = 0usize;
+    // Items that began as such a remark: dropped if nothing but words follows.
+    let mut remarks: Vec<usize> = Vec::new();
+    // Where in `words` a "dari"/"ke" came ("kulakan telur dari peternak:").
+    let mut from_mark: Option<usize> = None;
     let flush = |cur: &mut Item, words: &mut Vec<&str>, out: &mut Vec<Item>, priced: &mut bool| {
         // "telurnya", "minyaknya": the goods, not the possessive.
         cur.product = words
@@ -389,9 +402,53 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
-        // "belanja ke agen: aqua 5 dus": the words before a colon head the list.
+        // "belanja ke agen: aqua 5 dus": the words before a colon head the list; "kulakan
+        // telur dari peternak: 15 peti": the goods before the "dari" stay.
         if t == ":" && cur.quantity.is_none() && !priced {
-            words.clear();
+            words.truncate(from_mark.take().unwrap_or(0));
+            i += 1;
+            continue;
+        }
+        if matches!(t, "dari" | "ke" | "ka" | "saking" | "ti") {
+            from_mark = Some(words.len());
+        }
+        // "stok beras di gudang", "cabe ning pasar": a place, not part of the goods.
+        if matches!(t, "di" | "ning" | "nang" | "neng" | "dina" | "ing")
+            && toks.get(i + 1).is_some_and(|n| {
+                n.chars().all(char::is_alphabetic) && !is_keyword(n) && lexicon::unit(n).is_none()
+            })
+            && matches!(
+                toks[i + 1],
+                "gudang"
+                    | "toko"
+                    | "warung"
+                    | "rumah"
+                    | "pasar"
+                    | "etalase"
+                    | "rak"
+                    | "kulkas"
+                    | "lapak"
+                    | "kios"
+                    | "depan"
+                    | "belakang"
+                    | "dalam"
+                    | "luar"
+                    | "sawah"
+                    | "kebon"
+                    | "kebun"
+                    | "omah"
+                    | "imah"
+            )
+        {
+            i += 2;
+            continue;
+        }
+        // "5 biji jadi 17.500": what it came to, the line's total.
+        if matches!(t, "jadi" | "dadi" | "janten" | "jadinya")
+            && (cur.quantity.is_some() || out.last().is_some_and(|p| p.quantity.is_some()))
+            && number::read(&toks[i + 1..]).is_some_and(|n| is_money(n, &toks[i + 1..]))
+        {
+            marker = Some(Marker::Total);
             i += 1;
             continue;
         }
@@ -429,6 +486,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
             } else {
                 // "sekilo 45 ewu": one kilo, and 45 ewu is its price.
                 cur.quantity = Some(size);
+                words_at_qty = words.len();
                 cur.unit = Some(unit.to_string());
                 if money_next {
                     marker = Some(Marker::PerUnit);
@@ -491,6 +549,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
                 };
                 cur.quantity = Some((n.value * size).normalize());
                 cur.unit = Some(unit.to_string());
+                words_at_qty = words.len();
                 i += n.len + 1;
                 continue;
             }
@@ -503,6 +562,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
                 }
                 if cur.quantity.is_none() {
                     cur.quantity = Some(n.value);
+                    words_at_qty = words.len();
                 }
                 i += n.len;
                 continue;
@@ -559,6 +619,20 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
         }
         if priced {
             flush(&mut cur, &mut words, &mut out, &mut priced);
+        } else if cur.quantity.is_some()
+            && words_at_qty > 0
+            && i > 0
+            && matches!(toks[i - 1], "dari" | "ke" | "ka" | "saking" | "ti")
+        {
+            // "telur 10 kg dr agen @25.500": where it came from, not more goods.
+            i += 1;
+            continue;
+        } else if cur.quantity.is_some() && words_at_qty > 0 && t.chars().any(char::is_alphanumeric)
+        {
+            // "telur 6 butir pas bongkar", "beras 5 kg gula 2 kg": the name came before
+            // the quantity, so a word after it starts something else.
+            flush(&mut cur, &mut words, &mut out, &mut priced);
+            remarks.push(out.len());
         }
         if !t.chars().any(char::is_alphanumeric) {
             i += 1;
@@ -571,7 +645,28 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
     // "jual 3 kg telur dan 2 kg terigu, telur 27rb terigu 12rb": a price named by its product
     // belongs to that product's line.
     let mut merged: Vec<Item> = Vec::new();
-    for it in out {
+    for (k, it) in out.into_iter().enumerate() {
+        // A remark after a line ("pas bongkar"): nothing to book.
+        if remarks.contains(&k)
+            && it.quantity.is_none()
+            && it.unit_price.is_none()
+            && it.total.is_none()
+        {
+            continue;
+        }
+        // "cabai keriting, ternyata 25 kg": a quantity alone for the line before.
+        if it.product.is_empty()
+            && it.quantity.is_some()
+            && it.unit_price.is_none()
+            && it.total.is_none()
+            && let Some(prev) = merged.last_mut()
+            && !prev.product.is_empty()
+            && prev.quantity.is_none()
+        {
+            prev.quantity = it.quantity;
+            prev.unit = it.unit;
+            continue;
+        }
         let lone_price = it.quantity.is_none() && it.unit.is_none();
         if lone_price
             && let Some(prev) = merged.iter_mut().find(|p| {
@@ -591,16 +686,21 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
             }
             continue;
         }
-        // A price alone after a line: that line's ("beras 2 kg, 12rb sekilo").
+        // A price alone after a line: that line's ("beras 2 kg, 12rb sekilo", "15 peti @
+        // 360rb, total 5,4jt").
         if it.product.is_empty()
             && it.quantity.is_none()
             && let Some(prev) = merged.last_mut()
-            && prev.unit_price.is_none()
             && prev.total.is_none()
+            && (prev.unit_price.is_none() || (it.unit_price.is_none() && !it.bare_price))
         {
-            prev.unit_price = it.unit_price;
+            if it.unit_price.is_some() {
+                prev.unit_price = it.unit_price;
+            }
             prev.total = it.total;
+            // A bare figure in a sale is the price of one, as on its own line.
             if prev.unit_price.is_none()
+                && it.bare_price
                 && matches!(intent, Intent::Sale)
                 && prev.quantity.is_some()
             {
@@ -702,17 +802,24 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             .enumerate()
             .any(|(i, w)| f(w) && !(i > 0 && lexicon::price_word(toks[i - 1])))
     };
-    let sale = deed(lexicon::sale_verb);
+    // "kirim ke toko sinar jaya: beras 3 karung @345rb": a supplier's delivery is a sale.
+    let sale = deed(lexicon::sale_verb)
+        || toks.windows(2).any(|w| {
+            matches!(w[0], "kirim" | "ngirim" | "kirimin" | "ngirimi")
+                && matches!(w[1], "ke" | "ka")
+        });
     let purchase = deed(lexicon::purchase_verb);
     let stock = has(&toks, |w| lexicon::stock_word(w) && w != "ada");
     let count = has(&toks, lexicon::count_word);
     let price = has(&toks, lexicon::price_word);
     let report = has(&toks, lexicon::report_word);
-    let running_out = toks.iter().any(|w| {
+    // "abis opname, stok aqua 14 dus": first, or before the count, "habis" means "after".
+    let running_out = toks.iter().enumerate().any(|(i, w)| {
         matches!(
             *w,
             "habis" | "menipis" | "abis" | "entek" | "seep" | "limit"
-        )
+        ) && !(matches!(*w, "habis" | "abis")
+            && (i == 0 || toks.get(i + 1).is_some_and(|n| lexicon::count_word(n))))
     });
     // "servis motor": the vehicle names the category before the generic "other" word.
     let category = toks
@@ -865,6 +972,7 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
                 .iter()
                 .any(|w| matches!(*w, "belum" | "durung" | "dereng" | "acan"))
             || toks.contains(&"daftar")
+            || toks.contains(&"list")
             || toks.contains(&"siapa"))
         && money.is_none()
     {
@@ -949,6 +1057,7 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         Intent::Debt | Intent::DebtPayment | Intent::DebtQuery
     );
     let found = contact(&toks, debt_context)
+        .or_else(|| business(&toks))
         .or_else(|| if debt_context { bare_name(&toks) } else { None })
         .or_else(|| {
             if intent == Intent::Purchase {
@@ -967,6 +1076,7 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
                     "dari"
                         | "ke"
                         | "ka"
+                        | "saking"
                         | "kepada"
                         | "sama"
                         | "untuk"
@@ -1045,6 +1155,10 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
                     ..i
                 })
                 .collect();
+            // "habis opname gudang, beras 42 karung": words with no count set nothing.
+            if cmd.items.iter().any(|i| i.quantity.is_some()) {
+                cmd.items.retain(|i| i.quantity.is_some());
+            }
             if let Some(cat) = ctx.catalog {
                 resolve(&mut cmd.items, cat, intent);
             }
@@ -1112,11 +1226,47 @@ fn adjust_kind(toks: &[&str]) -> Adjust {
     }
 }
 
+/// A business named as a buyer, debtor or supplier: "toko makmur ngutang", "kirim ke toko
+/// sinar jaya:", "rm sederhana mau beli". Two name words only when what follows shows the
+/// name ended ("toko sinar jaya pesan"); "toko barokah beras pandan wangi" names one.
+fn business(toks: &[&str]) -> Option<(usize, usize)> {
+    let at = toks.iter().enumerate().position(|(i, w)| {
+        matches!(
+            *w,
+            "toko" | "warung" | "rm" | "kios" | "depot" | "cv" | "ud" | "pt" | "koperasi" | "resto"
+        ) && (i == 0
+            || matches!(
+                toks[i - 1],
+                "ke" | "ka"
+                    | "dari"
+                    | "saking"
+                    | "untuk"
+                    | "buat"
+                    | "piutang"
+                    | "utang"
+                    | "hutang"
+                    | "kasbon"
+                    | ","
+            ))
+    })?;
+    let name = |w: &&&str| is_name_word(w) && lexicon::expense_category(w).is_none();
+    let n = toks[at + 1..].iter().take(2).take_while(name).count();
+    if n == 0 {
+        return None;
+    }
+    let ends = |k: usize| {
+        toks.get(k)
+            .is_none_or(|w| is_keyword(w) || matches!(*w, ":" | "," | "?") || lexicon::thanks(w))
+    };
+    let len = if n == 2 && !ends(at + 3) { 1 } else { n };
+    Some((at, len + 1))
+}
+
 /// The supplier of a purchase written without a title: "dari toko makmur", "dari agen sumber".
 fn supplier(toks: &[&str]) -> Option<(usize, usize)> {
     let from = toks
         .iter()
-        .position(|w| matches!(*w, "dari" | "saka" | "ti" | "teka"))?;
+        .position(|w| matches!(*w, "dari" | "saka" | "ti" | "teka" | "saking"))?;
     let len = toks[from + 1..]
         .iter()
         .take(3)
@@ -1136,7 +1286,32 @@ fn supplier(toks: &[&str]) -> Option<(usize, usize)> {
             ) || is_name_word(w)
         })
         .count();
-    (len > 0).then_some((from + 1, len))
+    // "dari agen", "dari peternak": a kind of seller, not a name.
+    let generic = |w: &str| {
+        matches!(
+            w,
+            "agen"
+                | "grosir"
+                | "pasar"
+                | "sales"
+                | "supplier"
+                | "suplier"
+                | "peternak"
+                | "petani"
+                | "kelompok"
+                | "tani"
+                | "tonggo"
+                | "tetangga"
+                | "distributor"
+                | "pabrik"
+                | "pengepul"
+                | "tengkulak"
+        )
+    };
+    let named = toks[from + 1..from + 1 + len]
+        .iter()
+        .any(|w| !generic(w) && !matches!(*w, "toko" | "warung" | "cv" | "pt" | "ud" | "koperasi"));
+    (len > 0 && named).then_some((from + 1, len))
 }
 
 /// A name written without a title, right before the debt word ("sri ngutang 60rb").
@@ -1155,6 +1330,11 @@ fn bare_name(toks: &[&str]) -> Option<(usize, usize)> {
 /// Whether the words name goods a shop sells rather than an expense ("beli beras" vs "beli
 /// kantong plastik"): any word that is not an expense word, unit, number or keyword.
 fn has_known_goods(toks: &[&str]) -> bool {
+    // "beli tali rafia buat ikat sayur": what it is for names no goods bought.
+    let toks = toks
+        .iter()
+        .position(|w| matches!(*w, "buat" | "untuk" | "kanggo" | "nggo" | "gawe" | "pikeun"))
+        .map_or(toks, |p| &toks[..p]);
     // The words of figures ("30 ewu", "dua puluh ribu") name no goods.
     let mut figure = vec![false; toks.len()];
     let mut i = 0;

@@ -195,12 +195,14 @@ fn third_blind_set_accuracy_does_not_fall() {
 /// A fourth blind set (tests/blind4.jsonl, 200 messages by a helper writing as five people —
 /// a Javanese warung grandmother, a Jakarta cashier, a Sundanese vegetable seller, a rice and
 /// egg supplier, a farmer — who saw only the contract and the public examples), scored before
-/// any rule was changed for it: 95.5 % intents, 89.3 % fields on unseen text.
+/// any rule was changed for it: 95.5 % intents, 89.3 % fields on unseen text. Its failures
+/// were then worked on with general rules (now 100 % / 99.8 %); it guards against
+/// regressions from here on, and the next measure on unseen text needs a fifth set.
 #[test]
 fn fourth_blind_set_accuracy_does_not_fall() {
     let (ia, fa) = score("blind4.jsonl");
     assert!(
-        ia >= 0.954 && fa >= 0.892,
+        ia >= 0.99 && fa >= 0.99,
         "accuracy fell: intents {ia:.3}, fields {fa:.3}"
     );
 }
@@ -227,6 +229,10 @@ fn score(name: &str) -> (f64, f64) {
         .unwrap();
         intents += 1;
         intents_ok += usize::from(got["intent"] == want["intent"]);
+        // SHOW_MISSES=1 cargo test -p pasar-intent -- --nocapture: each line that differs.
+        if std::env::var_os("SHOW_MISSES").is_some() && !diff(&want).is_empty() {
+            println!("  {}", diff(&want).join("\n  "));
+        }
         for f in FIELDS.iter().filter(|f| **f != "intent") {
             if let Some(w) = want.get(*f) {
                 fields += 1;
