@@ -432,7 +432,7 @@ impl Shop {
                         Field::Setting,
                         Problem::BadFormat {
                             value: "…".into(),
-                            example: "AIza… (no spaces)".into(),
+                            example: "AIzaSy…".into(),
                         },
                     ));
                 }

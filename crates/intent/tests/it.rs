@@ -207,6 +207,20 @@ fn fourth_blind_set_accuracy_does_not_fall() {
     );
 }
 
+/// A fifth blind set (tests/blind5.jsonl, 150 messages by a helper writing as a Padang
+/// restaurant, a Betawi grocer, a Javanese tempe maker, a Sundanese kiosk and a gas and
+/// phone-credit reseller, who saw only the contract and the public examples), scored before
+/// any rule was changed for it: 98.0 % intents, 96.5 % fields on unseen text — the 97 / 95
+/// goal met. Held at that floor.
+#[test]
+fn fifth_blind_set_accuracy_does_not_fall() {
+    let (ia, fa) = score("blind5.jsonl");
+    assert!(
+        ia >= 0.979 && fa >= 0.964,
+        "accuracy fell: intents {ia:.3}, fields {fa:.3}"
+    );
+}
+
 /// Intent and field accuracy of one set, printed.
 fn score(name: &str) -> (f64, f64) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -131,3 +131,43 @@ fn the_online_assistant_proposes_and_the_user_confirms() {
         "28000"
     );
 }
+
+/// Two processes answering the same question at once (two windows, the WhatsApp bridge and
+/// the CLI): the pending draft is claimed by one, so the kasbon is written once.
+#[test]
+fn a_confirmation_answered_twice_at_once_writes_once() {
+    let (_dir, db) = super::hostile::shop();
+    for name in ["sri", "ani", "tini"] {
+        let conv = format!("wa-{name}");
+        let v = ok_json(
+            &db,
+            &[
+                "chat",
+                "--conversation",
+                &conv,
+                &format!("bu {name} ngutang 60rb"),
+            ],
+        );
+        assert_eq!(v["status"], "needs_confirmation", "{v}");
+        let answers: Vec<_> = (0..4)
+            .map(|_| {
+                let (db, conv) = (db.clone(), conv.clone());
+                std::thread::spawn(move || ok_json(&db, &["chat", "--conversation", &conv, "iya"]))
+            })
+            .collect();
+        let applied = answers
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|v| v["status"] == "applied")
+            .count();
+        assert_eq!(applied, 1, "one of the four answers writes");
+    }
+    let debts = ok_json(&db, &["debt", "list"]);
+    let balances: Vec<_> = debts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["balance"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(balances, ["60000", "60000", "60000"], "{debts}");
+}

@@ -246,12 +246,22 @@ impl Shop {
         let conv = conversation_id(conversation)?;
         let text = clean(text);
         let at = stamp(self.clock.now());
-        let pending = self.pending(&conv)?;
-        {
+        // The question pending in the conversation is claimed in the same write transaction
+        // that records the message: two processes answering "iya" at the same moment cannot
+        // both take it (the second finds none), so a confirmed draft is written once.
+        let claimed: Option<String> = {
             let tx = self.write_tx()?;
+            let json: Option<String> = tx
+                .query_row(
+                    "SELECT pending FROM conversations WHERE id = ?1",
+                    [&conv],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
             tx.execute(
                 "INSERT INTO conversations(id, pending, updated_at) VALUES (?1, NULL, ?2)
-                 ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
+                 ON CONFLICT(id) DO UPDATE SET pending = NULL, updated_at = excluded.updated_at",
                 params![conv, at],
             )?;
             tx.execute(
@@ -259,8 +269,26 @@ impl Shop {
                 params![conv, at, text],
             )?;
             tx.commit()?;
-        }
-        let out = self.respond(&conv, pending, &text, proposal)?;
+            json
+        };
+        // A pending question written by another version that no longer reads is dropped,
+        // not an error: the user simply gets asked again.
+        let pending = claimed
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok());
+        let out = match self.respond(&conv, pending, &text, proposal) {
+            Ok(out) => out,
+            Err(e) => {
+                // Nothing was answered: the question stays asked (best effort).
+                if let Some(j) = &claimed {
+                    let _ = self.conn.execute(
+                        "UPDATE conversations SET pending = ?2 WHERE id = ?1 AND pending IS NULL",
+                        params![conv, j],
+                    );
+                }
+                return Err(e);
+            }
+        };
         let at = stamp(self.clock.now());
         let tx = self.write_tx()?;
         let pending_json = out
