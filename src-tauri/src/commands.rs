@@ -26,6 +26,14 @@ fn changed(app: &AppHandle) {
 }
 
 /// A desktop notice for each product a sale pushed to or below its reorder point.
+/// A worker thread that died (panicked) instead of answering, as an error for the window.
+fn worker_failed(e: tauri::Error) -> ErrorBody {
+    pasar_core::CoreError::Io {
+        detail: e.to_string(),
+    }
+    .body(pasar_core::Lang::Id)
+}
+
 fn notify_low_stock(s: &AppState, alerts: &[pasar_core::sales::LowStockAlert]) {
     for l in alerts {
         notify(
@@ -552,12 +560,7 @@ pub async fn import_file(
         })
     })
     .await
-    .map_err(|e| {
-        pasar_core::CoreError::Io {
-            detail: e.to_string(),
-        }
-        .body(pasar_core::Lang::Id)
-    })??;
+    .map_err(worker_failed)??;
     if report.committed {
         changed(&app);
     }
@@ -597,12 +600,7 @@ pub async fn chat_send(app: AppHandle, conversation: String, text: String) -> Re
         Ok::<_, ErrorBody>(r)
     })
     .await
-    .map_err(|e| {
-        pasar_core::CoreError::Io {
-            detail: e.to_string(),
-        }
-        .body(pasar_core::Lang::Id)
-    })??;
+    .map_err(worker_failed)??;
     if matches!(r.status, ChatStatus::Applied | ChatStatus::Undone) {
         changed(&app);
     }

@@ -153,12 +153,7 @@ pub fn proposal_text(answer: &Value) -> Result<String, AssistError> {
         .iter()
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
-    let t = text.trim();
-    let t = t
-        .strip_prefix("```json")
-        .or_else(|| t.strip_prefix("```"))
-        .map(|r| r.trim_end().trim_end_matches("```").trim())
-        .unwrap_or(t);
+    let t = pasar_intent::unfence(&text);
     if !t.starts_with('{') {
         return Err(AssistError::Malformed(
             "the answer is not a JSON object".into(),

@@ -47,12 +47,7 @@ impl Shop {
         text: &str,
         json: &str,
     ) -> std::result::Result<Command, pasar_intent::Refused> {
-        let t = json.trim();
-        let t = t
-            .strip_prefix("```json")
-            .or_else(|| t.strip_prefix("```"))
-            .map(|r| r.trim_end().trim_end_matches("```").trim())
-            .unwrap_or(t);
+        let t = pasar_intent::unfence(json);
         if t.len() > 64 * 1024 {
             return Err(pasar_intent::Refused("longer than 64 KiB".into()));
         }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use answer::{Answer, answer};
 pub use lexicon::honorific;
 pub use period::Period;
-pub use proposal::{Figure, PROPOSAL_CONFIDENCE, Proposal, ProposedItem, Refused};
+pub use proposal::{Figure, PROPOSAL_CONFIDENCE, Proposal, ProposedItem, Refused, unfence};
 
 /// What a message asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -48,6 +48,15 @@ pub enum Figure {
     Float(f64),
 }
 
+/// A model's answer without the Markdown code fence it may wrap JSON in ("```json … ```").
+pub fn unfence(answer: &str) -> &str {
+    let t = answer.trim();
+    t.strip_prefix("```json")
+        .or_else(|| t.strip_prefix("```"))
+        .map(|r| r.trim_end().trim_end_matches("```").trim())
+        .unwrap_or(t)
+}
+
 /// Why a proposal was refused (English, for logs: the user never sees it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused(pub String);
