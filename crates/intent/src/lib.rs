@@ -378,6 +378,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
     let mut remarks: Vec<usize> = Vec::new();
     // Where in `words` a "dari"/"ke" came ("kulakan telur dari peternak:").
     let mut from_mark: Option<usize> = None;
+    let from_word = |w: &str| matches!(w, "dari" | "ke" | "ka" | "saking" | "ti");
     let flush = |cur: &mut Item, words: &mut Vec<&str>, out: &mut Vec<Item>, priced: &mut bool| {
         // "telurnya", "minyaknya": the goods, not the possessive.
         cur.product = words
@@ -409,7 +410,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
             i += 1;
             continue;
         }
-        if matches!(t, "dari" | "ke" | "ka" | "saking" | "ti") {
+        if from_word(t) {
             from_mark = Some(words.len());
         }
         // "stok beras di gudang", "cabe ning pasar": a place, not part of the goods.
@@ -619,11 +620,7 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
         }
         if priced {
             flush(&mut cur, &mut words, &mut out, &mut priced);
-        } else if cur.quantity.is_some()
-            && words_at_qty > 0
-            && i > 0
-            && matches!(toks[i - 1], "dari" | "ke" | "ka" | "saking" | "ti")
-        {
+        } else if cur.quantity.is_some() && words_at_qty > 0 && i > 0 && from_word(toks[i - 1]) {
             // "telur 10 kg dr agen @25.500": where it came from, not more goods.
             i += 1;
             continue;

@@ -107,24 +107,11 @@ fn text(s: &str, what: &str, max_chars: usize) -> Result<String, Refused> {
     Ok(t)
 }
 
-fn intent(s: &str) -> Result<Intent, Refused> {
-    Ok(match s {
-        "sale" => Intent::Sale,
-        "purchase" => Intent::Purchase,
-        "expense" => Intent::Expense,
-        "stock_query" => Intent::StockQuery,
-        "price_query" => Intent::PriceQuery,
-        "stock_adjust" => Intent::StockAdjust,
-        "report" => Intent::Report,
-        "debt" => Intent::Debt,
-        "debt_payment" => Intent::DebtPayment,
-        "debt_query" => Intent::DebtQuery,
-        "order" => Intent::Order,
-        "greeting" => Intent::Greeting,
-        "help" => Intent::Help,
-        "unknown" => Intent::Unknown,
-        other => return refuse(format!("unknown intent {other:?}")),
-    })
+/// A contract word read by the enum's own serde names (one list: the one `pasar nlu` writes).
+fn named<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T, Refused> {
+    use serde::de::IntoDeserializer;
+    let d: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = s.into_deserializer();
+    T::deserialize(d).map_err(|_| Refused(format!("unknown {what} {s:?}")))
 }
 
 fn category(s: &str) -> Result<&'static str, Refused> {
@@ -140,24 +127,11 @@ fn category(s: &str) -> Result<&'static str, Refused> {
     })
 }
 
-fn period(s: &str) -> Result<Period, Refused> {
-    Ok(match s {
-        "today" => Period::Today,
-        "yesterday" => Period::Yesterday,
-        "this_week" => Period::ThisWeek,
-        "last_week" => Period::LastWeek,
-        "this_month" => Period::ThisMonth,
-        "last_month" => Period::LastMonth,
-        "last_7_days" => Period::Last7Days,
-        other => return refuse(format!("unknown period {other:?}")),
-    })
-}
-
 impl Proposal {
     /// The proposal as a command, resolved against the catalog like a rules parse, or why
     /// it cannot be one.
     pub fn into_command(self, message: &str, ctx: &Context<'_>) -> Result<Command, Refused> {
-        let intent = intent(self.intent.trim())?;
+        let intent: Intent = named(self.intent.trim(), "intent")?;
         if self.items.len() > MAX_ITEMS {
             return refuse("too many items");
         }
@@ -210,7 +184,11 @@ impl Proposal {
             amount: figure(&self.amount, "amount", MAX_MONEY)?,
             category: self.category.as_deref().map(category).transpose()?,
             contact,
-            period: self.period.as_deref().map(period).transpose()?,
+            period: self
+                .period
+                .as_deref()
+                .map(|p| named::<Period>(p, "period"))
+                .transpose()?,
             adjust: None,
             date,
             confidence: PROPOSAL_CONFIDENCE,

@@ -222,7 +222,8 @@ impl Shop {
     pub fn wants_assistant(&self, conversation: &str, text: &str) -> Result<bool> {
         let conv = conversation_id(conversation)?;
         let text = clean(text);
-        if text.is_empty() || self.pending(&conv)?.is_some() {
+        if text.is_empty() || decode_pending(pending_json(&self.conn, &conv)?.as_deref()).is_some()
+        {
             return Ok(false);
         }
         let a = pasar_intent::answer(&text);
@@ -251,14 +252,7 @@ impl Shop {
         // both take it (the second finds none), so a confirmed draft is written once.
         let claimed: Option<String> = {
             let tx = self.write_tx()?;
-            let json: Option<String> = tx
-                .query_row(
-                    "SELECT pending FROM conversations WHERE id = ?1",
-                    [&conv],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
+            let json = pending_json(&tx, &conv)?;
             tx.execute(
                 "INSERT INTO conversations(id, pending, updated_at) VALUES (?1, NULL, ?2)
                  ON CONFLICT(id) DO UPDATE SET pending = NULL, updated_at = excluded.updated_at",
@@ -271,11 +265,7 @@ impl Shop {
             tx.commit()?;
             json
         };
-        // A pending question written by another version that no longer reads is dropped,
-        // not an error: the user simply gets asked again.
-        let pending = claimed
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok());
+        let pending = decode_pending(claimed.as_deref());
         let out = match self.respond(&conv, pending, &text, proposal) {
             Ok(out) => out,
             Err(e) => {
@@ -362,19 +352,22 @@ impl Shop {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
 
-    fn pending(&self, conv: &str) -> Result<Option<Pending>> {
-        let json: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT pending FROM conversations WHERE id = ?1",
-                [conv],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
-        // A pending question written by another version that no longer reads is dropped,
-        // not an error: the user simply gets asked again.
-        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
-    }
+/// The question a conversation is waiting on, as stored.
+fn pending_json(conn: &rusqlite::Connection, conv: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT pending FROM conversations WHERE id = ?1",
+            [conv],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// A stored question read back. One written by another version that no longer reads is
+/// dropped, not an error: the user simply gets asked again.
+fn decode_pending(json: Option<&str>) -> Option<Pending> {
+    json.and_then(|j| serde_json::from_str(j).ok())
 }
