@@ -582,7 +582,8 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
                 } else if lexicon::one_of(next).is_some() || lexicon::per_unit_word(next) {
                     how = Marker::PerUnit;
                     used += 1;
-                } else if lexicon::total_marker(next) {
+                } else if lexicon::total_marker(next) && how != Marker::PerUnit {
+                    // "12rb semua"; but "@12rb total 30rb" keeps its price and its total.
                     used += 1;
                     how = Marker::Total;
                 }

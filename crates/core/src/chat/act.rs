@@ -40,6 +40,10 @@ pub struct Line {
     /// The stock on hand, when the line asks for more than that.
     #[serde(default)]
     pub short: Option<Decimal>,
+    /// A price and a total that disagree (price, total as written), while the agent asks
+    /// which one is right.
+    #[serde(default)]
+    pub conflict: Option<(Decimal, Decimal)>,
 }
 
 impl Line {
@@ -55,6 +59,7 @@ impl Line {
             total: i.total,
             inferred: false,
             short: None,
+            conflict: None,
         }
     }
 
@@ -369,6 +374,22 @@ impl Shop {
                 _ => return Ok(Some(Ask::Quantity(i))),
             }
         }
+        // "3 indomie @3.500 semua 10rb": a price and a total that disagree. Less than the
+        // price comes to is a discount in a sale (shown, and asked first); anything else is a
+        // slip only the user can settle.
+        if let (Some(u), Some(t), Some(q)) = (line.unit_price, line.total, line.qty) {
+            let full = round_rupiah(u * q);
+            if full == t {
+                line.total = None;
+            } else if sale && t < full && t > Decimal::ZERO {
+                *confirm = true;
+            } else {
+                line.conflict = Some((u, t));
+                line.unit_price = None;
+                line.total = None;
+                return Ok(Some(Ask::Price(i)));
+            }
+        }
         if line.unit_price.is_none() && line.total.is_none() {
             if sale && catalog_price > Decimal::ZERO {
                 line.unit_price = Some(catalog_price);
@@ -430,6 +451,12 @@ impl Shop {
                     .unwrap_or_default()
             });
             let amount = match (l.unit_price, l.total, l.qty) {
+                (Some(p), Some(t), Some(q)) => format!(
+                    " × {} − potongan {} = {}",
+                    format_rupiah(p),
+                    format_rupiah(round_rupiah(p * q) - t),
+                    format_rupiah(t)
+                ),
                 (_, Some(t), _) => format!(" = {}", format_rupiah(t)),
                 (Some(p), None, Some(q)) => format!(
                     " × {} = {}",
@@ -787,7 +814,9 @@ pub(crate) fn doc(kind: &str, id: i64) -> DocumentRef {
 fn sale_line(l: &Line) -> Option<SaleLineInput> {
     let qty = l.qty?;
     let (price, discount) = match (l.unit_price, l.total) {
-        (Some(p), _) => (Some(p), Decimal::ZERO),
+        // Both, after complete_line: the total is less, the difference a discount.
+        (Some(p), Some(t)) => (Some(p), (round_rupiah(p * qty) - t).max(Decimal::ZERO)),
+        (Some(p), None) => (Some(p), Decimal::ZERO),
         (None, Some(t)) if qty > Decimal::ZERO => {
             let per = t / qty;
             let whole = per.ceil();

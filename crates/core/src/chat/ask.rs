@@ -10,7 +10,7 @@ use super::{ChatStatus, Outcome, Pending, Undo};
 use crate::contacts::Contact;
 use crate::db::Shop;
 use crate::error::{Lang, Result};
-use crate::money::format_rupiah;
+use crate::money::{format_id, format_rupiah};
 use pasar_intent::{Answer, Intent, answer};
 use rusqlite::OptionalExtension;
 use rust_decimal::Decimal;
@@ -128,6 +128,25 @@ impl Shop {
                 let l = line(i);
                 let unit = l.and_then(unit_of).unwrap_or_default();
                 let name = l.map(Line::label).unwrap_or("barangnya");
+                // "2 kg beras @12rb total 30rb": say what disagrees, and how to answer with
+                // the total instead.
+                let (clash, tail) = match l.and_then(|l| Some((l.conflict?, l.qty?))) {
+                    Some(((u, t), q)) => (
+                        format!(
+                            "{} {unit} × {} = {}, tapi totalnya ditulis {}. ",
+                            format_id(q),
+                            format_rupiah(u),
+                            format_rupiah(crate::money::round_rupiah(u * q)),
+                            format_rupiah(t)
+                        )
+                        .replace("  ", " "),
+                        format!(
+                            "\nAtau tulis totalnya (mis. *totalnya {}*).{tail}",
+                            format_rupiah(t)
+                        ),
+                    ),
+                    None => (String::new(), tail.to_string()),
+                };
                 if matches!(action, Action::Purchase { .. }) {
                     let last = l
                         .and_then(|l| l.product_id)
@@ -141,9 +160,9 @@ impl Shop {
                             )
                         })
                         .unwrap_or_default();
-                    format!("Harga beli {name} per {unit} berapa?{last}{tail}")
+                    format!("{clash}Harga beli {name} per {unit} berapa?{last}{tail}")
                 } else {
-                    format!("Harga {name} per {unit} berapa?{tail}")
+                    format!("{clash}Harga {name} per {unit} berapa?{tail}")
                 }
             }
             Ask::Amount => match action {
@@ -576,6 +595,7 @@ fn set_price(l: &mut Line, a: &Answer) -> bool {
         l.unit_price = Some(m);
         l.total = None;
     }
+    l.conflict = None;
     true
 }
 

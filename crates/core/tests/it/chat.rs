@@ -400,3 +400,58 @@ fn a_bad_or_needless_proposal_changes_nothing() {
     assert_eq!(shop.report("today").unwrap().expenses, d("0"));
     books_exact(&shop);
 }
+
+/// A price and a total that disagree are never booked silently: less than the price comes
+/// to is a discount shown before the yes; more is asked, and either answer settles it. (Once
+/// "@12rb total 30rb" booked 2 kg at Rp 6.000, and "12rb/kg jadi 30rb" booked Rp 24.000 while
+/// showing Rp 30.000.)
+#[test]
+fn a_price_and_a_total_that_disagree_are_settled_before_booking() {
+    let (mut shop, _) = shop();
+    let b = beras(&mut shop);
+
+    let r = say(&mut shop, "jual 2 kg beras @14rb total 30rb");
+    assert_eq!(r.status, ChatStatus::NeedsClarification, "{}", r.reply);
+    assert!(
+        r.reply.contains("Rp 28.000") && r.reply.contains("Rp 30.000"),
+        "{}",
+        r.reply
+    );
+    assert_eq!(shop.report("today").unwrap().sales_count, 0);
+    let r = say(&mut shop, "totalnya 30rb");
+    assert_eq!(r.status, ChatStatus::Applied, "{}", r.reply);
+    assert_eq!(shop.report("today").unwrap().revenue, d("30000"));
+
+    let r = say(&mut shop, "jual beras 2 kg 14rb/kg jadi 30rb");
+    assert_eq!(r.status, ChatStatus::NeedsClarification, "{}", r.reply);
+    let r = say(&mut shop, "harganya 14rb");
+    assert_eq!(r.status, ChatStatus::Applied, "{}", r.reply);
+    assert_eq!(shop.report("today").unwrap().revenue, d("58000"));
+
+    // Three at Rp 14.000 "semua 40rb": a Rp 2.000 discount, shown and confirmed.
+    let r = say(&mut shop, "jual 3 kg beras @14rb semua 40rb");
+    assert_eq!(r.status, ChatStatus::NeedsConfirmation, "{}", r.reply);
+    assert!(
+        r.reply.contains("potongan Rp 2.000") && r.reply.contains("Rp 40.000"),
+        "{}",
+        r.reply
+    );
+    let r = say(&mut shop, "iya");
+    assert_eq!(r.status, ChatStatus::Applied, "{}", r.reply);
+    let sale = shop.sale(r.document.unwrap().id).unwrap();
+    assert_eq!(sale.total, d("40000"));
+    assert_eq!(shop.report("today").unwrap().revenue, d("98000"));
+
+    // Agreeing figures book at once.
+    let r = say(&mut shop, "jual 1 kg beras @14rb total 14rb");
+    assert_eq!(r.status, ChatStatus::Applied, "{}", r.reply);
+    assert_eq!(shop.product(b.id).unwrap().stock, d("92"));
+
+    // A purchase has no discount line: any disagreement is asked.
+    let r = say(&mut shop, "kulakan beras 10 kg @12rb total 110rb");
+    assert_eq!(r.status, ChatStatus::NeedsClarification, "{}", r.reply);
+    let r = say(&mut shop, "totalnya 110rb");
+    assert_eq!(r.status, ChatStatus::Applied, "{}", r.reply);
+    assert_eq!(shop.product(b.id).unwrap().stock, d("102"));
+    books_exact(&shop);
+}
