@@ -182,7 +182,7 @@ pub fn propose(cfg: &Config, text: &str, today: NaiveDate) -> Result<String, Ass
     let status = res.status();
     let bytes = res
         .bytes()
-        .map_err(|e| AssistError::Unreachable(e.to_string()))?;
+        .map_err(|e| AssistError::Unreachable(without_key(&e.to_string(), &cfg.key)))?;
     if bytes.len() > MAX_ANSWER_BYTES {
         return Err(AssistError::Malformed(format!(
             "an answer of {} bytes",
@@ -194,10 +194,9 @@ pub fn propose(cfg: &Config, text: &str, today: NaiveDate) -> Result<String, Ass
         let message = body
             .pointer("/error/message")
             .and_then(Value::as_str)
-            .unwrap_or("no message")
-            .chars()
-            .take(300)
-            .collect();
+            .unwrap_or("no message");
+        // A service may echo the request, key and all: never pass it on to a log.
+        let message = without_key(message, &cfg.key).chars().take(300).collect();
         return Err(AssistError::Refused {
             status: status.as_u16(),
             message,

@@ -81,6 +81,14 @@ fn service_errors_are_told_apart() {
         propose(&config(&fake.base_url), "x", today()),
         Err(AssistError::Refused { status: 429, .. })
     ));
+    // A service that echoes the request: its key never passes on into the error (a log).
+    let fake = FakeGemini::start(Reply::Error {
+        status: 500,
+        message: "internal error for key=KEY-123".into(),
+    });
+    let err = propose(&config(&fake.base_url), "x", today()).unwrap_err();
+    assert!(!err.to_string().contains("KEY-123"), "{err}");
+    assert!(err.to_string().contains("key=***"), "{err}");
     let fake = FakeGemini::start(Reply::Blocked);
     assert!(matches!(
         propose(&config(&fake.base_url), "x", today()),

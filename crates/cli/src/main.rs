@@ -812,6 +812,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                         qty: i.qty,
                         unit: i.unit,
                         unit_cost: i.price,
+                        total: None,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;

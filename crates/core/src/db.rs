@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_corrections_and_chat.sql",
         include_str!("../../../migrations/0006_corrections_and_chat.sql"),
     ),
+    (
+        "0007_secret_settings_unlogged.sql",
+        include_str!("../../../migrations/0007_secret_settings_unlogged.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -470,7 +474,8 @@ impl Shop {
             "setting.set",
             "settings",
             None,
-            &serde_json::json!({key: value}),
+            // A secret is recorded as changed, never as its value.
+            &serde_json::json!({key: if SECRET_SETTINGS.contains(&key) { "(diubah)" } else { value }}),
         )?;
         if key == "timezone" {
             crate::report::rebuild_daily_sales(&tx, &ShopTz::parse(value)?)?;
@@ -593,6 +598,9 @@ pub fn check_setting_key(key: &str) -> Result<()> {
 }
 
 /// Settings `set_setting` knows.
+/// Settings whose values never reach the audit log, the window or an error.
+const SECRET_SETTINGS: &[&str] = &["assistant_key"];
+
 const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, printer_status, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir, assistant_url, assistant_model, assistant_key";
 
 /// Whether another process has this database open (it holds SQLite's shared-memory

@@ -648,6 +648,7 @@ fn populate(
                 qty,
                 unit: None,
                 unit_cost: None,
+                total: None,
             });
         }
         for (i, lines) in by_supplier.into_iter().enumerate() {

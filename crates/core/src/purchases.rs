@@ -28,6 +28,12 @@ pub struct PurchaseLineInput {
     #[serde(with = "crate::money::json_opt", default)]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub unit_cost: Option<Decimal>,
+    /// What the line came to, as paid ("3 kg telur 100rb"), when no cost per unit is given:
+    /// the line total is exactly this and the cost per unit is worked out from it (to 4
+    /// decimals), so the books never lose the rupiah a division leaves over.
+    #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub total: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +276,12 @@ fn check_purchase_line(prod: &Product, l: &PurchaseLineInput) -> Result<CheckedL
     let unit = resolve_unit(prod, l.unit.as_deref())?;
     // A typed cost is whole rupiah; the default (the average cost, kept to 4 decimals)
     // may carry decimals.
+    if let (None, Some(total)) = (l.unit_cost, l.total) {
+        let total = check_money(Field::Amount, total, 0)?;
+        let qty_base = check_base_qty(Field::Quantity, mul(qty, unit.factor)?)?;
+        let unit_cost = check_money(Field::Cost, round_cost(total / qty), COST_DECIMALS)?;
+        return Ok((qty, unit, unit_cost, qty_base, total));
+    }
     let unit_cost = match l.unit_cost {
         Some(c) => check_money(Field::Cost, c, 0)?,
         None => check_money(

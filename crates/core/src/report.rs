@@ -8,7 +8,7 @@ use crate::error::{CoreError, Field, Problem, Result};
 use crate::expenses::{EXPENSE_CATEGORIES, ExpenseCategory};
 use crate::money::{add_to, sub, sum};
 use crate::time::{ShopTz, month_end, month_start, parse_stamp, week_start};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use rusqlite::{Connection, params};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -117,7 +117,7 @@ pub struct Period {
 
 impl Period {
     /// today, yesterday, this_week, last_week, this_month, last_month, last_7_days,
-    /// last_30_days, or FROM..TO (ISO dates, inclusive).
+    /// last_30_days, this_year, last_year, or FROM..TO (ISO dates, inclusive).
     pub fn parse(spec: &str, today: NaiveDate) -> Result<Period> {
         let s = spec.trim().to_lowercase().replace('-', "_");
         let p = |from, to| Ok(Period { from, to });
@@ -138,6 +138,14 @@ impl Period {
             }
             "last_7_days" | "7_hari" => p(today - Duration::days(6), today),
             "last_30_days" | "30_hari" => p(today - Duration::days(29), today),
+            "this_year" | "tahun_ini" => p(
+                NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+                NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today),
+            ),
+            "last_year" | "tahun_lalu" => p(
+                NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today),
+                NaiveDate::from_ymd_opt(today.year() - 1, 12, 31).unwrap_or(today),
+            ),
             _ => {
                 let (a, b) = spec
                     .trim()

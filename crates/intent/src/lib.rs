@@ -103,6 +103,9 @@ pub struct Command {
     /// contract's fields (a debt is an amount), but an agent books them as a kasbon sale.
     #[serde(skip)]
     pub goods: Vec<Item>,
+    /// A figure was written with a minus sign: an agent books nothing from it.
+    #[serde(skip)]
+    pub negative: bool,
 }
 
 fn dec<S: serde::Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
@@ -161,7 +164,11 @@ fn tokens(text: &str) -> Vec<String> {
         .chars()
         .take(MAX_CHARS)
         .collect::<String>()
-        .to_lowercase();
+        .to_lowercase()
+        // "½ kg": the fraction signs as written digits.
+        .replace('½', " 1/2")
+        .replace('¼', " 1/4")
+        .replace('¾', " 3/4");
     let chars: Vec<char> = lower.chars().collect();
     let mut spaced = String::with_capacity(lower.len() + 16);
     for (i, &c) in chars.iter().enumerate() {
@@ -615,6 +622,18 @@ fn items(toks: &[&str], intent: Intent) -> Vec<Item> {
             i += 1;
             continue;
         }
+        // "aqua 2 dus 90rb dari agen": where a priced line came from, not more goods.
+        if priced && from_word(t) {
+            i += 1;
+            while i < toks.len()
+                && toks[i] != ","
+                && number::read(&toks[i..]).is_none()
+                && !lexicon::sale_verb(toks[i])
+            {
+                i += 1;
+            }
+            continue;
+        }
         if is_keyword(t) || t == "," || t == "?" || t == "/" {
             i += 1;
             continue;
@@ -772,6 +791,7 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
         confidence: 0.0,
         clarification: None,
         goods: Vec::new(),
+        negative: false,
     };
     if !toks.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
         cmd.confidence = 0.2;
@@ -1191,16 +1211,66 @@ pub fn parse(text: &str, ctx: &Context<'_>) -> Command {
             }
         }
         Intent::DebtQuery => {}
-        Intent::Report => cmd.period = Some(period.unwrap_or(Period::Today)),
+        // "laporan tanggal 20", "rekap 20/11": that day's report.
+        Intent::Report => match (period, date.or_else(|| period::slash_date(&all, ctx.today))) {
+            (None, Some(d)) => cmd.date = Some(d),
+            (p, _) => cmd.period = Some(p.unwrap_or(Period::Today)),
+        },
         Intent::Greeting | Intent::Help | Intent::Unknown => {}
     }
+    // "jual 2 kg gratis": given away, at no price.
+    if matches!(cmd.intent, Intent::Sale)
+        && toks
+            .iter()
+            .any(|w| matches!(*w, "gratis" | "gratisan" | "free" | "cuma-cuma"))
+    {
+        for it in cmd.items.iter_mut() {
+            if it.unit_price.is_none() && it.total.is_none() {
+                it.unit_price = Some(Decimal::ZERO);
+                it.bare_price = false;
+            }
+        }
+    }
+    // "@1e30", "@12,5,0": a price that does not read is not a missing price.
+    if toks.windows(2).any(|w| {
+        w[0] == "@" && w[1].chars().any(|c| c.is_ascii_digit()) && number::read(&w[1..]).is_none()
+    }) {
+        cmd.confidence = cmd.confidence.min(0.5);
+        cmd.clarification = Some("Harganya tidak terbaca.".into());
+    }
+    // "jual -2 kg", "ngutang -50rb": nothing is booked negative from a message.
+    cmd.negative = negative_figure(text);
+    if cmd.negative {
+        cmd.confidence = cmd.confidence.min(0.3);
+        cmd.clarification = Some("Angka minus tidak bisa dicatat.".into());
+    }
     cmd
+}
+
+/// Whether the text writes a figure with a minus sign ("-2", "− 50rb"), as opposed to a
+/// range or a code ("2-3", "A-12").
+fn negative_figure(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().take(MAX_CHARS).collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        (c == '-' || c == '−')
+            && (i == 0
+                || chars[i - 1].is_whitespace()
+                || chars[i - 1] == '@'
+                || chars[i - 1] == ':')
+            && chars[i + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 /// Whether a stock correction sets, adds or removes: loss words remove, "tambah" adds, and
 /// otherwise the figure is what is on the shelf now.
 fn adjust_kind(toks: &[&str]) -> Adjust {
-    if toks.iter().any(|w| lexicon::loss_word(w)) {
+    if toks
+        .iter()
+        .any(|w| lexicon::loss_word(w) || matches!(*w, "kurang" | "dikurangi" | "kurangi"))
+    {
         Adjust::Remove
     } else if toks.iter().any(|w| {
         matches!(

@@ -282,6 +282,18 @@ pub fn read(tokens: &[&str]) -> Option<Num> {
                 None => return None,
             }
         }
+        // "2 1/2" (2,5): a whole number and a fraction.
+        if rest.is_empty()
+            && len == at + 1
+            && let Some(f) = tokens.get(len..).and_then(read)
+            && f.value < Decimal::ONE
+            && f.value > Decimal::ZERO
+            && f.len == 3
+            && tokens.get(len + 1) == Some(&"/")
+        {
+            value += f.value;
+            len += f.len;
+        }
         // "2 setengah" (2,5), "1 setengah juta"
         if let Some(Word::Half) = tokens.get(len).and_then(|t| word(t)) {
             value += Decimal::new(5, 1);
@@ -327,6 +339,8 @@ mod tests {
             ("12,000.50", "12000.5"),
             ("0,25", "0.25"),
             ("1500an", "1500"),
+            ("2 1 / 2", "2.5"),
+            ("1 3 / 4", "1.75"),
             ("1.5", "1.5"),
             ("12,000", "12000"),
         ] {

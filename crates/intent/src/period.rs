@@ -16,6 +16,8 @@ pub enum Period {
     LastMonth,
     #[serde(rename = "last_7_days")]
     Last7Days,
+    ThisYear,
+    LastYear,
 }
 
 fn day_word(w: &str) -> bool {
@@ -114,6 +116,14 @@ pub fn find(toks: &[&str], today: NaiveDate) -> (Option<Period>, Option<NaiveDat
                 return (Some(Period::LastWeek), None, vec![i, i + 1]);
             }
         }
+        if matches!(t, "tahun" | "taun" | "warsa" | "year") {
+            if this_word(n) {
+                return (Some(Period::ThisYear), None, vec![i, i + 1]);
+            }
+            if last_word(n) {
+                return (Some(Period::LastYear), None, vec![i, i + 1]);
+            }
+        }
         if month_word(t) {
             if this_word(n) {
                 return (Some(Period::ThisMonth), None, vec![i, i + 1]);
@@ -168,4 +178,21 @@ pub fn find(toks: &[&str], today: NaiveDate) -> (Option<Period>, Option<NaiveDat
         i += 1;
     }
     (None, None, spans)
+}
+
+/// A day written as "20/11" or "20/11/2026" (day first, as in Indonesia), not after today.
+pub fn slash_date(toks: &[&str], today: NaiveDate) -> Option<NaiveDate> {
+    let num = |t: &str| t.parse::<u32>().ok();
+    toks.windows(3).find_map(|w| {
+        if w[1] != "/" {
+            return None;
+        }
+        let (d, m) = (num(w[0])?, num(w[2])?);
+        let this = NaiveDate::from_ymd_opt(today.year(), m, d)?;
+        Some(if this > today {
+            NaiveDate::from_ymd_opt(today.year() - 1, m, d)?
+        } else {
+            this
+        })
+    })
 }

@@ -194,6 +194,7 @@ impl Proposal {
             confidence: PROPOSAL_CONFIDENCE,
             clarification: None,
             goods: Vec::new(),
+            negative: false,
         };
         // Fields the intent does not use are dropped, as the rules never set them.
         match intent {

@@ -44,6 +44,9 @@ pub struct Line {
     /// which one is right.
     #[serde(default)]
     pub conflict: Option<(Decimal, Decimal)>,
+    /// A unit the product is not sold in ("5 liter beras"), while the agent asks again.
+    #[serde(default)]
+    pub unit_refused: Option<String>,
 }
 
 impl Line {
@@ -60,6 +63,7 @@ impl Line {
             inferred: false,
             short: None,
             conflict: None,
+            unit_refused: None,
         }
     }
 
@@ -215,15 +219,46 @@ impl Shop {
     pub(crate) fn advance(
         &mut self,
         intent: Intent,
+        action: Action,
+        confirm: bool,
+        confirmed: bool,
+    ) -> Result<Outcome> {
+        self.advance_with(intent, action, confirm, confirm, confirmed)
+    }
+
+    /// `advance`, where `sticky` says whether the wish to confirm outlives the questions
+    /// asked first (a reading that was unsure or proposed from outside, not merely one that
+    /// lacked what the questions supply).
+    pub(crate) fn advance_with(
+        &mut self,
+        intent: Intent,
         mut action: Action,
         mut confirm: bool,
+        sticky: bool,
         confirmed: bool,
     ) -> Result<Outcome> {
         if let Action::Undo { message, .. } = action {
             return self.undo_message(message);
         }
-        if let Some(ask) = self.complete(&mut action, &mut confirm)? {
-            return Ok(self.asking(intent, action, ask));
+        let asked_before = confirm;
+        let open = match self.complete(&mut action, &mut confirm) {
+            Ok(open) => open,
+            Err(e) if e.is_user_error() => {
+                return Ok(Outcome::says(
+                    intent,
+                    ChatStatus::NeedsClarification,
+                    format!("✗ Belum bisa dicatat: {}.", e.message(Lang::Id)),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(ask) = open {
+            let mut out = self.asking(intent, action, ask);
+            if let Some(p) = out.pending.as_mut() {
+                // A reason found while completing (a guess, a short shelf) always holds.
+                p.confirm = (confirm && !asked_before) || (asked_before && sticky);
+            }
+            return Ok(out);
         }
         if confirm && !confirmed {
             return Ok(self.asking(intent, action, Ask::Confirm));
@@ -235,7 +270,20 @@ impl Shop {
     /// `confirm` when something was worked out rather than written.
     fn complete(&self, action: &mut Action, confirm: &mut bool) -> Result<Option<Ask>> {
         match action {
-            Action::Sale { lines, .. } => self.complete_lines(lines, true, confirm),
+            Action::Sale {
+                lines,
+                customer,
+                kasbon,
+            } => {
+                // Goods on kasbon for a name not in the contacts: a new debtor, shown first.
+                if *kasbon
+                    && let Some(c) = customer.as_deref()
+                    && self.find_contact_named(c)?.is_none()
+                {
+                    *confirm = true;
+                }
+                self.complete_lines(lines, true, confirm)
+            }
             Action::Purchase { lines, .. } => self.complete_lines(lines, false, confirm),
             Action::Expense { amount, .. } => Ok(amount.is_none().then_some(Ask::Amount)),
             Action::Debt {
@@ -277,7 +325,7 @@ impl Shop {
                 }
                 Ok(None)
             }
-            Action::StockAdjust { line, .. } => {
+            Action::StockAdjust { line, mode } => {
                 if line.words.is_empty() && line.product_id.is_none() {
                     return Ok(Some(Ask::Goods));
                 }
@@ -286,6 +334,20 @@ impl Shop {
                 }
                 if line.qty.is_none() {
                     return Ok(Some(Ask::Quantity(0)));
+                }
+                // A change larger than the shelf and than a hundred of the product's unit
+                // ("stok telur jadi 999999999 kg") is more often a slip than a count.
+                if let (Some(id), Some(q)) = (line.product_id, line.qty) {
+                    let p = self.product(id)?;
+                    let factor =
+                        resolve_unit(&p, line.unit.as_deref()).map_or(Decimal::ONE, |u| u.factor);
+                    let delta = match mode {
+                        Adjust::Set => q * factor - p.stock,
+                        Adjust::Add | Adjust::Remove => q * factor,
+                    };
+                    if delta.abs() > p.stock.abs().max(Decimal::from(100)) {
+                        *confirm = true;
+                    }
                 }
                 Ok(None)
             }
@@ -305,6 +367,32 @@ impl Shop {
         for (i, line) in lines.iter_mut().enumerate() {
             if let Some(ask) = self.complete_line(i, line, sale, confirm)? {
                 return Ok(Some(ask));
+            }
+        }
+        // The same goods on several lines ("20 kg beras, 20 kg beras"): more than the shelf
+        // holds is judged on their sum, as on one line.
+        if sale {
+            let mut wanted: Vec<(i64, Decimal, usize)> = Vec::new();
+            for (i, l) in lines.iter().enumerate() {
+                let (Some(id), Some(q)) = (l.product_id, l.qty) else {
+                    continue;
+                };
+                let p = self.product(id)?;
+                let factor = resolve_unit(&p, l.unit.as_deref()).map_or(Decimal::ONE, |u| u.factor);
+                match wanted.iter_mut().find(|w| w.0 == id) {
+                    Some(w) => {
+                        w.1 += q * factor;
+                        w.2 = i;
+                    }
+                    None => wanted.push((id, q * factor, i)),
+                }
+            }
+            for (id, total, last) in wanted {
+                let p = self.product(id)?;
+                if total > p.stock.max(Decimal::ZERO) {
+                    *confirm = true;
+                    lines[last].short = Some(p.stock);
+                }
             }
         }
         Ok(None)
@@ -340,6 +428,10 @@ impl Shop {
             return Ok(Some(Ask::Product(i)));
         };
         let p = self.product(pid)?;
+        // A match by spelling alone ("rice" → So Nice), whoever made it, is shown first.
+        if !line.words.trim().is_empty() && !names_fit(&p, &line.words) {
+            *confirm = true;
+        }
         line.name = Some(p.name.clone());
         // "2 biji indomie" where indomie is counted in bungkus: a piece is the product's
         // own unit, not an error.
@@ -349,7 +441,14 @@ impl Shop {
         {
             line.unit = None;
         }
-        let unit = resolve_unit(&p, line.unit.as_deref()).map_err(|e| e.for_product(&p.name))?;
+        // A unit the product is not sold in: asked again in one it is, not an error.
+        let Ok(unit) = resolve_unit(&p, line.unit.as_deref()) else {
+            line.unit_refused = line.unit.take();
+            line.qty = None;
+            line.unit_price = None;
+            line.inferred = false;
+            return Ok(Some(Ask::Quantity(i)));
+        };
         let catalog_price = if sale {
             unit.price
         } else {
@@ -436,6 +535,7 @@ impl Shop {
             intent,
             action,
             ask,
+            confirm: false,
         });
         out
     }
@@ -808,6 +908,33 @@ pub(crate) fn doc(kind: &str, id: i64) -> DocumentRef {
     }
 }
 
+/// Whether every word written is the start of a word of the product's name, an alias, its
+/// category or its code — a match a person would make, not one by spelling alone.
+fn names_fit(p: &crate::catalog::Product, words: &str) -> bool {
+    let mut known: Vec<String> = Vec::new();
+    for text in std::iter::once(&p.name)
+        .chain(&p.aliases)
+        .chain(p.category.iter())
+        .chain(p.sku.iter())
+    {
+        known.extend(
+            text.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
+        );
+    }
+    words
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            known
+                .iter()
+                .any(|k| k.starts_with(w) || w.starts_with(k.as_str()) && k.len() >= 3)
+        })
+}
+
 /// A draft line as a sale line. A total that is not a whole price per unit becomes the
 /// next whole price with the difference as the line's discount, so the line comes to the
 /// rupiah the customer paid.
@@ -838,15 +965,17 @@ fn sale_line(l: &Line) -> Option<SaleLineInput> {
 
 fn purchase_line(l: &Line) -> Option<PurchaseLineInput> {
     let qty = l.qty?;
-    let unit_cost = match (l.unit_price, l.total) {
-        (Some(p), _) => Some(p),
-        (None, Some(t)) if qty > Decimal::ZERO => Some(round_rupiah(t / qty)),
-        _ => None,
+    let (unit_cost, total) = match (l.unit_price, l.total) {
+        (Some(p), _) => (Some(p), None),
+        // "3 kg telur 100rb": the line is 100rb to the rupiah.
+        (None, Some(t)) => (None, Some(t)),
+        _ => (None, None),
     };
     Some(PurchaseLineInput {
         product: ProductRef::Id(l.product_id?),
         qty,
         unit: l.unit.clone(),
         unit_cost,
+        total,
     })
 }

@@ -61,10 +61,12 @@ impl Shop {
             return self.contact(id).map(Some);
         }
         let want = bare(name);
-        let mut same = self
-            .contacts()?
-            .into_iter()
-            .filter(|c| bare(&c.name) == want);
+        // "bu budi" is not Pak Budi: a title of the other sex names someone else.
+        let sex = title_sex(name);
+        let mut same = self.contacts()?.into_iter().filter(|c| {
+            bare(&c.name) == want
+                && !matches!((sex, title_sex(&c.name)), (Some(a), Some(b)) if a != b)
+        });
         match (same.next(), same.next()) {
             (Some(c), None) => Ok(Some(c)),
             _ => Ok(None),
@@ -91,8 +93,8 @@ impl Shop {
         match ask {
             Ask::Goods => format!("Barang apa dan berapa banyak? (mis. *beras 5 kg*){tail}"),
             Ask::Product(i) => {
-                let Some(l) = line(i) else {
-                    return format!("Barang apa?{tail}");
+                let Some(l) = line(i).filter(|l| !l.words.trim().is_empty()) else {
+                    return format!("Barang apa? (mis. *beras*){tail}");
                 };
                 if l.candidates.is_empty() {
                     format!(
@@ -116,8 +118,22 @@ impl Shop {
             Ask::Quantity(i) => {
                 let l = line(i);
                 let unit = l.and_then(unit_of).unwrap_or_default();
+                // "5 liter beras": say which units it is sold in.
+                let refused = l
+                    .and_then(|l| Some((l.unit_refused.as_deref()?, l.product_id?)))
+                    .and_then(|(u, id)| Some((u, self.product(id).ok()?)))
+                    .map(|(u, p)| {
+                        let mut units = vec![p.unit.clone()];
+                        units.extend(p.units.iter().map(|x| x.unit.clone()));
+                        format!(
+                            "{} tidak dijual per {u} (dijual per {}). ",
+                            p.name,
+                            units.join(", ")
+                        )
+                    })
+                    .unwrap_or_default();
                 format!(
-                    "Berapa {} {}? (mis. *5 {}*){tail}",
+                    "{refused}Berapa {} {}? (mis. *5 {}*){tail}",
                     unit,
                     l.map(Line::label).unwrap_or("barangnya"),
                     if unit.is_empty() { "kg" } else { &unit }
@@ -172,7 +188,11 @@ impl Shop {
                         .and_then(|c| self.find_contact_named(c).ok().flatten())
                         .map(|c| format!(" (kasbon sekarang {})", format_rupiah(c.balance)))
                         .unwrap_or_default();
-                    format!("Berapa yang dibayar?{left}{tail}")
+                    let who = contact
+                        .as_deref()
+                        .map(|c| format!(" *{c}*"))
+                        .unwrap_or_default();
+                    format!("Berapa yang dibayar{who}?{left}{tail}")
                 }
                 Action::Debt { contact, .. } => format!(
                     "Berapa kasbon {}?{tail}",
@@ -236,15 +256,26 @@ impl Shop {
             if p.ask == Ask::Confirm && a.yes && !numbers {
                 return self.advance(p.intent, p.action, true, true);
             }
-            if let Some(action) = self.fill(&p, &a)? {
-                // A changed draft is shown again before it is written.
-                let changed = p.ask == Ask::Confirm;
+            // A whole message of its own while a name is asked for ("siapa namanya?" →
+            // "bu sri ngutang 60rb", "laporan hari ini"): not a name.
+            let fresh = self.understand(text);
+            let is_fresh = !matches!(fresh.intent, Intent::Unknown | Intent::Greeting)
+                && fresh.confidence >= 0.6
+                && !(a.yes || a.no);
+            let takes_words = matches!(p.ask, Ask::Product(_) | Ask::Contact | Ask::UnknownContact);
+            if let Some(action) = (!(takes_words && is_fresh))
+                .then(|| self.fill(&p, &a))
+                .transpose()?
+                .flatten()
+            {
+                // A changed draft is shown again before it is written, and so is one that
+                // was to be confirmed once complete.
+                let changed = p.ask == Ask::Confirm || p.confirm;
                 return self.advance(p.intent, action, changed, false);
             }
             // Not an answer: perhaps a new message. The draft is dropped, and said so.
-            let cmd = self.understand(text);
-            if !matches!(cmd.intent, Intent::Unknown | Intent::Greeting) && cmd.confidence >= 0.6 {
-                let mut out = self.handle(conv, cmd, text)?;
+            if is_fresh {
+                let mut out = self.handle(conv, fresh, text)?;
                 out.reply = format!("_(Yang tadi tidak dicatat.)_\n{}", out.reply);
                 return Ok(out);
             }
@@ -286,11 +317,98 @@ impl Shop {
         if let Some(out) = self.reminder(&cmd, text)? {
             return Ok(out);
         }
+        let writes = matches!(
+            cmd.intent,
+            Intent::Sale
+                | Intent::Order
+                | Intent::Purchase
+                | Intent::Expense
+                | Intent::Debt
+                | Intent::DebtPayment
+                | Intent::StockAdjust
+        );
+        if writes && cmd.negative {
+            return Ok(Outcome::says(
+                cmd.intent,
+                ChatStatus::NeedsClarification,
+                "Angka minus tidak dicatat. Untuk mengoreksi catatan, tulis *batal yang tadi*, \
+                 atau buka layar *Transaksi*.",
+            ));
+        }
+        // Several records in one message, one per line ("bu sri ngutang 60rb" / "jual 2 kg
+        // beras"): read together they would make one wrong record.
+        if writes && text.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
+            let own = text
+                .lines()
+                .map(|l| self.understand(l))
+                .filter(|c| !matches!(c.intent, Intent::Unknown | Intent::Greeting))
+                .filter(|c| c.confidence >= 0.6)
+                .count();
+            if own > 1 {
+                return Ok(Outcome::says(
+                    cmd.intent,
+                    ChatStatus::NeedsClarification,
+                    "Pesan ini berisi beberapa catatan. Kirim satu per satu, ya — tidak ada yang \
+                     dicatat.",
+                ));
+            }
+        }
+        // "joko bayar 50rb", "bayar sales indofood 200rb": someone in the books pays, or is
+        // paid — a kasbon payment, not a shop expense.
+        if cmd.intent == Intent::Expense
+            && cmd.category.is_none_or(|c| c == "other")
+            && let Some(c) = self.contact_in(text)?
+        {
+            let action = Action::DebtPayment {
+                contact: Some(c.name),
+                amount: cmd.amount,
+                settle: false,
+            };
+            return self.advance(Intent::DebtPayment, action, true, false);
+        }
         if let Some(action) = self.draft(&cmd, text) {
-            let confirm = cmd.confidence < CONFIRM_BELOW || cmd.intent == Intent::Order;
-            return self.advance(cmd.intent, action, confirm, false);
+            let mut confirm = cmd.confidence < CONFIRM_BELOW || cmd.intent == Intent::Order;
+            // "kemarin jual 2 kg beras": a sale is booked when it is recorded; say so first.
+            let past = matches!(action, Action::Sale { .. } | Action::Purchase { .. })
+                && cmd.date.is_some_and(|d| d != self.today());
+            confirm |= past;
+            let sticky = past || cmd.confidence < 0.6;
+            let mut out = self.advance_with(cmd.intent, action, confirm, sticky, false)?;
+            if past && out.status != ChatStatus::Applied {
+                out.reply = format!(
+                    "_(Dicatat dengan tanggal hari ini: penjualan dan pembelian tidak bisa \
+                     dicatat mundur.)_\n{}",
+                    out.reply
+                );
+            }
+            return Ok(out);
         }
         self.query(&cmd, text)
+    }
+
+    /// The one contact with an open balance whose whole name (without its title) is in the
+    /// text, if there is exactly one.
+    fn contact_in(&self, text: &str) -> Result<Option<Contact>> {
+        let words: Vec<String> = text
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        let mut found = self.contacts()?.into_iter().filter(|c| {
+            !c.balance.is_zero() && {
+                // "Sales Indofood (Pak Herman)": the name before the remark in brackets.
+                let name = bare(c.name.split('(').next().unwrap_or(&c.name));
+                !name.is_empty()
+                    && name
+                        .split_whitespace()
+                        .all(|n| words.iter().any(|w| w == n))
+            }
+        });
+        Ok(match (found.next(), found.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        })
     }
 
     /// A draft with the answer to `p.ask` filled in, or None when the message does not
@@ -342,7 +460,7 @@ impl Shop {
             },
             (Ask::Contact | Ask::UnknownContact, Action::Debt { contact, .. })
             | (Ask::Contact | Ask::UnknownContact, Action::DebtPayment { contact, .. }) => {
-                if a.words.is_empty() || numbers_only(a) {
+                if a.words.is_empty() || numbers_only(a) || a.yes || a.no {
                     false
                 } else {
                     *contact = Some(title_case(&a.words));
@@ -371,7 +489,7 @@ impl Shop {
             l.name = Some(name.clone());
             return true;
         }
-        if a.words.is_empty() {
+        if a.words.is_empty() || a.yes || a.no {
             return false;
         }
         let words: Vec<String> = a.words.split_whitespace().map(str::to_lowercase).collect();
@@ -388,7 +506,12 @@ impl Shop {
             l.name = Some(name.clone());
             return true;
         }
-        // Another name altogether: look it up as a fresh line would.
+        // Another name altogether: look it up as a fresh line would — unless the reply brings
+        // figures of its own ("gula curah 3 kg 51rb"): that is another line, not this one's
+        // name, and taking it would book the old quantity under the new name.
+        if a.quantity.is_some() || a.money.is_some() {
+            return false;
+        }
         l.words = a.words.clone();
         l.candidates.clear();
         l.product_id = None;
@@ -451,10 +574,26 @@ impl Shop {
     }
 
     /// "batal yang tadi": the newest write of this conversation not yet taken back.
+    /// Only the newest write: a second "batal yang tadi" does not walk back through the
+    /// conversation to something written long before (that is done from Transaksi).
     fn undo_last(&mut self, conv: &str) -> Result<Outcome> {
-        let last = self.last_undoable(conv)?.map(|(id, _)| id);
-        match last {
-            Some(id) => self.undo_message(id),
+        let newest: Option<(i64, bool)> = self
+            .conn
+            .query_row(
+                "SELECT id, undone_by IS NOT NULL FROM chat_messages
+                  WHERE conversation = ?1 AND undo IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [conv],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match newest {
+            Some((id, false)) => self.undo_message(id),
+            Some((_, true)) => Ok(Outcome::says(
+                Intent::Unknown,
+                ChatStatus::Answered,
+                "Catatan terakhir sudah dibatalkan. Catatan yang lebih lama dibatalkan dari \
+                 layar *Transaksi*.",
+            )),
             None => Ok(Outcome::says(
                 Intent::Unknown,
                 ChatStatus::Answered,
@@ -548,13 +687,28 @@ impl Shop {
             ));
         };
         let l = &sale.lines[0];
+        let same_unit = a.unit.as_deref().is_none_or(|u| {
+            crate::units::canonical_unit(u) == crate::units::canonical_unit(&l.unit)
+        });
+        // At the same rate as before: a line that was a total ("3 kg 50rb", price rounded up
+        // with a discount) scales its total, so twice the goods is twice the money to the
+        // rupiah; in another unit ("tambah 1 karung") the catalog's price for that unit, shown
+        // first.
+        let (unit_price, total) = match a.quantity {
+            Some(q) if same_unit && !l.discount.is_zero() && !l.qty.is_zero() => {
+                (None, Some(crate::money::round_rupiah(l.total * q / l.qty)))
+            }
+            _ if same_unit => (Some(l.price), None),
+            _ => (None, None),
+        };
         let line = Line {
             words: l.product.clone(),
             product_id: Some(l.product_id),
             name: Some(l.product.clone()),
             qty: a.quantity,
             unit: a.unit.clone().or(Some(l.unit.clone())),
-            unit_price: Some(l.price),
+            unit_price,
+            total,
             ..Line::default()
         };
         let action = Action::Sale {
@@ -562,7 +716,20 @@ impl Shop {
             customer: sale.customer.clone(),
             kasbon: sale.payment == crate::sales::Payment::Kasbon,
         };
-        self.advance(Intent::Sale, action, false, false)
+        self.advance(Intent::Sale, action, !same_unit, false)
+    }
+}
+
+/// Whether a name's title says a woman (Some(true)) or a man (Some(false)); None without
+/// one, or for titles used for both (kak, dek).
+fn title_sex(name: &str) -> Option<bool> {
+    let first = name.split_whitespace().next()?.to_lowercase();
+    match first.as_str() {
+        "bu" | "ibu" | "mbak" | "mba" | "teh" | "ceu" | "bi" | "bibi" | "tante" | "cik" | "ci"
+        | "mak" | "neng" | "yu" | "nyai" | "nek" => Some(true),
+        "pak" | "bapak" | "bpk" | "mas" | "aa" | "akang" | "kang" | "mang" | "om" | "koh"
+        | "bang" | "abang" | "kek" => Some(false),
+        _ => None,
     }
 }
 
@@ -578,6 +745,7 @@ fn set_quantity(l: &mut Line, a: &Answer) -> bool {
                 l.unit = a.unit.clone();
             }
             l.inferred = false;
+            l.unit_refused = None;
             true
         }
         _ => false,

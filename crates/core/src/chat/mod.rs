@@ -147,6 +147,10 @@ pub(crate) struct Pending {
     pub intent: Intent,
     pub action: Action,
     pub ask: Ask,
+    /// The draft must be shown for "iya" once complete (it came from a low-confidence
+    /// reading, a guess or a proposal), whatever the answers to the questions before.
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// The outcome of one message before it is logged.

@@ -21,6 +21,8 @@ fn period_words(p: Period) -> &'static str {
         Period::ThisMonth => "bulan ini",
         Period::LastMonth => "bulan lalu",
         Period::Last7Days => "7 hari terakhir",
+        Period::ThisYear => "tahun ini",
+        Period::LastYear => "tahun lalu",
     }
 }
 
@@ -90,6 +92,18 @@ impl Shop {
                     "Saya bisa mencatat penjualan, pembelian, pengeluaran dan kasbon, menjawab stok, harga dan laporan. Contoh:\n{EXAMPLES}\nSemua tercatat di buku toko; yang salah bisa dibatalkan dengan *batal yang tadi*."
                 ),
             ),
+            // "iya" or "batal" with nothing asked.
+            _ if {
+                let a = pasar_intent::answer(text);
+                (a.yes || a.no) && a.words.is_empty() && a.money.is_none() && a.quantity.is_none()
+            } =>
+            {
+                says(
+                    ChatStatus::Answered,
+                    "Tidak ada yang sedang menunggu jawaban. Tulis catatannya, mis. *jual 2 kg beras*."
+                        .to_string(),
+                )
+            }
             _ => says(
                 ChatStatus::NeedsClarification,
                 format!(

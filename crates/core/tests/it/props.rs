@@ -244,6 +244,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             qty,
                             unit: None,
                             unit_cost: Some(Decimal::from(cost)),
+                            total: None,
                         }],
                         supplier: Some(supplier.into()),
                         payment: if credit {

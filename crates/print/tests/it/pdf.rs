@@ -318,6 +318,7 @@ fn a4_nota_of_a_sale_and_of_a_purchase() {
                 qty: d("2"),
                 unit: Some("dus".into()),
                 unit_cost: Some(d("110000")),
+                total: None,
             }],
             supplier: Some("CV Sumber Rejeki".into()),
             payment: Payment::Kasbon,

@@ -5,4 +5,10 @@ export type PurchaseLineInput = { product: ProductRef, qty: string, unit: string
 /**
  * Cost per `unit`; the current average cost when absent.
  */
-unit_cost: string | null, };
+unit_cost: string | null, 
+/**
+ * What the line came to, as paid ("3 kg telur 100rb"), when no cost per unit is given:
+ * the line total is exactly this and the cost per unit is worked out from it (to 4
+ * decimals), so the books never lose the rupiah a division leaves over.
+ */
+total: string | null, };
