@@ -1,0 +1,139 @@
+//! The desktop's side of the wire: pair once, then pull events after a cursor (held open by
+//! the relay until something arrives, so an event reaches an online desktop at once) and
+//! acknowledge what reached the books.
+
+use crate::{AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, PairRequest, PairResponse, path};
+use std::time::Duration;
+
+/// Why a call to the relay did not give an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    /// No answer: offline, refused, timed out. Try again later.
+    Unreachable(String),
+    /// The relay answered no: a stable code ("unauthorized", "bad_code", …) and its message.
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// An answer that is not what the wire says.
+    Malformed(String),
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkError::Unreachable(e) => write!(f, "relay unreachable: {e}"),
+            LinkError::Refused {
+                status,
+                code,
+                message,
+            } => write!(f, "relay refused ({status} {code}): {message}"),
+            LinkError::Malformed(e) => write!(f, "relay answer unusable: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// A connection to one relay, as one device of one shop once paired.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// A client for the relay at `base` ("https://relay.example.id", "http://127.0.0.1:8080").
+    pub fn new(base: &str) -> Result<Client, LinkError> {
+        // rustls with ring, installed once per process (a second install is a no-op).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("pasarsuara/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token: None,
+        })
+    }
+
+    /// The same client, speaking as the device that holds `token`.
+    pub fn with_token(mut self, token: &str) -> Client {
+        self.token = Some(token.to_string());
+        self
+    }
+
+    /// Pairs this device with the shop whose one-time code is given.
+    pub async fn pair(&self, req: &PairRequest) -> Result<PairResponse, LinkError> {
+        let res = self
+            .http
+            .post(format!("{}{}", self.base, path::PAIR))
+            .timeout(Duration::from_secs(15))
+            .json(req)
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// The shop's events after `after`, waiting up to `wait` (at most 30 s) for one to come.
+    pub async fn events(&self, after: i64, wait: Duration) -> Result<EventsPage, LinkError> {
+        let wait = wait.as_secs().min(MAX_WAIT_SECS);
+        let res = self
+            .authed(self.http.get(format!(
+                "{}{}?after={after}&wait={wait}",
+                self.base,
+                path::EVENTS
+            )))
+            .timeout(Duration::from_secs(wait + 15))
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// Tells the relay everything up to `upto` reached the books.
+    pub async fn ack(&self, upto: i64) -> Result<(), LinkError> {
+        let res = self
+            .authed(self.http.post(format!("{}{}", self.base, path::ACK)))
+            .timeout(Duration::from_secs(15))
+            .json(&AckRequest { upto })
+            .send()
+            .await;
+        read::<serde_json::Value>(res).await.map(|_| ())
+    }
+
+    fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+}
+
+async fn read<T: serde::de::DeserializeOwned>(
+    res: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, LinkError> {
+    let res = res.map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    let status = res.status();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+    if !status.is_success() {
+        let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        return Err(LinkError::Refused {
+            status: status.as_u16(),
+            code: body
+                .as_ref()
+                .map_or_else(|| "http".into(), |b| b.code.clone()),
+            message: body.map_or_else(
+                || String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                |b| b.message,
+            ),
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| LinkError::Malformed(e.to_string()))
+}

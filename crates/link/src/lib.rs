@@ -1,0 +1,152 @@
+//! pasar-link: the wire between a shop's desktop and the relay — one definition of every
+//! request, response and event, used by the relay (server) and the desktop (client), so the
+//! two cannot drift.
+//!
+//! Architecture invariant: types and the HTTP client only. No storage, no shop rules, no
+//! server. The relay maps WhatsApp's and Midtrans's own payloads into these events; the
+//! desktop never sees a foreign wire format.
+
+#[cfg(feature = "client")]
+pub mod client;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Paths of the device API (under the relay's base URL).
+pub mod path {
+    pub const PAIR: &str = "/v1/pair";
+    pub const EVENTS: &str = "/v1/events";
+    pub const ACK: &str = "/v1/ack";
+    pub const HEALTH: &str = "/healthz";
+}
+
+/// The longest a client may ask the relay to hold an events request open.
+pub const MAX_WAIT_SECS: u64 = 30;
+
+/// Pairs a desktop with its shop, using the one-time code `pasar-relay shop create` printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairRequest {
+    pub code: String,
+    /// How the shop will recognise this device ("Laptop kasir").
+    pub device_name: String,
+}
+
+/// The device's credentials: the token is shown once and stored hashed by the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairResponse {
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub device_id: i64,
+    pub token: String,
+}
+
+/// A page of the shop's events after a cursor, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsPage {
+    pub events: Vec<Event>,
+    /// The cursor to ask after next time (the last event's seq, or the cursor given).
+    pub next: i64,
+}
+
+/// One thing that happened for the shop while its desktop may have been away. `seq` counts
+/// per shop from 1 without gaps in commit order, so "after N" never skips one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: i64,
+    /// When the relay stored it (RFC 3339, UTC).
+    pub received_at: String,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+/// What an event says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A customer wrote to the shop's WhatsApp number.
+    WhatsappMessage(Box<InboundMessage>),
+    /// What became of a message the shop sent (sent, delivered, read, played, failed).
+    WhatsappStatus(StatusUpdate),
+    /// An error WhatsApp reported about the number itself (e.g. 130429 rate limit).
+    WhatsappError(PlatformError),
+}
+
+/// A customer's WhatsApp message, in our terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    /// WhatsApp's message id (wamid…): unique, the relay stores each once.
+    pub id: String,
+    /// The sender's WhatsApp number (wa_id), when WhatsApp gives one.
+    pub from: Option<String>,
+    /// The sender's WhatsApp profile name, when given.
+    pub name: Option<String>,
+    /// Unix seconds, as WhatsApp stamped it.
+    pub timestamp: i64,
+    /// text, image, audio, voice, video, document, sticker, location, contacts, button,
+    /// interactive, reaction, order, unsupported…
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The text, a caption, or the title of a chosen button or list row.
+    pub text: Option<String>,
+    pub media: Option<Media>,
+    pub location: Option<Location>,
+    /// The id of the button or list row the customer chose.
+    pub choice: Option<String>,
+    /// The message this one answers (a wamid the shop sent).
+    pub reply_to: Option<String>,
+    /// Click-to-WhatsApp ad or product that started it, as WhatsApp sent it.
+    pub referral: Option<Value>,
+}
+
+/// Media a customer sent; the relay keeps the file for the desktop (downloaded by id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub id: String,
+    pub mime_type: Option<String>,
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+    /// A voice note recorded in WhatsApp (not a forwarded audio file).
+    pub voice: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// What became of a message the shop sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusUpdate {
+    /// The wamid of the shop's message.
+    pub id: String,
+    /// sent, delivered, read, played, failed (or whatever WhatsApp adds next).
+    pub status: String,
+    pub timestamp: i64,
+    pub recipient: Option<String>,
+    pub errors: Vec<PlatformError>,
+}
+
+/// An error as WhatsApp reports it: the code is what to act on, never the title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformError {
+    pub code: i64,
+    pub title: Option<String>,
+    pub message: Option<String>,
+    pub details: Option<String>,
+}
+
+/// Everything up to and including `upto` has reached the desktop's books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckRequest {
+    pub upto: i64,
+}
+
+/// An error answer from the relay: a stable code for the program, a message for a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,244 @@
+//! `pasar-relay`: runs the relay, or administers its shops and devices on the store directly.
+
+use clap::{Parser, Subcommand};
+use pasar_relay::store::Store;
+use pasar_relay::store::sqlite::SqliteStore;
+use pasar_relay::{AppState, Config, auth};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "pasar-relay",
+    version,
+    about = "The PasarSuara relay: receives WhatsApp webhooks for many shops and keeps them until each shop's desktop collects them. Configuration: WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN."
+)]
+struct Cli {
+    /// The store: a SQLite file (created when absent). Also $PASAR_RELAY_DB.
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Address to serve on (without a command).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Shops: create (prints a one-time pairing code), list, new pairing code, WhatsApp number
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    /// Devices of a shop: list, revoke
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Subcommand)]
+enum ShopCommand {
+    /// A new shop; prints its one-time pairing code (valid 24 hours)
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The WhatsApp Cloud API phone-number id whose messages belong to this shop
+        #[arg(long)]
+        whatsapp_number_id: Option<String>,
+    },
+    List,
+    /// A new one-time pairing code for a shop (another laptop)
+    Code {
+        #[arg(long)]
+        shop: i64,
+    },
+    /// Routes a WhatsApp Cloud API phone-number id to a shop
+    Set {
+        #[arg(long)]
+        shop: i64,
+        #[arg(long)]
+        whatsapp_number_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    List {
+        #[arg(long)]
+        shop: i64,
+    },
+    /// Revokes a device's token (a lost or sold laptop)
+    Revoke {
+        #[arg(long)]
+        device: i64,
+    },
+}
+
+fn open(db: Option<&str>) -> Result<Arc<dyn Store>, String> {
+    let db = db.ok_or("--db FILE (or $PASAR_RELAY_DB) is needed")?;
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        return Err("PostgreSQL storage is not in this build yet; use a SQLite file".into());
+    }
+    SqliteStore::open(&PathBuf::from(db))
+        .map(|s| Arc::new(s) as Arc<dyn Store>)
+        .map_err(|e| e.to_string())
+}
+
+fn expiry() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(24))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
+    let e = |e: pasar_relay::store::StoreError| e.to_string();
+    match cmd {
+        Command::Shop(ShopCommand::Create {
+            name,
+            whatsapp_number_id,
+        }) => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("--name is empty".into());
+            }
+            let code = auth::new_code();
+            let id = store
+                .create_shop(name, &auth::hash(&code), &expiry(), &now())
+                .map_err(e)?;
+            if let Some(n) = whatsapp_number_id {
+                store.set_whatsapp_number(id, n.trim()).map_err(e)?;
+            }
+            println!("shop {id} created: {name}");
+            println!("pairing code (once, valid 24 hours): {code}");
+        }
+        Command::Shop(ShopCommand::List) => {
+            for s in store.shops().map_err(e)? {
+                println!(
+                    "{}\t{}\twhatsapp={}\tevents={}\tdevices={}",
+                    s.id,
+                    s.name,
+                    s.whatsapp_number_id.as_deref().unwrap_or("-"),
+                    s.last_seq,
+                    s.devices
+                );
+            }
+        }
+        Command::Shop(ShopCommand::Code { shop }) => {
+            let code = auth::new_code();
+            store
+                .add_pairing_code(shop, &auth::hash(&code), &expiry())
+                .map_err(e)?;
+            println!("pairing code for shop {shop} (once, valid 24 hours): {code}");
+        }
+        Command::Shop(ShopCommand::Set {
+            shop,
+            whatsapp_number_id,
+        }) => {
+            store
+                .set_whatsapp_number(shop, whatsapp_number_id.trim())
+                .map_err(e)?;
+            println!("shop {shop}: WhatsApp phone-number id {whatsapp_number_id}");
+        }
+        Command::Device(DeviceCommand::List { shop }) => {
+            for d in store.devices(shop).map_err(e)? {
+                println!(
+                    "{}\t{}\t{}\tacked={}",
+                    d.id,
+                    d.name,
+                    if d.revoked { "revoked" } else { "active" },
+                    d.acked_seq
+                );
+            }
+        }
+        Command::Device(DeviceCommand::Revoke { device }) => {
+            if !store.revoke_device(device, &now()).map_err(e)? {
+                return Err(format!("no device {device}"));
+            }
+            println!("device {device} revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let db = cli.db.clone().or_else(|| {
+        std::env::var("PASAR_RELAY_DB")
+            .ok()
+            .filter(|v| !v.is_empty())
+    });
+    let store = match open(db.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(cmd) = cli.command {
+        return match admin(store.as_ref(), cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = Config::from_env();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(&cli.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}: {e}", cli.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        if config.whatsapp_app_secret.is_none() {
+            tracing::warn!("WHATSAPP_APP_SECRET is not set: WhatsApp webhooks will be refused");
+        }
+        let addr = listener
+            .local_addr()
+            .map_or_else(|_| cli.listen.clone(), |a| a.to_string());
+        tracing::info!(%addr, ?config, "pasar-relay listening");
+        // One line on stdout for whatever started it (a supervisor, a test): where it is.
+        println!("listening on http://{addr}");
+        match pasar_relay::serve(listener, AppState::new(store, config), shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

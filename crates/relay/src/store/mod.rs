@@ -1,0 +1,128 @@
+//! The relay's storage, behind one trait so the same server runs on an embedded SQLite file
+//! (one instance, the default) or on PostgreSQL (many shops, several instances). Every method
+//! is one transaction: a webhook is acknowledged only after `ingest` has returned.
+//!
+//! Events are numbered per shop (`seq` 1, 2, 3… with no gaps) under the shop's row lock, so
+//! the order of numbers is the order of commits and "after N" never skips an event that a
+//! slower writer commits later.
+
+pub mod sqlite;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("storage: {0}")]
+    Backend(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopRow {
+    pub id: i64,
+    pub name: String,
+    pub whatsapp_number_id: Option<String>,
+    pub last_seq: i64,
+    pub devices: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: i64,
+    pub shop_id: i64,
+    pub name: String,
+    pub revoked: bool,
+    pub acked_seq: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paired {
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub device_id: i64,
+}
+
+/// Where an inbound item belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The shop that owns this WhatsApp Cloud API phone-number id.
+    WhatsappNumber(String),
+}
+
+/// One thing received from outside, ready to store as an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    pub route: Route,
+    /// The event kind (as in `pasar_link::EventBody`'s tag).
+    pub kind: String,
+    /// What makes a repeat the same event (a message id, "wamid:status").
+    pub dedupe: String,
+    /// The event body, as JSON.
+    pub body: String,
+    /// A customer's message opens their 24-hour window: (wa_id, unix seconds).
+    pub window: Option<(String, i64)>,
+}
+
+/// What `ingest` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ingested {
+    /// (shop, seq) of each new event.
+    pub stored: Vec<(i64, i64)>,
+    /// Repeats of events already stored.
+    pub duplicates: usize,
+    /// Items no shop owns (kept aside, acknowledged).
+    pub unrouted: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub received_at: String,
+    pub body: String,
+}
+
+/// The relay's storage. Methods block (run them on a blocking thread); each is atomic.
+pub trait Store: Send + Sync + 'static {
+    /// A new shop with a one-time pairing code (stored hashed) valid until `expires_at`.
+    fn create_shop(&self, name: &str, code_hash: &str, expires_at: &str, now: &str) -> Result<i64>;
+    /// Another one-time pairing code for a shop (a new laptop).
+    fn add_pairing_code(&self, shop_id: i64, code_hash: &str, expires_at: &str) -> Result<()>;
+    /// Routes this WhatsApp phone-number id's messages to the shop (unique across shops).
+    fn set_whatsapp_number(&self, shop_id: i64, phone_number_id: &str) -> Result<()>;
+    fn shops(&self) -> Result<Vec<ShopRow>>;
+    /// Uses a pairing code once: a new device with the token (hashed), or None when the code
+    /// is unknown, used or expired.
+    fn pair(
+        &self,
+        code_hash: &str,
+        device_name: &str,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<Paired>>;
+    fn device(&self, token_hash: &str) -> Result<Option<DeviceRow>>;
+    fn devices(&self, shop_id: i64) -> Result<Vec<DeviceRow>>;
+    /// Revokes a device's token; false when there is no such device.
+    fn revoke_device(&self, device_id: i64, now: &str) -> Result<bool>;
+    /// Stores inbound items in one transaction: routed, numbered, deduplicated; what no shop
+    /// owns is kept aside.
+    fn ingest(&self, items: &[Inbound], now: &str) -> Result<Ingested>;
+    /// Keeps a payload nothing could be made of (signed but unreadable, or for no shop).
+    fn set_aside(&self, source: &str, reason: &str, body: &str, now: &str) -> Result<()>;
+    /// The shop's events after `after`, oldest first, at most `limit`.
+    fn events_after(&self, shop_id: i64, after: i64, limit: i64) -> Result<Vec<StoredEvent>>;
+    /// The device has everything up to `upto` (never moves back).
+    fn ack(&self, device_id: i64, upto: i64) -> Result<()>;
+    /// Unix seconds of the customer's last message to the shop, if any.
+    fn last_inbound(&self, shop_id: i64, wa_id: &str) -> Result<Option<i64>>;
+}

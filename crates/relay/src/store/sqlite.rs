@@ -1,0 +1,392 @@
+//! The embedded store: one SQLite file in WAL mode with synchronous=FULL, so what `ingest`
+//! returned is on disk before the webhook is acknowledged (a SIGKILL or a power cut after the
+//! 200 loses nothing).
+
+use super::{
+    DeviceRow, Inbound, Ingested, Paired, Result, Route, ShopRow, Store, StoreError, StoredEvent,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+const SCHEMA: &str = "
+CREATE TABLE shops (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    wa_phone_number_id TEXT UNIQUE
+);
+CREATE TABLE pairing_codes (
+    code_hash TEXT PRIMARY KEY,
+    shop_id INTEGER NOT NULL REFERENCES shops(id),
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    shop_id INTEGER NOT NULL REFERENCES shops(id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    acked_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+    shop_id INTEGER NOT NULL REFERENCES shops(id),
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    dedupe TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (shop_id, seq),
+    UNIQUE (shop_id, dedupe)
+) WITHOUT ROWID;
+CREATE TABLE set_aside (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE wa_windows (
+    shop_id INTEGER NOT NULL REFERENCES shops(id),
+    wa_id TEXT NOT NULL,
+    last_inbound INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, wa_id)
+) WITHOUT ROWID;
+";
+
+/// 'PSRL': marks a SQLite file as a relay store (not a shop's books).
+const APPLICATION_ID: i64 = 0x5053_524C;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating when absent) the store at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        match (app, version) {
+            (0, 0) => {
+                let tables: i64 =
+                    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+                if tables > 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "{} is another program's database, not a relay store",
+                        path.display()
+                    )));
+                }
+                let tx = conn.unchecked_transaction()?;
+                tx.execute_batch(SCHEMA)?;
+                tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+                tx.pragma_update(None, "user_version", 1)?;
+                tx.commit()?;
+            }
+            (APPLICATION_ID, 1) => {}
+            (APPLICATION_ID, v) => {
+                return Err(StoreError::Conflict(format!(
+                    "{} has store version {v}; this relay reads version 1",
+                    path.display()
+                )));
+            }
+            _ => {
+                return Err(StoreError::Conflict(format!(
+                    "{} is another program's database, not a relay store",
+                    path.display()
+                )));
+            }
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Backend("store lock poisoned".into()))?;
+        f(&mut conn)
+    }
+}
+
+fn shop_of(tx: &Connection, route: &Route) -> Result<Option<i64>> {
+    Ok(match route {
+        Route::WhatsappNumber(id) => tx
+            .query_row(
+                "SELECT id FROM shops WHERE wa_phone_number_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn create_shop(&self, name: &str, code_hash: &str, expires_at: &str, now: &str) -> Result<i64> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO shops(name, created_at) VALUES (?1, ?2)",
+                params![name, now],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO pairing_codes(code_hash, shop_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![code_hash, id, expires_at],
+            )?;
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    fn add_pairing_code(&self, shop_id: i64, code_hash: &str, expires_at: &str) -> Result<()> {
+        self.with(|c| {
+            let n = c.execute(
+                "INSERT INTO pairing_codes(code_hash, shop_id, expires_at)
+                 SELECT ?1, id, ?3 FROM shops WHERE id = ?2",
+                params![code_hash, shop_id, expires_at],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("shop {shop_id}")));
+            }
+            Ok(())
+        })
+    }
+
+    fn set_whatsapp_number(&self, shop_id: i64, phone_number_id: &str) -> Result<()> {
+        self.with(|c| {
+            let owner: Option<i64> = c
+                .query_row(
+                    "SELECT id FROM shops WHERE wa_phone_number_id = ?1",
+                    [phone_number_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(o) = owner.filter(|o| *o != shop_id) {
+                return Err(StoreError::Conflict(format!(
+                    "phone-number id {phone_number_id} already belongs to shop {o}"
+                )));
+            }
+            let n = c.execute(
+                "UPDATE shops SET wa_phone_number_id = ?2 WHERE id = ?1",
+                params![shop_id, phone_number_id],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("shop {shop_id}")));
+            }
+            Ok(())
+        })
+    }
+
+    fn shops(&self) -> Result<Vec<ShopRow>> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
+                        (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
+                   FROM shops s ORDER BY s.id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(ShopRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    whatsapp_number_id: r.get(2)?,
+                    last_seq: r.get(3)?,
+                    devices: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn pair(
+        &self,
+        code_hash: &str,
+        device_name: &str,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<Paired>> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Claimed in the same statement that checks it: a code pairs one device, even
+            // when two laptops try it at once.
+            let shop: Option<i64> = tx
+                .query_row(
+                    "UPDATE pairing_codes SET used_at = ?2
+                      WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                      RETURNING shop_id",
+                    params![code_hash, now],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(shop_id) = shop else {
+                return Ok(None);
+            };
+            tx.execute(
+                "INSERT INTO devices(shop_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![shop_id, device_name, token_hash, now],
+            )?;
+            let device_id = tx.last_insert_rowid();
+            let shop_name: String =
+                tx.query_row("SELECT name FROM shops WHERE id = ?1", [shop_id], |r| r.get(0))?;
+            tx.commit()?;
+            Ok(Some(Paired {
+                shop_id,
+                shop_name,
+                device_id,
+            }))
+        })
+    }
+
+    fn device(&self, token_hash: &str) -> Result<Option<DeviceRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT id, shop_id, name, revoked_at IS NOT NULL, acked_seq FROM devices
+                  WHERE token_hash = ?1",
+                [token_hash],
+                device_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn devices(&self, shop_id: i64) -> Result<Vec<DeviceRow>> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, shop_id, name, revoked_at IS NOT NULL, acked_seq FROM devices
+                  WHERE shop_id = ?1 ORDER BY id",
+            )?;
+            let rows = st.query_map([shop_id], device_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn revoke_device(&self, device_id: i64, now: &str) -> Result<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
+                params![device_id, now],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn ingest(&self, items: &[Inbound], now: &str) -> Result<Ingested> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut out = Ingested::default();
+            for it in items {
+                let Some(shop) = shop_of(&tx, &it.route)? else {
+                    let Route::WhatsappNumber(id) = &it.route;
+                    tx.execute(
+                        "INSERT INTO set_aside(source, reason, body, received_at) VALUES ('whatsapp', ?1, ?2, ?3)",
+                        params![format!("no shop owns phone-number id {id}"), it.body, now],
+                    )?;
+                    out.unrouted += 1;
+                    continue;
+                };
+                let seen: bool = tx
+                    .query_row(
+                        "SELECT 1 FROM events WHERE shop_id = ?1 AND dedupe = ?2",
+                        params![shop, it.dedupe],
+                        |_| Ok(true),
+                    )
+                    .optional()?
+                    .unwrap_or(false);
+                if seen {
+                    out.duplicates += 1;
+                    continue;
+                }
+                let seq: i64 = tx.query_row(
+                    "UPDATE shops SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+                    [shop],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![shop, seq, it.kind, it.dedupe, it.body, now],
+                )?;
+                if let Some((wa_id, at)) = &it.window {
+                    tx.execute(
+                        "INSERT INTO wa_windows(shop_id, wa_id, last_inbound) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(shop_id, wa_id) DO UPDATE
+                           SET last_inbound = max(last_inbound, excluded.last_inbound)",
+                        params![shop, wa_id, at],
+                    )?;
+                }
+                out.stored.push((shop, seq));
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    fn set_aside(&self, source: &str, reason: &str, body: &str, now: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO set_aside(source, reason, body, received_at) VALUES (?1, ?2, ?3, ?4)",
+                params![source, reason, body, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn events_after(&self, shop_id: i64, after: i64, limit: i64) -> Result<Vec<StoredEvent>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, received_at, body FROM events
+                  WHERE shop_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![shop_id, after, limit], |r| {
+                Ok(StoredEvent {
+                    seq: r.get(0)?,
+                    received_at: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn ack(&self, device_id: i64, upto: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE devices SET acked_seq = max(acked_seq, min(?2,
+                    (SELECT last_seq FROM shops WHERE shops.id = devices.shop_id)))
+                  WHERE id = ?1",
+                params![device_id, upto],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn last_inbound(&self, shop_id: i64, wa_id: &str) -> Result<Option<i64>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT last_inbound FROM wa_windows WHERE shop_id = ?1 AND wa_id = ?2",
+                params![shop_id, wa_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok(DeviceRow {
+        id: r.get(0)?,
+        shop_id: r.get(1)?,
+        name: r.get(2)?,
+        revoked: r.get(3)?,
+        acked_seq: r.get(4)?,
+    })
+}

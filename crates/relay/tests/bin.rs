@@ -1,0 +1,231 @@
+//! The built `pasar-relay` binary: administered from the command line, serving real HTTP,
+//! and killed with SIGKILL in the middle of a webhook flood — every delivery it answered 200
+//! is there after a restart, once.
+
+use pasar_link::client::Client;
+use pasar_link::{EventBody, PairRequest};
+use pasar_relay::whatsapp;
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SECRET: &str = "bin-test-secret-77";
+
+fn relay(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pasar-relay"));
+    c.arg("--db").arg(db);
+    c
+}
+
+/// Starts the server and returns it with its base URL (read from its first stdout line).
+fn serve(db: &Path) -> (Child, String) {
+    let mut child = relay(db)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("WHATSAPP_APP_SECRET", SECRET)
+        .env("WHATSAPP_VERIFY_TOKEN", "vt")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    (child, base)
+}
+
+fn message(pnid: &str, n: usize) -> Vec<u8> {
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "880011223344", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "6281100002222", "phone_number_id": pnid},
+            "contacts": [{"profile": {"name": "Pelanggan"}, "wa_id": "6281200000000"}],
+            "messages": [{"from": "6281200000000", "id": format!("wamid.FLOOD.{n:06}"),
+                          "timestamp": "1795300000", "type": "text",
+                          "text": {"body": format!("pesan ke-{n}")}}]
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn the_command_line_administers_shops_and_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("relay.db");
+    let out = relay(&db)
+        .args([
+            "shop",
+            "create",
+            "--name",
+            "Warung Bu Sri",
+            "--whatsapp-number-id",
+            "777",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("shop 1 created: Warung Bu Sri"), "{text}");
+    assert!(text.contains("pairing code"), "{text}");
+    // Another shop cannot take the same WhatsApp number.
+    let out = relay(&db)
+        .args([
+            "shop",
+            "create",
+            "--name",
+            "Warung Lain",
+            "--whatsapp-number-id",
+            "777",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already belongs to shop 1"));
+    let out = relay(&db).args(["shop", "list"]).output().unwrap();
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(list.contains("Warung Bu Sri\twhatsapp=777"), "{list}");
+    // Without a store, or with PostgreSQL (not in this build): one clear line, exit 2.
+    let out = Command::new(env!("CARGO_BIN_EXE_pasar-relay"))
+        .args(["shop", "list"])
+        .env_remove("PASAR_RELAY_DB")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--db"));
+    // A shop's own books are not a relay store.
+    let books = dir.path().join("shop.db");
+    rusqlite_free_db(&books);
+    let out = relay(&books).args(["shop", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a relay store"));
+}
+
+/// A SQLite file with a table of its own (another program's database).
+fn rusqlite_free_db(path: &Path) {
+    // The relay crate links rusqlite already; a plain table is enough.
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch("CREATE TABLE sales(id INTEGER PRIMARY KEY);")
+        .unwrap();
+}
+
+#[test]
+fn a_relay_killed_mid_flood_loses_nothing_it_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("relay.db");
+    let out = relay(&db)
+        .args([
+            "shop",
+            "create",
+            "--name",
+            "Toko Banjir",
+            "--whatsapp-number-id",
+            "5001",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let code = text
+        .lines()
+        .find_map(|l| l.rsplit_once(": ").filter(|_| l.contains("pairing code")))
+        .map(|(_, c)| c.trim().to_string())
+        .unwrap();
+    let (mut child, base) = serve(&db);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let token = rt.block_on(async {
+        Client::new(&base)
+            .unwrap()
+            .pair(&PairRequest {
+                code,
+                device_name: "Laptop".into(),
+            })
+            .await
+            .unwrap()
+            .token
+    });
+
+    // Four senders deliver distinct messages as fast as they can; the relay is killed
+    // (SIGKILL: no shutdown, no flush) while they are at it.
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let senders: Vec<_> = (0..4)
+        .map(|t| {
+            let (base, acked) = (base.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap();
+                for i in 0..100_000 {
+                    let n = t * 1_000_000 + i;
+                    let body = message("5001", n);
+                    let res = http
+                        .post(format!("{base}/webhooks/whatsapp"))
+                        .header(
+                            "x-hub-signature-256",
+                            whatsapp::signature(SECRET.as_bytes(), &body),
+                        )
+                        .body(body)
+                        .send();
+                    match res {
+                        Ok(r) if r.status().as_u16() == 200 => acked.lock().unwrap().push(n),
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for s in senders {
+        s.join().unwrap();
+    }
+    let acked: HashSet<usize> = acked.lock().unwrap().iter().copied().collect();
+    assert!(
+        acked.len() > 10,
+        "the flood got going ({} acknowledged)",
+        acked.len()
+    );
+    eprintln!("{} deliveries acknowledged before SIGKILL", acked.len());
+
+    let (mut child, base) = serve(&db);
+    let stored = rt.block_on(async {
+        let c = Client::new(&base).unwrap().with_token(&token);
+        let mut ids = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = c.events(after, Duration::ZERO).await.unwrap();
+            if page.events.is_empty() {
+                break;
+            }
+            for e in &page.events {
+                assert_eq!(e.seq, after + 1, "no gap in the numbering");
+                after = e.seq;
+                if let EventBody::WhatsappMessage(m) = &e.body {
+                    ids.push(m.id.clone());
+                }
+            }
+        }
+        ids
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let unique: HashSet<&String> = stored.iter().collect();
+    assert_eq!(unique.len(), stored.len(), "no event twice");
+    for n in &acked {
+        assert!(
+            unique.contains(&format!("wamid.FLOOD.{n:06}")),
+            "message {n} was acknowledged and lost"
+        );
+    }
+}
