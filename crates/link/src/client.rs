@@ -2,7 +2,10 @@
 //! the relay until something arrives, so an event reaches an online desktop at once) and
 //! acknowledge what reached the books.
 
-use crate::{AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, PairRequest, PairResponse, path};
+use crate::{
+    AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, PairRequest, PairResponse, PaymentCreated,
+    PaymentRequest, path,
+};
 use std::time::Duration;
 
 /// Why a call to the relay did not give an answer.
@@ -103,6 +106,18 @@ impl Client {
             .send()
             .await;
         read::<serde_json::Value>(res).await.map(|_| ())
+    }
+
+    /// Asks the relay for a payment (QRIS or a link); the same reference again returns the
+    /// same payment.
+    pub async fn create_payment(&self, req: &PaymentRequest) -> Result<PaymentCreated, LinkError> {
+        let res = self
+            .authed(self.http.post(format!("{}{}", self.base, path::PAYMENTS)))
+            .timeout(Duration::from_secs(30))
+            .json(req)
+            .send()
+            .await;
+        read(res).await
     }
 
     fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

@@ -17,6 +17,7 @@ pub mod path {
     pub const PAIR: &str = "/v1/pair";
     pub const EVENTS: &str = "/v1/events";
     pub const ACK: &str = "/v1/ack";
+    pub const PAYMENTS: &str = "/v1/payments";
     pub const HEALTH: &str = "/healthz";
 }
 
@@ -69,6 +70,66 @@ pub enum EventBody {
     WhatsappStatus(StatusUpdate),
     /// An error WhatsApp reported about the number itself (e.g. 130429 rate limit).
     WhatsappError(PlatformError),
+    /// A payment the shop asked for changed state (Midtrans notified or was asked).
+    Payment(PaymentUpdate),
+}
+
+/// How a customer is asked to pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// A QRIS code the desktop shows (Core API charge; any QRIS app pays it).
+    Qris,
+    /// A payment page link (Snap) the customer opens: VA, e-wallets, cards.
+    Link,
+}
+
+/// The desktop asks the relay for a payment. Asking again with the same `reference` returns
+/// the same payment (never a second charge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRequest {
+    /// The desktop's own reference for what is paid ("sale-1234"): letters, digits, - _ . ~
+    pub reference: String,
+    /// Whole rupiah.
+    pub amount: i64,
+    pub method: PaymentMethod,
+    #[serde(default)]
+    pub customer_name: Option<String>,
+    #[serde(default)]
+    pub customer_phone: Option<String>,
+}
+
+/// What the customer is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentCreated {
+    /// The order id Midtrans knows it by.
+    pub order_id: String,
+    pub reference: String,
+    pub amount: i64,
+    pub method: PaymentMethod,
+    /// The QRIS payload to draw as a QR code (method qris).
+    pub qr_string: Option<String>,
+    /// The payment page (method link).
+    pub redirect_url: Option<String>,
+    /// pending, paid, … (see `PaymentUpdate::state`).
+    pub state: String,
+}
+
+/// A payment's new state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentUpdate {
+    pub order_id: String,
+    pub reference: String,
+    /// Ours: pending, challenge, paid, denied, cancelled, expired, failed,
+    /// partially_refunded, refunded, charged_back.
+    pub state: String,
+    /// Midtrans's own words, kept for the record.
+    pub transaction_status: String,
+    pub fraud_status: Option<String>,
+    pub payment_type: Option<String>,
+    /// As Midtrans wrote it ("275000.00").
+    pub gross_amount: String,
+    pub transaction_id: Option<String>,
 }
 
 /// A customer's WhatsApp message, in our terms.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 #[command(
     name = "pasar-relay",
     version,
-    about = "The PasarSuara relay: receives WhatsApp webhooks for many shops and keeps them until each shop's desktop collects them. Configuration: WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN."
+    about = "The PasarSuara relay: receives WhatsApp and Midtrans webhooks for many shops and keeps them until each shop's desktop collects them; creates QRIS and link payments for them. Configuration: WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, MIDTRANS_SERVER_KEY, MIDTRANS_BASE_URL (default the production API), MIDTRANS_SNAP_URL."
 )]
 struct Cli {
     /// The store: a SQLite file (created when absent). Also $PASAR_RELAY_DB.
@@ -51,12 +51,15 @@ enum ShopCommand {
         #[arg(long)]
         shop: i64,
     },
-    /// Routes a WhatsApp Cloud API phone-number id to a shop
+    /// Routes a WhatsApp Cloud API phone-number id to a shop, or sets its own Midtrans key
     Set {
         #[arg(long)]
         shop: i64,
         #[arg(long)]
-        whatsapp_number_id: String,
+        whatsapp_number_id: Option<String>,
+        /// The shop's own Midtrans server key (else the relay's MIDTRANS_SERVER_KEY is used)
+        #[arg(long)]
+        midtrans_server_key: Option<String>,
     },
 }
 
@@ -135,11 +138,20 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
         Command::Shop(ShopCommand::Set {
             shop,
             whatsapp_number_id,
+            midtrans_server_key,
         }) => {
-            store
-                .set_whatsapp_number(shop, whatsapp_number_id.trim())
-                .map_err(e)?;
-            println!("shop {shop}: WhatsApp phone-number id {whatsapp_number_id}");
+            if whatsapp_number_id.is_none() && midtrans_server_key.is_none() {
+                return Err("nothing to set: --whatsapp-number-id or --midtrans-server-key".into());
+            }
+            if let Some(n) = whatsapp_number_id {
+                store.set_whatsapp_number(shop, n.trim()).map_err(e)?;
+                println!("shop {shop}: WhatsApp phone-number id {n}");
+            }
+            if let Some(k) = midtrans_server_key {
+                store.set_midtrans_key(shop, k.trim()).map_err(e)?;
+                // The key itself is never printed.
+                println!("shop {shop}: Midtrans server key set");
+            }
         }
         Command::Device(DeviceCommand::List { shop }) => {
             for d in store.devices(shop).map_err(e)? {

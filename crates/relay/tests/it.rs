@@ -29,6 +29,7 @@ impl Relay {
         let config = Config {
             whatsapp_app_secret: Some(SECRET.into()),
             whatsapp_verify_token: Some(VERIFY.into()),
+            ..Config::default()
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let state = AppState::new(store.clone(), config);

@@ -92,6 +92,22 @@ pub struct StoredEvent {
     pub body: String,
 }
 
+/// A payment the relay created for a shop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub order_id: String,
+    pub shop_id: i64,
+    pub reference: String,
+    pub amount: i64,
+    /// qris or link.
+    pub method: String,
+    /// creating (asked, no answer from Midtrans yet), pending, paid, …
+    pub state: String,
+    pub transaction_id: Option<String>,
+    pub qr_string: Option<String>,
+    pub redirect_url: Option<String>,
+}
+
 /// The relay's storage. Methods block (run them on a blocking thread); each is atomic.
 pub trait Store: Send + Sync + 'static {
     /// A new shop with a one-time pairing code (stored hashed) valid until `expires_at`.
@@ -125,4 +141,38 @@ pub trait Store: Send + Sync + 'static {
     fn ack(&self, device_id: i64, upto: i64) -> Result<()>;
     /// Unix seconds of the customer's last message to the shop, if any.
     fn last_inbound(&self, shop_id: i64, wa_id: &str) -> Result<Option<i64>>;
+    /// The shop's own Midtrans server key (None: the relay's MIDTRANS_SERVER_KEY is used).
+    fn set_midtrans_key(&self, shop_id: i64, key: &str) -> Result<()>;
+    fn midtrans_key(&self, shop_id: i64) -> Result<Option<String>>;
+    /// Opens a payment (state "creating"), or returns the one the shop already opened with
+    /// this reference. A reference reused for another amount or method is a conflict.
+    fn open_payment(
+        &self,
+        shop_id: i64,
+        order_id: &str,
+        reference: &str,
+        amount: i64,
+        method: &str,
+        now: &str,
+    ) -> Result<PaymentRow>;
+    /// What Midtrans gave for a payment being created: now pending.
+    fn payment_created(
+        &self,
+        order_id: &str,
+        transaction_id: Option<&str>,
+        qr_string: Option<&str>,
+        redirect_url: Option<&str>,
+        now: &str,
+    ) -> Result<PaymentRow>;
+    fn payment(&self, order_id: &str) -> Result<Option<PaymentRow>>;
+    /// Moves a payment to `state` when that is forward (see `midtrans::moves`) and stores the
+    /// event, in one transaction; None when it changed nothing (a repeat or a stale one).
+    fn apply_payment(
+        &self,
+        order_id: &str,
+        state: &str,
+        event_body: &str,
+        dedupe: &str,
+        now: &str,
+    ) -> Result<Option<i64>>;
 }

@@ -3,7 +3,8 @@
 //! 200 loses nothing).
 
 use super::{
-    DeviceRow, Inbound, Ingested, Paired, Result, Route, ShopRow, Store, StoreError, StoredEvent,
+    DeviceRow, Inbound, Ingested, Paired, PaymentRow, Result, Route, ShopRow, Store, StoreError,
+    StoredEvent,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -15,7 +16,8 @@ CREATE TABLE shops (
     name TEXT NOT NULL,
     created_at TEXT NOT NULL,
     last_seq INTEGER NOT NULL DEFAULT 0,
-    wa_phone_number_id TEXT UNIQUE
+    wa_phone_number_id TEXT UNIQUE,
+    midtrans_server_key TEXT
 );
 CREATE TABLE pairing_codes (
     code_hash TEXT PRIMARY KEY,
@@ -48,6 +50,20 @@ CREATE TABLE set_aside (
     reason TEXT NOT NULL,
     body TEXT NOT NULL,
     received_at TEXT NOT NULL
+);
+CREATE TABLE payments (
+    order_id TEXT PRIMARY KEY,
+    shop_id INTEGER NOT NULL REFERENCES shops(id),
+    reference TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    state TEXT NOT NULL,
+    transaction_id TEXT,
+    qr_string TEXT,
+    redirect_url TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (shop_id, reference)
 );
 CREATE TABLE wa_windows (
     shop_id INTEGER NOT NULL REFERENCES shops(id),
@@ -379,6 +395,192 @@ impl Store for SqliteStore {
             .optional()?)
         })
     }
+    fn set_midtrans_key(&self, shop_id: i64, key: &str) -> Result<()> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE shops SET midtrans_server_key = ?2 WHERE id = ?1",
+                params![shop_id, key],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("shop {shop_id}")));
+            }
+            Ok(())
+        })
+    }
+
+    fn midtrans_key(&self, shop_id: i64) -> Result<Option<String>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT midtrans_server_key FROM shops WHERE id = ?1",
+                [shop_id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+        })
+    }
+
+    fn open_payment(
+        &self,
+        shop_id: i64,
+        order_id: &str,
+        reference: &str,
+        amount: i64,
+        method: &str,
+        now: &str,
+    ) -> Result<PaymentRow> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing = tx
+                .query_row(
+                    &format!("{PAYMENT_SELECT} WHERE shop_id = ?1 AND reference = ?2"),
+                    params![shop_id, reference],
+                    payment_row,
+                )
+                .optional()?;
+            let row = match existing {
+                Some(p) if p.amount != amount || p.method != method => {
+                    return Err(StoreError::Conflict(format!(
+                        "reference {reference} is already a payment of {} by {}",
+                        p.amount, p.method
+                    )));
+                }
+                Some(p) => p,
+                None => {
+                    tx.execute(
+                        "INSERT INTO payments(order_id, shop_id, reference, amount, method, state, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?6)",
+                        params![order_id, shop_id, reference, amount, method, now],
+                    )?;
+                    tx.query_row(
+                        &format!("{PAYMENT_SELECT} WHERE order_id = ?1"),
+                        [order_id],
+                        payment_row,
+                    )?
+                }
+            };
+            tx.commit()?;
+            Ok(row)
+        })
+    }
+
+    fn payment_created(
+        &self,
+        order_id: &str,
+        transaction_id: Option<&str>,
+        qr_string: Option<&str>,
+        redirect_url: Option<&str>,
+        now: &str,
+    ) -> Result<PaymentRow> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // A notification may have come first: its state stands.
+            tx.execute(
+                "UPDATE payments SET transaction_id = coalesce(?2, transaction_id),
+                        qr_string = coalesce(?3, qr_string), redirect_url = coalesce(?4, redirect_url),
+                        state = CASE state WHEN 'creating' THEN 'pending' ELSE state END,
+                        updated_at = ?5
+                  WHERE order_id = ?1",
+                params![order_id, transaction_id, qr_string, redirect_url, now],
+            )?;
+            let row = tx
+                .query_row(
+                    &format!("{PAYMENT_SELECT} WHERE order_id = ?1"),
+                    [order_id],
+                    payment_row,
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("payment {order_id}")))?;
+            tx.commit()?;
+            Ok(row)
+        })
+    }
+
+    fn payment(&self, order_id: &str) -> Result<Option<PaymentRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("{PAYMENT_SELECT} WHERE order_id = ?1"),
+                [order_id],
+                payment_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn apply_payment(
+        &self,
+        order_id: &str,
+        state: &str,
+        event_body: &str,
+        dedupe: &str,
+        now: &str,
+    ) -> Result<Option<i64>> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some((shop, current)) = tx
+                .query_row(
+                    "SELECT shop_id, state FROM payments WHERE order_id = ?1",
+                    [order_id],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()?
+            else {
+                return Err(StoreError::NotFound(format!("payment {order_id}")));
+            };
+            let from = if current == "creating" {
+                "pending"
+            } else {
+                current.as_str()
+            };
+            let fresh = current == "creating" && state == "pending";
+            if !(fresh || crate::midtrans::moves(from, state)) {
+                return Ok(None);
+            }
+            let seen: bool = tx
+                .query_row(
+                    "SELECT 1 FROM events WHERE shop_id = ?1 AND dedupe = ?2",
+                    params![shop, dedupe],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if seen {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE payments SET state = ?2, updated_at = ?3 WHERE order_id = ?1",
+                params![order_id, state, now],
+            )?;
+            let seq: i64 = tx.query_row(
+                "UPDATE shops SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+                [shop],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
+                 VALUES (?1, ?2, 'payment', ?3, ?4, ?5)",
+                params![shop, seq, dedupe, event_body, now],
+            )?;
+            tx.commit()?;
+            Ok(Some(seq))
+        })
+    }
+}
+
+const PAYMENT_SELECT: &str = "SELECT order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url FROM payments";
+
+fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
+    Ok(PaymentRow {
+        order_id: r.get(0)?,
+        shop_id: r.get(1)?,
+        reference: r.get(2)?,
+        amount: r.get(3)?,
+        method: r.get(4)?,
+        state: r.get(5)?,
+        transaction_id: r.get(6)?,
+        qr_string: r.get(7)?,
+        redirect_url: r.get(8)?,
+    })
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {

@@ -1,0 +1,448 @@
+//! Payments through the relay against a local fake of Midtrans that speaks its wire format
+//! (Basic auth with the server key, Idempotency-Key, the charge and Snap bodies and answers),
+//! and notifications signed (and forged) as Midtrans signs them.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use pasar_link::client::{Client, LinkError};
+use pasar_link::{EventBody, PairRequest, PaymentMethod, PaymentRequest};
+use pasar_relay::store::Store;
+use pasar_relay::store::sqlite::SqliteStore;
+use pasar_relay::{AppState, Config, auth, midtrans};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const RELAY_KEY: &str = "SB-Mid-server-relay-TEST";
+const SHOP_KEY: &str = "SB-Mid-server-shop-OWN";
+
+#[derive(Clone, Default)]
+struct Fake {
+    seen: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
+    /// Answer every call with 401 (a wrong key).
+    refuse: Arc<Mutex<bool>>,
+}
+
+fn basic(key: &str) -> String {
+    // base64 of "KEY:", by hand (no base64 crate for one header).
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = format!("{key}:").into_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Basic {out}")
+}
+
+async fn charge(
+    State(f): State<Fake>,
+    h: HeaderMap,
+    Json(b): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    f.seen.lock().unwrap().push(("charge".into(), h, b.clone()));
+    if *f.refuse.lock().unwrap() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(
+                json!({"status_code": "401", "status_message": "Access denied due to unauthorized transaction, please check client or server key"}),
+            ),
+        );
+    }
+    let order = b["transaction_details"]["order_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gross = b["transaction_details"]["gross_amount"].as_i64().unwrap();
+    (
+        StatusCode::OK,
+        Json(json!({
+            "status_code": "201", "status_message": "QRIS transaction is created",
+            "transaction_id": format!("tx-{order}"), "order_id": order, "merchant_id": "G000111222",
+            "gross_amount": format!("{gross}.00"), "currency": "IDR", "payment_type": "qris",
+            "transaction_time": "2026-11-22 09:15:00", "transaction_status": "pending",
+            "fraud_status": "accept", "acquirer": "gopay",
+            "actions": [{"name": "generate-qr-code", "method": "GET", "url": "https://example.invalid/qr"}],
+            "qr_string": format!("00020101021226QRIS-{order}-{gross}"),
+        })),
+    )
+}
+
+async fn snap(
+    State(f): State<Fake>,
+    h: HeaderMap,
+    Json(b): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    f.seen.lock().unwrap().push(("snap".into(), h, b));
+    (
+        StatusCode::CREATED,
+        Json(json!({"token": "5c2b7d0e-1111-2222-3333-444455556666",
+                    "redirect_url": "https://app.sandbox.midtrans.com/snap/v3/redirection/5c2b7d0e-1111-2222-3333-444455556666"})),
+    )
+}
+
+struct World {
+    base: String,
+    store: Arc<SqliteStore>,
+    fake: Fake,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let fake = Fake::default();
+    let app = Router::new()
+        .route("/v2/charge", post(charge))
+        .route("/snap/v1/transactions", post(snap))
+        .with_state(fake.clone());
+    let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_base = format!("http://{}", fl.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(fl, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("relay.db")).unwrap());
+    let config = Config {
+        midtrans_server_key: Some(RELAY_KEY.into()),
+        midtrans_base_url: Some(fake_base),
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(store.clone(), config);
+    tokio::spawn(pasar_relay::serve(listener, state, std::future::pending()));
+    World {
+        base,
+        store,
+        fake,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn device(&self, name: &str) -> (i64, Client) {
+        let code = auth::new_code();
+        let id = self
+            .store
+            .create_shop(
+                name,
+                &auth::hash(&code),
+                "2999-01-01T00:00:00Z",
+                "2026-11-22T00:00:00Z",
+            )
+            .unwrap();
+        let c = Client::new(&self.base).unwrap();
+        let p = c
+            .pair(&PairRequest {
+                code,
+                device_name: "Kasir".into(),
+            })
+            .await
+            .unwrap();
+        (id, c.with_token(&p.token))
+    }
+
+    async fn notify(&self, n: &Value) -> u16 {
+        reqwest::Client::new()
+            .post(format!("{}/webhooks/midtrans", self.base))
+            .header("content-type", "application/json")
+            .header("user-agent", "Veritrans")
+            .body(n.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+fn request(reference: &str, amount: i64, method: PaymentMethod) -> PaymentRequest {
+    PaymentRequest {
+        reference: reference.into(),
+        amount,
+        method,
+        customer_name: Some("Bu Sri".into()),
+        customer_phone: Some("081234567890".into()),
+    }
+}
+
+/// A notification as Midtrans sends it, signed with `key`.
+fn notification(order: &str, status: &str, code: &str, fraud: Option<&str>, key: &str) -> Value {
+    let gross = "35000.00";
+    let mut n = json!({
+        "transaction_type": "on-us", "transaction_time": "2026-11-22 09:15:00",
+        "transaction_status": status, "transaction_id": format!("tx-{order}"),
+        "status_message": "midtrans payment notification", "status_code": code,
+        "payment_type": "qris", "order_id": order, "merchant_id": "G000111222",
+        "gross_amount": gross, "currency": "IDR", "acquirer": "gopay", "issuer": "gopay",
+        "signature_key": midtrans::signature(order, code, gross, key),
+    });
+    if let Some(f) = fraud {
+        n["fraud_status"] = json!(f);
+    }
+    n
+}
+
+async fn payment_states(c: &Client) -> Vec<String> {
+    c.events(0, Duration::ZERO)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .filter_map(|e| match e.body {
+            EventBody::Payment(p) => Some(p.state),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qris_payment_is_created_once_and_paid_once() {
+    let w = world().await;
+    let (shop, dev) = w.device("Warung Bu Sri").await;
+    let made = dev
+        .create_payment(&request("sale-1001", 35_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    let order = format!("ps{shop}-sale-1001");
+    assert_eq!(made.order_id, order);
+    assert_eq!(made.state, "pending");
+    assert!(made.qr_string.as_deref().unwrap().contains(&order));
+    {
+        let seen = w.fake.seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        let (what, h, b) = &seen[0];
+        assert_eq!(what, "charge");
+        assert_eq!(
+            h["authorization"],
+            basic(RELAY_KEY).as_str(),
+            "Basic auth with the server key"
+        );
+        assert_eq!(h["idempotency-key"], order.as_str());
+        assert_eq!(b["payment_type"], "qris");
+        assert_eq!(b["transaction_details"]["gross_amount"], 35_000);
+    }
+    // Asked again (a retry after a lost answer): the same payment, no second charge.
+    let again = dev
+        .create_payment(&request("sale-1001", 35_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    assert_eq!(again, made);
+    assert_eq!(w.fake.seen.lock().unwrap().len(), 1);
+    // The same reference for another amount is refused.
+    assert!(matches!(
+        dev.create_payment(&request("sale-1001", 40_000, PaymentMethod::Qris))
+            .await,
+        Err(LinkError::Refused { status: 409, .. })
+    ));
+
+    // Forged (wrong key, or altered amount): 401, nothing applied.
+    assert_eq!(
+        w.notify(&notification(
+            &order,
+            "settlement",
+            "200",
+            Some("accept"),
+            "guess"
+        ))
+        .await,
+        401
+    );
+    let mut altered = notification(&order, "settlement", "200", Some("accept"), RELAY_KEY);
+    altered["gross_amount"] = json!("1.00");
+    assert_eq!(w.notify(&altered).await, 401);
+    assert!(payment_states(&dev).await.is_empty());
+
+    // Settlement, its repeat, then a late pending: paid, once.
+    let paid = notification(&order, "settlement", "200", Some("accept"), RELAY_KEY);
+    assert_eq!(w.notify(&paid).await, 200);
+    assert_eq!(w.notify(&paid).await, 200);
+    assert_eq!(
+        w.notify(&notification(
+            &order,
+            "pending",
+            "201",
+            Some("accept"),
+            RELAY_KEY
+        ))
+        .await,
+        200
+    );
+    assert_eq!(payment_states(&dev).await, vec!["paid"]);
+    assert_eq!(w.store.payment(&order).unwrap().unwrap().state, "paid");
+    // A refund later is news.
+    assert_eq!(
+        w.notify(&notification(&order, "refund", "200", None, RELAY_KEY))
+            .await,
+        200
+    );
+    assert_eq!(payment_states(&dev).await, vec!["paid", "refunded"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shops_own_key_links_and_foreign_orders() {
+    let w = world().await;
+    let (shop, dev) = w.device("Toko Makmur").await;
+    w.store.set_midtrans_key(shop, SHOP_KEY).unwrap();
+    let made = dev
+        .create_payment(&request("inv-7", 120_000, PaymentMethod::Link))
+        .await
+        .unwrap();
+    assert!(
+        made.redirect_url
+            .as_deref()
+            .unwrap()
+            .contains("/snap/v3/redirection/")
+    );
+    {
+        let seen = w.fake.seen.lock().unwrap();
+        let (what, h, b) = seen.last().unwrap();
+        assert_eq!(what, "snap");
+        assert_eq!(
+            h["authorization"],
+            basic(SHOP_KEY).as_str(),
+            "the shop's own key"
+        );
+        assert_eq!(b["transaction_details"]["gross_amount"], 120_000);
+        assert_eq!(b["customer_details"]["first_name"], "Bu Sri");
+    }
+    // Signed with the relay's key, not the shop's: a forgery for this shop's order.
+    let order = made.order_id.clone();
+    let mut n = notification(&order, "settlement", "200", Some("accept"), RELAY_KEY);
+    assert_eq!(w.notify(&n).await, 401);
+    n = notification(&order, "capture", "201", Some("challenge"), SHOP_KEY);
+    assert_eq!(w.notify(&n).await, 200);
+    assert_eq!(payment_states(&dev).await, vec!["challenge"]);
+
+    // A genuine notification for an order the relay never made: acknowledged, kept aside;
+    // an unsigned one: refused.
+    assert_eq!(
+        w.notify(&notification(
+            "other-system-1",
+            "settlement",
+            "200",
+            None,
+            RELAY_KEY
+        ))
+        .await,
+        200
+    );
+    assert_eq!(w.notify(&json!({"order_id": "other-system-1"})).await, 401);
+    assert_eq!(w.notify(&json!("not an object")).await, 400);
+    assert_eq!(payment_states(&dev).await, vec!["challenge"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn midtrans_saying_no_is_told_and_nothing_is_pending() {
+    let w = world().await;
+    let (_, dev) = w.device("Kios").await;
+    *w.fake.refuse.lock().unwrap() = true;
+    let err = dev
+        .create_payment(&request("sale-9", 5_000, PaymentMethod::Qris))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Refused { status: 502, code, message } if code == "midtrans_refused" && message.contains("unauthorized")),
+        "{err:?}"
+    );
+    // Fixed (the key corrected): the same reference goes through, with the same order id.
+    *w.fake.refuse.lock().unwrap() = false;
+    let made = dev
+        .create_payment(&request("sale-9", 5_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    assert_eq!(made.state, "pending");
+    {
+        let seen = w.fake.seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].1["idempotency-key"], seen[1].1["idempotency-key"]);
+    }
+    // Bad requests never reach Midtrans.
+    for bad in [
+        request("bad ref!", 5_000, PaymentMethod::Qris),
+        request("ok", 0, PaymentMethod::Qris),
+    ] {
+        assert!(matches!(
+            dev.create_payment(&bad).await,
+            Err(LinkError::Refused { status: 400, .. })
+        ));
+    }
+    assert_eq!(w.fake.seen.lock().unwrap().len(), 2);
+}
+
+/// Conformance: Midtrans's own published notifications (../shared/fixtures/midtrans, beside the
+/// project in CI), re-signed with a test key over their fields exactly as written (their
+/// published signatures cannot be checked without Midtrans's key), are accepted and move the
+/// payment as their status says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn midtrans_published_notifications_are_applied() {
+    let shared = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/midtrans");
+    let Ok(dir) = std::fs::read_dir(&shared) else {
+        eprintln!("../shared/fixtures/midtrans is not beside the project: conformance skipped");
+        return;
+    };
+    let w = world().await;
+    let (shop, dev) = w.device("Toko Konformans").await;
+    let mut files: Vec<_> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("notification_") && n.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() > 10);
+    let mut expected = 0;
+    for (i, f) in files.iter().enumerate() {
+        let mut n: Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
+        // Each file's order is a payment of this shop (orders repeat across files).
+        let order = format!("{}-{i}", n["order_id"].as_str().unwrap());
+        n["order_id"] = json!(order);
+        w.store
+            .open_payment(
+                shop,
+                &order,
+                &format!("ref-{i}"),
+                1,
+                "qris",
+                "2026-11-22T00:00:00Z",
+            )
+            .unwrap();
+        let field = |k: &str| {
+            n[k].as_str()
+                .unwrap_or_else(|| panic!("{}: {k}", f.display()))
+                .to_string()
+        };
+        let sig = midtrans::signature(
+            &order,
+            &field("status_code"),
+            &field("gross_amount"),
+            RELAY_KEY,
+        );
+        let state = midtrans::state(
+            &field("transaction_status"),
+            n.get("fraud_status").and_then(Value::as_str),
+        );
+        n["signature_key"] = json!(sig);
+        // Every file moves a fresh payment (creating → pending is news too): one event each.
+        expected += 1;
+        assert_eq!(w.notify(&n).await, 200, "{}", f.display());
+        assert_eq!(
+            w.store.payment(&order).unwrap().unwrap().state,
+            state,
+            "{}",
+            f.display()
+        );
+    }
+    assert_eq!(payment_states(&dev).await.len(), expected);
+}
