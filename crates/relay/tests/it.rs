@@ -2,6 +2,8 @@
 //! webhooks signed (and forged) exactly as Meta signs them, and the desktop's own client
 //! (`pasar_link::client`) pairing and pulling events.
 
+mod common;
+
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, PairRequest};
 use pasar_relay::store::Store;
@@ -56,27 +58,9 @@ impl Relay {
     }
 
     async fn shop_with_token(&self, name: &str, pnid: &str) -> (i64, Client, String) {
-        let code = auth::new_code();
-        let id = self
-            .store
-            .create_shop(
-                name,
-                &auth::hash(&code),
-                "2999-01-01T00:00:00Z",
-                "2026-11-22T00:00:00Z",
-            )
-            .unwrap();
+        let (id, client, token) = common::paired(self.store.as_ref(), &self.base, name).await;
         self.store.set_whatsapp_number(id, pnid).unwrap();
-        let client = Client::new(&self.base).unwrap();
-        let paired = client
-            .pair(&PairRequest {
-                code: code.to_lowercase(),
-                device_name: "Laptop kasir".into(),
-            })
-            .await
-            .unwrap();
-        assert_eq!((paired.shop_id, paired.shop_name.as_str()), (id, name));
-        (id, client.with_token(&paired.token), paired.token)
+        (id, client, token)
     }
 
     async fn post(&self, body: &[u8], signature: Option<String>) -> reqwest::StatusCode {

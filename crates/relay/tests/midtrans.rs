@@ -2,15 +2,17 @@
 //! (Basic auth with the server key, Idempotency-Key, the charge and Snap bodies and answers),
 //! and notifications signed (and forged) as Midtrans signs them.
 
+mod common;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
-use pasar_link::{EventBody, PairRequest, PaymentMethod, PaymentRequest};
+use pasar_link::{EventBody, PaymentMethod, PaymentRequest};
 use pasar_relay::store::Store;
 use pasar_relay::store::sqlite::SqliteStore;
-use pasar_relay::{AppState, Config, auth, midtrans};
+use pasar_relay::{AppState, Config, midtrans};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -129,25 +131,8 @@ async fn world() -> World {
 
 impl World {
     async fn device(&self, name: &str) -> (i64, Client) {
-        let code = auth::new_code();
-        let id = self
-            .store
-            .create_shop(
-                name,
-                &auth::hash(&code),
-                "2999-01-01T00:00:00Z",
-                "2026-11-22T00:00:00Z",
-            )
-            .unwrap();
-        let c = Client::new(&self.base).unwrap();
-        let p = c
-            .pair(&PairRequest {
-                code,
-                device_name: "Kasir".into(),
-            })
-            .await
-            .unwrap();
-        (id, c.with_token(&p.token))
+        let (id, client, _) = common::paired(self.store.as_ref(), &self.base, name).await;
+        (id, client)
     }
 
     async fn notify(&self, n: &Value) -> u16 {

@@ -192,14 +192,7 @@ impl Store for SqliteStore {
                     "phone-number id {phone_number_id} already belongs to shop {o}"
                 )));
             }
-            let n = c.execute(
-                "UPDATE shops SET wa_phone_number_id = ?2 WHERE id = ?1",
-                params![shop_id, phone_number_id],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("shop {shop_id}")));
-            }
-            Ok(())
+            update_shop(c, shop_id, "wa_phone_number_id", phone_number_id)
         })
     }
 
@@ -309,28 +302,10 @@ impl Store for SqliteStore {
                     out.unrouted += 1;
                     continue;
                 };
-                let seen: bool = tx
-                    .query_row(
-                        "SELECT 1 FROM events WHERE shop_id = ?1 AND dedupe = ?2",
-                        params![shop, it.dedupe],
-                        |_| Ok(true),
-                    )
-                    .optional()?
-                    .unwrap_or(false);
-                if seen {
+                let Some(seq) = append_event(&tx, shop, &it.kind, &it.dedupe, &it.body, now)? else {
                     out.duplicates += 1;
                     continue;
-                }
-                let seq: i64 = tx.query_row(
-                    "UPDATE shops SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-                    [shop],
-                    |r| r.get(0),
-                )?;
-                tx.execute(
-                    "INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![shop, seq, it.kind, it.dedupe, it.body, now],
-                )?;
+                };
                 if let Some((wa_id, at)) = &it.window {
                     tx.execute(
                         "INSERT INTO wa_windows(shop_id, wa_id, last_inbound) VALUES (?1, ?2, ?3)
@@ -396,16 +371,7 @@ impl Store for SqliteStore {
         })
     }
     fn set_midtrans_key(&self, shop_id: i64, key: &str) -> Result<()> {
-        self.with(|c| {
-            let n = c.execute(
-                "UPDATE shops SET midtrans_server_key = ?2 WHERE id = ?1",
-                params![shop_id, key],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("shop {shop_id}")));
-            }
-            Ok(())
-        })
+        self.with(|c| update_shop(c, shop_id, "midtrans_server_key", key))
     }
 
     fn midtrans_key(&self, shop_id: i64) -> Result<Option<String>> {
@@ -536,30 +502,12 @@ impl Store for SqliteStore {
             if !(fresh || crate::midtrans::moves(from, state)) {
                 return Ok(None);
             }
-            let seen: bool = tx
-                .query_row(
-                    "SELECT 1 FROM events WHERE shop_id = ?1 AND dedupe = ?2",
-                    params![shop, dedupe],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-            if seen {
+            let Some(seq) = append_event(&tx, shop, "payment", dedupe, event_body, now)? else {
                 return Ok(None);
-            }
+            };
             tx.execute(
                 "UPDATE payments SET state = ?2, updated_at = ?3 WHERE order_id = ?1",
                 params![order_id, state, now],
-            )?;
-            let seq: i64 = tx.query_row(
-                "UPDATE shops SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
-                [shop],
-                |r| r.get(0),
-            )?;
-            tx.execute(
-                "INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
-                 VALUES (?1, ?2, 'payment', ?3, ?4, ?5)",
-                params![shop, seq, dedupe, event_body, now],
             )?;
             tx.commit()?;
             Ok(Some(seq))
@@ -581,6 +529,52 @@ fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
         qr_string: r.get(7)?,
         redirect_url: r.get(8)?,
     })
+}
+
+/// Appends an event to a shop's mailbox, numbered next under the shop's row (the write lock
+/// is held, so numbers follow commits); None when an event with this dedupe key is there.
+fn append_event(
+    tx: &Connection,
+    shop: i64,
+    kind: &str,
+    dedupe: &str,
+    body: &str,
+    now: &str,
+) -> Result<Option<i64>> {
+    let seen = tx
+        .query_row(
+            "SELECT 1 FROM events WHERE shop_id = ?1 AND dedupe = ?2",
+            params![shop, dedupe],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if seen {
+        return Ok(None);
+    }
+    let seq: i64 = tx.query_row(
+        "UPDATE shops SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
+        [shop],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![shop, seq, kind, dedupe, body, now],
+    )?;
+    Ok(Some(seq))
+}
+
+/// Sets one of a shop's settings (a column name from this file, never from input).
+fn update_shop(c: &Connection, shop_id: i64, column: &'static str, value: &str) -> Result<()> {
+    let n = c.execute(
+        &format!("UPDATE shops SET {column} = ?2 WHERE id = ?1"),
+        params![shop_id, value],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("shop {shop_id}")));
+    }
+    Ok(())
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
