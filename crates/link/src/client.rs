@@ -3,8 +3,8 @@
 //! acknowledge what reached the books.
 
 use crate::{
-    AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, PairRequest, PairResponse, PaymentCreated,
-    PaymentRequest, path,
+    AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, OutboundAccepted, OutboundRequest,
+    PairRequest, PairResponse, PaymentCreated, PaymentRequest, path,
 };
 use std::time::Duration;
 
@@ -114,6 +114,17 @@ impl Client {
         let res = self
             .authed(self.http.post(format!("{}{}", self.base, path::PAYMENTS)))
             .timeout(Duration::from_secs(30))
+            .json(req)
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// Queues a message for a customer; the result comes back as a `WhatsappOutbound` event.
+    pub async fn send_message(&self, req: &OutboundRequest) -> Result<OutboundAccepted, LinkError> {
+        let res = self
+            .authed(self.http.post(format!("{}{}", self.base, path::MESSAGES)))
+            .timeout(Duration::from_secs(15))
             .json(req)
             .send()
             .await;

@@ -18,6 +18,7 @@ pub mod path {
     pub const EVENTS: &str = "/v1/events";
     pub const ACK: &str = "/v1/ack";
     pub const PAYMENTS: &str = "/v1/payments";
+    pub const MESSAGES: &str = "/v1/messages";
     pub const HEALTH: &str = "/healthz";
 }
 
@@ -72,6 +73,96 @@ pub enum EventBody {
     WhatsappError(PlatformError),
     /// A payment the shop asked for changed state (Midtrans notified or was asked).
     Payment(PaymentUpdate),
+    /// What became of a message the desktop asked the relay to send: accepted by WhatsApp
+    /// (then its statuses follow as `WhatsappStatus` under the wamid) or failed for good.
+    WhatsappOutbound(OutboundResult),
+}
+
+/// A message for a customer, sent by the relay from its durable queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundRequest {
+    /// The desktop's idempotency key: the same key again is the same message, sent once.
+    pub key: String,
+    /// The customer's WhatsApp number (wa_id: digits with the country code, 62…).
+    pub to: String,
+    pub message: OutboundMessage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutboundMessage {
+    Text {
+        body: String,
+        #[serde(default)]
+        preview_url: bool,
+    },
+    /// Up to three reply buttons.
+    Buttons {
+        body: String,
+        buttons: Vec<Choice>,
+        #[serde(default)]
+        footer: Option<String>,
+    },
+    /// A list of up to ten rows in sections, opened by one button.
+    List {
+        body: String,
+        button: String,
+        sections: Vec<Section>,
+    },
+    /// A document by link (a receipt PDF the desktop has published).
+    Document {
+        link: String,
+        #[serde(default)]
+        filename: Option<String>,
+        #[serde(default)]
+        caption: Option<String>,
+    },
+    Image {
+        link: String,
+        #[serde(default)]
+        caption: Option<String>,
+    },
+    /// An approved template: the only kind WhatsApp delivers outside the 24-hour window.
+    Template {
+        name: String,
+        language: String,
+        #[serde(default)]
+        parameters: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<Choice>,
+}
+
+/// The relay has the message in its queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundAccepted {
+    pub key: String,
+    /// queued, sent or failed (when the same key was sent before).
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundResult {
+    pub key: String,
+    pub to: String,
+    /// sent or failed.
+    pub state: String,
+    /// WhatsApp's id for the message, when sent.
+    pub wamid: Option<String>,
+    pub error: Option<PlatformError>,
+    pub attempts: i64,
 }
 
 /// How a customer is asked to pay.

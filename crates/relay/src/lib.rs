@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod midtrans;
+pub mod outbound;
 pub mod store;
 pub mod whatsapp;
 
@@ -20,8 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pasar_link::{
-    AckRequest, ErrorBody, Event, EventBody, EventsPage, PairRequest, PairResponse, PaymentCreated,
-    PaymentMethod, PaymentRequest, PaymentUpdate, path,
+    AckRequest, ErrorBody, Event, EventBody, EventsPage, OutboundAccepted, OutboundMessage,
+    OutboundRequest, PairRequest, PairResponse, PaymentCreated, PaymentMethod, PaymentRequest,
+    PaymentUpdate, path,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,6 +43,10 @@ pub struct Config {
     /// MIDTRANS_BASE_URL (default the production API) and MIDTRANS_SNAP_URL.
     pub midtrans_base_url: Option<String>,
     pub midtrans_snap_url: Option<String>,
+    /// WHATSAPP_ACCESS_TOKEN: sends messages through the Cloud API.
+    pub whatsapp_access_token: Option<String>,
+    /// WHATSAPP_GRAPH_URL (default https://graph.facebook.com/v24.0).
+    pub whatsapp_graph_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -65,6 +71,8 @@ impl Config {
             midtrans_server_key: var("MIDTRANS_SERVER_KEY"),
             midtrans_base_url: var("MIDTRANS_BASE_URL"),
             midtrans_snap_url: var("MIDTRANS_SNAP_URL"),
+            whatsapp_access_token: var("WHATSAPP_ACCESS_TOKEN"),
+            whatsapp_graph_url: var("WHATSAPP_GRAPH_URL"),
         }
     }
 }
@@ -81,6 +89,9 @@ pub struct AppState {
     /// Bumped after every stored event: held-open event requests wake and look.
     news: watch::Sender<u64>,
     midtrans: midtrans::Client,
+    sender: outbound::Sender,
+    /// Wakes the outbox sender when a message is queued.
+    poke: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -89,11 +100,28 @@ impl AppState {
             config.midtrans_base_url.clone(),
             config.midtrans_snap_url.clone(),
         ));
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let sender = outbound::Sender {
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(20))
+                .build()
+                .expect("an HTTP client"),
+            graph: config
+                .whatsapp_graph_url
+                .clone()
+                .unwrap_or_else(|| outbound::GRAPH.into())
+                .trim_end_matches('/')
+                .to_string(),
+            token: config.whatsapp_access_token.clone(),
+        };
         AppState {
             store,
             config: Arc::new(config),
             news: watch::Sender::new(0),
             midtrans,
+            sender,
+            poke: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
@@ -110,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .route(path::EVENTS, get(events))
         .route(path::ACK, post(ack))
         .route(path::PAYMENTS, post(create_payment))
+        .route(path::MESSAGES, post(send_message))
         .route("/webhooks/midtrans", post(midtrans_notification))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -126,9 +155,21 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The outbox sender runs beside the server and stops after it.
+    let (stop, stopped) = watch::channel(false);
+    let sender = tokio::spawn(outbound::run(
+        state.store.clone(),
+        state.sender.clone(),
+        state.poke.clone(),
+        state.news.clone(),
+        stopped,
+    ));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = stop.send(true);
+    let _ = sender.await;
+    served
 }
 
 /// An answer the relay gives when it says no: a status, a stable code, a message.
@@ -602,4 +643,59 @@ async fn midtrans_notification(
     }
     tracing::info!(state, applied = seq.is_some(), "Midtrans notification");
     Ok(StatusCode::OK)
+}
+
+/// Queues a message for a customer of the device's shop. Outside the customer's 24-hour
+/// window only a template can go (WhatsApp would refuse anything else): a clear 409 now
+/// rather than a failure later.
+async fn send_message(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<OutboundRequest>,
+) -> Result<Json<OutboundAccepted>, ApiError> {
+    let dev = device(&s, &headers).await?;
+    let key = req.key.trim().to_string();
+    if key.is_empty() || key.len() > 64 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "key: 1 to 64 characters",
+        ));
+    }
+    let to = req.to.trim().trim_start_matches('+').to_string();
+    outbound::check(&to, &req.message)
+        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m))?;
+    let store = s.store.clone();
+    let shop = dev.shop_id;
+    let number = blocking(move || store.shops())
+        .await?
+        .into_iter()
+        .find(|x| x.id == shop)
+        .and_then(|x| x.whatsapp_number_id);
+    if number.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_configured",
+            "this shop has no WhatsApp number on the relay",
+        ));
+    }
+    if !matches!(req.message, OutboundMessage::Template { .. }) {
+        let store = s.store.clone();
+        let wa = to.clone();
+        let last = blocking(move || store.last_inbound(shop, &wa)).await?;
+        let open = last.is_some_and(|t| chrono::Utc::now().timestamp() - t < outbound::WINDOW_SECS);
+        if !open {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "outside_window",
+                "the customer has not written in the last 24 hours: only a template can be sent",
+            ));
+        }
+    }
+    let body = outbound::graph_body(&to, &req.message).to_string();
+    let store = s.store.clone();
+    let (k, at) = (key.clone(), now());
+    let state = blocking(move || store.enqueue_outbound(shop, &k, &to, &body, &at)).await?;
+    s.poke.notify_one();
+    Ok(Json(OutboundAccepted { key, state }))
 }

@@ -108,6 +108,20 @@ pub struct PaymentRow {
     pub redirect_url: Option<String>,
 }
 
+/// A message in the outbox, claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundJob {
+    pub id: i64,
+    pub shop_id: i64,
+    pub key: String,
+    pub to: String,
+    /// The Cloud API body, ready to send.
+    pub body: String,
+    pub attempts: i64,
+    /// The shop's WhatsApp phone-number id (the sending number).
+    pub phone_number_id: String,
+}
+
 /// The relay's storage. Methods block (run them on a blocking thread); each is atomic.
 pub trait Store: Send + Sync + 'static {
     /// A new shop with a one-time pairing code (stored hashed) valid until `expires_at`.
@@ -175,4 +189,30 @@ pub trait Store: Send + Sync + 'static {
         dedupe: &str,
         now: &str,
     ) -> Result<Option<i64>>;
+    /// Queues a message (body ready for the Cloud API), or returns the state of the one
+    /// queued before under the same key.
+    fn enqueue_outbound(
+        &self,
+        shop_id: i64,
+        key: &str,
+        to: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<String>;
+    /// Claims up to `limit` messages due now (queued, or claimed before and never finished by
+    /// `lease_until` — a sender that died), so no two senders take the same one.
+    fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>>;
+    /// Records a try: sent, failed (with an event for the desktop), or queued again for
+    /// `retry_at`. True when an event was stored.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_outbound(
+        &self,
+        id: i64,
+        state: &str,
+        wamid: Option<&str>,
+        error: Option<&str>,
+        retry_at: Option<&str>,
+        event_body: Option<&str>,
+        now: &str,
+    ) -> Result<bool>;
 }

@@ -3,8 +3,8 @@
 //! 200 loses nothing).
 
 use super::{
-    DeviceRow, Inbound, Ingested, Paired, PaymentRow, Result, Route, ShopRow, Store, StoreError,
-    StoredEvent,
+    DeviceRow, Inbound, Ingested, OutboundJob, Paired, PaymentRow, Result, Route, ShopRow, Store,
+    StoreError, StoredEvent,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -65,6 +65,22 @@ CREATE TABLE payments (
     updated_at TEXT NOT NULL,
     UNIQUE (shop_id, reference)
 );
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    shop_id INTEGER NOT NULL REFERENCES shops(id),
+    key TEXT NOT NULL,
+    to_wa TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at TEXT NOT NULL,
+    wamid TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (shop_id, key)
+);
+CREATE INDEX outbox_due ON outbox(state, due_at);
 CREATE TABLE wa_windows (
     shop_id INTEGER NOT NULL REFERENCES shops(id),
     wa_id TEXT NOT NULL,
@@ -511,6 +527,109 @@ impl Store for SqliteStore {
             )?;
             tx.commit()?;
             Ok(Some(seq))
+        })
+    }
+
+    fn enqueue_outbound(
+        &self,
+        shop_id: i64,
+        key: &str,
+        to: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<String> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT state FROM outbox WHERE shop_id = ?1 AND key = ?2",
+                    params![shop_id, key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(state) = before {
+                return Ok(state);
+            }
+            tx.execute(
+                "INSERT INTO outbox(shop_id, key, to_wa, body, state, due_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?5)",
+                params![shop_id, key, to, body, now],
+            )?;
+            tx.commit()?;
+            Ok("queued".into())
+        })
+    }
+
+    fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let jobs = {
+                let mut st = tx.prepare(
+                    "UPDATE outbox SET state = 'sending', due_at = ?2, updated_at = ?1
+                      WHERE id IN (SELECT id FROM outbox
+                                    WHERE state IN ('queued', 'sending') AND due_at <= ?1
+                                    ORDER BY due_at, id LIMIT ?3)
+                      RETURNING id, shop_id, key, to_wa, body, attempts,
+                                (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = outbox.shop_id)",
+                )?;
+                let rows = st.query_map(params![now, lease_until, limit], |r| {
+                    Ok(OutboundJob {
+                        id: r.get(0)?,
+                        shop_id: r.get(1)?,
+                        key: r.get(2)?,
+                        to: r.get(3)?,
+                        body: r.get(4)?,
+                        attempts: r.get(5)?,
+                        phone_number_id: r.get(6)?,
+                    })
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(jobs)
+        })
+    }
+
+    fn finish_outbound(
+        &self,
+        id: i64,
+        state: &str,
+        wamid: Option<&str>,
+        error: Option<&str>,
+        retry_at: Option<&str>,
+        event_body: Option<&str>,
+        now: &str,
+    ) -> Result<bool> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some((shop, key)) = tx
+                .query_row("SELECT shop_id, key FROM outbox WHERE id = ?1", [id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?
+            else {
+                return Err(StoreError::NotFound(format!("outbox {id}")));
+            };
+            tx.execute(
+                "UPDATE outbox SET state = ?2, attempts = attempts + 1, wamid = coalesce(?3, wamid),
+                        error = ?4, due_at = coalesce(?5, due_at), updated_at = ?6
+                  WHERE id = ?1",
+                params![id, state, wamid, error, retry_at, now],
+            )?;
+            let stored = match event_body {
+                Some(body) => append_event(
+                    &tx,
+                    shop,
+                    "whatsapp_outbound",
+                    &format!("out:{key}"),
+                    body,
+                    now,
+                )?
+                .is_some(),
+                None => false,
+            };
+            tx.commit()?;
+            Ok(stored)
         })
     }
 }

@@ -1,0 +1,330 @@
+//! Messages to customers through the relay's durable queue, against a local fake of the
+//! WhatsApp Cloud API (Graph) that answers as Meta does: a wamid, or an error object with a
+//! code — rate limits retried, a closed window reported back, nothing sent twice.
+
+mod common;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use pasar_link::client::{Client, LinkError};
+use pasar_link::{Choice, EventBody, OutboundMessage, OutboundRequest, OutboundResult};
+use pasar_relay::store::sqlite::SqliteStore;
+use pasar_relay::store::{Inbound, Route, Store};
+use pasar_relay::{AppState, Config};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "EAAG-test-access-token";
+const PNID: &str = "106500000000001";
+const CUSTOMER: &str = "6281234567890";
+
+#[derive(Clone, Default)]
+struct Graph {
+    seen: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
+    /// Answers to give first (status, body); then every send succeeds.
+    script: Arc<Mutex<VecDeque<(u16, Value)>>>,
+}
+
+async fn messages(
+    State(g): State<Graph>,
+    Path(pnid): Path<String>,
+    h: HeaderMap,
+    Json(b): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let n = {
+        let mut seen = g.seen.lock().unwrap();
+        seen.push((pnid, h, b.clone()));
+        seen.len()
+    };
+    if let Some((status, body)) = g.script.lock().unwrap().pop_front() {
+        return (StatusCode::from_u16(status).unwrap(), Json(body));
+    }
+    (
+        StatusCode::OK,
+        Json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": b["to"], "wa_id": b["to"]}],
+            "messages": [{"id": format!("wamid.OUT.{n:04}")}],
+        })),
+    )
+}
+
+fn graph_error(code: i64, message: &str) -> Value {
+    json!({"error": {"message": message, "type": "OAuthException", "code": code,
+                     "error_data": {"messaging_product": "whatsapp", "details": message},
+                     "fbtrace_id": "AbCdEf123"}})
+}
+
+struct World {
+    store: Arc<SqliteStore>,
+    graph: Graph,
+    device: Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn world(window_open: bool) -> World {
+    let graph = Graph::default();
+    let app = Router::new()
+        .route("/v24.0/{pnid}/messages", post(messages))
+        .with_state(graph.clone());
+    let gl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let graph_base = format!("http://{}/v24.0", gl.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(gl, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("relay.db")).unwrap());
+    let config = Config {
+        whatsapp_access_token: Some(TOKEN.into()),
+        whatsapp_graph_url: Some(graph_base),
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(pasar_relay::serve(
+        listener,
+        AppState::new(store.clone(), config),
+        std::future::pending(),
+    ));
+    let (shop, device, _) = common::paired(store.as_ref(), &base, "Warung Bu Sri").await;
+    store.set_whatsapp_number(shop, PNID).unwrap();
+    if window_open {
+        // The customer wrote a minute ago.
+        let at = chrono::Utc::now().timestamp() - 60;
+        store
+            .ingest(
+                &[Inbound {
+                    route: Route::WhatsappNumber(PNID.into()),
+                    kind: "whatsapp_message".into(),
+                    dedupe: "wa:wamid.IN.1".into(),
+                    body: json!({"kind": "whatsapp_message", "id": "wamid.IN.1", "from": CUSTOMER,
+                                 "name": null, "timestamp": at, "type": "text", "text": "halo",
+                                 "media": null, "location": null, "choice": null,
+                                 "reply_to": null, "referral": null})
+                    .to_string(),
+                    window: Some((CUSTOMER.into(), at)),
+                }],
+                "2026-11-22T00:00:00Z",
+            )
+            .unwrap();
+    }
+    World {
+        store,
+        graph,
+        device,
+        _dir: dir,
+    }
+}
+
+fn text(key: &str, body: &str) -> OutboundRequest {
+    OutboundRequest {
+        key: key.into(),
+        to: format!("+{CUSTOMER}"),
+        message: OutboundMessage::Text {
+            body: body.into(),
+            preview_url: false,
+        },
+    }
+}
+
+/// Waits (up to `secs`) for the outbound result of `key`.
+async fn result(c: &Client, key: &str, secs: u64) -> OutboundResult {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let page = c.events(0, Duration::from_secs(1)).await.unwrap();
+        if let Some(r) = page.events.into_iter().find_map(|e| match e.body {
+            EventBody::WhatsappOutbound(r) if r.key == key => Some(r),
+            _ => None,
+        }) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "no result for {key}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_is_sent_once_in_the_cloud_api_format() {
+    let w = world(true).await;
+    let accepted = w
+        .device
+        .send_message(&text("reply-1", "Ada bu, beras pulen 5 kg Rp 70.000"))
+        .await
+        .unwrap();
+    assert_eq!(accepted.state, "queued");
+    // The same key again (a retry from the desktop): not a second message.
+    w.device
+        .send_message(&text("reply-1", "Ada bu, beras pulen 5 kg Rp 70.000"))
+        .await
+        .unwrap();
+    let r = result(&w.device, "reply-1", 10).await;
+    assert_eq!((r.state.as_str(), r.attempts), ("sent", 1));
+    assert_eq!(r.wamid.as_deref(), Some("wamid.OUT.0001"));
+    let seen = w.graph.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "sent once");
+    let (pnid, h, b) = &seen[0];
+    assert_eq!(pnid, PNID);
+    assert_eq!(h["authorization"], format!("Bearer {TOKEN}").as_str());
+    assert_eq!(
+        b,
+        &json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER,
+                "type": "text", "text": {"preview_url": false, "body": "Ada bu, beras pulen 5 kg Rp 70.000"}})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_retried_and_a_closed_window_reported() {
+    let w = world(true).await;
+    w.graph
+        .script
+        .lock()
+        .unwrap()
+        .push_back((400, graph_error(130429, "(#130429) Rate limit hit")));
+    let buttons = OutboundRequest {
+        key: "pay-1".into(),
+        to: CUSTOMER.into(),
+        message: OutboundMessage::Buttons {
+            body: "Total Rp 70.000. Bayar pakai?".into(),
+            buttons: vec![
+                Choice {
+                    id: "qris".into(),
+                    title: "QRIS".into(),
+                    description: None,
+                },
+                Choice {
+                    id: "tunai".into(),
+                    title: "Tunai".into(),
+                    description: None,
+                },
+            ],
+            footer: Some("Warung Bu Sri".into()),
+        },
+    };
+    w.device.send_message(&buttons).await.unwrap();
+    let r = result(&w.device, "pay-1", 15).await;
+    assert_eq!(
+        (r.state.as_str(), r.attempts),
+        ("sent", 2),
+        "retried after the rate limit"
+    );
+    let b = w.graph.seen.lock().unwrap()[1].2.clone();
+    assert_eq!(b["type"], "interactive");
+    assert_eq!(
+        b["interactive"]["action"]["buttons"][1]["reply"]["title"],
+        "Tunai"
+    );
+    assert_eq!(b["interactive"]["footer"]["text"], "Warung Bu Sri");
+
+    // WhatsApp says the window closed (131047, as it does asynchronously or at once): the
+    // desktop hears it failed, with the code; not retried.
+    w.graph
+        .script
+        .lock()
+        .unwrap()
+        .push_back((400, graph_error(131047, "Re-engagement message")));
+    w.device
+        .send_message(&text("late-1", "Terima kasih"))
+        .await
+        .unwrap();
+    let r = result(&w.device, "late-1", 10).await;
+    assert_eq!(r.state, "failed");
+    assert_eq!(r.error.unwrap().code, 131047);
+    assert_eq!(w.graph.seen.lock().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_window_only_a_template_goes_and_bad_messages_never_queue() {
+    let w = world(false).await;
+    let err = w
+        .device
+        .send_message(&text("cold-1", "Halo"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Refused { status: 409, code, .. } if code == "outside_window"),
+        "{err:?}"
+    );
+    let template = OutboundRequest {
+        key: "tagih-1".into(),
+        to: CUSTOMER.into(),
+        message: OutboundMessage::Template {
+            name: "pengingat_kasbon".into(),
+            language: "id".into(),
+            parameters: vec!["Bu Sri".into(), "Rp 60.000".into()],
+        },
+    };
+    w.device.send_message(&template).await.unwrap();
+    let r = result(&w.device, "tagih-1", 10).await;
+    assert_eq!(r.state, "sent");
+    let b = w.graph.seen.lock().unwrap()[0].2.clone();
+    assert_eq!(b["template"]["name"], "pengingat_kasbon");
+    assert_eq!(b["template"]["language"]["code"], "id");
+    assert_eq!(
+        b["template"]["components"][0]["parameters"][1]["text"],
+        "Rp 60.000"
+    );
+
+    for bad in [
+        OutboundRequest {
+            key: "b1".into(),
+            to: "not-a-number".into(),
+            message: OutboundMessage::Text {
+                body: "x".into(),
+                preview_url: false,
+            },
+        },
+        OutboundRequest {
+            key: "b2".into(),
+            to: CUSTOMER.into(),
+            message: OutboundMessage::Text {
+                body: "".into(),
+                preview_url: false,
+            },
+        },
+        OutboundRequest {
+            key: "b3".into(),
+            to: CUSTOMER.into(),
+            message: OutboundMessage::Buttons {
+                body: "Pilih".into(),
+                buttons: (0..4)
+                    .map(|i| Choice {
+                        id: format!("{i}"),
+                        title: format!("B{i}"),
+                        description: None,
+                    })
+                    .collect(),
+                footer: None,
+            },
+        },
+        OutboundRequest {
+            key: "b4".into(),
+            to: CUSTOMER.into(),
+            message: OutboundMessage::Buttons {
+                body: "Pilih".into(),
+                buttons: vec![Choice {
+                    id: "x".into(),
+                    title: "Judul tombol yang terlalu panjang".into(),
+                    description: None,
+                }],
+                footer: None,
+            },
+        },
+    ] {
+        assert!(
+            matches!(
+                w.device.send_message(&bad).await,
+                Err(LinkError::Refused { status: 400, .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        w.graph.seen.lock().unwrap().len(),
+        1,
+        "nothing bad was sent"
+    );
+    let _ = &w.store;
+}
