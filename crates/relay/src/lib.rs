@@ -92,6 +92,10 @@ pub struct AppState {
     sender: outbound::Sender,
     /// Wakes the outbox sender when a message is queued.
     poke: Arc<tokio::sync::Notify>,
+    /// Set when the server is asked to stop: held-open event requests answer at once.
+    closing: watch::Sender<bool>,
+    /// One creator per payment order on this instance (others wait for its answer).
+    creating: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl AppState {
@@ -122,6 +126,8 @@ impl AppState {
             midtrans,
             sender,
             poke: Arc::new(tokio::sync::Notify::new()),
+            closing: watch::Sender::new(false),
+            creating: Arc::default(),
         }
     }
 }
@@ -164,8 +170,13 @@ pub async fn serve(
         state.news.clone(),
         stopped,
     ));
+    let closing = state.closing.clone();
     let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Long-polls answer now instead of holding the shutdown for their full wait.
+            let _ = closing.send(true);
+        })
         .await;
     let _ = stop.send(true);
     let _ = sender.await;
@@ -219,7 +230,11 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
+        .map_err(|e| match e {
+            // What the caller asked contradicts what is stored: theirs to settle.
+            store::StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            e => ApiError::internal(e),
+        })
 }
 
 fn now() -> String {
@@ -391,12 +406,13 @@ async fn events(
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(q.wait.min(pasar_link::MAX_WAIT_SECS));
     let mut news = s.news.subscribe();
+    let mut closing = s.closing.subscribe();
     loop {
         news.mark_unchanged();
         let store = s.store.clone();
         let (shop, after) = (dev.shop_id, q.after.max(0));
         let rows = blocking(move || store.events_after(shop, after, PAGE)).await?;
-        if !rows.is_empty() || tokio::time::Instant::now() >= deadline {
+        if !rows.is_empty() || tokio::time::Instant::now() >= deadline || *closing.borrow() {
             let next = rows.last().map_or(after, |r| r.seq);
             let events = rows
                 .into_iter()
@@ -418,7 +434,10 @@ async fn events(
         // Woken by news on this instance, or every second (another instance may have
         // stored it), until the deadline.
         let tick = (deadline - tokio::time::Instant::now()).min(Duration::from_secs(1));
-        let _ = tokio::time::timeout(tick, news.changed()).await;
+        tokio::select! {
+            _ = tokio::time::timeout(tick, news.changed()) => {}
+            _ = closing.changed() => {}
+        }
     }
 }
 
@@ -522,6 +541,23 @@ async fn create_payment(
     if row.state != "creating" {
         return Ok(Json(created(&row)));
     }
+    // One creator per order here: a second request for the same reference waits for the
+    // first and takes its answer instead of asking Midtrans again.
+    let lock = s
+        .creating
+        .lock()
+        .map_err(|_| ApiError::internal("lock poisoned"))?
+        .entry(row.order_id.clone())
+        .or_default()
+        .clone();
+    let _turn = lock.lock().await;
+    let store = s.store.clone();
+    let oid = row.order_id.clone();
+    let row = match blocking(move || store.payment(&oid)).await? {
+        Some(r) if r.state != "creating" => return Ok(Json(created(&r))),
+        Some(r) => r,
+        None => row,
+    };
     let answer = match req.method {
         PaymentMethod::Qris => {
             s.midtrans
@@ -540,6 +576,12 @@ async fn create_payment(
                 .await
         }
     };
+    if let Err(midtrans::MidtransError::Refused { .. }) = &answer {
+        // Midtrans created nothing: the reference is free again (another amount, a fixed key).
+        let store = s.store.clone();
+        let oid = row.order_id.clone();
+        blocking(move || store.forget_payment(&oid)).await?;
+    }
     let made = answer.map_err(|e| {
         tracing::warn!(order = %row.order_id, error = %e, "Midtrans did not create the payment");
         match e {
@@ -618,6 +660,14 @@ async fn midtrans_notification(
     let transaction_status = field("transaction_status").unwrap_or_default();
     let fraud = field("fraud_status");
     let state = midtrans::state(&transaction_status, fraud.as_deref());
+    if !midtrans::consistent(&field("status_code").unwrap_or_default(), state) {
+        tracing::warn!(order = %order_id, %transaction_status, "Midtrans notification whose status_code contradicts its status refused");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_signature",
+            "status_code does not match transaction_status",
+        ));
+    }
     let update = PaymentUpdate {
         order_id: order_id.clone(),
         reference: p.reference.clone(),

@@ -57,7 +57,8 @@ enum ShopCommand {
         shop: i64,
         #[arg(long)]
         whatsapp_number_id: Option<String>,
-        /// The shop's own Midtrans server key (else the relay's MIDTRANS_SERVER_KEY is used)
+        /// The shop's own Midtrans server key (else the relay's MIDTRANS_SERVER_KEY is used;
+        /// an empty value removes it)
         #[arg(long)]
         midtrans_server_key: Option<String>,
     },
@@ -150,7 +151,11 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
             if let Some(k) = midtrans_server_key {
                 store.set_midtrans_key(shop, k.trim()).map_err(e)?;
                 // The key itself is never printed.
-                println!("shop {shop}: Midtrans server key set");
+                if k.trim().is_empty() {
+                    println!("shop {shop}: own Midtrans key removed; the relay's key is used");
+                } else {
+                    println!("shop {shop}: Midtrans server key set");
+                }
             }
         }
         Command::Device(DeviceCommand::List { shop }) => {

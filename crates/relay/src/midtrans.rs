@@ -89,6 +89,19 @@ pub fn state(transaction_status: &str, fraud_status: Option<&str>) -> &'static s
     }
 }
 
+/// Whether a notification's status_code agrees with its transaction_status (the signature
+/// covers status_code but not transaction_status, so a status edited into a signed body shows
+/// here): 200 for a payment or a refund, 201 pending or in review, 202 refused or ended.
+pub fn consistent(status_code: &str, state: &str) -> bool {
+    match state {
+        "paid" | "partially_refunded" | "refunded" | "charged_back" => status_code == "200",
+        "pending" | "challenge" => status_code == "201",
+        "denied" | "cancelled" | "expired" => status_code == "202",
+        // failure and anything new: no documented code; taken on the signature alone.
+        _ => true,
+    }
+}
+
 fn rank(state: &str) -> u8 {
     match state {
         "pending" => 1,
@@ -304,6 +317,8 @@ mod tests {
         assert!(!moves("expired", "pending"));
         assert!(moves("paid", "refunded"));
         assert!(!moves("paid", "paid"));
+        assert!(consistent("200", "paid") && !consistent("201", "paid"));
+        assert!(consistent("202", "expired") && !consistent("200", "expired"));
     }
 
     #[test]

@@ -287,7 +287,9 @@ pub async fn run(
         let st = store.clone();
         let t = stamp(now());
         let lease = stamp(now() + chrono::Duration::seconds(60));
-        let jobs = tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, 20))
+        // One at a time: a send (20 s at most) always ends inside its 60 s lease, so another
+        // relay instance never takes a message this one is still sending.
+        let jobs = tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, 1))
             .await
             .ok()
             .and_then(|r| {
@@ -340,6 +342,10 @@ pub async fn run(
                 Ok(Err(e)) => tracing::error!(error = %e, "outbox not updated"),
                 Err(e) => tracing::error!(error = %e, "outbox task failed"),
             }
+        }
+        if *stop.borrow() {
+            // Asked to stop: what is still queued is sent by the next start.
+            return;
         }
         if !jobs.is_empty() {
             continue;

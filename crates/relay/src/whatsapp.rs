@@ -38,8 +38,13 @@ pub struct Unreadable(pub String);
 
 /// The events in one webhook delivery (possibly many entries and changes).
 pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
-    let v: Value =
-        serde_json::from_slice(body).map_err(|e| Unreadable(format!("not JSON: {e}")))?;
+    // A lone UTF-16 surrogate escape ("\ud83d" cut from its pair) makes the whole delivery
+    // unreadable to a strict parser and would lose every message in it: such escapes become
+    // U+FFFD and the rest is read as sent.
+    let v: Value = serde_json::from_slice(body)
+        .or_else(|_| serde_json::from_slice(&mend_surrogates(body)))
+        .map_err(|e| Unreadable(format!("not JSON: {e}")))?;
+    let delivery = hex::encode(sha256(body));
     let entries = v
         .get("entry")
         .and_then(Value::as_array)
@@ -96,24 +101,67 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
                 window: None,
             });
         }
-        for e in value
+        for (k, e) in value
             .get("errors")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
+            .enumerate()
         {
             let err = platform_error(e);
             out.push(Inbound {
                 route: route.clone(),
                 kind: "whatsapp_error".into(),
-                // The same error delivered twice is one event; a later one is another.
-                dedupe: format!("wa-error:{}", hex::encode(sha256(e.to_string().as_bytes()))),
+                // The same delivery sent again is one event; the same error in a later
+                // delivery is news (the number is rate-limited again).
+                dedupe: format!("wa-error:{delivery}:{k}"),
                 body: body_json(EventBody::WhatsappError(err)),
                 window: None,
             });
         }
     }
     Ok(out)
+}
+
+/// The body with every `\uD800`–`\uDFFF` escape that is not half of a proper pair replaced
+/// by `\uFFFD`.
+fn mend_surrogates(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(body);
+    let b = text.as_bytes();
+    let hex4 = |i: usize| -> Option<u16> {
+        let s = std::str::from_utf8(b.get(i..i + 4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    };
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'\\') {
+            out.extend_from_slice(&b[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        if b[i] == b'\\'
+            && b.get(i + 1) == Some(&b'u')
+            && let Some(u) = hex4(i + 2)
+            && (0xD800..=0xDFFF).contains(&u)
+        {
+            let paired = (0xD800..=0xDBFF).contains(&u)
+                && b.get(i + 6) == Some(&b'\\')
+                && b.get(i + 7) == Some(&b'u')
+                && hex4(i + 8).is_some_and(|l| (0xDC00..=0xDFFF).contains(&l));
+            if paired {
+                out.extend_from_slice(&b[i..i + 12]);
+                i += 12;
+            } else {
+                out.extend_from_slice(b"\\ufffd");
+                i += 6;
+            }
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }
 
 fn sha256(b: &[u8]) -> [u8; 32] {
@@ -226,5 +274,23 @@ fn platform_error(e: &Value) -> PlatformError {
         title: text(e, "/title"),
         message: text(e, "/message"),
         details: text(e, "/error_data/details"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_surrogate_loses_nothing_else() {
+        let body = br#"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"1"},"messages":[{"id":"a","from":"62","timestamp":"1","type":"text","text":{"body":"mau pesan \ud83d"}},{"id":"b","from":"62","timestamp":"1","type":"text","text":{"body":"ok \ud83d\ude00 \\ud83d"}}]}}]}]}"#;
+        let items = inbound(body).unwrap();
+        assert_eq!(items.len(), 2);
+        assert!(
+            items[0].body.contains("mau pesan \u{fffd}") || items[0].body.contains("mau pesan �"),
+            "{}",
+            items[0].body
+        );
+        assert!(items[1].body.contains("😀"), "{}", items[1].body);
     }
 }

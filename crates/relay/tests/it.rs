@@ -417,3 +417,71 @@ async fn metas_published_webhook_payloads_are_accepted() {
     }
     relay.stop().await;
 }
+
+/// A delivery with one unreadable string (a lone surrogate) loses none of its other
+/// messages; the same platform error in a later delivery is news; and a server asked to
+/// stop answers its waiting desktops at once instead of holding the shutdown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_deliveries_lose_nothing_and_stopping_wakes_the_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("relay.db")).await;
+    let (_, a) = relay.shop_with_device("Warung A", "5001").await;
+    let (_, b) = relay.shop_with_device("Warung B", "5002").await;
+    let entry = |body: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["entry"][0].to_string()
+    };
+    let text_b = String::from_utf8(fixture("text.json", "5002")).unwrap();
+    let text_a = String::from_utf8(fixture("text.json", "5001"))
+        .unwrap()
+        .replace("wamid.TEST.text.0001", "wamid.TEST.text.A");
+    // The broken escape goes in after serialising (serde_json would not write one).
+    let entry_a = entry(&text_a).replace("gula 2 kg", "gula 2 kg \\ud83d");
+    let both = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{entry_a},{}]}}"#,
+        entry(&text_b)
+    );
+    assert_eq!(relay.deliver(both.as_bytes()).await, 200);
+    assert_eq!(
+        all_events(&a).await.len(),
+        1,
+        "A's message, its broken character mended"
+    );
+    assert_eq!(all_events(&b).await.len(), 1, "B's message, untouched");
+
+    let err = fixture("errors_rate_limit.json", "5002");
+    assert_eq!(relay.deliver(&err).await, 200);
+    assert_eq!(
+        relay.deliver(&err).await,
+        200,
+        "Meta's retry of the same delivery"
+    );
+    let later = String::from_utf8(err.clone())
+        .unwrap()
+        .replace("880011223344", "880011223345");
+    assert_eq!(
+        relay.deliver(later.as_bytes()).await,
+        200,
+        "a later delivery, same error"
+    );
+    let errors = all_events(&b)
+        .await
+        .into_iter()
+        .filter(|e| matches!(e.body, EventBody::WhatsappError(_)))
+        .count();
+    assert_eq!(errors, 2);
+
+    let waiting = {
+        let a = a.clone();
+        tokio::spawn(async move { a.events(1, Duration::from_secs(25)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = Instant::now();
+    relay.stop().await;
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "stopped in {:?}",
+        t.elapsed()
+    );
+    assert!(waiting.await.unwrap().unwrap().events.is_empty());
+}

@@ -431,3 +431,77 @@ async fn midtrans_published_notifications_are_applied() {
     }
     assert_eq!(payment_states(&dev).await.len(), expected);
 }
+
+/// What a hostile pass found, each now refused or single: a blank shop key (it let anyone
+/// sign "paid" with an empty key), a status edited into a signed body, five requests for one
+/// reference at once (five charges), and a refused charge holding its reference for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_paid_states_and_double_charges_are_not_possible() {
+    let w = world().await;
+    let (shop, dev) = w.device("Warung Aman").await;
+    w.store.set_midtrans_key(shop, "   ").unwrap();
+    assert_eq!(w.store.midtrans_key(shop).unwrap(), None, "blank is no key");
+    let made = dev
+        .create_payment(&request("big-1", 35_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.fake.seen.lock().unwrap()[0].1["authorization"],
+        basic(RELAY_KEY).as_str(),
+        "the relay's key, not an empty one"
+    );
+    let order = made.order_id;
+    assert_eq!(
+        w.notify(&notification(
+            &order,
+            "settlement",
+            "200",
+            Some("accept"),
+            ""
+        ))
+        .await,
+        401
+    );
+
+    // A genuine pending notification with its status edited to settlement: the signature
+    // still matches (it does not cover the status), the status_code does not.
+    let mut edited = notification(&order, "pending", "201", Some("accept"), RELAY_KEY);
+    edited["transaction_status"] = json!("settlement");
+    assert_eq!(w.notify(&edited).await, 401);
+    assert_eq!(w.store.payment(&order).unwrap().unwrap().state, "pending");
+
+    // Five at once for one reference: one charge, one answer for all.
+    let before = w.fake.seen.lock().unwrap().len();
+    let req = request("conc-1", 20_000, PaymentMethod::Qris);
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let (d, r) = (dev.clone(), req.clone());
+            tokio::spawn(async move { d.create_payment(&r).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for c in calls {
+        answers.push(c.await.unwrap());
+    }
+    assert_eq!(
+        w.fake.seen.lock().unwrap().len(),
+        before + 1,
+        "charged once"
+    );
+    let first = answers[0].as_ref().unwrap();
+    assert!(answers.iter().all(|a| a.as_ref().unwrap() == first));
+
+    // Refused by Midtrans: the reference is free for a corrected request.
+    *w.fake.refuse.lock().unwrap() = true;
+    assert!(
+        dev.create_payment(&request("typo-1", 15_000_000, PaymentMethod::Qris))
+            .await
+            .is_err()
+    );
+    *w.fake.refuse.lock().unwrap() = false;
+    let fixed = dev
+        .create_payment(&request("typo-1", 150_000, PaymentMethod::Link))
+        .await
+        .unwrap();
+    assert_eq!(fixed.amount, 150_000);
+}

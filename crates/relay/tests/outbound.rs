@@ -320,6 +320,13 @@ async fn outside_the_window_only_a_template_goes_and_bad_messages_never_queue() 
             "{bad:?}"
         );
     }
+    // The same key for another message is a conflict, not a silent drop of the new text.
+    let mut other = template.clone();
+    other.to = "6289999999999".into();
+    assert!(matches!(
+        w.device.send_message(&other).await,
+        Err(LinkError::Refused { status: 409, .. })
+    ));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         w.graph.seen.lock().unwrap().len(),

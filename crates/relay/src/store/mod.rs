@@ -179,6 +179,8 @@ pub trait Store: Send + Sync + 'static {
         now: &str,
     ) -> Result<PaymentRow>;
     fn payment(&self, order_id: &str) -> Result<Option<PaymentRow>>;
+    /// Drops a payment still being created that Midtrans refused (nothing exists there).
+    fn forget_payment(&self, order_id: &str) -> Result<()>;
     /// Moves a payment to `state` when that is forward (see `midtrans::moves`) and stores the
     /// event, in one transaction; None when it changed nothing (a repeat or a stale one).
     fn apply_payment(
@@ -190,7 +192,8 @@ pub trait Store: Send + Sync + 'static {
         now: &str,
     ) -> Result<Option<i64>>;
     /// Queues a message (body ready for the Cloud API), or returns the state of the one
-    /// queued before under the same key.
+    /// queued before under the same key; the same key with another recipient or body is a
+    /// conflict.
     fn enqueue_outbound(
         &self,
         shop_id: i64,

@@ -49,7 +49,9 @@ CREATE TABLE set_aside (
     source TEXT NOT NULL,
     reason TEXT NOT NULL,
     body TEXT NOT NULL,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    UNIQUE (source, digest)
 );
 CREATE TABLE payments (
     order_id TEXT PRIMARY KEY,
@@ -222,7 +224,7 @@ impl Store for SqliteStore {
                     "phone-number id {phone_number_id} already belongs to shop {o}"
                 )));
             }
-            update_shop(c, shop_id, "wa_phone_number_id", phone_number_id)
+            update_shop(c, shop_id, "wa_phone_number_id", Some(phone_number_id))
         })
     }
 
@@ -338,8 +340,9 @@ impl Store for SqliteStore {
     fn set_aside(&self, source: &str, reason: &str, body: &str, now: &str) -> Result<()> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO set_aside(source, reason, body, received_at) VALUES (?1, ?2, ?3, ?4)",
-                params![source, reason, body, now],
+                "INSERT OR IGNORE INTO set_aside(source, reason, body, received_at, digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![source, reason, body, now, digest(body)],
             )?;
             Ok(())
         })
@@ -385,6 +388,8 @@ impl Store for SqliteStore {
         })
     }
     fn set_midtrans_key(&self, shop_id: i64, key: &str) -> Result<()> {
+        // A blank key is no key: the shop falls back to the relay's.
+        let key = Some(key.trim()).filter(|k| !k.is_empty());
         self.with(|c| update_shop(c, shop_id, "midtrans_server_key", key))
     }
 
@@ -396,7 +401,8 @@ impl Store for SqliteStore {
                 |r| r.get::<_, Option<String>>(0),
             )
             .optional()?
-            .flatten())
+            .flatten()
+            .filter(|k| !k.trim().is_empty()))
         })
     }
 
@@ -487,6 +493,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn forget_payment(&self, order_id: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM payments WHERE order_id = ?1 AND state = 'creating'",
+                [order_id],
+            )?;
+            Ok(())
+        })
+    }
+
     fn apply_payment(
         &self,
         order_id: &str,
@@ -538,14 +554,19 @@ impl Store for SqliteStore {
     ) -> Result<String> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let before: Option<String> = tx
+            let before: Option<(String, String, String)> = tx
                 .query_row(
-                    "SELECT state FROM outbox WHERE shop_id = ?1 AND key = ?2",
+                    "SELECT state, to_wa, body FROM outbox WHERE shop_id = ?1 AND key = ?2",
                     params![shop_id, key],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            if let Some(state) = before {
+            if let Some((state, to_was, body_was)) = before {
+                if to_was != to || body_was != body {
+                    return Err(StoreError::Conflict(format!(
+                        "key {key} is already another message"
+                    )));
+                }
                 return Ok(state);
             }
             tx.execute(
@@ -648,6 +669,12 @@ fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
     })
 }
 
+/// What makes a payload set aside the same as one kept before (a repeat is kept once).
+fn digest(body: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(body.as_bytes()))
+}
+
 /// One delivery's items, inside a transaction the caller commits.
 fn ingest_in(tx: &Connection, items: &[Inbound], now: &str) -> Result<Ingested> {
     let mut out = Ingested::default();
@@ -655,8 +682,14 @@ fn ingest_in(tx: &Connection, items: &[Inbound], now: &str) -> Result<Ingested> 
         let Some(shop) = shop_of(tx, &it.route)? else {
             let Route::WhatsappNumber(id) = &it.route;
             tx.execute(
-                "INSERT INTO set_aside(source, reason, body, received_at) VALUES ('whatsapp', ?1, ?2, ?3)",
-                params![format!("no shop owns phone-number id {id}"), it.body, now],
+                "INSERT OR IGNORE INTO set_aside(source, reason, body, received_at, digest)
+                 VALUES ('whatsapp', ?1, ?2, ?3, ?4)",
+                params![
+                    format!("no shop owns phone-number id {id}"),
+                    it.body,
+                    now,
+                    digest(&it.body)
+                ],
             )?;
             out.unrouted += 1;
             continue;
@@ -766,7 +799,12 @@ fn append_event(
 }
 
 /// Sets one of a shop's settings (a column name from this file, never from input).
-fn update_shop(c: &Connection, shop_id: i64, column: &'static str, value: &str) -> Result<()> {
+fn update_shop(
+    c: &Connection,
+    shop_id: i64,
+    column: &'static str,
+    value: Option<&str>,
+) -> Result<()> {
     let n = c.execute(
         &format!("UPDATE shops SET {column} = ?2 WHERE id = ?1"),
         params![shop_id, value],
