@@ -154,13 +154,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Connections served at once; more are closed as they come (no memory or file handles are
+/// spent on a flood of idle sockets).
+pub const MAX_CONNECTIONS: usize = 4096;
+/// A client has this long to send its request headers (a socket that never does is closed).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves on a bound listener until `shutdown` resolves, then finishes the requests in
-/// flight (tests bind port 0 and run the real thing).
+/// flight (tests bind port 0 and run the real thing). Its own accept loop (hyper-util) gives
+/// what `axum::serve` lacks: a header-read timeout and a cap on open connections.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     // The outbox sender runs beside the server and stops after it.
     let (stop, stopped) = watch::channel(false);
     let sender = tokio::spawn(outbound::run(
@@ -171,16 +179,57 @@ pub async fn serve(
         stopped,
     ));
     let closing = state.closing.clone();
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Long-polls answer now instead of holding the shutdown for their full wait.
-            let _ = closing.send(true);
-        })
-        .await;
+    let app = router(state);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file handles and the like: wait a moment, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    tracing::warn!("connection refused: {MAX_CONNECTIONS} open");
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let conn = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                    drop(slot);
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    // Long-polls answer now instead of holding the shutdown for their full wait.
+    let _ = closing.send(true);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open after 30 s; stopping anyway");
+    }
     let _ = stop.send(true);
     let _ = sender.await;
-    served
+    Ok(())
 }
 
 /// An answer the relay gives when it says no: a status, a stable code, a message.

@@ -485,3 +485,32 @@ async fn odd_deliveries_lose_nothing_and_stopping_wakes_the_waiting() {
     );
     assert!(waiting.await.unwrap().unwrap().events.is_empty());
 }
+
+/// A client that opens a connection and never finishes its headers is cut off (it held the
+/// relay's connections forever), while others are served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("relay.db")).await;
+    let addr = relay.base.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let t = Instant::now();
+    // Others are served while it dawdles.
+    let ok = reqwest::get(format!("{}/healthz", relay.base))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "still open after 20 s");
+    assert!(
+        t.elapsed() >= pasar_relay::HEADER_TIMEOUT - Duration::from_secs(1),
+        "closed after the header timeout, not before ({:?})",
+        t.elapsed()
+    );
+    relay.stop().await;
+}
