@@ -100,17 +100,24 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
-        let midtrans = midtrans::Client::new(midtrans::Endpoints::new(
-            config.midtrans_base_url.clone(),
-            config.midtrans_snap_url.clone(),
-        ));
+        // One HTTP client (one connection pool) for every call the relay makes out: Midtrans
+        // and the Graph API. rustls with ring, installed once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .user_agent(concat!("pasar-relay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("an HTTP client from static settings");
+        let midtrans = midtrans::Client::new(
+            midtrans::Endpoints::new(
+                config.midtrans_base_url.clone(),
+                config.midtrans_snap_url.clone(),
+            ),
+            http.clone(),
+        );
         let sender = outbound::Sender {
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .timeout(Duration::from_secs(20))
-                .build()
-                .expect("an HTTP client"),
+            http,
             graph: config
                 .whatsapp_graph_url
                 .clone()
@@ -630,6 +637,13 @@ async fn create_payment(
         let store = s.store.clone();
         let oid = row.order_id.clone();
         blocking(move || store.forget_payment(&oid)).await?;
+    }
+    // Settled one way or the other (created, or refused and forgotten): this order needs no
+    // lock any more; waiters holding it re-read the row. Only an unanswered call keeps it.
+    if !matches!(answer, Err(midtrans::MidtransError::Unreachable(_)))
+        && let Ok(mut locks) = s.creating.lock()
+    {
+        locks.remove(&row.order_id);
     }
     let made = answer.map_err(|e| {
         tracing::warn!(order = %row.order_id, error = %e, "Midtrans did not create the payment");

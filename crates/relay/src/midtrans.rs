@@ -6,7 +6,6 @@
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha512};
-use std::time::Duration;
 
 /// Production Core API (sandbox: https://api.sandbox.midtrans.com).
 pub const PRODUCTION: &str = "https://api.midtrans.com";
@@ -159,14 +158,8 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(endpoints: Endpoints) -> Client {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
-            .user_agent(concat!("pasar-relay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client");
+    /// Midtrans at `endpoints`, called through the relay's shared HTTP client.
+    pub fn new(endpoints: Endpoints, http: reqwest::Client) -> Client {
         Client { http, endpoints }
     }
 
