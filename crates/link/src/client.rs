@@ -120,6 +120,39 @@ impl Client {
         read(res).await
     }
 
+    /// A payment as the relay knows it; with `check`, the relay first asks Midtrans (the
+    /// cashier's "cek pembayaran" when the customer says they paid and no news came).
+    pub async fn payment(&self, reference: &str, check: bool) -> Result<PaymentCreated, LinkError> {
+        let res = self
+            .authed(self.http.get(format!(
+                "{}{}/{}?check={check}",
+                self.base,
+                path::PAYMENTS,
+                segment(reference)
+            )))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// Cancels an unpaid payment (the customer pays another way). Refused with
+    /// `already_paid` when the customer paid first, `not_started` for a payment link on which
+    /// the customer has not chosen how to pay yet (it lapses by itself).
+    pub async fn cancel_payment(&self, reference: &str) -> Result<PaymentCreated, LinkError> {
+        let res = self
+            .authed(self.http.post(format!(
+                "{}{}/{}/cancel",
+                self.base,
+                path::PAYMENTS,
+                segment(reference)
+            )))
+            .timeout(Duration::from_secs(45))
+            .send()
+            .await;
+        read(res).await
+    }
+
     /// Queues a message for a customer; the result comes back as a `WhatsappOutbound` event.
     pub async fn send_message(&self, req: &OutboundRequest) -> Result<OutboundAccepted, LinkError> {
         let res = self
@@ -137,6 +170,20 @@ impl Client {
             None => req,
         }
     }
+}
+
+/// A value as one URL path segment (references are letters, digits and `-_.~`; anything
+/// else is percent-encoded so it cannot reach another path).
+fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 async fn read<T: serde::de::DeserializeOwned>(

@@ -204,6 +204,9 @@ pub struct PaymentCreated {
     pub redirect_url: Option<String>,
     /// pending, paid, … (see `PaymentUpdate::state`).
     pub state: String,
+    /// When an unpaid payment lapses (RFC 3339, UTC), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 /// A payment's new state.

@@ -1,5 +1,5 @@
-//! pasar-relay: the always-on address a shop's laptop cannot be. It receives WhatsApp (and,
-//! next, Midtrans) webhooks for many shops, stores each durably **before** acknowledging it,
+//! pasar-relay: the always-on address a shop's laptop cannot be. It receives WhatsApp and
+//! Midtrans webhooks for many shops, stores each durably **before** acknowledging it,
 //! routes it to the shop that owns it, and holds it until that shop's desktop collects it
 //! through the device API (`pasar_link`).
 //!
@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod midtrans;
 pub mod outbound;
+pub mod payments;
 pub mod store;
 pub mod whatsapp;
 
@@ -21,9 +22,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pasar_link::{
-    AckRequest, ErrorBody, Event, EventBody, EventsPage, OutboundAccepted, OutboundMessage,
-    OutboundRequest, PairRequest, PairResponse, PaymentCreated, PaymentMethod, PaymentRequest,
-    PaymentUpdate, path,
+    AckRequest, ErrorBody, Event, EventsPage, OutboundAccepted, OutboundMessage, OutboundRequest,
+    PairRequest, PairResponse, path,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,6 +47,9 @@ pub struct Config {
     pub whatsapp_access_token: Option<String>,
     /// WHATSAPP_GRAPH_URL (default https://graph.facebook.com/v24.0).
     pub whatsapp_graph_url: Option<String>,
+    /// When a new payment's status is first asked of Midtrans if no notification came
+    /// (default `payments::FIRST_CHECK`, two minutes; tests make it short).
+    pub payment_first_check: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -73,6 +76,7 @@ impl Config {
             midtrans_snap_url: var("MIDTRANS_SNAP_URL"),
             whatsapp_access_token: var("WHATSAPP_ACCESS_TOKEN"),
             whatsapp_graph_url: var("WHATSAPP_GRAPH_URL"),
+            payment_first_check: None,
         }
     }
 }
@@ -150,9 +154,17 @@ pub fn router(state: AppState) -> Router {
         .route(path::PAIR, post(pair))
         .route(path::EVENTS, get(events))
         .route(path::ACK, post(ack))
-        .route(path::PAYMENTS, post(create_payment))
+        .route(path::PAYMENTS, post(payments::create))
+        .route(
+            &format!("{}/{{reference}}", path::PAYMENTS),
+            get(payments::get),
+        )
+        .route(
+            &format!("{}/{{reference}}/cancel", path::PAYMENTS),
+            post(payments::cancel),
+        )
         .route(path::MESSAGES, post(send_message))
-        .route("/webhooks/midtrans", post(midtrans_notification))
+        .route("/webhooks/midtrans", post(payments::notification))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -185,6 +197,7 @@ pub async fn serve(
         state.news.clone(),
         stopped,
     ));
+    let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
     let closing = state.closing.clone();
     let app = router(state);
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -236,6 +249,7 @@ pub async fn serve(
     }
     let _ = stop.send(true);
     let _ = sender.await;
+    let _ = checker.await;
     Ok(())
 }
 
@@ -506,256 +520,6 @@ async fn ack(
     let store = s.store.clone();
     blocking(move || store.ack(dev.id, req.upto)).await?;
     Ok(Json(serde_json::json!({ "ok": true })))
-}
-
-/// The Midtrans key for a shop: its own, or the relay's.
-async fn midtrans_key(s: &AppState, shop: i64) -> Result<Option<String>, ApiError> {
-    let store = s.store.clone();
-    let own = blocking(move || store.midtrans_key(shop)).await?;
-    Ok(own.or_else(|| s.config.midtrans_server_key.clone()))
-}
-
-fn created(p: &store::PaymentRow) -> PaymentCreated {
-    PaymentCreated {
-        order_id: p.order_id.clone(),
-        reference: p.reference.clone(),
-        amount: p.amount,
-        method: if p.method == "link" {
-            PaymentMethod::Link
-        } else {
-            PaymentMethod::Qris
-        },
-        qr_string: p.qr_string.clone(),
-        redirect_url: p.redirect_url.clone(),
-        state: if p.state == "creating" {
-            "pending".into()
-        } else {
-            p.state.clone()
-        },
-    }
-}
-
-/// A payment for the device's shop: QRIS (the QR string to show) or a payment link. The
-/// same reference again returns the same payment; Midtrans is asked with the order id as its
-/// idempotency key, so a retry after a lost answer never charges twice.
-async fn create_payment(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Json(req): Json<PaymentRequest>,
-) -> Result<Json<PaymentCreated>, ApiError> {
-    let dev = device(&s, &headers).await?;
-    let reference = req.reference.trim().to_string();
-    if reference.is_empty()
-        || reference.len() > 32
-        || !reference
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
-    {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_reference",
-            "reference: 1-32 letters, digits, - _ . ~",
-        ));
-    }
-    if !(1..=1_000_000_000_000).contains(&req.amount) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_amount",
-            "amount: whole rupiah, at least 1",
-        ));
-    }
-    let Some(key) = midtrans_key(&s, dev.shop_id).await? else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_configured",
-            "no Midtrans server key for this shop",
-        ));
-    };
-    let method = match req.method {
-        PaymentMethod::Qris => "qris",
-        PaymentMethod::Link => "link",
-    };
-    let order_id = format!("ps{}-{reference}", dev.shop_id);
-    let store = s.store.clone();
-    let (shop, oid, r, m, at) = (
-        dev.shop_id,
-        order_id.clone(),
-        reference.clone(),
-        method,
-        now(),
-    );
-    let row =
-        tokio::task::spawn_blocking(move || store.open_payment(shop, &oid, &r, req.amount, m, &at))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| match e {
-                store::StoreError::Conflict(m) => {
-                    ApiError::new(StatusCode::CONFLICT, "conflict", m)
-                }
-                e => ApiError::internal(e),
-            })?;
-    if row.state != "creating" {
-        return Ok(Json(created(&row)));
-    }
-    // One creator per order here: a second request for the same reference waits for the
-    // first and takes its answer instead of asking Midtrans again.
-    let lock = s
-        .creating
-        .lock()
-        .map_err(|_| ApiError::internal("lock poisoned"))?
-        .entry(row.order_id.clone())
-        .or_default()
-        .clone();
-    let _turn = lock.lock().await;
-    let store = s.store.clone();
-    let oid = row.order_id.clone();
-    let row = match blocking(move || store.payment(&oid)).await? {
-        Some(r) if r.state != "creating" => return Ok(Json(created(&r))),
-        Some(r) => r,
-        None => row,
-    };
-    let answer = match req.method {
-        PaymentMethod::Qris => {
-            s.midtrans
-                .charge_qris(&key, &row.order_id, row.amount)
-                .await
-        }
-        PaymentMethod::Link => {
-            s.midtrans
-                .snap(
-                    &key,
-                    &row.order_id,
-                    row.amount,
-                    req.customer_name.as_deref(),
-                    req.customer_phone.as_deref(),
-                )
-                .await
-        }
-    };
-    if let Err(midtrans::MidtransError::Refused { .. }) = &answer {
-        // Midtrans created nothing: the reference is free again (another amount, a fixed key).
-        let store = s.store.clone();
-        let oid = row.order_id.clone();
-        blocking(move || store.forget_payment(&oid)).await?;
-    }
-    // Settled one way or the other (created, or refused and forgotten): this order needs no
-    // lock any more; waiters holding it re-read the row. Only an unanswered call keeps it.
-    if !matches!(answer, Err(midtrans::MidtransError::Unreachable(_)))
-        && let Ok(mut locks) = s.creating.lock()
-    {
-        locks.remove(&row.order_id);
-    }
-    let made = answer.map_err(|e| {
-        tracing::warn!(order = %row.order_id, error = %e, "Midtrans did not create the payment");
-        match e {
-            midtrans::MidtransError::Unreachable(m) => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "midtrans_unreachable", m)
-            }
-            midtrans::MidtransError::Refused { message, .. } => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "midtrans_refused", message)
-            }
-        }
-    })?;
-    let store = s.store.clone();
-    let at = now();
-    let row = blocking(move || {
-        store.payment_created(
-            &order_id,
-            made.transaction_id.as_deref(),
-            made.qr_string.as_deref(),
-            made.redirect_url.as_deref(),
-            &at,
-        )
-    })
-    .await?;
-    tracing::info!(order = %row.order_id, method, "payment created");
-    Ok(Json(created(&row)))
-}
-
-/// A Midtrans HTTP notification: verified with the key of the shop that owns the order
-/// (401 for a forgery), applied once and in order, acknowledged only after it is stored.
-async fn midtrans_notification(
-    State(s): State<AppState>,
-    body: Bytes,
-) -> Result<StatusCode, ApiError> {
-    let n: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "not a JSON notification",
-        )
-    })?;
-    let field = |k: &str| {
-        n.get(k)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string)
-    };
-    let Some(order_id) = field("order_id") else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "no order_id",
-        ));
-    };
-    let store = s.store.clone();
-    let oid = order_id.clone();
-    let payment = blocking(move || store.payment(&oid)).await?;
-    let key = match &payment {
-        Some(p) => midtrans_key(&s, p.shop_id).await?,
-        None => s.config.midtrans_server_key.clone(),
-    };
-    if !key.is_some_and(|k| midtrans::signed(&n, &k)) {
-        tracing::warn!(order = %order_id, "Midtrans notification with a bad signature refused");
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "bad_signature",
-            "signature_key does not match",
-        ));
-    }
-    let Some(p) = payment else {
-        // Genuine, but not an order this relay made (another integration of the merchant).
-        let store = s.store.clone();
-        let (raw, at) = (String::from_utf8_lossy(&body).into_owned(), now());
-        blocking(move || store.set_aside("midtrans", "order the relay did not create", &raw, &at))
-            .await?;
-        return Ok(StatusCode::OK);
-    };
-    let transaction_status = field("transaction_status").unwrap_or_default();
-    let fraud = field("fraud_status");
-    let state = midtrans::state(&transaction_status, fraud.as_deref());
-    if !midtrans::consistent(&field("status_code").unwrap_or_default(), state) {
-        tracing::warn!(order = %order_id, %transaction_status, "Midtrans notification whose status_code contradicts its status refused");
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "bad_signature",
-            "status_code does not match transaction_status",
-        ));
-    }
-    let update = PaymentUpdate {
-        order_id: order_id.clone(),
-        reference: p.reference.clone(),
-        state: state.to_string(),
-        transaction_status: transaction_status.clone(),
-        fraud_status: fraud.clone(),
-        payment_type: field("payment_type"),
-        gross_amount: field("gross_amount").unwrap_or_default(),
-        transaction_id: field("transaction_id"),
-    };
-    let dedupe = format!(
-        "mt:{order_id}:{transaction_status}:{}:{}",
-        fraud.unwrap_or_default(),
-        field("refund_amount").unwrap_or_default()
-    );
-    let body = serde_json::to_string(&EventBody::Payment(update)).expect("events serialise");
-    let store = s.store.clone();
-    let at = now();
-    let st = state.to_string();
-    let seq = blocking(move || store.apply_payment(&order_id, &st, &body, &dedupe, &at)).await?;
-    if seq.is_some() {
-        s.news.send_modify(|n| *n = n.wrapping_add(1));
-    }
-    tracing::info!(state, applied = seq.is_some(), "Midtrans notification");
-    Ok(StatusCode::OK)
 }
 
 /// Queues a message for a customer of the device's shop. Outside the customer's 24-hour

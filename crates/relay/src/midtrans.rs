@@ -149,6 +149,28 @@ pub struct Created {
     pub transaction_id: Option<String>,
     pub qr_string: Option<String>,
     pub redirect_url: Option<String>,
+    /// When it lapses unpaid (RFC 3339 UTC), when Midtrans said.
+    pub expires_at: Option<String>,
+}
+
+/// How an unpaid transaction is ended on the merchant's word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Cancel,
+    Expire,
+}
+
+/// A Midtrans time ("YYYY-MM-DD HH:MM:SS", Jakarta time, GMT+7) as RFC 3339 UTC.
+pub fn utc(jakarta: &str) -> Option<String> {
+    let t = chrono::NaiveDateTime::parse_from_str(jakarta.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
+    let t = t.and_utc() - chrono::Duration::hours(7);
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// Whether Midtrans's gross_amount ("10000.00", "10000") is exactly `amount` rupiah.
+pub fn same_amount(gross: &str, amount: i64) -> bool {
+    let (whole, frac) = gross.trim().split_once('.').unwrap_or((gross.trim(), ""));
+    whole.parse::<i64>().ok() == Some(amount) && frac.chars().all(|c| c == '0')
 }
 
 #[derive(Clone)]
@@ -170,21 +192,30 @@ impl Client {
         idem: &str,
         body: &Value,
     ) -> Result<Value, MidtransError> {
-        let res = self
+        let req = self
             .http
             .post(url)
+            .header("Idempotency-Key", idem)
+            .json(body);
+        self.call(req, key).await
+    }
+
+    /// Sends a Core API or Snap request with the server key (Basic auth) and reads the answer.
+    async fn call(&self, req: reqwest::RequestBuilder, key: &str) -> Result<Value, MidtransError> {
+        let res = req
             .basic_auth(key, Some(""))
             .header("Accept", "application/json")
-            .header("Idempotency-Key", idem)
-            .json(body)
             .send()
             .await
             .map_err(|e| MidtransError::Unreachable(without(&e.to_string(), key)))?;
         let status = res.status().as_u16();
-        let v: Value = res
-            .json()
-            .await
-            .map_err(|e| MidtransError::Unreachable(e.to_string()))?;
+        let v: Value = res.json().await.map_err(|e| {
+            if status >= 500 {
+                MidtransError::Unreachable(format!("HTTP {status}"))
+            } else {
+                MidtransError::Unreachable(e.to_string())
+            }
+        })?;
         // Midtrans puts its verdict in the body too: status_code ≥ 400 is a refusal even
         // under HTTP 200 (as its own SDKs read it).
         let body_code = v
@@ -192,6 +223,13 @@ impl Client {
             .and_then(Value::as_str)
             .and_then(|c| c.parse::<u16>().ok())
             .unwrap_or(0);
+        if status >= 500 || body_code >= 500 {
+            // Midtrans's own trouble: nothing was decided, ask again later.
+            return Err(MidtransError::Unreachable(format!(
+                "Midtrans answered {}",
+                status.max(body_code)
+            )));
+        }
         if status >= 300 || body_code >= 400 {
             let message = v
                 .get("error_messages")
@@ -209,11 +247,34 @@ impl Client {
                 })
                 .unwrap_or_default();
             return Err(MidtransError::Refused {
-                status: if status >= 300 { status } else { body_code },
+                status: if body_code >= 400 { body_code } else { status },
                 message: without(&message, key),
             });
         }
         Ok(v)
+    }
+
+    /// `GET /v2/{order_id}/status`: the transaction as Midtrans has it (the notification's
+    /// shape), or None when Midtrans has none (a Snap link on which nobody has chosen how to
+    /// pay yet).
+    pub async fn status(&self, key: &str, order_id: &str) -> Result<Option<Value>, MidtransError> {
+        let url = format!("{}/v2/{}/status", self.endpoints.core, order_id);
+        match self.call(self.http.get(url), key).await {
+            Ok(v) => Ok(Some(v)),
+            Err(MidtransError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /v2/{order_id}/cancel` (before settlement) or `/expire` (pending only): the
+    /// transaction after it.
+    pub async fn end(&self, key: &str, order_id: &str, how: End) -> Result<Value, MidtransError> {
+        let verb = match how {
+            End::Cancel => "cancel",
+            End::Expire => "expire",
+        };
+        let url = format!("{}/v2/{}/{verb}", self.endpoints.core, order_id);
+        self.call(self.http.post(url), key).await
     }
 
     /// A QRIS charge: the QR string to show.
@@ -246,6 +307,7 @@ impl Client {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             redirect_url: None,
+            expires_at: v.get("expiry_time").and_then(Value::as_str).and_then(utc),
         })
     }
 
@@ -280,6 +342,7 @@ impl Client {
                 .get("redirect_url")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            expires_at: None,
         })
     }
 }
@@ -312,6 +375,18 @@ mod tests {
         assert!(!moves("paid", "paid"));
         assert!(consistent("200", "paid") && !consistent("201", "paid"));
         assert!(consistent("202", "expired") && !consistent("200", "expired"));
+    }
+
+    #[test]
+    fn times_and_amounts_as_midtrans_writes_them() {
+        assert_eq!(
+            utc("2026-11-22 09:15:00").as_deref(),
+            Some("2026-11-22T02:15:00.000Z")
+        );
+        assert_eq!(utc("22/11/2026"), None);
+        assert!(same_amount("10000.00", 10000) && same_amount("10000", 10000));
+        assert!(!same_amount("10000.50", 10000) && !same_amount("1000.00", 10000));
+        assert!(!same_amount("", 0) && !same_amount("-5.00", 5));
     }
 
     #[test]

@@ -4,9 +4,9 @@
 
 mod common;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, PaymentMethod, PaymentRequest};
@@ -14,6 +14,7 @@ use pasar_relay::store::Store;
 use pasar_relay::store::sqlite::SqliteStore;
 use pasar_relay::{AppState, Config, midtrans};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +26,91 @@ struct Fake {
     seen: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
     /// Answer every call with 401 (a wrong key).
     refuse: Arc<Mutex<bool>>,
+    /// Each transaction as Midtrans has it (what GET status answers).
+    tx: Arc<Mutex<HashMap<String, Value>>>,
+    /// Status questions asked, per order.
+    asked: Arc<Mutex<HashMap<String, usize>>>,
+    /// Cancel answers 412 for a pending QRIS (it only lets them expire).
+    no_cancel: Arc<Mutex<bool>>,
+}
+
+impl Fake {
+    /// Midtrans's transaction moves (the customer paid, or it lapsed), with no notification.
+    fn set(&self, order: &str, status: &str, code: &str, gross: &str) {
+        let mut tx = self.tx.lock().unwrap();
+        let t = tx.entry(order.to_string()).or_insert_with(|| {
+            json!({"order_id": order, "transaction_id": format!("tx-{order}"),
+                   "payment_type": "qris", "fraud_status": "accept", "currency": "IDR",
+                   "merchant_id": "G000111222", "transaction_time": "2026-11-22 09:15:00"})
+        });
+        t["transaction_status"] = json!(status);
+        t["status_code"] = json!(code);
+        t["gross_amount"] = json!(gross);
+        t["status_message"] = json!("Success, transaction is found");
+    }
+
+    fn asked(&self, order: &str) -> usize {
+        self.asked.lock().unwrap().get(order).copied().unwrap_or(0)
+    }
+}
+
+async fn status(
+    State(f): State<Fake>,
+    Path(order): Path<String>,
+    h: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    assert_eq!(h["authorization"], basic(RELAY_KEY).as_str());
+    *f.asked.lock().unwrap().entry(order.clone()).or_default() += 1;
+    match f.tx.lock().unwrap().get(&order) {
+        Some(t) => (StatusCode::OK, Json(t.clone())),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({"status_code": "404", "status_message": "The requested resource is not found"}),
+            ),
+        ),
+    }
+}
+
+/// POST /v2/{order}/cancel and /expire: only a pending transaction ends; a settled one is
+/// 412, an unknown one 404.
+async fn end(
+    State(f): State<Fake>,
+    Path((order, verb)): Path<(String, String)>,
+) -> (StatusCode, Json<Value>) {
+    f.seen
+        .lock()
+        .unwrap()
+        .push((verb.clone(), HeaderMap::new(), json!(order)));
+    let mut all = f.tx.lock().unwrap();
+    let Some(t) = all.get_mut(&order) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({"status_code": "404", "status_message": "The requested resource is not found"}),
+            ),
+        );
+    };
+    let pending = t["transaction_status"] == "pending";
+    if !pending || (verb == "cancel" && *f.no_cancel.lock().unwrap()) {
+        return (
+            StatusCode::OK,
+            Json(
+                json!({"status_code": "412", "status_message": "Merchant cannot modify the status of the transaction"}),
+            ),
+        );
+    }
+    let (status, message) = if verb == "cancel" {
+        ("cancel", "Success, transaction is canceled")
+    } else {
+        ("expire", "Success, transaction is expired")
+    };
+    t["transaction_status"] = json!(status);
+    t["status_code"] = json!("407");
+    let mut answer = t.clone();
+    answer["status_code"] = json!("200");
+    answer["status_message"] = json!(message);
+    (StatusCode::OK, Json(answer))
 }
 
 fn basic(key: &str) -> String {
@@ -66,6 +152,7 @@ async fn charge(
         .unwrap()
         .to_string();
     let gross = b["transaction_details"]["gross_amount"].as_i64().unwrap();
+    f.set(&order, "pending", "201", &format!("{gross}.00"));
     (
         StatusCode::OK,
         Json(json!({
@@ -105,6 +192,8 @@ async fn world() -> World {
     let app = Router::new()
         .route("/v2/charge", post(charge))
         .route("/snap/v1/transactions", post(snap))
+        .route("/v2/{order}/status", get(status))
+        .route("/v2/{order}/{verb}", post(end))
         .with_state(fake.clone());
     let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let fake_base = format!("http://{}", fl.local_addr().unwrap());
@@ -115,6 +204,7 @@ async fn world() -> World {
     let config = Config {
         midtrans_server_key: Some(RELAY_KEY.into()),
         midtrans_base_url: Some(fake_base),
+        payment_first_check: Some(Duration::from_millis(300)),
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -504,4 +594,149 @@ async fn forged_paid_states_and_double_charges_are_not_possible() {
         .await
         .unwrap();
     assert_eq!(fixed.amount, 150_000);
+}
+
+/// Waits (up to 10 s) until the device has heard of payment states `want`.
+async fn hear(c: &Client, want: &[&str]) {
+    for _ in 0..100 {
+        if payment_states(c).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(payment_states(c).await, want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_notification_is_asked_for_and_applied_once() {
+    let w = world().await;
+    let (shop, dev) = w.device("Warung Pojok").await;
+    // Paid, but Midtrans's notification is late: the relay asks, and the desktop hears.
+    dev.create_payment(&request("late-1", 35_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    let order = format!("ps{shop}-late-1");
+    w.fake.set(&order, "settlement", "200", "35000.00");
+    hear(&dev, &["paid"]).await;
+    assert!(w.fake.asked(&order) >= 1);
+    // The notification when it comes changes nothing more: one event.
+    let n = notification(&order, "settlement", "200", Some("accept"), RELAY_KEY);
+    assert_eq!(w.notify(&n).await, 200);
+    assert_eq!(payment_states(&dev).await, vec!["paid"]);
+    // A settled payment is not asked about again.
+    let asked = w.fake.asked(&order);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(w.fake.asked(&order), asked);
+
+    // The notification first, then the status says the same: one event, and no more asking.
+    dev.create_payment(&request("late-2", 35_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    let order2 = format!("ps{shop}-late-2");
+    let n = notification(&order2, "settlement", "200", Some("accept"), RELAY_KEY);
+    assert_eq!(w.notify(&n).await, 200);
+    w.fake.set(&order2, "settlement", "200", "35000.00");
+    hear(&dev, &["paid", "paid"]).await;
+    let asked = w.fake.asked(&order2);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(w.fake.asked(&order2), asked);
+    assert_eq!(payment_states(&dev).await, vec!["paid", "paid"]);
+
+    // A status answer for another amount is not this payment: not applied.
+    dev.create_payment(&request("late-3", 35_000, PaymentMethod::Qris))
+        .await
+        .unwrap();
+    let order3 = format!("ps{shop}-late-3");
+    w.fake.set(&order3, "settlement", "200", "1.00");
+    for _ in 0..50 {
+        if w.fake.asked(&order3) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(w.fake.asked(&order3) >= 2, "asked, and asked again later");
+    assert_eq!(w.store.payment(&order3).unwrap().unwrap().state, "pending");
+    assert_eq!(payment_states(&dev).await, vec!["paid", "paid"]);
+
+    // The cashier's "cek pembayaran": asked at once, answered with the news.
+    w.fake.set(&order3, "expire", "202", "35000.00");
+    let now = dev.payment("late-3", true).await.unwrap();
+    assert_eq!(now.state, "expired");
+    assert!(now.expires_at.is_some());
+    assert_eq!(payment_states(&dev).await, vec!["paid", "paid", "expired"]);
+    // Without asking: the stored state.
+    assert_eq!(dev.payment("late-3", false).await.unwrap().state, "expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_is_cancelled_unless_the_customer_paid_first() {
+    let w = world().await;
+    let (shop, dev) = w.device("Toko Sembako").await;
+    let (_, other) = w.device("Toko Lain").await;
+    let qris = |r: &str| request(r, 35_000, PaymentMethod::Qris);
+
+    // The customer pays cash instead: cancelled at Midtrans, the desktop hears it once.
+    dev.create_payment(&qris("c-1")).await.unwrap();
+    let gone = dev.cancel_payment("c-1").await.unwrap();
+    assert_eq!(gone.state, "cancelled");
+    assert_eq!(
+        w.fake.tx.lock().unwrap()[&format!("ps{shop}-c-1")]["transaction_status"],
+        "cancel"
+    );
+    // Again (a retry): the same answer, Midtrans not asked again.
+    let calls = w.fake.seen.lock().unwrap().len();
+    assert_eq!(dev.cancel_payment("c-1").await.unwrap().state, "cancelled");
+    assert_eq!(w.fake.seen.lock().unwrap().len(), calls);
+    hear(&dev, &["cancelled"]).await;
+
+    // Midtrans will not cancel a pending QRIS (412): it is expired instead.
+    *w.fake.no_cancel.lock().unwrap() = true;
+    dev.create_payment(&qris("c-2")).await.unwrap();
+    assert_eq!(dev.cancel_payment("c-2").await.unwrap().state, "expired");
+    *w.fake.no_cancel.lock().unwrap() = false;
+
+    // The customer paid a moment before the cancel: the payment stands, and says so.
+    dev.create_payment(&qris("c-3")).await.unwrap();
+    w.fake
+        .set(&format!("ps{shop}-c-3"), "settlement", "200", "35000.00");
+    let err = dev.cancel_payment("c-3").await.unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Refused { status: 409, code, .. } if code == "already_paid"),
+        "{err:?}"
+    );
+    assert_eq!(dev.payment("c-3", false).await.unwrap().state, "paid");
+    hear(&dev, &["cancelled", "expired", "paid"]).await;
+
+    // A link nobody has opened has no transaction at Midtrans yet: told plainly.
+    dev.create_payment(&request("l-1", 35_000, PaymentMethod::Link))
+        .await
+        .unwrap();
+    let err = dev.cancel_payment("l-1").await.unwrap_err();
+    assert!(
+        matches!(&err, LinkError::Refused { status: 409, code, .. } if code == "not_started"),
+        "{err:?}"
+    );
+    assert_eq!(dev.payment("l-1", true).await.unwrap().state, "pending");
+
+    // Unknown references, and another shop's, are not found.
+    for (c, r) in [(&dev, "nope"), (&other, "c-1")] {
+        for err in [
+            c.cancel_payment(r).await.unwrap_err(),
+            c.payment(r, true).await.unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, LinkError::Refused { status: 404, code, .. } if code == "unknown_payment"),
+                "{err:?}"
+            );
+        }
+    }
+    assert_eq!(dev.payment("c-1", false).await.unwrap().state, "cancelled");
+    // A reference that could reach another path is refused before anything is looked up.
+    assert!(matches!(
+        dev.payment("../../v1/events", false).await,
+        Err(LinkError::Refused {
+            status: 400 | 404,
+            ..
+        })
+    ));
 }

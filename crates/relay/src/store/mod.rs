@@ -106,6 +106,9 @@ pub struct PaymentRow {
     pub transaction_id: Option<String>,
     pub qr_string: Option<String>,
     pub redirect_url: Option<String>,
+    pub created_at: String,
+    /// When an unpaid payment lapses (RFC 3339 UTC), once Midtrans has answered.
+    pub expires_at: Option<String>,
 }
 
 /// A message in the outbox, claimed for sending.
@@ -169,20 +172,37 @@ pub trait Store: Send + Sync + 'static {
         method: &str,
         now: &str,
     ) -> Result<PaymentRow>;
-    /// What Midtrans gave for a payment being created: now pending.
+    /// What Midtrans gave for a payment being created: now pending, lapsing at `expires_at`,
+    /// its status asked of Midtrans at `check_at` unless a notification settles it first.
+    #[allow(clippy::too_many_arguments)]
     fn payment_created(
         &self,
         order_id: &str,
         transaction_id: Option<&str>,
         qr_string: Option<&str>,
         redirect_url: Option<&str>,
+        expires_at: &str,
+        check_at: &str,
         now: &str,
     ) -> Result<PaymentRow>;
     fn payment(&self, order_id: &str) -> Result<Option<PaymentRow>>;
+    /// The shop's payment with this reference.
+    fn payment_by_reference(&self, shop_id: i64, reference: &str) -> Result<Option<PaymentRow>>;
+    /// Claims up to `limit` unsettled payments whose status check is due (`check_at` ≤ now),
+    /// moving their check to `lease_until` so no other instance asks at the same time.
+    fn claim_payment_checks(
+        &self,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>>;
+    /// When to ask Midtrans next about a payment (None: no more).
+    fn schedule_payment_check(&self, order_id: &str, at: Option<&str>) -> Result<()>;
     /// Drops a payment still being created that Midtrans refused (nothing exists there).
     fn forget_payment(&self, order_id: &str) -> Result<()>;
     /// Moves a payment to `state` when that is forward (see `midtrans::moves`) and stores the
     /// event, in one transaction; None when it changed nothing (a repeat or a stale one).
+    /// A settled payment is not checked any more.
     fn apply_payment(
         &self,
         order_id: &str,

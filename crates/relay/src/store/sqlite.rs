@@ -91,6 +91,17 @@ CREATE TABLE wa_windows (
 ) WITHOUT ROWID;
 ";
 
+/// Changes after the first schema, in order: `user_version` N+1 applies `MIGRATIONS[N-1]`.
+const MIGRATIONS: &[&str] = &[
+    // 2: payments lapse and are checked with Midtrans when no notification came.
+    "ALTER TABLE payments ADD COLUMN expires_at TEXT;
+     ALTER TABLE payments ADD COLUMN check_at TEXT;
+     CREATE INDEX payments_check ON payments(check_at) WHERE check_at IS NOT NULL;",
+];
+
+/// The store version this build writes.
+const VERSION: i64 = 1 + MIGRATIONS.len() as i64;
+
 /// 'PSRL': marks a SQLite file as a relay store (not a shop's books).
 const APPLICATION_ID: i64 = 0x5053_524C;
 
@@ -131,10 +142,10 @@ impl SqliteStore {
                 tx.pragma_update(None, "user_version", 1)?;
                 tx.commit()?;
             }
-            (APPLICATION_ID, 1) => {}
+            (APPLICATION_ID, v) if (1..=VERSION).contains(&v) => {}
             (APPLICATION_ID, v) => {
                 return Err(StoreError::Conflict(format!(
-                    "{} has store version {v}; this relay reads version 1",
+                    "{} has store version {v}, newer than this relay ({VERSION}): run a newer pasar-relay",
                     path.display()
                 )));
             }
@@ -144,6 +155,18 @@ impl SqliteStore {
                     path.display()
                 )));
             }
+        }
+        // Each step in its own transaction with its version number: a crash between steps
+        // leaves a store that the next start carries on from.
+        loop {
+            let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let Some(step) = MIGRATIONS.get((v - 1) as usize) else {
+                break;
+            };
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(step)?;
+            tx.pragma_update(None, "user_version", v + 1)?;
+            tx.commit()?;
         }
         let (jobs, queue) = std::sync::mpsc::channel();
         let writer_conn = connect(path)?;
@@ -456,18 +479,22 @@ impl Store for SqliteStore {
         transaction_id: Option<&str>,
         qr_string: Option<&str>,
         redirect_url: Option<&str>,
+        expires_at: &str,
+        check_at: &str,
         now: &str,
     ) -> Result<PaymentRow> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            // A notification may have come first: its state stands.
+            // A notification may have come first: its state stands (and needs no check).
             tx.execute(
                 "UPDATE payments SET transaction_id = coalesce(?2, transaction_id),
                         qr_string = coalesce(?3, qr_string), redirect_url = coalesce(?4, redirect_url),
+                        expires_at = coalesce(expires_at, ?5),
+                        check_at = CASE WHEN state IN ('creating', 'pending', 'challenge') THEN ?6 END,
                         state = CASE state WHEN 'creating' THEN 'pending' ELSE state END,
-                        updated_at = ?5
+                        updated_at = ?7
                   WHERE order_id = ?1",
-                params![order_id, transaction_id, qr_string, redirect_url, now],
+                params![order_id, transaction_id, qr_string, redirect_url, expires_at, check_at, now],
             )?;
             let row = tx
                 .query_row(
@@ -490,6 +517,53 @@ impl Store for SqliteStore {
                 payment_row,
             )
             .optional()?)
+        })
+    }
+
+    fn payment_by_reference(&self, shop_id: i64, reference: &str) -> Result<Option<PaymentRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("{PAYMENT_SELECT} WHERE shop_id = ?1 AND reference = ?2"),
+                params![shop_id, reference],
+                payment_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn claim_payment_checks(
+        &self,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let rows = {
+                let mut st = tx.prepare_cached(&format!(
+                    "UPDATE payments SET check_at = ?2
+                      WHERE order_id IN (SELECT order_id FROM payments
+                                          WHERE check_at IS NOT NULL AND check_at <= ?1
+                                            AND state IN ('pending', 'challenge')
+                                          ORDER BY check_at LIMIT ?3)
+                      RETURNING {PAYMENT_COLUMNS}"
+                ))?;
+                let rows = st.query_map(params![now, lease_until, limit], payment_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(rows)
+        })
+    }
+
+    fn schedule_payment_check(&self, order_id: &str, at: Option<&str>) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE payments SET check_at = ?2
+                  WHERE order_id = ?1 AND state IN ('pending', 'challenge')",
+                params![order_id, at],
+            )?;
+            Ok(())
         })
     }
 
@@ -536,7 +610,9 @@ impl Store for SqliteStore {
                 return Ok(None);
             };
             tx.execute(
-                "UPDATE payments SET state = ?2, updated_at = ?3 WHERE order_id = ?1",
+                "UPDATE payments SET state = ?2, updated_at = ?3,
+                        check_at = CASE WHEN ?2 IN ('pending', 'challenge') THEN check_at END
+                  WHERE order_id = ?1",
                 params![order_id, state, now],
             )?;
             tx.commit()?;
@@ -653,7 +729,8 @@ impl Store for SqliteStore {
     }
 }
 
-const PAYMENT_SELECT: &str = "SELECT order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url FROM payments";
+const PAYMENT_COLUMNS: &str = "order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at";
+const PAYMENT_SELECT: &str = "SELECT order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at FROM payments";
 
 fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
     Ok(PaymentRow {
@@ -666,6 +743,8 @@ fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
         transaction_id: r.get(6)?,
         qr_string: r.get(7)?,
         redirect_url: r.get(8)?,
+        created_at: r.get(9)?,
+        expires_at: r.get(10)?,
     })
 }
 
@@ -823,4 +902,63 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
         revoked: r.get(3)?,
         acked_seq: r.get(4)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_version_store_is_carried_forward_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // A store as the first relay wrote it, with a shop and a pending payment.
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            c.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO shops(id, name, created_at) VALUES (1, 'Warung', '2026-01-01T00:00:00Z');
+                 INSERT INTO payments(order_id, shop_id, reference, amount, method, state, created_at, updated_at)
+                 VALUES ('ps1-a', 1, 'a', 5000, 'qris', 'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let p = store.payment("ps1-a").unwrap().unwrap();
+        assert_eq!(
+            (p.amount, p.state.as_str(), p.expires_at),
+            (5000, "pending", None)
+        );
+        store
+            .schedule_payment_check("ps1-a", Some("2026-01-01T00:05:00.000Z"))
+            .unwrap();
+        let due = store
+            .claim_payment_checks("2026-01-01T00:06:00.000Z", "2026-01-01T00:08:00.000Z", 10)
+            .unwrap();
+        assert_eq!(due.len(), 1, "an old payment is checked like a new one");
+        drop(store);
+        let v: i64 = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, VERSION);
+        // Opened again: nothing to do, nothing lost.
+        assert!(
+            SqliteStore::open(&path)
+                .unwrap()
+                .payment("ps1-a")
+                .unwrap()
+                .is_some()
+        );
+        // A store from a newer relay is refused plainly.
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
+        let err = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(err.contains("newer than this relay"), "{err}");
+    }
 }
