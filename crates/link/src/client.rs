@@ -3,8 +3,8 @@
 //! acknowledge what reached the books.
 
 use crate::{
-    AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, OutboundAccepted, OutboundRequest,
-    PairRequest, PairResponse, PaymentCreated, PaymentRequest, path,
+    AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, MediaUploaded, OutboundAccepted,
+    OutboundRequest, PairRequest, PairResponse, PaymentCreated, PaymentRequest, path,
 };
 use std::time::Duration;
 
@@ -151,6 +151,60 @@ impl Client {
             .send()
             .await;
         read(res).await
+    }
+
+    /// Puts a file on the relay (a receipt PDF, a picture) to send in messages by the id
+    /// returned; the same bytes again are the same id.
+    pub async fn upload_media(
+        &self,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: Option<&str>,
+    ) -> Result<MediaUploaded, LinkError> {
+        let mut url = format!("{}{}", self.base, path::MEDIA);
+        if let Some(f) = filename {
+            url.push_str(&format!("?filename={}", segment(f)));
+        }
+        let res = self
+            .authed(self.http.post(url))
+            .header("content-type", mime_type)
+            .timeout(Duration::from_secs(300))
+            .body(bytes)
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// A customer's file, once the relay has it (`WhatsappMedia` event ready): its type and
+    /// bytes. Refused with `not_ready` while it is being fetched, `media_failed` when it
+    /// could not be.
+    pub async fn media(&self, id: &str) -> Result<(String, Vec<u8>), LinkError> {
+        let res = self
+            .authed(
+                self.http
+                    .get(format!("{}{}/{}", self.base, path::MEDIA, segment(id))),
+            )
+            .timeout(Duration::from_secs(300))
+            .send()
+            .await
+            .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+        if !res.status().is_success() {
+            return Err(match read::<serde_json::Value>(Ok(res)).await {
+                Err(e) => e,
+                Ok(_) => LinkError::Malformed("a refusal without an error".into()),
+            });
+        }
+        let mime = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| LinkError::Unreachable(e.to_string()))?;
+        Ok((mime, bytes.to_vec()))
     }
 
     /// Queues a message for a customer; the result comes back as a `WhatsappOutbound` event.

@@ -19,6 +19,9 @@ pub mod path {
     pub const ACK: &str = "/v1/ack";
     pub const PAYMENTS: &str = "/v1/payments";
     pub const MESSAGES: &str = "/v1/messages";
+    /// POST a file (the body, with its Content-Type; `?filename=`) → `MediaUploaded`;
+    /// GET `/v1/media/{id}` → a customer's file.
+    pub const MEDIA: &str = "/v1/media";
     pub const HEALTH: &str = "/healthz";
 }
 
@@ -76,6 +79,33 @@ pub enum EventBody {
     /// What became of a message the desktop asked the relay to send: accepted by WhatsApp
     /// (then its statuses follow as `WhatsappStatus` under the wamid) or failed for good.
     WhatsappOutbound(OutboundResult),
+    /// A customer's file (picture, voice note, document) is kept on the relay and can be
+    /// downloaded (`GET /v1/media/{id}`), or could not be fetched from WhatsApp.
+    WhatsappMedia(MediaReady),
+}
+
+/// The file of a customer's message, fetched from WhatsApp and kept for the desktop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaReady {
+    /// WhatsApp's media id (as in the message's `media.id`).
+    pub id: String,
+    /// The message it came with.
+    pub message_id: String,
+    /// ready or failed.
+    pub state: String,
+    pub mime_type: Option<String>,
+    pub size: Option<i64>,
+    /// Why it failed (WhatsApp's words or ours).
+    pub error: Option<String>,
+}
+
+/// A file the desktop put on the relay, to send in messages by its `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaUploaded {
+    /// The relay's id for it (the SHA-256 of its bytes: the same file is stored once).
+    pub id: String,
+    pub mime_type: String,
+    pub size: i64,
 }
 
 /// A message for a customer, sent by the relay from its durable queue.
@@ -109,16 +139,24 @@ pub enum OutboundMessage {
         button: String,
         sections: Vec<Section>,
     },
-    /// A document by link (a receipt PDF the desktop has published).
+    /// A document (a receipt PDF): uploaded to the relay first (`media`, the id
+    /// `POST /v1/media` gave), or by an https `link` the desktop has published. One of the two.
     Document {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         link: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<String>,
         #[serde(default)]
         filename: Option<String>,
         #[serde(default)]
         caption: Option<String>,
     },
+    /// A JPEG or PNG picture, uploaded (`media`) or by `link`.
     Image {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         link: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<String>,
         #[serde(default)]
         caption: Option<String>,
     },

@@ -9,6 +9,7 @@
 //! hashed.
 
 pub mod auth;
+pub mod media;
 pub mod midtrans;
 pub mod outbound;
 pub mod payments;
@@ -96,6 +97,8 @@ pub struct AppState {
     sender: outbound::Sender,
     /// Wakes the outbox sender when a message is queued.
     poke: Arc<tokio::sync::Notify>,
+    /// Wakes the media fetcher when a webhook stored something.
+    fetch: Arc<tokio::sync::Notify>,
     /// Set when the server is asked to stop: held-open event requests answer at once.
     closing: watch::Sender<bool>,
     /// One creator per payment order on this instance (others wait for its answer).
@@ -137,6 +140,7 @@ impl AppState {
             midtrans,
             sender,
             poke: Arc::new(tokio::sync::Notify::new()),
+            fetch: Arc::new(tokio::sync::Notify::new()),
             closing: watch::Sender::new(false),
             creating: Arc::default(),
         }
@@ -164,6 +168,11 @@ pub fn router(state: AppState) -> Router {
             post(payments::cancel),
         )
         .route(path::MESSAGES, post(send_message))
+        .route(
+            path::MEDIA,
+            post(media::upload).layer(DefaultBodyLimit::max(media::MAX_MEDIA)),
+        )
+        .route(&format!("{}/{{id}}", path::MEDIA), get(media::download))
         .route("/webhooks/midtrans", post(payments::notification))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -198,6 +207,13 @@ pub async fn serve(
         stopped,
     ));
     let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
+    let fetcher = tokio::spawn(media::run(
+        state.store.clone(),
+        state.sender.clone(),
+        state.fetch.clone(),
+        state.news.clone(),
+        stop.subscribe(),
+    ));
     let closing = state.closing.clone();
     let app = router(state);
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -250,6 +266,7 @@ pub async fn serve(
     let _ = stop.send(true);
     let _ = sender.await;
     let _ = checker.await;
+    let _ = fetcher.await;
     Ok(())
 }
 
@@ -378,6 +395,7 @@ async fn whatsapp_event(
             }
             if !done.stored.is_empty() {
                 s.news.send_modify(|n| *n = n.wrapping_add(1));
+                s.fetch.notify_one();
             }
             tracing::info!(
                 stored = done.stored.len(),
@@ -566,6 +584,32 @@ async fn send_message(
                 StatusCode::CONFLICT,
                 "outside_window",
                 "the customer has not written in the last 24 hours: only a template can be sent",
+            ));
+        }
+    }
+    if let OutboundMessage::Document {
+        media: Some(id), ..
+    }
+    | OutboundMessage::Image {
+        media: Some(id), ..
+    } = &req.message
+    {
+        let store = s.store.clone();
+        let i = id.clone();
+        let row = blocking(move || store.media(shop, &i)).await?;
+        let Some(row) = row.filter(|r| r.state == "ready") else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_media",
+                "media: upload the file first (POST /v1/media)",
+            ));
+        };
+        let mime = row.mime_type.unwrap_or_default();
+        if matches!(req.message, OutboundMessage::Image { .. }) && !media::is_image(&mime) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("an image must be JPEG or PNG, not {mime}; send it as a document"),
             ));
         }
     }

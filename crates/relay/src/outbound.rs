@@ -73,13 +73,16 @@ pub fn check(to: &str, m: &OutboundMessage) -> Result<(), String> {
             }
             Ok(())
         }
-        OutboundMessage::Document { link, .. } | OutboundMessage::Image { link, .. } => {
-            if link.starts_with("https://") && len(link) <= 2000 {
+        OutboundMessage::Document { link, media, .. }
+        | OutboundMessage::Image { link, media, .. } => match (link.is_empty(), media) {
+            (true, Some(id)) if id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()) => {
                 Ok(())
-            } else {
-                Err("link: an https:// address".into())
             }
-        }
+            (true, Some(_)) => Err("media: the id POST /v1/media gave".into()),
+            (false, None) if link.starts_with("https://") && len(link) <= 2000 => Ok(()),
+            (false, None) => Err("link: an https:// address".into()),
+            _ => Err("a file: either media (uploaded) or link, not both".into()),
+        },
         OutboundMessage::Template { name, language, .. } => {
             within("template name", name, 512)?;
             within("template language", language, 15)
@@ -130,10 +133,11 @@ pub fn graph_body(to: &str, m: &OutboundMessage) -> Value {
         ),
         OutboundMessage::Document {
             link,
+            media,
             filename,
             caption,
         } => {
-            let mut d = json!({"link": link});
+            let mut d = file(link, media);
             if let Some(f) = filename {
                 d["filename"] = json!(f);
             }
@@ -142,8 +146,12 @@ pub fn graph_body(to: &str, m: &OutboundMessage) -> Value {
             }
             ("document", d)
         }
-        OutboundMessage::Image { link, caption } => {
-            let mut d = json!({"link": link});
+        OutboundMessage::Image {
+            link,
+            media,
+            caption,
+        } => {
+            let mut d = file(link, media);
             if let Some(c) = caption {
                 d["caption"] = json!(c);
             }
@@ -170,6 +178,14 @@ pub fn graph_body(to: &str, m: &OutboundMessage) -> Value {
 }
 
 /// What one try gave.
+/// A file by link, or kept on the relay (its id marked, replaced at sending by WhatsApp's).
+fn file(link: &str, media: &Option<String>) -> Value {
+    match media {
+        Some(id) => json!({"id": format!("{}{id}", crate::media::MARK)}),
+        None => json!({"link": link}),
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Sent(String),
@@ -233,7 +249,7 @@ pub struct Sender {
 }
 
 impl Sender {
-    async fn send(&self, job: &OutboundJob) -> Outcome {
+    async fn send(&self, job: &OutboundJob, body: String) -> Outcome {
         let Some(token) = &self.token else {
             return Outcome::Retry(PlatformError {
                 code: 0,
@@ -247,7 +263,7 @@ impl Sender {
             .post(format!("{}/{}/messages", self.graph, job.phone_number_id))
             .bearer_auth(token)
             .header("content-type", "application/json")
-            .body(job.body.clone())
+            .body(body)
             .send()
             .await;
         match res {
@@ -298,7 +314,18 @@ pub async fn run(
             })
             .unwrap_or_default();
         for job in &jobs {
-            let outcome = sender.send(job).await;
+            let outcome = match crate::media::resolve(
+                &store,
+                &sender,
+                job.shop_id,
+                &job.phone_number_id,
+                &job.body,
+            )
+            .await
+            {
+                Ok(body) => sender.send(job, body).await,
+                Err(o) => o,
+            };
             let attempts = job.attempts + 1;
             let (state, wamid, error, retry_at) = match outcome {
                 Outcome::Sent(w) => ("sent", Some(w), None, None),

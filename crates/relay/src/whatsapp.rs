@@ -3,7 +3,7 @@
 //! our events. Parsing is lenient about fields Meta adds and strict about the ones we route
 //! and deduplicate by.
 
-use crate::store::{Inbound, Route};
+use crate::store::{Inbound, MediaRef, Route};
 use hmac::{Hmac, Mac};
 use pasar_link::{EventBody, InboundMessage, Location, Media, PlatformError, StatusUpdate};
 use serde_json::Value;
@@ -76,12 +76,20 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
                 continue;
             };
             let window = msg.from.clone().map(|f| (f, msg.timestamp));
+            let media = msg.media.as_ref().map(|x| MediaRef {
+                id: x.id.clone(),
+                message_id: msg.id.clone(),
+                mime_type: x.mime_type.clone(),
+                sha256: x.sha256.clone(),
+                filename: x.filename.clone(),
+            });
             out.push(Inbound {
                 route: route.clone(),
                 kind: "whatsapp_message".into(),
                 dedupe: format!("wa:{}", msg.id),
                 body: body_json(EventBody::WhatsappMessage(Box::new(msg))),
                 window,
+                media,
             });
         }
         for s in value
@@ -99,6 +107,7 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
                 dedupe: format!("wa:{}:{}", st.id, st.status),
                 body: body_json(EventBody::WhatsappStatus(st)),
                 window: None,
+                media: None,
             });
         }
         for (k, e) in value
@@ -117,6 +126,7 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
                 dedupe: format!("wa-error:{delivery}:{k}"),
                 body: body_json(EventBody::WhatsappError(err)),
                 window: None,
+                media: None,
             });
         }
     }

@@ -106,6 +106,7 @@ async fn world(window_open: bool) -> World {
                                  "reply_to": null, "referral": null})
                     .to_string(),
                     window: Some((CUSTOMER.into(), at)),
+                    media: None,
                 }],
                 "2026-11-22T00:00:00Z",
             )

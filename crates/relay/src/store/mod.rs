@@ -72,6 +72,68 @@ pub struct Inbound {
     pub body: String,
     /// A customer's message opens their 24-hour window: (wa_id, unix seconds).
     pub window: Option<(String, i64)>,
+    /// A file to fetch from WhatsApp for the desktop (queued with the event, atomically).
+    pub media: Option<MediaRef>,
+}
+
+/// A customer's file named in a message: fetched later by its WhatsApp media id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRef {
+    pub id: String,
+    /// The message it came with.
+    pub message_id: String,
+    pub mime_type: Option<String>,
+    /// Base64 SHA-256 as WhatsApp gives it (checked against what is downloaded).
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+}
+
+/// A customer's file claimed for fetching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaJob {
+    pub shop_id: i64,
+    pub id: String,
+    pub message_id: String,
+    pub mime_type: Option<String>,
+    pub sha256: Option<String>,
+    pub attempts: i64,
+    /// The shop's WhatsApp phone-number id.
+    pub phone_number_id: String,
+}
+
+/// A file on the relay (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRow {
+    pub shop_id: i64,
+    pub id: String,
+    /// in (a customer's, fetched from WhatsApp) or out (the shop's, uploaded by a desktop).
+    pub direction: String,
+    /// queued, fetching, ready, failed.
+    pub state: String,
+    pub mime_type: Option<String>,
+    pub filename: Option<String>,
+    pub size: Option<i64>,
+    pub error: Option<String>,
+    /// WhatsApp's id for an uploaded file and when it was uploaded (valid 30 days).
+    pub graph_id: Option<String>,
+    pub graph_at: Option<String>,
+}
+
+/// What fetching a customer's file came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    Ready {
+        mime_type: String,
+        bytes: Vec<u8>,
+    },
+    /// Try again at this time.
+    Retry {
+        at: String,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// What `ingest` did.
@@ -225,6 +287,38 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` messages due now (queued, or claimed before and never finished by
     /// `lease_until` — a sender that died), so no two senders take the same one.
     fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>>;
+    /// Claims up to `limit` customer files due for fetching (queued, or claimed before by a
+    /// fetcher that died and whose lease ran out).
+    fn claim_media(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<MediaJob>>;
+    /// Records a fetch: the bytes kept, failed for good, or again later; the event for the
+    /// desktop (ready or failed) stored in the same transaction. True when an event was
+    /// stored.
+    fn finish_media(
+        &self,
+        shop_id: i64,
+        id: &str,
+        fetched: &Fetched,
+        event_body: Option<&str>,
+        now: &str,
+    ) -> Result<bool>;
+    /// Keeps a file a desktop uploaded under `id` (its content hash; the same file again is
+    /// the same row).
+    fn put_media(
+        &self,
+        shop_id: i64,
+        id: &str,
+        mime_type: &str,
+        filename: Option<&str>,
+        bytes: &[u8],
+        now: &str,
+    ) -> Result<MediaRow>;
+    fn media(&self, shop_id: i64, id: &str) -> Result<Option<MediaRow>>;
+    /// A file's bytes (ready ones only).
+    fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>>;
+    /// WhatsApp's id for an uploaded file.
+    fn set_media_graph_id(&self, shop_id: i64, id: &str, graph_id: &str, at: &str) -> Result<()>;
+    /// Drops files created before `before` (their bytes and rows); how many.
+    fn purge_media(&self, before: &str) -> Result<usize>;
     /// Records a try: sent, failed (with an event for the desktop), or queued again for
     /// `retry_at`. True when an event was stored.
     #[allow(clippy::too_many_arguments)]

@@ -3,8 +3,8 @@
 //! 200 loses nothing).
 
 use super::{
-    DeviceRow, Inbound, Ingested, OutboundJob, Paired, PaymentRow, Result, Route, ShopRow, Store,
-    StoreError, StoredEvent,
+    DeviceRow, Fetched, Inbound, Ingested, MediaJob, MediaRow, OutboundJob, Paired, PaymentRow,
+    Result, Route, ShopRow, Store, StoreError, StoredEvent,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -97,6 +97,28 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE payments ADD COLUMN expires_at TEXT;
      ALTER TABLE payments ADD COLUMN check_at TEXT;
      CREATE INDEX payments_check ON payments(check_at) WHERE check_at IS NOT NULL;",
+    // 3: files — customers' media fetched from WhatsApp, and the shops' uploads.
+    "CREATE TABLE media (
+         shop_id INTEGER NOT NULL REFERENCES shops(id),
+         id TEXT NOT NULL,
+         direction TEXT NOT NULL,
+         message_id TEXT,
+         mime_type TEXT,
+         sha256 TEXT,
+         filename TEXT,
+         size INTEGER,
+         bytes BLOB,
+         state TEXT NOT NULL,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         due_at TEXT NOT NULL,
+         error TEXT,
+         graph_id TEXT,
+         graph_at TEXT,
+         created_at TEXT NOT NULL,
+         PRIMARY KEY (shop_id, id)
+     );
+     CREATE INDEX media_due ON media(state, due_at);
+     CREATE INDEX media_age ON media(created_at);",
 ];
 
 /// The store version this build writes.
@@ -685,6 +707,158 @@ impl Store for SqliteStore {
         })
     }
 
+    fn claim_media(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<MediaJob>> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let jobs = {
+                let mut st = tx.prepare_cached(
+                    "UPDATE media SET state = 'fetching', due_at = ?2
+                      WHERE rowid IN (SELECT rowid FROM media
+                                       WHERE state IN ('queued', 'fetching') AND due_at <= ?1
+                                       ORDER BY due_at LIMIT ?3)
+                      RETURNING shop_id, id, coalesce(message_id, ''), mime_type, sha256, attempts,
+                                (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = media.shop_id)",
+                )?;
+                let rows = st.query_map(params![now, lease_until, limit], |r| {
+                    Ok(MediaJob {
+                        shop_id: r.get(0)?,
+                        id: r.get(1)?,
+                        message_id: r.get(2)?,
+                        mime_type: r.get(3)?,
+                        sha256: r.get(4)?,
+                        attempts: r.get(5)?,
+                        phone_number_id: r.get(6)?,
+                    })
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            Ok(jobs)
+        })
+    }
+
+    fn finish_media(
+        &self,
+        shop_id: i64,
+        id: &str,
+        fetched: &Fetched,
+        event_body: Option<&str>,
+        now: &str,
+    ) -> Result<bool> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let n = match fetched {
+                Fetched::Ready { mime_type, bytes } => tx.execute(
+                    "UPDATE media SET state = 'ready', bytes = ?3, size = ?4, mime_type = ?5,
+                            attempts = attempts + 1, error = NULL
+                      WHERE shop_id = ?1 AND id = ?2",
+                    params![shop_id, id, bytes, bytes.len() as i64, mime_type],
+                )?,
+                Fetched::Retry { at, error } => tx.execute(
+                    "UPDATE media SET state = 'queued', due_at = ?3, error = ?4,
+                            attempts = attempts + 1
+                      WHERE shop_id = ?1 AND id = ?2",
+                    params![shop_id, id, at, error],
+                )?,
+                Fetched::Failed { error } => tx.execute(
+                    "UPDATE media SET state = 'failed', error = ?3, attempts = attempts + 1
+                      WHERE shop_id = ?1 AND id = ?2",
+                    params![shop_id, id, error],
+                )?,
+            };
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("media {id}")));
+            }
+            let stored = match event_body {
+                Some(body) => append_event(
+                    &tx,
+                    shop_id,
+                    "whatsapp_media",
+                    &format!("media:{id}"),
+                    body,
+                    now,
+                )?
+                .is_some(),
+                None => false,
+            };
+            tx.commit()?;
+            Ok(stored)
+        })
+    }
+
+    fn put_media(
+        &self,
+        shop_id: i64,
+        id: &str,
+        mime_type: &str,
+        filename: Option<&str>,
+        bytes: &[u8],
+        now: &str,
+    ) -> Result<MediaRow> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO media(shop_id, id, direction, mime_type, filename, size, bytes, state,
+                                   due_at, created_at)
+                 VALUES (?1, ?2, 'out', ?3, ?4, ?5, ?6, 'ready', ?7, ?7)
+                 ON CONFLICT(shop_id, id) DO UPDATE SET created_at = excluded.created_at,
+                        filename = coalesce(excluded.filename, filename)",
+                params![
+                    shop_id,
+                    id,
+                    mime_type,
+                    filename,
+                    bytes.len() as i64,
+                    bytes,
+                    now
+                ],
+            )?;
+            let row = tx.query_row(
+                &format!("{MEDIA_SELECT} WHERE shop_id = ?1 AND id = ?2"),
+                params![shop_id, id],
+                media_row,
+            )?;
+            tx.commit()?;
+            Ok(row)
+        })
+    }
+
+    fn media(&self, shop_id: i64, id: &str) -> Result<Option<MediaRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("{MEDIA_SELECT} WHERE shop_id = ?1 AND id = ?2"),
+                params![shop_id, id],
+                media_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT bytes FROM media WHERE shop_id = ?1 AND id = ?2 AND state = 'ready'",
+                params![shop_id, id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn set_media_graph_id(&self, shop_id: i64, id: &str, graph_id: &str, at: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE media SET graph_id = ?3, graph_at = ?4 WHERE shop_id = ?1 AND id = ?2",
+                params![shop_id, id, graph_id, at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn purge_media(&self, before: &str) -> Result<usize> {
+        self.with(|c| Ok(c.execute("DELETE FROM media WHERE created_at < ?1", [before])?))
+    }
+
     fn finish_outbound(
         &self,
         id: i64,
@@ -727,6 +901,23 @@ impl Store for SqliteStore {
             Ok(stored)
         })
     }
+}
+
+const MEDIA_SELECT: &str = "SELECT shop_id, id, direction, state, mime_type, filename, size, error, graph_id, graph_at FROM media";
+
+fn media_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MediaRow> {
+    Ok(MediaRow {
+        shop_id: r.get(0)?,
+        id: r.get(1)?,
+        direction: r.get(2)?,
+        state: r.get(3)?,
+        mime_type: r.get(4)?,
+        filename: r.get(5)?,
+        size: r.get(6)?,
+        error: r.get(7)?,
+        graph_id: r.get(8)?,
+        graph_at: r.get(9)?,
+    })
 }
 
 const PAYMENT_COLUMNS: &str = "order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at";
@@ -777,6 +968,22 @@ fn ingest_in(tx: &Connection, items: &[Inbound], now: &str) -> Result<Ingested> 
             out.duplicates += 1;
             continue;
         };
+        if let Some(m) = &it.media {
+            tx.execute(
+                "INSERT OR IGNORE INTO media(shop_id, id, direction, message_id, mime_type, sha256,
+                                             filename, state, due_at, created_at)
+                 VALUES (?1, ?2, 'in', ?3, ?4, ?5, ?6, 'queued', ?7, ?7)",
+                params![
+                    shop,
+                    m.id,
+                    m.message_id,
+                    m.mime_type,
+                    m.sha256,
+                    m.filename,
+                    now
+                ],
+            )?;
+        }
         if let Some((wa_id, at)) = &it.window {
             tx.execute(
                 "INSERT INTO wa_windows(shop_id, wa_id, last_inbound) VALUES (?1, ?2, ?3)
