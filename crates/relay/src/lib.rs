@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod media;
+pub mod metrics;
 pub mod midtrans;
 pub mod outbound;
 pub mod payments;
@@ -51,6 +52,12 @@ pub struct Config {
     /// When a new payment's status is first asked of Midtrans if no notification came
     /// (default `payments::FIRST_CHECK`, two minutes; tests make it short).
     pub payment_first_check: Option<Duration>,
+    /// METRICS_TOKEN: when set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<String>,
+    /// SHOP_RATE_PER_SEC and SHOP_BURST: device requests one shop may make (default 20 per
+    /// second, 200 at once); more get 429 with Retry-After.
+    pub shop_rate: Option<f64>,
+    pub shop_burst: Option<f64>,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +85,9 @@ impl Config {
             whatsapp_access_token: var("WHATSAPP_ACCESS_TOKEN"),
             whatsapp_graph_url: var("WHATSAPP_GRAPH_URL"),
             payment_first_check: None,
+            metrics_token: var("METRICS_TOKEN"),
+            shop_rate: var("SHOP_RATE_PER_SEC").and_then(|v| v.parse().ok()),
+            shop_burst: var("SHOP_BURST").and_then(|v| v.parse().ok()),
         }
     }
 }
@@ -103,6 +113,11 @@ pub struct AppState {
     closing: watch::Sender<bool>,
     /// One creator per payment order on this instance (others wait for its answer).
     creating: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    metrics: Arc<metrics::Metrics>,
+    limits: Arc<metrics::Limits>,
+    /// Connections open and long-polls waiting (gauges).
+    open: Arc<std::sync::atomic::AtomicI64>,
+    waiting: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl AppState {
@@ -133,6 +148,7 @@ impl AppState {
                 .to_string(),
             token: config.whatsapp_access_token.clone(),
         };
+        let (shop_rate, shop_burst) = (config.shop_rate, config.shop_burst);
         AppState {
             store,
             config: Arc::new(config),
@@ -143,8 +159,108 @@ impl AppState {
             fetch: Arc::new(tokio::sync::Notify::new()),
             closing: watch::Sender::new(false),
             creating: Arc::default(),
+            metrics: Arc::default(),
+            limits: Arc::new(metrics::Limits {
+                shop: metrics::Limiter::new(
+                    config_rate(shop_rate, 20.0),
+                    config_rate(shop_burst, 200.0),
+                ),
+                // Pairing: 10 tries at once from one address, then one every 6 s.
+                pair: metrics::Limiter::new(1.0 / 6.0, 10.0),
+            }),
+            open: Arc::default(),
+            waiting: Arc::default(),
         }
     }
+}
+
+fn config_rate(v: Option<f64>, default: f64) -> f64 {
+    v.filter(|v| v.is_finite() && *v > 0.0).unwrap_or(default)
+}
+
+/// Counts and times every routed request by its route (never by its concrete path).
+async fn track(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".into());
+    let start = std::time::Instant::now();
+    let res = next.run(req).await;
+    s.metrics
+        .request(&route, res.status().as_u16(), start.elapsed());
+    res
+}
+
+/// Prometheus metrics: counters since start, and gauges of what is waiting.
+async fn metrics_page(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(want) = &s.config.metrics_token {
+        let given = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !auth::same(want.as_bytes(), given.trim().as_bytes()) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "METRICS_TOKEN required",
+            ));
+        }
+    }
+    let store = s.store.clone();
+    let st = blocking(move || store.stats()).await?;
+    use std::sync::atomic::Ordering::Relaxed;
+    let text = s.metrics.render(&[
+        ("pasar_relay_shops", "shops on this relay", st.shops as f64),
+        (
+            "pasar_relay_devices",
+            "paired devices, not revoked",
+            st.devices as f64,
+        ),
+        (
+            "pasar_relay_outbox_queued",
+            "messages waiting to be sent",
+            st.outbox_queued as f64,
+        ),
+        (
+            "pasar_relay_media_queued",
+            "customer files waiting to be fetched",
+            st.media_queued as f64,
+        ),
+        (
+            "pasar_relay_payments_unsettled",
+            "payments neither paid nor ended",
+            st.payments_unsettled as f64,
+        ),
+        (
+            "pasar_relay_set_aside",
+            "payloads kept aside (no shop, unreadable)",
+            st.set_aside as f64,
+        ),
+        (
+            "pasar_relay_connections_open",
+            "connections open on this instance",
+            s.open.load(Relaxed) as f64,
+        ),
+        (
+            "pasar_relay_long_polls_waiting",
+            "desktops waiting for events on this instance",
+            s.waiting.load(Relaxed) as f64,
+        ),
+    ]);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
+    )
+        .into_response())
 }
 
 /// The relay's routes.
@@ -174,6 +290,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route(&format!("{}/{{id}}", path::MEDIA), get(media::download))
         .route("/webhooks/midtrans", post(payments::notification))
+        .route("/metrics", get(metrics_page))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -204,6 +322,7 @@ pub async fn serve(
         state.sender.clone(),
         state.poke.clone(),
         state.news.clone(),
+        state.metrics.clone(),
         stopped,
     ));
     let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
@@ -212,9 +331,11 @@ pub async fn serve(
         state.sender.clone(),
         state.fetch.clone(),
         state.news.clone(),
+        state.metrics.clone(),
         stop.subscribe(),
     ));
     let closing = state.closing.clone();
+    let state_open = state.open.clone();
     let app = router(state);
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
@@ -227,8 +348,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
                     Err(e) => {
                         // Out of file handles and the like: wait a moment, keep serving.
                         tracing::warn!(error = %e, "accept failed");
@@ -241,13 +362,21 @@ pub async fn serve(
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let service = hyper_util::service::TowerToHyperService::new(
+                    tower::util::MapRequest::new(app.clone(), move |mut r: axum::http::Request<_>| {
+                        r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        r
+                    }),
+                );
+                let open = state_open.clone();
+                open.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let conn = builder
                     .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     drop(slot);
                 });
             }
@@ -276,6 +405,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds to wait before asking again (429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -284,6 +415,19 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    fn too_many(wait: Duration) -> ApiError {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; try again in {secs} s"),
+            )
         }
     }
 
@@ -299,14 +443,19 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut res = (
             self.status,
             Json(ErrorBody {
                 code: self.code.into(),
                 message: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 
@@ -372,6 +521,10 @@ async fn whatsapp_event(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if !whatsapp::signed(secret.as_bytes(), &body, sig) {
+        s.metrics.inc(
+            "pasar_relay_webhooks_total",
+            &[("source", "whatsapp"), ("outcome", "forged")],
+        );
         tracing::warn!(
             bytes = body.len(),
             "WhatsApp webhook with a bad signature refused"
@@ -397,6 +550,23 @@ async fn whatsapp_event(
                 s.news.send_modify(|n| *n = n.wrapping_add(1));
                 s.fetch.notify_one();
             }
+            for (outcome, n) in [
+                ("stored", done.stored.len()),
+                ("duplicate", done.duplicates),
+                ("unrouted", done.unrouted),
+            ] {
+                if n > 0 {
+                    s.metrics.add(
+                        "pasar_relay_webhook_items_total",
+                        &[("source", "whatsapp"), ("outcome", outcome)],
+                        n as u64,
+                    );
+                }
+            }
+            s.metrics.inc(
+                "pasar_relay_webhooks_total",
+                &[("source", "whatsapp"), ("outcome", "stored")],
+            );
             tracing::info!(
                 stored = done.stored.len(),
                 duplicates = done.duplicates,
@@ -406,6 +576,10 @@ async fn whatsapp_event(
         Err(whatsapp::Unreadable(why)) => {
             let raw = String::from_utf8_lossy(&body).into_owned();
             tracing::warn!(reason = %why, "signed WhatsApp webhook unreadable; kept aside");
+            s.metrics.inc(
+                "pasar_relay_webhooks_total",
+                &[("source", "whatsapp"), ("outcome", "unreadable")],
+            );
             blocking(move || store.set_aside("whatsapp", &why, &raw, &at)).await?;
         }
     }
@@ -414,8 +588,16 @@ async fn whatsapp_event(
 
 async fn pair(
     State(s): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Json(req): Json<PairRequest>,
 ) -> Result<Json<PairResponse>, ApiError> {
+    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = peer
+        && let Err(wait) = s.limits.pair.take(&addr.ip())
+    {
+        s.metrics
+            .inc("pasar_relay_rate_limited_total", &[("limit", "pair")]);
+        return Err(ApiError::too_many(wait));
+    }
     let name: String = req.device_name.trim().chars().take(80).collect();
     if name.is_empty() {
         return Err(ApiError::new(
@@ -462,7 +644,14 @@ async fn device(s: &AppState, headers: &HeaderMap) -> Result<store::DeviceRow, A
     let hash = auth::hash(token);
     let store = s.store.clone();
     match blocking(move || store.device(&hash)).await? {
-        Some(d) if !d.revoked => Ok(d),
+        Some(d) if !d.revoked => {
+            if let Err(wait) = s.limits.shop.take(&d.shop_id) {
+                s.metrics
+                    .inc("pasar_relay_rate_limited_total", &[("limit", "shop")]);
+                return Err(ApiError::too_many(wait));
+            }
+            Ok(d)
+        }
         Some(_) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "revoked",
@@ -522,10 +711,27 @@ async fn events(
         // Woken by news on this instance, or every second (another instance may have
         // stored it), until the deadline.
         let tick = (deadline - tokio::time::Instant::now()).min(Duration::from_secs(1));
+        let _waiting = Waiting::new(&s.waiting);
         tokio::select! {
             _ = tokio::time::timeout(tick, news.changed()) => {}
             _ = closing.changed() => {}
         }
+    }
+}
+
+/// Counts a desktop waiting for events while it lives (dropped also when the request is).
+struct Waiting(Arc<std::sync::atomic::AtomicI64>);
+
+impl Waiting {
+    fn new(n: &Arc<std::sync::atomic::AtomicI64>) -> Waiting {
+        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting(n.clone())
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -230,6 +230,7 @@ pub(crate) async fn run(
     sender: Sender,
     poke: Arc<tokio::sync::Notify>,
     news: watch::Sender<u64>,
+    metrics: Arc<crate::metrics::Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut purged = Utc::now() - Span::hours(2);
@@ -296,6 +297,12 @@ pub(crate) async fn run(
                     (Fetched::Failed { error }, Some(failed))
                 }
             };
+            let outcome = match &fetched {
+                Fetched::Ready { .. } => "ready",
+                Fetched::Retry { .. } => "retry",
+                Fetched::Failed { .. } => "failed",
+            };
+            metrics.inc("pasar_relay_media_fetches_total", &[("outcome", outcome)]);
             let body = event.map(|e| {
                 serde_json::to_string(&EventBody::WhatsappMedia(e)).expect("events serialise")
             });

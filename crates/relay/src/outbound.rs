@@ -297,6 +297,7 @@ pub async fn run(
     sender: Sender,
     poke: Arc<tokio::sync::Notify>,
     news: tokio::sync::watch::Sender<u64>,
+    metrics: Arc<crate::metrics::Metrics>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
@@ -337,6 +338,10 @@ pub async fn run(
                 }
                 Outcome::Retry(e) | Outcome::Failed(e) => ("failed", None, Some(e), None),
             };
+            metrics.inc(
+                "pasar_relay_outbound_total",
+                &[("outcome", if state == "queued" { "retry" } else { state })],
+            );
             let event = (state != "queued").then(|| {
                 serde_json::to_string(&EventBody::WhatsappOutbound(OutboundResult {
                     key: job.key.clone(),

@@ -329,6 +329,10 @@ pub(crate) async fn notification(
         None => s.config.midtrans_server_key.clone(),
     };
     if !key.is_some_and(|k| midtrans::signed(&n, &k)) {
+        s.metrics.inc(
+            "pasar_relay_webhooks_total",
+            &[("source", "midtrans"), ("outcome", "forged")],
+        );
         tracing::warn!(order = %order_id, "Midtrans notification with a bad signature refused");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -354,7 +358,21 @@ pub(crate) async fn notification(
             "status_code does not match transaction_status",
         ));
     }
-    apply(&s, &p, &n).await?;
+    let applied = apply(&s, &p, &n).await?;
+    s.metrics.inc(
+        "pasar_relay_webhooks_total",
+        &[
+            ("source", "midtrans"),
+            (
+                "outcome",
+                if applied.is_some() {
+                    "stored"
+                } else {
+                    "duplicate"
+                },
+            ),
+        ],
+    );
     Ok(StatusCode::OK)
 }
 
@@ -581,9 +599,15 @@ pub(crate) async fn run(s: AppState, mut stop: watch::Receiver<bool>) {
             if *stop.borrow() {
                 return;
             }
-            if let Err(e) = ask(&s, p).await {
-                tracing::warn!(order = %p.order_id, error = %e.message, "payment status check failed");
-            }
+            let outcome = match ask(&s, p).await {
+                Ok(_) => "answered",
+                Err(e) => {
+                    tracing::warn!(order = %p.order_id, error = %e.message, "payment status check failed");
+                    "failed"
+                }
+            };
+            s.metrics
+                .inc("pasar_relay_payment_checks_total", &[("outcome", outcome)]);
             let (created_at, expires) = (
                 parse(&p.created_at).unwrap_or(t),
                 p.expires_at.as_deref().and_then(parse).unwrap_or(t),

@@ -269,6 +269,7 @@ impl World {
                 return m;
             }
             assert!(Instant::now() < deadline, "no word on file {id}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }

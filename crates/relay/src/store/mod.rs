@@ -187,6 +187,17 @@ pub struct OutboundJob {
     pub phone_number_id: String,
 }
 
+/// How much is waiting, for the operator's gauges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub shops: i64,
+    pub devices: i64,
+    pub outbox_queued: i64,
+    pub media_queued: i64,
+    pub payments_unsettled: i64,
+    pub set_aside: i64,
+}
+
 /// The relay's storage. Methods block (run them on a blocking thread); each is atomic.
 pub trait Store: Send + Sync + 'static {
     /// A new shop with a one-time pairing code (stored hashed) valid until `expires_at`.
@@ -196,6 +207,8 @@ pub trait Store: Send + Sync + 'static {
     /// Routes this WhatsApp phone-number id's messages to the shop (unique across shops).
     fn set_whatsapp_number(&self, shop_id: i64, phone_number_id: &str) -> Result<()>;
     fn shops(&self) -> Result<Vec<ShopRow>>;
+    /// Counts for the operator (`/metrics`).
+    fn stats(&self) -> Result<Stats>;
     /// Uses a pairing code once: a new device with the token (hashed), or None when the code
     /// is unknown, used or expired.
     fn pair(

@@ -4,7 +4,7 @@
 
 use super::{
     DeviceRow, Fetched, Inbound, Ingested, MediaJob, MediaRow, OutboundJob, Paired, PaymentRow,
-    Result, Route, ShopRow, Store, StoreError, StoredEvent,
+    Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -290,6 +290,30 @@ impl Store for SqliteStore {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn stats(&self) -> Result<Stats> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM shops),
+                        (SELECT count(*) FROM devices WHERE revoked_at IS NULL),
+                        (SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')),
+                        (SELECT count(*) FROM media WHERE state IN ('queued', 'fetching')),
+                        (SELECT count(*) FROM payments WHERE state IN ('creating', 'pending', 'challenge')),
+                        (SELECT count(*) FROM set_aside)",
+                [],
+                |r| {
+                    Ok(Stats {
+                        shops: r.get(0)?,
+                        devices: r.get(1)?,
+                        outbox_queued: r.get(2)?,
+                        media_queued: r.get(3)?,
+                        payments_unsettled: r.get(4)?,
+                        set_aside: r.get(5)?,
+                    })
+                },
+            )?)
         })
     }
 
