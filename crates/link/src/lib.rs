@@ -187,7 +187,7 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundAccepted {
     pub key: String,
-    /// queued, sent or failed (when the same key was sent before).
+    /// queued, sent, failed or uncertain (when the same key was sent before).
     pub state: String,
 }
 
@@ -195,7 +195,8 @@ pub struct OutboundAccepted {
 pub struct OutboundResult {
     pub key: String,
     pub to: String,
-    /// sent or failed.
+    /// sent, failed, or uncertain (WhatsApp did not answer a send, or the relay stopped
+    /// during one: the customer may have it; it is not sent again).
     pub state: String,
     /// WhatsApp's id for the message, when sent.
     pub wamid: Option<String>,

@@ -35,6 +35,8 @@ const KEEP: Span = Span::days(30);
 const GRAPH_KEEP: Span = Span::days(29);
 /// Tries before a customer's file is given up (WhatsApp keeps it 7 days).
 const MAX_TRIES: i64 = 24;
+/// The longest one download may take (WhatsApp's largest file over a slow line).
+const FETCH_TIME: Duration = Duration::from_secs(120);
 
 /// The largest file of this type WhatsApp accepts, or None for a type it does not send.
 pub fn cap(mime: &str) -> Option<usize> {
@@ -249,7 +251,7 @@ pub(crate) async fn run(
             }
         }
         let st = store.clone();
-        let (t, lease) = (stamp(Utc::now()), stamp(Utc::now() + Span::minutes(10)));
+        let (t, lease) = (stamp(Utc::now()), stamp(Utc::now() + Span::minutes(3)));
         let jobs = tokio::task::spawn_blocking(move || st.claim_media(&t, &lease, 1))
             .await
             .ok()
@@ -260,7 +262,16 @@ pub(crate) async fn run(
             .unwrap_or_default();
         for job in &jobs {
             let attempts = job.attempts + 1;
-            let (fetched, event) = match fetch(&sender, job).await {
+            // A file that trickles in holds up the queue: two minutes each, then try later.
+            let got = tokio::time::timeout(FETCH_TIME, fetch(&sender, job))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Miss::Again(format!(
+                        "the download took longer than {} s",
+                        FETCH_TIME.as_secs()
+                    )))
+                });
+            let (fetched, event) = match got {
                 Ok((mime, bytes)) => {
                     let ready = MediaReady {
                         id: job.id.clone(),

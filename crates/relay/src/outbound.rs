@@ -189,6 +189,9 @@ fn file(link: &str, media: &Option<String>) -> Value {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Sent(String),
+    /// Sent, and no answer came (a timeout, a cut connection): WhatsApp may have delivered
+    /// it. Not sent again (a customer would get it twice); the desktop is told.
+    Uncertain(PlatformError),
     /// Try again later (rate limits, WhatsApp busy, the network).
     Retry(PlatformError),
     /// WhatsApp will not take it (outside the window, a bad number…).
@@ -272,9 +275,16 @@ impl Sender {
                 let body = r.json::<Value>().await.unwrap_or(Value::Null);
                 outcome(status, &body)
             }
-            Err(e) => Outcome::Retry(PlatformError {
+            // Never connected: nothing went out, try again.
+            Err(e) if e.is_connect() => Outcome::Retry(PlatformError {
                 code: 0,
                 title: Some("WhatsApp unreachable".into()),
+                message: Some(e.to_string().replace(token.as_str(), "***")),
+                details: None,
+            }),
+            Err(e) => Outcome::Uncertain(PlatformError {
+                code: 0,
+                title: Some("WhatsApp did not answer; the message may have been delivered".into()),
                 message: Some(e.to_string().replace(token.as_str(), "***")),
                 details: None,
             }),
@@ -336,6 +346,7 @@ pub async fn run(
                     let at = now() + chrono::Duration::from_std(wait).unwrap_or_default();
                     ("queued", None, Some(e), Some(stamp(at)))
                 }
+                Outcome::Uncertain(e) => ("uncertain", None, Some(e), None),
                 Outcome::Retry(e) | Outcome::Failed(e) => ("failed", None, Some(e), None),
             };
             metrics.inc(

@@ -358,6 +358,27 @@ pub(crate) async fn notification(
             "status_code does not match transaction_status",
         ));
     }
+    // gross_amount is signed, so a mismatch is not a forgery by a stranger; still, it is not
+    // this payment (Midtrans keeps the order's amount, refunds come as refund_amount).
+    if !midtrans::same_amount(&field("gross_amount").unwrap_or_default(), p.amount) {
+        tracing::error!(order = %order_id, gross = ?field("gross_amount"), amount = p.amount, "Midtrans notification for another amount; not applied");
+        let store = s.store.clone();
+        let (raw, t) = (String::from_utf8_lossy(&body).into_owned(), now());
+        blocking(move || {
+            store.set_aside(
+                "midtrans",
+                "gross_amount is not the payment's amount",
+                &raw,
+                &t,
+            )
+        })
+        .await?;
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "amount_mismatch",
+            "gross_amount is not this order's amount",
+        ));
+    }
     let applied = apply(&s, &p, &n).await?;
     s.metrics.inc(
         "pasar_relay_webhooks_total",

@@ -219,7 +219,16 @@ fn message(m: &Value, contacts: Option<&Vec<Value>>) -> Option<InboundMessage> {
     };
     let media = ["image", "audio", "video", "document", "sticker"]
         .iter()
-        .find_map(|k| media_of(k));
+        .find_map(|k| media_of(k))
+        // WhatsApp's media ids are digits; anything that could reach another URL path is
+        // not fetched (the message itself is kept).
+        .filter(|x| {
+            !x.id.is_empty()
+                && x.id.len() <= 128
+                && x.id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
     let (text_body, choice) = match kind.as_str() {
         "text" => (text(m, "/text/body"), None),
         "interactive" => {
@@ -302,5 +311,14 @@ mod tests {
             items[0].body
         );
         assert!(items[1].body.contains("😀"), "{}", items[1].body);
+    }
+
+    #[test]
+    fn a_media_id_that_is_a_path_is_not_fetched() {
+        let body = br#"{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"1"},"messages":[{"id":"a","from":"62","timestamp":"1","type":"image","image":{"id":"../../v24.0/1/messages","mime_type":"image/jpeg"}},{"id":"b","from":"62","timestamp":"1","type":"image","image":{"id":"1003383421387256","mime_type":"image/jpeg"}}]}}]}]}"#;
+        let items = inbound(body).unwrap();
+        assert_eq!(items.len(), 2, "both messages kept");
+        assert!(items[0].media.is_none());
+        assert_eq!(items[1].media.as_ref().unwrap().id, "1003383421387256");
     }
 }

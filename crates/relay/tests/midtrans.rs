@@ -251,7 +251,18 @@ fn request(reference: &str, amount: i64, method: PaymentMethod) -> PaymentReques
 
 /// A notification as Midtrans sends it, signed with `key`.
 fn notification(order: &str, status: &str, code: &str, fraud: Option<&str>, key: &str) -> Value {
-    let gross = "35000.00";
+    notification_of(order, status, code, fraud, key, "35000.00")
+}
+
+/// The same, for a payment of another amount.
+fn notification_of(
+    order: &str,
+    status: &str,
+    code: &str,
+    fraud: Option<&str>,
+    key: &str,
+    gross: &str,
+) -> Value {
     let mut n = json!({
         "transaction_type": "on-us", "transaction_time": "2026-11-22 09:15:00",
         "transaction_status": status, "transaction_id": format!("tx-{order}"),
@@ -334,6 +345,9 @@ async fn a_qris_payment_is_created_once_and_paid_once() {
     let mut altered = notification(&order, "settlement", "200", Some("accept"), RELAY_KEY);
     altered["gross_amount"] = json!("1.00");
     assert_eq!(w.notify(&altered).await, 401);
+    // Signed with the key but for another amount: not this payment, not applied.
+    altered["signature_key"] = json!(midtrans::signature(&order, "200", "1.00", RELAY_KEY));
+    assert_eq!(w.notify(&altered).await, 409);
     assert!(payment_states(&dev).await.is_empty());
 
     // Settlement, its repeat, then a late pending: paid, once.
@@ -391,9 +405,23 @@ async fn a_shops_own_key_links_and_foreign_orders() {
     }
     // Signed with the relay's key, not the shop's: a forgery for this shop's order.
     let order = made.order_id.clone();
-    let mut n = notification(&order, "settlement", "200", Some("accept"), RELAY_KEY);
+    let mut n = notification_of(
+        &order,
+        "settlement",
+        "200",
+        Some("accept"),
+        RELAY_KEY,
+        "120000.00",
+    );
     assert_eq!(w.notify(&n).await, 401);
-    n = notification(&order, "capture", "201", Some("challenge"), SHOP_KEY);
+    n = notification_of(
+        &order,
+        "capture",
+        "201",
+        Some("challenge"),
+        SHOP_KEY,
+        "120000.00",
+    );
     assert_eq!(w.notify(&n).await, 200);
     assert_eq!(payment_states(&dev).await, vec!["challenge"]);
 
@@ -483,12 +511,17 @@ async fn midtrans_published_notifications_are_applied() {
         // Each file's order is a payment of this shop (orders repeat across files).
         let order = format!("{}-{i}", n["order_id"].as_str().unwrap());
         n["order_id"] = json!(order);
+        let amount: i64 = n["gross_amount"]
+            .as_str()
+            .and_then(|g| g.split('.').next())
+            .and_then(|g| g.parse().ok())
+            .unwrap_or_else(|| panic!("{}: gross_amount", f.display()));
         w.store
             .open_payment(
                 shop,
                 &order,
                 &format!("ref-{i}"),
-                1,
+                amount,
                 "qris",
                 "2026-11-22T00:00:00Z",
             )
@@ -659,7 +692,8 @@ async fn a_late_notification_is_asked_for_and_applied_once() {
     assert_eq!(payment_states(&dev).await, vec!["paid", "paid"]);
 
     // The cashier's "cek pembayaran": asked at once, answered with the news.
-    w.fake.set(&order3, "expire", "202", "35000.00");
+    // The status API writes an expired transaction with status_code 407.
+    w.fake.set(&order3, "expire", "407", "35000.00");
     let now = dev.payment("late-3", true).await.unwrap();
     assert_eq!(now.state, "expired");
     assert!(now.expires_at.is_some());

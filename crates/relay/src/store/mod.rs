@@ -297,8 +297,9 @@ pub trait Store: Send + Sync + 'static {
         body: &str,
         now: &str,
     ) -> Result<String>;
-    /// Claims up to `limit` messages due now (queued, or claimed before and never finished by
-    /// `lease_until` — a sender that died), so no two senders take the same one.
+    /// Claims up to `limit` queued messages due now, so no two senders take the same one. A
+    /// message claimed before and never finished by its lease (a sender that died mid-send)
+    /// becomes "uncertain" with an event for the desktop, never sent again.
     fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>>;
     /// Claims up to `limit` customer files due for fetching (queued, or claimed before by a
     /// fetcher that died and whose lease ran out).

@@ -704,11 +704,47 @@ impl Store for SqliteStore {
     fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // A send whose lease ran out was in flight when its sender stopped: WhatsApp may
+            // have it. Not sent again (the customer would get it twice); the desktop is told.
+            let lost: Vec<(i64, i64, String, String, i64)> = {
+                let mut st = tx.prepare_cached(
+                    "UPDATE outbox SET state = 'uncertain', attempts = attempts + 1, updated_at = ?1,
+                            error = '{\"code\":0,\"title\":\"the relay stopped while sending; the message may have been delivered\"}'
+                      WHERE state = 'sending' AND due_at <= ?1
+                      RETURNING id, shop_id, key, to_wa, attempts",
+                )?;
+                let rows = st.query_map([now], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for (_, shop, key, to, attempts) in &lost {
+                let body = serde_json::to_string(&pasar_link::EventBody::WhatsappOutbound(
+                    pasar_link::OutboundResult {
+                        key: key.clone(),
+                        to: to.clone(),
+                        state: "uncertain".into(),
+                        wamid: None,
+                        error: Some(pasar_link::PlatformError {
+                            code: 0,
+                            title: Some(
+                                "the relay stopped while sending; the message may have been delivered"
+                                    .into(),
+                            ),
+                            message: None,
+                            details: None,
+                        }),
+                        attempts: *attempts,
+                    },
+                ))
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+                append_event(&tx, *shop, "whatsapp_outbound", &format!("out:{key}"), &body, now)?;
+            }
             let jobs = {
                 let mut st = tx.prepare(
                     "UPDATE outbox SET state = 'sending', due_at = ?2, updated_at = ?1
                       WHERE id IN (SELECT id FROM outbox
-                                    WHERE state IN ('queued', 'sending') AND due_at <= ?1
+                                    WHERE state = 'queued' AND due_at <= ?1
                                     ORDER BY due_at, id LIMIT ?3)
                       RETURNING id, shop_id, key, to_wa, body, attempts,
                                 (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = outbox.shop_id)",
@@ -1191,5 +1227,56 @@ mod tests {
             .unwrap();
         let err = SqliteStore::open(&path).err().unwrap().to_string();
         assert!(err.contains("newer than this relay"), "{err}");
+    }
+
+    #[test]
+    fn a_send_cut_off_by_a_crash_is_uncertain_not_sent_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
+        let t0 = "2026-11-22T10:00:00.000Z";
+        let shop = store
+            .create_shop("Warung", "h", "2999-01-01T00:00:00Z", t0)
+            .unwrap();
+        store.set_whatsapp_number(shop, "1065").unwrap();
+        store
+            .enqueue_outbound(shop, "k1", "6281", "{}", t0)
+            .unwrap();
+        // A sender claims it (lease one minute) and dies before finishing.
+        let jobs = store
+            .claim_outbound(t0, "2026-11-22T10:01:00.000Z", 1)
+            .unwrap();
+        assert_eq!(jobs.len(), 1);
+        // Before the lease ends nobody takes it; after, it is not sent again but reported.
+        assert!(
+            store
+                .claim_outbound("2026-11-22T10:00:30.000Z", "2026-11-22T10:01:30.000Z", 1)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .claim_outbound("2026-11-22T10:02:00.000Z", "2026-11-22T10:03:00.000Z", 1)
+                .unwrap()
+                .is_empty()
+        );
+        let events = store.events_after(shop, 0, 10).unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0].body.contains("\"state\":\"uncertain\""),
+            "{}",
+            events[0].body
+        );
+        assert_eq!(
+            store
+                .enqueue_outbound(shop, "k1", "6281", "{}", t0)
+                .unwrap(),
+            "uncertain"
+        );
+        assert!(
+            store
+                .claim_outbound("2026-11-22T11:00:00.000Z", "2026-11-22T11:01:00.000Z", 1)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
