@@ -66,8 +66,8 @@ pub fn is_image(mime: &str) -> bool {
     matches!(mime, "image/jpeg" | "image/png")
 }
 
-/// Standard base64 with padding (WhatsApp writes media hashes this way).
-fn base64(b: &[u8]) -> String {
+/// Standard base64 with padding (WhatsApp writes media hashes this way; HTTP Basic auth too).
+pub fn base64(b: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
     for c in b.chunks(3) {
@@ -539,6 +539,14 @@ pub(crate) async fn upload(
     }))
 }
 
+fn no_such_file() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_media",
+        "this shop has no such file",
+    )
+}
+
 /// A file of the device's shop: a customer's once fetched, or one the shop uploaded.
 pub(crate) async fn download(
     State(s): State<AppState>,
@@ -550,13 +558,7 @@ pub(crate) async fn download(
     let i = id.clone();
     let row = blocking(move || store.media(dev.shop_id, &i))
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_media",
-                "this shop has no such file",
-            )
-        })?;
+        .ok_or_else(no_such_file)?;
     match row.state.as_str() {
         "ready" => {}
         "failed" => {
@@ -578,13 +580,7 @@ pub(crate) async fn download(
     let store = s.store.clone();
     let bytes = blocking(move || store.media_bytes(dev.shop_id, &id))
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_media",
-                "this shop has no such file",
-            )
-        })?;
+        .ok_or_else(no_such_file)?;
     let mime = row
         .mime_type
         .unwrap_or_else(|| "application/octet-stream".into());

@@ -216,8 +216,16 @@ impl Client {
                 MidtransError::Unreachable(e.to_string())
             }
         })?;
-        // Midtrans puts its verdict in the body too: status_code ≥ 400 is a refusal even
-        // under HTTP 200 (as its own SDKs read it).
+        // A body describing the transaction is an answer whatever its status_code (the
+        // status API writes an expired one as "407").
+        if v.get("transaction_status")
+            .and_then(Value::as_str)
+            .is_some()
+        {
+            return Ok(v);
+        }
+        // Otherwise Midtrans puts its verdict in the body too: status_code ≥ 400 is a
+        // refusal even under HTTP 200 (as its own SDKs read it).
         let body_code = v
             .get("status_code")
             .and_then(Value::as_str)
@@ -259,45 +267,10 @@ impl Client {
     /// pay yet).
     pub async fn status(&self, key: &str, order_id: &str) -> Result<Option<Value>, MidtransError> {
         let url = format!("{}/v2/{}/status", self.endpoints.core, order_id);
-        let res = self
-            .http
-            .get(url)
-            .basic_auth(key, Some(""))
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| MidtransError::Unreachable(without(&e.to_string(), key)))?;
-        let http = res.status().as_u16();
-        let v: Value = res
-            .json()
-            .await
-            .map_err(|_| MidtransError::Unreachable(format!("HTTP {http}, not JSON")))?;
-        // A transaction's status is an answer whatever its status_code (an expired one is
-        // "407"); without one, the code says why.
-        if v.get("transaction_status")
-            .and_then(Value::as_str)
-            .is_some()
-        {
-            return Ok(Some(v));
-        }
-        let code = v
-            .get("status_code")
-            .and_then(Value::as_str)
-            .and_then(|c| c.parse::<u16>().ok())
-            .unwrap_or(http);
-        let message = v
-            .get("status_message")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        match code {
-            404 => Ok(None),
-            c if c >= 500 || http >= 500 => {
-                Err(MidtransError::Unreachable(format!("Midtrans answered {c}")))
-            }
-            c => Err(MidtransError::Refused {
-                status: c,
-                message: without(message, key),
-            }),
+        match self.call(self.http.get(url), key).await {
+            Ok(v) => Ok(Some(v)),
+            Err(MidtransError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

@@ -207,25 +207,8 @@ fn picture(wamid: &str, media_id: &str, mime: &str, bytes: &[u8]) -> Vec<u8> {
     } else {
         "document"
     };
-    let sha = {
-        // base64, as in Meta's webhooks
-        let h = Sha256::digest(bytes);
-        let a = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for c in h.chunks(3) {
-            let n = (c[0] as u32) << 16
-                | (*c.get(1).unwrap_or(&0) as u32) << 8
-                | *c.get(2).unwrap_or(&0) as u32;
-            for i in 0..4 {
-                out.push(if i <= c.len() {
-                    a[(n >> (18 - 6 * i) & 63) as usize] as char
-                } else {
-                    '='
-                });
-            }
-        }
-        out
-    };
+    // base64, as in Meta's webhooks
+    let sha = pasar_relay::media::base64(&Sha256::digest(bytes));
     serde_json::to_vec(&json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "102290129340777", "changes": [{"field": "messages", "value": {
@@ -259,18 +242,16 @@ impl World {
 
     /// Waits (up to 15 s) for what became of a customer's file.
     async fn media_event(&self, id: &str) -> MediaReady {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let page = self.device.events(0, Duration::from_secs(1)).await.unwrap();
-            if let Some(m) = page.events.into_iter().find_map(|e| match e.body {
+        common::wait_event(
+            &self.device,
+            15,
+            &format!("word on file {id}"),
+            |b| match b {
                 EventBody::WhatsappMedia(m) if m.id == id => Some(m),
                 _ => None,
-            }) {
-                return m;
-            }
-            assert!(Instant::now() < deadline, "no word on file {id}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            },
+        )
+        .await
     }
 }
 

@@ -114,23 +114,10 @@ async fn end(
 }
 
 fn basic(key: &str) -> String {
-    // base64 of "KEY:", by hand (no base64 crate for one header).
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = format!("{key}:").into_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    format!("Basic {out}")
+    format!(
+        "Basic {}",
+        pasar_relay::media::base64(format!("{key}:").as_bytes())
+    )
 }
 
 async fn charge(

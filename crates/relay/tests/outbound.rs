@@ -16,7 +16,7 @@ use pasar_relay::{AppState, Config};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TOKEN: &str = "EAAG-test-access-token";
 const PNID: &str = "106500000000001";
@@ -133,18 +133,11 @@ fn text(key: &str, body: &str) -> OutboundRequest {
 
 /// Waits (up to `secs`) for the outbound result of `key`.
 async fn result(c: &Client, key: &str, secs: u64) -> OutboundResult {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let page = c.events(0, Duration::from_secs(1)).await.unwrap();
-        if let Some(r) = page.events.into_iter().find_map(|e| match e.body {
-            EventBody::WhatsappOutbound(r) if r.key == key => Some(r),
-            _ => None,
-        }) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "no result for {key}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    common::wait_event(c, secs, &format!("result for {key}"), |b| match b {
+        EventBody::WhatsappOutbound(r) if r.key == key => Some(r),
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

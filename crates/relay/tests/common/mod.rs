@@ -1,8 +1,8 @@
 //! What the relay's test binaries share: a shop created on the store, and a device paired
 //! with it over HTTP through the desktop's own client.
 
-use pasar_link::PairRequest;
 use pasar_link::client::Client;
+use pasar_link::{EventBody, PairRequest};
 use pasar_relay::auth;
 use pasar_relay::store::Store;
 
@@ -28,4 +28,26 @@ pub async fn paired(store: &dyn Store, base: &str, name: &str) -> (i64, Client, 
         .unwrap();
     assert_eq!((p.shop_id, p.shop_name.as_str()), (id, name));
     (id, client.with_token(&p.token), p.token)
+}
+
+/// Waits (up to `secs`) for an event `pick` recognises, polling every 100 ms.
+#[allow(dead_code)] // not every test binary waits for events
+pub async fn wait_event<T>(
+    c: &Client,
+    secs: u64,
+    what: &str,
+    pick: impl Fn(EventBody) -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let page = c
+            .events(0, std::time::Duration::from_secs(1))
+            .await
+            .unwrap();
+        if let Some(t) = page.events.into_iter().find_map(|e| pick(e.body)) {
+            return t;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
