@@ -183,21 +183,22 @@ pub(crate) async fn create(
                 .await
         }
     };
-    if let Err(midtrans::MidtransError::Refused { .. }) = &answer {
-        // Midtrans created nothing: the reference is free again (another amount, a fixed key).
-        let store = s.store.clone();
-        let oid = row.order_id.clone();
-        blocking(move || store.forget_payment(&oid)).await?;
-    }
-    // Settled one way or the other (created, or refused and forgotten): this order needs no
-    // lock any more; waiters holding it re-read the row. Only an unanswered call keeps it.
-    if !matches!(answer, Err(midtrans::MidtransError::Unreachable(_))) {
-        drop_creation_lock(&s, &row.order_id);
-    }
-    let made = answer.map_err(|e| {
-        tracing::warn!(order = %row.order_id, error = %e, "Midtrans did not create the payment");
-        refused(e)
-    })?;
+    let made = match answer {
+        Ok(made) => made,
+        Err(e) => {
+            tracing::warn!(order = %row.order_id, error = %e, "Midtrans did not create the payment");
+            if let midtrans::MidtransError::Refused { .. } = e {
+                // Midtrans created nothing: the reference is free again (another amount, a
+                // fixed key), and this order needs no lock any more. An unanswered call
+                // keeps both: the next try asks again under the same idempotency key.
+                let store = s.store.clone();
+                let oid = row.order_id.clone();
+                blocking(move || store.forget_payment(&oid)).await?;
+                drop_creation_lock(&s, &row.order_id);
+            }
+            return Err(refused(e));
+        }
+    };
     let store = s.store.clone();
     let t = Utc::now();
     let lapse = if row.method == "link" {
@@ -221,6 +222,9 @@ pub(crate) async fn create(
         )
     })
     .await?;
+    // Only now, with the payment stored as created, is the lock dropped: a request that
+    // comes after finds the row settled and never asks Midtrans a second time.
+    drop_creation_lock(&s, &row.order_id);
     tracing::info!(order = %row.order_id, method, "payment created");
     Ok(Json(created(&row)))
 }
