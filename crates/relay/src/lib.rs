@@ -334,6 +334,30 @@ pub async fn serve(
         state.metrics.clone(),
         stop.subscribe(),
     ));
+    // What other instances on the same storage change wakes this one's waiters and workers.
+    let watching = {
+        let stopped = stop.subscribe();
+        let (news, poke, fetch) = (state.news.clone(), state.poke.clone(), state.fetch.clone());
+        state.store.watch(Box::new(move |change| {
+            use store::Change;
+            if *stopped.borrow() {
+                return false;
+            }
+            if matches!(change, Some(Change::Events | Change::Resumed)) {
+                news.send_modify(|n| *n = n.wrapping_add(1));
+            }
+            if matches!(change, Some(Change::Outbox | Change::Resumed)) {
+                poke.notify_one();
+            }
+            if matches!(change, Some(Change::Media | Change::Resumed)) {
+                fetch.notify_one();
+            }
+            true
+        }))
+    };
+    if let Err(e) = watching {
+        return Err(std::io::Error::other(e.to_string()));
+    }
     let closing = state.closing.clone();
     let state_open = state.open.clone();
     let app = router(state);

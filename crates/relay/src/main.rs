@@ -2,9 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use pasar_relay::store::Store;
-use pasar_relay::store::sqlite::SqliteStore;
 use pasar_relay::{AppState, Config, auth};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -15,7 +13,9 @@ use std::sync::Arc;
     about = "The PasarSuara relay: receives WhatsApp and Midtrans webhooks for many shops and keeps them until each shop's desktop collects them; creates QRIS and link payments for them. Configuration: WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, MIDTRANS_SERVER_KEY, MIDTRANS_BASE_URL (default the production API), MIDTRANS_SNAP_URL."
 )]
 struct Cli {
-    /// The store: a SQLite file (created when absent). Also $PASAR_RELAY_DB.
+    /// The store: a SQLite file (created when absent), or a PostgreSQL URL
+    /// (postgres://user:password@host:port/database) shared by several relay instances.
+    /// Also $PASAR_RELAY_DB.
     #[arg(long, global = true)]
     db: Option<String>,
     /// Address to serve on (without a command).
@@ -78,13 +78,8 @@ enum DeviceCommand {
 }
 
 fn open(db: Option<&str>) -> Result<Arc<dyn Store>, String> {
-    let db = db.ok_or("--db FILE (or $PASAR_RELAY_DB) is needed")?;
-    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        return Err("PostgreSQL storage is not in this build yet; use a SQLite file".into());
-    }
-    SqliteStore::open(&PathBuf::from(db))
-        .map(|s| Arc::new(s) as Arc<dyn Store>)
-        .map_err(|e| e.to_string())
+    let db = db.ok_or("--db FILE or postgres://… URL (or $PASAR_RELAY_DB) is needed")?;
+    pasar_relay::store::open(db).map_err(|e| e.to_string())
 }
 
 fn expiry() -> String {

@@ -12,11 +12,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod common;
+
 const SECRET: &str = "bin-test-secret-77";
 
+/// The binary on the store at `db` (a SQLite file, or its PostgreSQL database; `common::db`).
 fn relay(db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pasar-relay"));
-    c.arg("--db").arg(db);
+    c.arg("--db").arg(common::db(db));
     c
 }
 
@@ -94,7 +97,8 @@ fn the_command_line_administers_shops_and_devices() {
     let out = relay(&db).args(["shop", "list"]).output().unwrap();
     let list = String::from_utf8(out.stdout).unwrap();
     assert!(list.contains("Warung Bu Sri\twhatsapp=777"), "{list}");
-    // Without a store, or with PostgreSQL (not in this build): one clear line, exit 2.
+    // Without a store, or with a PostgreSQL server that does not answer: one clear line,
+    // exit 2.
     let out = Command::new(env!("CARGO_BIN_EXE_pasar-relay"))
         .args(["shop", "list"])
         .env_remove("PASAR_RELAY_DB")
@@ -102,6 +106,16 @@ fn the_command_line_administers_shops_and_devices() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--db"));
+    let out = Command::new(env!("CARGO_BIN_EXE_pasar-relay"))
+        .args(["--db", "postgres://relay@127.0.0.1:1/relay", "shop", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot connect to PostgreSQL") && err.lines().count() == 1,
+        "{err}"
+    );
     // A shop's own books are not a relay store.
     let books = dir.path().join("shop.db");
     rusqlite_free_db(&books);
@@ -110,12 +124,24 @@ fn the_command_line_administers_shops_and_devices() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a relay store"));
 }
 
-/// A SQLite file with a table of its own (another program's database).
+/// A database with a table of its own (another program's): a SQLite file, or the
+/// PostgreSQL database named after the path.
 fn rusqlite_free_db(path: &Path) {
-    // The relay crate links rusqlite already; a plain table is enough.
-    let c = rusqlite::Connection::open(path).unwrap();
-    c.execute_batch("CREATE TABLE sales(id INTEGER PRIMARY KEY);")
-        .unwrap();
+    let db = common::db(path);
+    std::thread::spawn(move || {
+        if common::postgres_server().is_some() {
+            let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+            c.batch_execute("CREATE TABLE IF NOT EXISTS sales(id BIGINT PRIMARY KEY)")
+                .unwrap();
+        } else {
+            // The relay crate links rusqlite already; a plain table is enough.
+            let c = rusqlite::Connection::open(&db).unwrap();
+            c.execute_batch("CREATE TABLE sales(id INTEGER PRIMARY KEY);")
+                .unwrap();
+        }
+    })
+    .join()
+    .unwrap();
 }
 
 #[test]

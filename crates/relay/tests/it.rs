@@ -7,7 +7,6 @@ mod common;
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, PairRequest};
 use pasar_relay::store::Store;
-use pasar_relay::store::sqlite::SqliteStore;
 use pasar_relay::{AppState, Config, auth, whatsapp};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,14 +17,14 @@ const VERIFY: &str = "kopi-tubruk-42";
 
 struct Relay {
     base: String,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Relay {
     async fn start(db: &Path) -> Relay {
-        let store = Arc::new(SqliteStore::open(db).unwrap());
+        let store = common::store(db);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let config = Config {

@@ -14,7 +14,6 @@ use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, MediaReady, OutboundMessage, OutboundRequest};
 use pasar_relay::store::Store;
-use pasar_relay::store::sqlite::SqliteStore;
 use pasar_relay::{AppState, Config, whatsapp};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -155,7 +154,7 @@ async fn messages(State(g): State<Graph>, h: HeaderMap, Json(b): Json<Value>) ->
 
 struct World {
     base: String,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     graph: Graph,
     device: Client,
     _dir: tempfile::TempDir,
@@ -175,7 +174,7 @@ async fn world() -> World {
     tokio::spawn(async move { axum::serve(gl, app).await });
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("relay.db")).unwrap());
+    let store = common::store(&dir.path().join("relay.db"));
     let config = Config {
         whatsapp_app_secret: Some(SECRET.into()),
         whatsapp_access_token: Some(TOKEN.into()),

@@ -11,7 +11,6 @@ use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, PaymentMethod, PaymentRequest};
 use pasar_relay::store::Store;
-use pasar_relay::store::sqlite::SqliteStore;
 use pasar_relay::{AppState, Config, midtrans};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -169,7 +168,7 @@ async fn snap(
 
 struct World {
     base: String,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     fake: Fake,
     _dir: tempfile::TempDir,
 }
@@ -187,7 +186,7 @@ async fn world() -> World {
     tokio::spawn(async move { axum::serve(fl, app).await });
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("relay.db")).unwrap());
+    let store = common::store(&dir.path().join("relay.db"));
     let config = Config {
         midtrans_server_key: Some(RELAY_KEY.into()),
         midtrans_base_url: Some(fake_base),

@@ -10,7 +10,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{Choice, EventBody, OutboundMessage, OutboundRequest, OutboundResult};
-use pasar_relay::store::sqlite::SqliteStore;
 use pasar_relay::store::{Inbound, Route, Store};
 use pasar_relay::{AppState, Config};
 use serde_json::{Value, json};
@@ -60,7 +59,7 @@ fn graph_error(code: i64, message: &str) -> Value {
 }
 
 struct World {
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     graph: Graph,
     device: Client,
     _dir: tempfile::TempDir,
@@ -76,7 +75,7 @@ async fn world(window_open: bool) -> World {
     tokio::spawn(async move { axum::serve(gl, app).await });
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("relay.db")).unwrap());
+    let store = common::store(&dir.path().join("relay.db"));
     let config = Config {
         whatsapp_access_token: Some(TOKEN.into()),
         whatsapp_graph_url: Some(graph_base),

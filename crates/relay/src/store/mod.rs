@@ -6,7 +6,10 @@
 //! the order of numbers is the order of commits and "after N" never skips an event that a
 //! slower writer commits later.
 
+pub mod postgres;
 pub mod sqlite;
+
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -18,6 +21,68 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
+}
+
+/// Opens the store named by `--db`: a `postgres://` or `postgresql://` URL, else a SQLite file
+/// (created when absent).
+pub fn open(db: &str) -> Result<Arc<dyn Store>> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(db)?))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(
+            db,
+        ))?))
+    }
+}
+
+/// What another instance changed (PostgreSQL tells every instance; SQLite has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// An event was stored: waiting desktops look.
+    Events,
+    /// A message was queued: the sender looks.
+    Outbox,
+    /// A customer's file was queued: the fetcher looks.
+    Media,
+    /// The watch was cut and is back (news may have been missed): everyone looks.
+    Resumed,
+}
+
+/// Told of changes; `None` is a quiet moment. Returns false to stop watching.
+pub type Watcher = Box<dyn FnMut(Option<Change>) -> bool + Send>;
+
+/// What makes a payload set aside the same as one kept before (a repeat is kept once).
+pub(crate) fn digest(body: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(body.as_bytes()))
+}
+
+/// What the desktop hears of a send cut off mid-flight (the relay stopped while sending).
+pub(crate) const UNCERTAIN: &str =
+    "the relay stopped while sending; the message may have been delivered";
+
+/// The outbox row's error for such a send (a Graph-shaped error, as the sender stores).
+pub(crate) fn uncertain_error() -> String {
+    serde_json::json!({"code": 0, "title": UNCERTAIN}).to_string()
+}
+
+pub(crate) fn uncertain_event(key: &str, to: &str, attempts: i64) -> Result<String> {
+    serde_json::to_string(&pasar_link::EventBody::WhatsappOutbound(
+        pasar_link::OutboundResult {
+            key: key.to_string(),
+            to: to.to_string(),
+            state: "uncertain".into(),
+            wamid: None,
+            error: Some(pasar_link::PlatformError {
+                code: 0,
+                title: Some(UNCERTAIN.into()),
+                message: None,
+                details: None,
+            }),
+            attempts,
+        },
+    ))
+    .map_err(|e| StoreError::Backend(e.to_string()))
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -200,6 +265,12 @@ pub struct Stats {
 
 /// The relay's storage. Methods block (run them on a blocking thread); each is atomic.
 pub trait Store: Send + Sync + 'static {
+    /// Calls `watcher` with what other instances on the same storage change, from a thread
+    /// of its own, until it returns false. SQLite has one instance: nothing to watch.
+    fn watch(&self, watcher: Watcher) -> Result<()> {
+        drop(watcher);
+        Ok(())
+    }
     /// A new shop with a one-time pairing code (stored hashed) valid until `expires_at`.
     fn create_shop(&self, name: &str, code_hash: &str, expires_at: &str, now: &str) -> Result<i64>;
     /// Another one-time pairing code for a shop (a new laptop).

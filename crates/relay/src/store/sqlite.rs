@@ -4,7 +4,7 @@
 
 use super::{
     DeviceRow, Fetched, Inbound, Ingested, MediaJob, MediaRow, OutboundJob, Paired, PaymentRow,
-    Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent,
+    Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent, digest,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -709,35 +709,17 @@ impl Store for SqliteStore {
             let lost: Vec<(i64, i64, String, String, i64)> = {
                 let mut st = tx.prepare_cached(
                     "UPDATE outbox SET state = 'uncertain', attempts = attempts + 1, updated_at = ?1,
-                            error = '{\"code\":0,\"title\":\"the relay stopped while sending; the message may have been delivered\"}'
+                            error = ?2
                       WHERE state = 'sending' AND due_at <= ?1
                       RETURNING id, shop_id, key, to_wa, attempts",
                 )?;
-                let rows = st.query_map([now], |r| {
+                let rows = st.query_map(params![now, super::uncertain_error()], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
             for (_, shop, key, to, attempts) in &lost {
-                let body = serde_json::to_string(&pasar_link::EventBody::WhatsappOutbound(
-                    pasar_link::OutboundResult {
-                        key: key.clone(),
-                        to: to.clone(),
-                        state: "uncertain".into(),
-                        wamid: None,
-                        error: Some(pasar_link::PlatformError {
-                            code: 0,
-                            title: Some(
-                                "the relay stopped while sending; the message may have been delivered"
-                                    .into(),
-                            ),
-                            message: None,
-                            details: None,
-                        }),
-                        attempts: *attempts,
-                    },
-                ))
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
+                let body = super::uncertain_event(key, to, *attempts)?;
                 append_event(&tx, *shop, "whatsapp_outbound", &format!("out:{key}"), &body, now)?;
             }
             let jobs = {
@@ -997,12 +979,6 @@ fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
         created_at: r.get(9)?,
         expires_at: r.get(10)?,
     })
-}
-
-/// What makes a payload set aside the same as one kept before (a repeat is kept once).
-fn digest(body: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(body.as_bytes()))
 }
 
 /// One delivery's items, inside a transaction the caller commits.

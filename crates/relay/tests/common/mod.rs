@@ -7,6 +7,7 @@ use pasar_relay::auth;
 use pasar_relay::store::Store;
 
 /// A new shop and a device paired with it: (shop id, the device's client, its token).
+#[allow(dead_code)] // not every test binary pairs over HTTP
 pub async fn paired(store: &dyn Store, base: &str, name: &str) -> (i64, Client, String) {
     let code = auth::new_code();
     let id = store
@@ -50,4 +51,48 @@ pub async fn wait_event<T>(
         assert!(std::time::Instant::now() < deadline, "no {what}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Where the relay under test keeps its data: a SQLite file at `path`, or — when
+/// PASAR_RELAY_TEST_PG names a PostgreSQL server (`./x test` starts one on loopback) — a
+/// database of its own named after `path`, so the same path is the same store after a
+/// restart and tests running at once never share one.
+#[allow(dead_code)] // not every test binary opens a store itself
+pub fn db(path: &std::path::Path) -> String {
+    let Some(server) = postgres_server() else {
+        return path.to_string_lossy().into_owned();
+    };
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(path.to_string_lossy().as_bytes()));
+    let name = format!("relay_test_{}", &digest[..24]);
+    // Created from a plain thread: the client runs a runtime of its own.
+    let admin = format!("{server}/postgres");
+    let create = name.clone();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("PASAR_RELAY_TEST_PG={admin}: {e}"));
+        match c.batch_execute(&format!("CREATE DATABASE {create}")) {
+            Ok(()) => {}
+            Err(e) if e.code() == Some(&postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+            Err(e) => panic!("creating the test database: {e}"),
+        }
+    })
+    .join()
+    .unwrap();
+    format!("{server}/{name}")
+}
+
+/// The store under test at `path` (see `db`).
+#[allow(dead_code)]
+pub fn store(path: &std::path::Path) -> std::sync::Arc<dyn Store> {
+    pasar_relay::store::open(&db(path)).unwrap()
+}
+
+/// The PostgreSQL server the suite runs against, when it does.
+#[allow(dead_code)]
+pub fn postgres_server() -> Option<String> {
+    std::env::var("PASAR_RELAY_TEST_PG")
+        .ok()
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
 }
