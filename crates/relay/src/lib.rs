@@ -622,7 +622,13 @@ async fn pair(
             .inc("pasar_relay_rate_limited_total", &[("limit", "pair")]);
         return Err(ApiError::too_many(wait));
     }
-    let name: String = req.device_name.trim().chars().take(80).collect();
+    let name: String = req
+        .device_name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
     if name.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -780,11 +786,11 @@ async fn send_message(
 ) -> Result<Json<OutboundAccepted>, ApiError> {
     let dev = device(&s, &headers).await?;
     let key = req.key.trim().to_string();
-    if key.is_empty() || key.len() > 64 {
+    if key.is_empty() || key.len() > 64 || key.chars().any(char::is_control) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            "key: 1 to 64 characters",
+            "key: 1 to 64 characters, none of them control characters",
         ));
     }
     let to = req.to.trim().trim_start_matches('+').to_string();

@@ -41,9 +41,12 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
     // A lone UTF-16 surrogate escape ("\ud83d" cut from its pair) makes the whole delivery
     // unreadable to a strict parser and would lose every message in it: such escapes become
     // U+FFFD and the rest is read as sent.
-    let v: Value = serde_json::from_slice(body)
+    let mut v: Value = serde_json::from_slice(body)
         .or_else(|_| serde_json::from_slice(&mend_surrogates(body)))
         .map_err(|e| Unreadable(format!("not JSON: {e}")))?;
+    // A NUL ("\u0000") is valid JSON but not storable text (PostgreSQL refuses it, and the
+    // whole delivery with it): it becomes U+FFFD, as a repeat of the delivery will too.
+    mend_nuls(&mut v);
     let delivery = hex::encode(sha256(body));
     let entries = v
         .get("entry")
@@ -131,6 +134,23 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
         }
     }
     Ok(out)
+}
+
+/// Replaces NUL characters in every string (keys too) with U+FFFD.
+fn mend_nuls(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{fffd}"),
+        Value::Array(a) => a.iter_mut().for_each(mend_nuls),
+        Value::Object(o) if o.keys().any(|k| k.contains('\0')) => {
+            let old = std::mem::take(o);
+            for (k, mut x) in old {
+                mend_nuls(&mut x);
+                o.insert(k.replace('\0', "\u{fffd}"), x);
+            }
+        }
+        Value::Object(o) => o.values_mut().for_each(mend_nuls),
+        _ => {}
+    }
 }
 
 /// The body with every `\uD800`–`\uDFFF` escape that is not half of a proper pair replaced

@@ -448,6 +448,28 @@ async fn odd_deliveries_lose_nothing_and_stopping_wakes_the_waiting() {
     );
     assert_eq!(all_events(&b).await.len(), 1, "B's message, untouched");
 
+    // NULs (valid JSON, not storable text) in a message id, a sender and a text: stored with
+    // U+FFFD in their place, once however often Meta repeats the delivery.
+    let nul = String::from_utf8(fixture("text.json", "5001"))
+        .unwrap()
+        .replace("wamid.TEST.text.0001", "wamid.NUL\\u0000.1")
+        .replace("gula 2 kg", "gula\\u0000 2 kg");
+    assert!(nul.contains("\\u0000"), "{nul}");
+    assert_eq!(relay.deliver(nul.as_bytes()).await, 200);
+    assert_eq!(relay.deliver(nul.as_bytes()).await, 200);
+    let events = all_events(&a).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    match &events[1].body {
+        EventBody::WhatsappMessage(m) => {
+            assert_eq!(m.id, "wamid.NUL\u{fffd}.1");
+            assert_eq!(
+                m.text.as_deref(),
+                Some("mas, beras pulen 5 kg ada? sekalian gula\u{fffd} 2 kg")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
     let err = fixture("errors_rate_limit.json", "5002");
     assert_eq!(relay.deliver(&err).await, 200);
     assert_eq!(
@@ -472,7 +494,7 @@ async fn odd_deliveries_lose_nothing_and_stopping_wakes_the_waiting() {
 
     let waiting = {
         let a = a.clone();
-        tokio::spawn(async move { a.events(1, Duration::from_secs(25)).await })
+        tokio::spawn(async move { a.events(2, Duration::from_secs(25)).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let t = Instant::now();

@@ -454,7 +454,7 @@ fn notify<C: GenericClient>(db: &mut Db<'_, C>, what: &'static str) -> Result<()
 
 /// Appends an event to a shop's mailbox, numbered next under the shop's row lock (taken
 /// first, so the duplicate check sees what another instance committed meanwhile); None when
-/// an event with this dedupe key is there.
+/// an event with this dedupe key is there. Tells other instances at commit.
 fn append_event<C: GenericClient>(
     db: &mut Db<'_, C>,
     shop: i64,
@@ -464,31 +464,36 @@ fn append_event<C: GenericClient>(
     now: &str,
 ) -> Result<Option<i64>> {
     db.one(
-        "SELECT last_seq FROM shops WHERE id = $1 FOR UPDATE",
+        "SELECT pg_notify('pasar_relay', 'events') FROM shops WHERE id = $1 FOR UPDATE",
         &[&shop],
     )?;
-    if db
+    append_locked(db, shop, kind, dedupe, body, now)
+}
+
+/// `append_event` with the shop's row already locked by this transaction: the check, the
+/// number and the row in one statement (each statement sees what committed before it, and
+/// nobody else can number this shop's events until we commit).
+fn append_locked<C: GenericClient>(
+    db: &mut Db<'_, C>,
+    shop: i64,
+    kind: &str,
+    dedupe: &str,
+    body: &str,
+    now: &str,
+) -> Result<Option<i64>> {
+    Ok(db
         .opt(
-            "SELECT 1 FROM events WHERE shop_id = $1 AND dedupe = $2",
-            &[&shop, &dedupe],
+            "WITH bumped AS (
+                 UPDATE shops SET last_seq = last_seq + 1
+                  WHERE id = $1
+                    AND NOT EXISTS (SELECT 1 FROM events WHERE shop_id = $1 AND dedupe = $2)
+                  RETURNING last_seq)
+             INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
+             SELECT $1, last_seq, $3, $2, $4, $5 FROM bumped
+             RETURNING seq",
+            &[&shop, &dedupe, &kind, &body, &now],
         )?
-        .is_some()
-    {
-        return Ok(None);
-    }
-    let seq: i64 = db
-        .one(
-            "UPDATE shops SET last_seq = last_seq + 1 WHERE id = $1
-             RETURNING last_seq, pg_notify('pasar_relay', 'events')",
-            &[&shop],
-        )?
-        .get(0);
-    db.exec(
-        "INSERT INTO events(shop_id, seq, kind, dedupe, body, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&shop, &seq, &kind, &dedupe, &body, &now],
-    )?;
-    Ok(Some(seq))
+        .map(|r| r.get(0)))
 }
 
 fn payment_row(r: &Row) -> PaymentRow {
@@ -1341,7 +1346,7 @@ impl Store for PgStore {
     }
 }
 
-/// One delivery's items, inside a savepoint the caller releases.
+/// One delivery's items, in the batch's transaction (its shops locked).
 fn ingest_in<C: GenericClient>(
     db: &mut Db<'_, C>,
     shops: &HashMap<String, i64>,
@@ -1365,12 +1370,12 @@ fn ingest_in<C: GenericClient>(
             out.unrouted += 1;
             continue;
         };
-        let Some(seq) = append_event(db, shop, &it.kind, &it.dedupe, &it.body, now)? else {
+        let Some(seq) = append_locked(db, shop, &it.kind, &it.dedupe, &it.body, now)? else {
             out.duplicates += 1;
             continue;
         };
         if let Some(m) = &it.media {
-            let queued = db.exec(
+            db.exec(
                 "INSERT INTO media(shop_id, id, direction, message_id, mime_type, sha256,
                                    filename, state, due_at, created_at)
                  VALUES ($1, $2, 'in', $3, $4, $5, $6, 'queued', $7, $7)
@@ -1385,9 +1390,6 @@ fn ingest_in<C: GenericClient>(
                     &now,
                 ],
             )?;
-            if queued > 0 {
-                notify(db, "media")?;
-            }
         }
         if let Some((wa_id, at)) = &it.window {
             db.exec(
@@ -1410,7 +1412,9 @@ struct IngestJob {
 }
 
 /// Group commit (see the module's notes): every delivery waiting at that moment (up to 256)
-/// under its own savepoint, one commit, then each caller answered.
+/// in one transaction and one commit, then each caller answered. When the batch fails (a
+/// lost connection, a deadlock, one delivery the database refuses), each delivery is stored
+/// again on its own, so one bad delivery fails alone.
 fn writer(pool: &Pool, jobs: mpsc::Receiver<IngestJob>) {
     let mut conn: Option<Conn> = None;
     while let Ok(first) = jobs.recv() {
@@ -1421,50 +1425,63 @@ fn writer(pool: &Pool, jobs: mpsc::Receiver<IngestJob>) {
                 Err(_) => break,
             }
         }
-        let mut outcome = Err(StoreError::Backend("not stored".into()));
-        for attempt in 0..3 {
-            if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(50 * attempt));
-            }
-            if conn.as_ref().is_none_or(|c| c.client.is_closed()) {
-                conn = match connect(&pool.config) {
-                    Ok(client) => Some(Conn {
-                        client,
-                        cache: HashMap::new(),
-                    }),
-                    Err(e) => {
-                        outcome = Err(e);
-                        continue;
-                    }
-                };
-            }
-            let c = conn.as_mut().expect("connected above");
-            outcome = store_batch(c, &batch);
-            match &outcome {
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, attempt, "storing a batch of webhooks failed");
-                    // A connection in an unknown state is not used again.
-                    conn = None;
-                }
-            }
-        }
-        for (i, job) in batch.into_iter().enumerate() {
-            let answer = match &outcome {
-                Ok(results) => results
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| Err("not stored".into())),
-                Err(e) => Err(e.to_string()),
-            };
+        let whole: Vec<&IngestJob> = batch.iter().collect();
+        let answers = match store_retried(pool, &mut conn, &whole, 1) {
+            Ok(all) => all.into_iter().map(Ok).collect(),
+            Err(_) if batch.len() > 1 => batch
+                .iter()
+                .map(|job| {
+                    store_retried(pool, &mut conn, &[job], 2)
+                        .map(|mut one| one.remove(0))
+                        .map_err(|e| e.to_string())
+                })
+                .collect(),
+            Err(e) => vec![Err(e.to_string())],
+        };
+        for (job, answer) in batch.into_iter().zip(answers) {
             let _ = job.reply.send(answer);
         }
     }
 }
 
-type Answers = Vec<std::result::Result<Ingested, String>>;
+/// Stores `jobs` in one transaction, trying `tries` times on a fresh connection.
+fn store_retried(
+    pool: &Pool,
+    conn: &mut Option<Conn>,
+    jobs: &[&IngestJob],
+    tries: u64,
+) -> Result<Vec<Ingested>> {
+    let mut outcome = Err(StoreError::Backend("not stored".into()));
+    for attempt in 0..tries {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(50 * attempt));
+        }
+        if conn.as_ref().is_none_or(|c| c.client.is_closed()) {
+            *conn = match connect(&pool.config) {
+                Ok(client) => Some(Conn {
+                    client,
+                    cache: HashMap::new(),
+                }),
+                Err(e) => {
+                    outcome = Err(e);
+                    continue;
+                }
+            };
+        }
+        outcome = store_batch(conn.as_mut().expect("connected above"), jobs);
+        match &outcome {
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, deliveries = jobs.len(), "storing webhooks failed");
+                // A connection in an unknown state is not used again.
+                *conn = None;
+            }
+        }
+    }
+    outcome
+}
 
-fn store_batch(conn: &mut Conn, batch: &[IngestJob]) -> Result<Answers> {
+fn store_batch(conn: &mut Conn, batch: &[&IngestJob]) -> Result<Vec<Ingested>> {
     let Conn { client, cache } = conn;
     let mut tx = client.transaction()?;
     let mut db = Db { c: &mut tx, cache };
@@ -1490,21 +1507,18 @@ fn store_batch(conn: &mut Conn, batch: &[IngestJob]) -> Result<Answers> {
         .collect();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let mut sp = db.c.transaction()?;
-        let mut sdb = Db {
-            c: &mut sp,
-            cache: &mut *db.cache,
-        };
-        match ingest_in(&mut sdb, &shops, &job.items, &job.now) {
-            Ok(done) => {
-                sp.commit()?;
-                results.push(Ok(done));
-            }
-            Err(e) => {
-                sp.rollback()?; // this delivery only
-                results.push(Err(e.to_string()));
-            }
-        }
+        results.push(ingest_in(&mut db, &shops, &job.items, &job.now)?);
+    }
+    // Other instances hear of it once per batch, at commit.
+    if results.iter().any(|r| !r.stored.is_empty()) {
+        notify(&mut db, "events")?;
+    }
+    if batch
+        .iter()
+        .flat_map(|j| j.items.iter())
+        .any(|it| it.media.is_some())
+    {
+        notify(&mut db, "media")?;
     }
     tx.commit()?;
     Ok(results)

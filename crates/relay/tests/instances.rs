@@ -1,0 +1,234 @@
+//! Two relay instances on one store, as a provider runs them behind a load balancer (on
+//! PostgreSQL when the suite runs there; on one SQLite file otherwise): Meta delivering the
+//! same webhooks to both at once, desktops reading and sending through either — every event
+//! is stored once, numbered without gaps, and every message goes out once.
+
+mod common;
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use pasar_link::client::Client;
+use pasar_link::{EventBody, OutboundMessage, OutboundRequest};
+use pasar_relay::store::Store;
+use pasar_relay::{AppState, Config, whatsapp};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SECRET: &str = "two-instances-secret";
+const TOKEN: &str = "EAAG-two-instances";
+const PNID: &str = "106500000000777";
+
+/// A Graph API that counts what it was asked to send, per recipient and text.
+#[derive(Clone, Default)]
+struct Graph {
+    sent: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+async fn messages(
+    State(g): State<Graph>,
+    Path(_pnid): Path<String>,
+    Json(b): Json<Value>,
+) -> Json<Value> {
+    // A send takes a moment, so both instances' senders are busy at once.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let text = b["text"]["body"].as_str().unwrap_or_default().to_string();
+    let n = {
+        let mut sent = g.sent.lock().unwrap();
+        *sent.entry(text).or_default() += 1;
+        sent.values().sum::<usize>()
+    };
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": b["to"], "wa_id": b["to"]}],
+        "messages": [{"id": format!("wamid.TWO.{n:05}")}],
+    }))
+}
+
+/// One relay instance on `store`, serving until the test ends.
+async fn instance(store: Arc<dyn Store>, graph: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = Config {
+        whatsapp_app_secret: Some(SECRET.into()),
+        whatsapp_access_token: Some(TOKEN.into()),
+        whatsapp_graph_url: Some(graph.into()),
+        ..Config::default()
+    };
+    tokio::spawn(pasar_relay::serve(
+        listener,
+        AppState::new(store, config),
+        std::future::pending(),
+    ));
+    base
+}
+
+fn message(n: usize, at: i64) -> Vec<u8> {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "880011223344", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "6281100007777", "phone_number_id": PNID},
+            "contacts": [{"profile": {"name": "Pelanggan"}, "wa_id": "6281300000000"}],
+            "messages": [{"from": "6281300000000", "id": format!("wamid.BOTH.{n:05}"),
+                          "timestamp": at.to_string(), "type": "text",
+                          "text": {"body": format!("pesan {n}")}}]
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn deliver(http: &reqwest::Client, base: &str, body: &[u8]) -> u16 {
+    http.post(format!("{base}/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            whatsapp::signature(SECRET.as_bytes(), body),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_store_store_each_event_once_and_send_each_message_once() {
+    let graph = Graph::default();
+    let app = Router::new()
+        .route("/v24.0/{pnid}/messages", post(messages))
+        .with_state(graph.clone());
+    let gl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let graph_base = format!("http://{}/v24.0", gl.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(gl, app).await });
+
+    // Two instances, each with its own connection(s) to the same storage.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    let (store_a, store_b) = (common::store(&path), common::store(&path));
+    let a = instance(store_a.clone(), &graph_base).await;
+    let b = instance(store_b.clone(), &graph_base).await;
+    let (shop, on_a, token) = common::paired(store_a.as_ref(), &a, "Toko Dua Pintu").await;
+    store_b.set_whatsapp_number(shop, PNID).unwrap();
+    let on_b = Client::new(&b).unwrap().with_token(&token);
+
+    // A desktop waiting on B hears of a message delivered to A.
+    let now = chrono::Utc::now().timestamp();
+    let waiting = {
+        let on_b = on_b.clone();
+        tokio::spawn(async move { on_b.events(0, Duration::from_secs(20)).await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let http = reqwest::Client::new();
+    assert_eq!(deliver(&http, &a, &message(0, now)).await, 200);
+    let first = waiting.await.unwrap();
+    assert_eq!(first.events.len(), 1, "{first:?}");
+    assert_eq!(first.events[0].seq, 1);
+
+    // Meta delivers 300 messages, each to both instances at the same moment.
+    const N: usize = 300;
+    let mut flood = tokio::task::JoinSet::new();
+    for lane in 0..6 {
+        let (http, a, b) = (http.clone(), a.clone(), b.clone());
+        flood.spawn(async move {
+            for n in (1..=N).filter(|n| n % 6 == lane) {
+                let body = message(n, now);
+                let (x, y) = tokio::join!(deliver(&http, &a, &body), deliver(&http, &b, &body));
+                assert_eq!((x, y), (200, 200), "message {n}");
+            }
+        });
+    }
+    while let Some(r) = flood.join_next().await {
+        r.unwrap();
+    }
+    // Read through either instance: N + 1 events, numbered 1… without a gap, each once.
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let reader = if after % 2 == 0 { &on_a } else { &on_b };
+        let page = reader.events(after, Duration::ZERO).await.unwrap();
+        if page.events.is_empty() {
+            break;
+        }
+        after = page.next;
+        events.extend(page.events);
+    }
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=(N as i64 + 1)).collect::<Vec<_>>());
+    let mut ids: Vec<String> = events
+        .iter()
+        .map(|e| match &e.body {
+            EventBody::WhatsappMessage(m) => m.id.clone(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), N + 1, "every message once");
+
+    // Desktops queue 60 replies through both instances (each also retried on the other):
+    // both senders run, and each reply reaches WhatsApp once.
+    const M: usize = 60;
+    let mut queue = tokio::task::JoinSet::new();
+    for k in 0..M {
+        let (first, second) = if k % 2 == 0 {
+            (on_a.clone(), on_b.clone())
+        } else {
+            (on_b.clone(), on_a.clone())
+        };
+        queue.spawn(async move {
+            let req = OutboundRequest {
+                key: format!("reply-{k}"),
+                to: "+6281300000000".into(),
+                message: OutboundMessage::Text {
+                    body: format!("balasan {k}"),
+                    preview_url: false,
+                },
+            };
+            first.send_message(&req).await.unwrap();
+            second.send_message(&req).await.unwrap();
+        });
+    }
+    while let Some(r) = queue.join_next().await {
+        r.unwrap();
+    }
+    // Each reply's result reaches the desktop once, whichever instance sent it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut results: HashMap<String, usize> = HashMap::new();
+    while results.len() < M || results.values().any(|n| *n != 1) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "results so far: {results:?}"
+        );
+        let page = on_b.events(after, Duration::from_secs(1)).await.unwrap();
+        after = page.next;
+        for e in page.events {
+            match e.body {
+                EventBody::WhatsappOutbound(r) => {
+                    assert_eq!(r.state, "sent", "{r:?}");
+                    *results.entry(r.key).or_default() += 1;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        if results.len() == M {
+            // Anything more would be a second result for one reply.
+            let extra = on_a
+                .events(after, Duration::from_millis(500))
+                .await
+                .unwrap();
+            assert!(extra.events.is_empty(), "{:?}", extra.events);
+            break;
+        }
+    }
+    assert!(results.values().all(|n| *n == 1), "{results:?}");
+    let sent = graph.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), M, "{sent:?}");
+    assert!(
+        sent.values().all(|n| *n == 1),
+        "a reply went twice: {sent:?}"
+    );
+}
