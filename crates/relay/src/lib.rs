@@ -14,8 +14,10 @@ pub mod metrics;
 pub mod midtrans;
 pub mod outbound;
 pub mod payments;
+pub mod secrets;
 pub mod store;
 pub mod whatsapp;
+pub mod workers;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
@@ -58,6 +60,8 @@ pub struct Config {
     /// second, 200 at once); more get 429 with Retry-After.
     pub shop_rate: Option<f64>,
     pub shop_burst: Option<f64>,
+    /// RELAY_SECRET_KEY: 64 hex digits that seal shops' secrets in the store (`secrets`).
+    pub relay_secret_key: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -88,6 +92,7 @@ impl Config {
             metrics_token: var("METRICS_TOKEN"),
             shop_rate: var("SHOP_RATE_PER_SEC").and_then(|v| v.parse().ok()),
             shop_burst: var("SHOP_BURST").and_then(|v| v.parse().ok()),
+            relay_secret_key: var("RELAY_SECRET_KEY"),
         }
     }
 }
@@ -104,6 +109,8 @@ pub struct AppState {
     /// Bumped after every stored event: held-open event requests wake and look.
     news: watch::Sender<u64>,
     midtrans: midtrans::Client,
+    /// Opens and seals shops' secrets (None: RELAY_SECRET_KEY not set).
+    sealer: Option<Arc<secrets::Sealer>>,
     sender: outbound::Sender,
     /// Wakes the outbox sender when a message is queued.
     poke: Arc<tokio::sync::Notify>,
@@ -149,7 +156,14 @@ impl AppState {
             token: config.whatsapp_access_token.clone(),
         };
         let (shop_rate, shop_burst) = (config.shop_rate, config.shop_burst);
+        let sealer = config.relay_secret_key.as_deref().and_then(|k| {
+            secrets::Sealer::from_hex(k)
+                .map_err(|e| tracing::error!("{e}; shops' sealed secrets cannot be read"))
+                .ok()
+                .map(Arc::new)
+        });
         AppState {
+            sealer,
             store,
             config: Arc::new(config),
             news: watch::Sender::new(0),

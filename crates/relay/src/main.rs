@@ -1,6 +1,7 @@
 //! `pasar-relay`: runs the relay, or administers its shops and devices on the store directly.
 
 use clap::{Parser, Subcommand};
+use pasar_relay::secrets::{self, SealError, Sealer};
 use pasar_relay::store::Store;
 use pasar_relay::{AppState, Config, auth};
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     /// Devices of a shop: list, revoke
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Prints a new RELAY_SECRET_KEY (32 random bytes in hex): the key that seals shops'
+    /// secrets in the store. Give every instance the same one and keep it outside the database.
+    SecretKey,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +95,14 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The sealing key from RELAY_SECRET_KEY, when set (malformed: an error).
+fn sealer() -> Result<Option<Sealer>, String> {
+    match std::env::var("RELAY_SECRET_KEY") {
+        Ok(k) if !k.trim().is_empty() => Sealer::from_hex(&k).map(Some),
+        _ => Ok(None),
+    }
+}
+
 fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
     let e = |e: pasar_relay::store::StoreError| e.to_string();
     match cmd {
@@ -144,12 +156,16 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
                 println!("shop {shop}: WhatsApp phone-number id {n}");
             }
             if let Some(k) = midtrans_server_key {
-                store.set_midtrans_key(shop, k.trim()).map_err(e)?;
-                // The key itself is never printed.
-                if k.trim().is_empty() {
+                let k = k.trim();
+                if k.is_empty() {
+                    store.set_midtrans_key(shop, "").map_err(e)?;
                     println!("shop {shop}: own Midtrans key removed; the relay's key is used");
                 } else {
-                    println!("shop {shop}: Midtrans server key set");
+                    // Kept only sealed; the key itself is never printed.
+                    let sealer = sealer()?.ok_or_else(|| SealError::NoKey.to_string())?;
+                    let sealed = sealer.seal(&secrets::midtrans_context(shop), k.as_bytes());
+                    store.set_midtrans_key(shop, &sealed).map_err(e)?;
+                    println!("shop {shop}: Midtrans server key set (stored encrypted)");
                 }
             }
         }
@@ -164,6 +180,7 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
                 );
             }
         }
+        Command::SecretKey => println!("{}", Sealer::new_key_hex()),
         Command::Device(DeviceCommand::Revoke { device }) => {
             if !store.revoke_device(device, &now()).map_err(e)? {
                 return Err(format!("no device {device}"));
@@ -204,6 +221,15 @@ fn main() -> ExitCode {
             .ok()
             .filter(|v| !v.is_empty())
     });
+    if matches!(cli.command, Some(Command::SecretKey)) {
+        println!("{}", Sealer::new_key_hex());
+        return ExitCode::SUCCESS;
+    }
+    // A malformed key is refused before anything is stored or served with it.
+    if let Err(e) = sealer() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let store = match open(db.as_deref()) {
         Ok(s) => s,
         Err(e) => {

@@ -225,119 +225,131 @@ fn retry_after(attempts: i64) -> Span {
     Span::seconds((5i64 << (attempts - 1).clamp(0, 20)).min(3600))
 }
 
-/// The fetcher: downloads queued customer files, one at a time under a lease (several relay
-/// instances share the queue), and drops files older than 30 days once an hour.
+/// The fetcher: downloads queued customer files under a lease (a few shops at a time, each
+/// shop's one at a time, `workers`; several relay instances share the queue), and drops files
+/// older than 30 days once an hour.
 pub(crate) async fn run(
     store: Arc<dyn Store>,
     sender: Sender,
     poke: Arc<tokio::sync::Notify>,
     news: watch::Sender<u64>,
     metrics: Arc<crate::metrics::Metrics>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let mut purged = Utc::now() - Span::hours(2);
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        if Utc::now() - purged > Span::hours(1) {
+    let claim = |free: usize| {
+        // Once an hour, files older than 30 days go first.
+        let purge = (Utc::now() - purged > Span::hours(1)).then(|| {
             purged = Utc::now();
-            let st = store.clone();
-            let before = stamp(purged - KEEP);
-            match tokio::task::spawn_blocking(move || st.purge_media(&before)).await {
-                Ok(Ok(n)) if n > 0 => tracing::info!(files = n, "old files dropped"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "old files not dropped"),
-                _ => {}
-            }
-        }
+            stamp(purged - KEEP)
+        });
         let st = store.clone();
         let (t, lease) = (stamp(Utc::now()), stamp(Utc::now() + Span::minutes(3)));
-        let jobs = tokio::task::spawn_blocking(move || st.claim_media(&t, &lease, 1))
-            .await
-            .ok()
-            .and_then(|r| {
-                r.map_err(|e| tracing::error!(error = %e, "media queue unreadable"))
-                    .ok()
-            })
-            .unwrap_or_default();
-        for job in &jobs {
-            let attempts = job.attempts + 1;
-            // A file that trickles in holds up the queue: two minutes each, then try later.
-            let got = tokio::time::timeout(FETCH_TIME, fetch(&sender, job))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Miss::Again(format!(
-                        "the download took longer than {} s",
-                        FETCH_TIME.as_secs()
-                    )))
-                });
-            let (fetched, event) = match got {
-                Ok((mime, bytes)) => {
-                    let ready = MediaReady {
-                        id: job.id.clone(),
-                        message_id: job.message_id.clone(),
-                        state: "ready".into(),
-                        mime_type: Some(mime.clone()),
-                        size: Some(bytes.len() as i64),
-                        error: None,
-                    };
-                    tracing::info!(media = %job.id, bytes = bytes.len(), "customer file kept");
-                    (
-                        Fetched::Ready {
-                            mime_type: mime,
-                            bytes,
-                        },
-                        Some(ready),
-                    )
+        async move {
+            if let Some(before) = purge {
+                let st = st.clone();
+                match tokio::task::spawn_blocking(move || st.purge_media(&before)).await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(files = n, "old files dropped"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "old files not dropped"),
+                    _ => {}
                 }
-                Err(Miss::Again(error)) if attempts < MAX_TRIES => {
-                    tracing::warn!(media = %job.id, attempts, %error, "customer file not fetched yet");
-                    let at = stamp(Utc::now() + retry_after(attempts));
-                    (Fetched::Retry { at, error }, None)
-                }
-                Err(Miss::Again(error) | Miss::Never(error)) => {
-                    tracing::warn!(media = %job.id, attempts, %error, "customer file given up");
-                    let failed = MediaReady {
-                        id: job.id.clone(),
-                        message_id: job.message_id.clone(),
-                        state: "failed".into(),
-                        mime_type: job.mime_type.clone(),
-                        size: None,
-                        error: Some(error.clone()),
-                    };
-                    (Fetched::Failed { error }, Some(failed))
-                }
-            };
-            let outcome = match &fetched {
-                Fetched::Ready { .. } => "ready",
-                Fetched::Retry { .. } => "retry",
-                Fetched::Failed { .. } => "failed",
-            };
-            metrics.inc("pasar_relay_media_fetches_total", &[("outcome", outcome)]);
-            let body = event.map(|e| {
-                serde_json::to_string(&EventBody::WhatsappMedia(e)).expect("events serialise")
-            });
-            let st = store.clone();
-            let (shop, id, t) = (job.shop_id, job.id.clone(), now());
-            let done = tokio::task::spawn_blocking(move || {
-                st.finish_media(shop, &id, &fetched, body.as_deref(), &t)
-            })
-            .await;
-            match done {
-                Ok(Ok(true)) => news.send_modify(|n| *n = n.wrapping_add(1)),
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "media queue not updated"),
-                Err(e) => tracing::error!(error = %e, "media task failed"),
             }
+            tokio::task::spawn_blocking(move || st.claim_media(&t, &lease, free as i64))
+                .await
+                .ok()
+                .and_then(|r| {
+                    r.map_err(|e| tracing::error!(error = %e, "media queue unreadable"))
+                        .ok()
+                })
+                .unwrap_or_default()
         }
-        if !jobs.is_empty() {
-            continue;
+    };
+    let work = |job: MediaJob| {
+        fetch_one(
+            store.clone(),
+            sender.clone(),
+            news.clone(),
+            metrics.clone(),
+            job,
+        )
+    };
+    crate::workers::run(claim, work, &poke, Duration::from_secs(5), stop).await;
+}
+
+/// Fetches one customer file and records what came of it (an event when it ended).
+async fn fetch_one(
+    store: Arc<dyn Store>,
+    sender: Sender,
+    news: watch::Sender<u64>,
+    metrics: Arc<crate::metrics::Metrics>,
+    job: MediaJob,
+) {
+    let attempts = job.attempts + 1;
+    // A file that trickles in holds up the queue: two minutes each, then try later.
+    let got = tokio::time::timeout(FETCH_TIME, fetch(&sender, &job))
+        .await
+        .unwrap_or_else(|_| {
+            Err(Miss::Again(format!(
+                "the download took longer than {} s",
+                FETCH_TIME.as_secs()
+            )))
+        });
+    let (fetched, event) = match got {
+        Ok((mime, bytes)) => {
+            let ready = MediaReady {
+                id: job.id.clone(),
+                message_id: job.message_id.clone(),
+                state: "ready".into(),
+                mime_type: Some(mime.clone()),
+                size: Some(bytes.len() as i64),
+                error: None,
+            };
+            tracing::info!(media = %job.id, bytes = bytes.len(), "customer file kept");
+            (
+                Fetched::Ready {
+                    mime_type: mime,
+                    bytes,
+                },
+                Some(ready),
+            )
         }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = poke.notified() => {}
-            _ = stop.changed() => {}
+        Err(Miss::Again(error)) if attempts < MAX_TRIES => {
+            tracing::warn!(media = %job.id, attempts, %error, "customer file not fetched yet");
+            let at = stamp(Utc::now() + retry_after(attempts));
+            (Fetched::Retry { at, error }, None)
         }
+        Err(Miss::Again(error) | Miss::Never(error)) => {
+            tracing::warn!(media = %job.id, attempts, %error, "customer file given up");
+            let failed = MediaReady {
+                id: job.id.clone(),
+                message_id: job.message_id.clone(),
+                state: "failed".into(),
+                mime_type: job.mime_type.clone(),
+                size: None,
+                error: Some(error.clone()),
+            };
+            (Fetched::Failed { error }, Some(failed))
+        }
+    };
+    let outcome = match &fetched {
+        Fetched::Ready { .. } => "ready",
+        Fetched::Retry { .. } => "retry",
+        Fetched::Failed { .. } => "failed",
+    };
+    metrics.inc("pasar_relay_media_fetches_total", &[("outcome", outcome)]);
+    let body = event
+        .map(|e| serde_json::to_string(&EventBody::WhatsappMedia(e)).expect("events serialise"));
+    let st = store.clone();
+    let (shop, id, t) = (job.shop_id, job.id.clone(), now());
+    let done = tokio::task::spawn_blocking(move || {
+        st.finish_media(shop, &id, &fetched, body.as_deref(), &t)
+    })
+    .await;
+    match done {
+        Ok(Ok(true)) => news.send_modify(|n| *n = n.wrapping_add(1)),
+        Ok(Ok(false)) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "media queue not updated"),
+        Err(e) => tracing::error!(error = %e, "media task failed"),
     }
 }
 

@@ -300,109 +300,113 @@ fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The sending component: takes due messages from the queue, sends, records, and sleeps
-/// until the next is due or a new one is queued; stops when `stop` fires.
+/// The sending component: takes due messages from the queue (a few shops at a time, each
+/// shop's one at a time, `workers`), sends, records; stops when `stop` fires, after the sends
+/// in flight.
 pub async fn run(
     store: Arc<dyn Store>,
     sender: Sender,
     poke: Arc<tokio::sync::Notify>,
     news: tokio::sync::watch::Sender<u64>,
     metrics: Arc<crate::metrics::Metrics>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
+    let claim = |free: usize| {
         let st = store.clone();
         let t = stamp(now());
+        // A send (20 s at most) always ends inside its 60 s lease, so another relay instance
+        // never takes a message this one is still sending.
         let lease = stamp(now() + chrono::Duration::seconds(60));
-        // One at a time: a send (20 s at most) always ends inside its 60 s lease, so another
-        // relay instance never takes a message this one is still sending.
-        let jobs = tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, 1))
-            .await
-            .ok()
-            .and_then(|r| {
-                r.map_err(|e| tracing::error!(error = %e, "outbox unreadable"))
-                    .ok()
-            })
-            .unwrap_or_default();
-        for job in &jobs {
-            let outcome = match crate::media::resolve(
-                &store,
-                &sender,
-                job.shop_id,
-                &job.phone_number_id,
-                &job.body,
-            )
-            .await
-            {
-                Ok(body) => sender.send(job, body).await,
-                Err(o) => o,
-            };
-            let attempts = job.attempts + 1;
-            let (state, wamid, error, retry_at) = match outcome {
-                Outcome::Sent(w) => ("sent", Some(w), None, None),
-                Outcome::Retry(e) if attempts < MAX_ATTEMPTS => {
-                    let wait = backoff(attempts, e.code);
-                    tracing::warn!(key = %job.key, code = e.code, attempts, wait = ?wait, "send deferred");
-                    let at = now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    ("queued", None, Some(e), Some(stamp(at)))
-                }
-                Outcome::Uncertain(e) => ("uncertain", None, Some(e), None),
-                Outcome::Retry(e) | Outcome::Failed(e) => ("failed", None, Some(e), None),
-            };
-            metrics.inc(
-                "pasar_relay_outbound_total",
-                &[("outcome", if state == "queued" { "retry" } else { state })],
-            );
-            let event = (state != "queued").then(|| {
-                serde_json::to_string(&EventBody::WhatsappOutbound(OutboundResult {
-                    key: job.key.clone(),
-                    to: job.to.clone(),
-                    state: state.to_string(),
-                    wamid: wamid.clone(),
-                    error: error.clone(),
-                    attempts,
-                }))
-                .expect("events serialise")
-            });
-            let st = store.clone();
-            let (id, t) = (job.id, stamp(now()));
-            let error_json = error.map(|e| serde_json::to_string(&e).expect("errors serialise"));
-            let done = tokio::task::spawn_blocking(move || {
-                st.finish_outbound(
-                    id,
-                    state,
-                    wamid.as_deref(),
-                    error_json.as_deref(),
-                    retry_at.as_deref(),
-                    event.as_deref(),
-                    &t,
-                )
-            })
-            .await;
-            match done {
-                Ok(Ok(true)) => news.send_modify(|n| *n = n.wrapping_add(1)),
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "outbox not updated"),
-                Err(e) => tracing::error!(error = %e, "outbox task failed"),
-            }
+        async move {
+            tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, free as i64))
+                .await
+                .ok()
+                .and_then(|r| {
+                    r.map_err(|e| tracing::error!(error = %e, "outbox unreadable"))
+                        .ok()
+                })
+                .unwrap_or_default()
         }
-        if *stop.borrow() {
-            // Asked to stop: what is still queued is sent by the next start.
-            return;
+    };
+    let work = |job: OutboundJob| {
+        deliver(
+            store.clone(),
+            sender.clone(),
+            news.clone(),
+            metrics.clone(),
+            job,
+        )
+    };
+    crate::workers::run(claim, work, &poke, Duration::from_secs(1), stop).await;
+}
+
+/// Sends one message and records what came of it (an event when it ended).
+async fn deliver(
+    store: Arc<dyn Store>,
+    sender: Sender,
+    news: tokio::sync::watch::Sender<u64>,
+    metrics: Arc<crate::metrics::Metrics>,
+    job: OutboundJob,
+) {
+    let outcome = match crate::media::resolve(
+        &store,
+        &sender,
+        job.shop_id,
+        &job.phone_number_id,
+        &job.body,
+    )
+    .await
+    {
+        Ok(body) => sender.send(&job, body).await,
+        Err(o) => o,
+    };
+    let attempts = job.attempts + 1;
+    let (state, wamid, error, retry_at) = match outcome {
+        Outcome::Sent(w) => ("sent", Some(w), None, None),
+        Outcome::Retry(e) if attempts < MAX_ATTEMPTS => {
+            let wait = backoff(attempts, e.code);
+            tracing::warn!(key = %job.key, code = e.code, attempts, wait = ?wait, "send deferred");
+            let at = now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            ("queued", None, Some(e), Some(stamp(at)))
         }
-        if !jobs.is_empty() {
-            continue;
-        }
-        // Nothing due: wait for a new message, the next retry (looked at every second), or
-        // the stop.
-        tokio::select! {
-            _ = poke.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+        Outcome::Uncertain(e) => ("uncertain", None, Some(e), None),
+        Outcome::Retry(e) | Outcome::Failed(e) => ("failed", None, Some(e), None),
+    };
+    metrics.inc(
+        "pasar_relay_outbound_total",
+        &[("outcome", if state == "queued" { "retry" } else { state })],
+    );
+    let event = (state != "queued").then(|| {
+        serde_json::to_string(&EventBody::WhatsappOutbound(OutboundResult {
+            key: job.key.clone(),
+            to: job.to.clone(),
+            state: state.to_string(),
+            wamid: wamid.clone(),
+            error: error.clone(),
+            attempts,
+        }))
+        .expect("events serialise")
+    });
+    let st = store.clone();
+    let (id, t) = (job.id, stamp(now()));
+    let error_json = error.map(|e| serde_json::to_string(&e).expect("errors serialise"));
+    let done = tokio::task::spawn_blocking(move || {
+        st.finish_outbound(
+            id,
+            state,
+            wamid.as_deref(),
+            error_json.as_deref(),
+            retry_at.as_deref(),
+            event.as_deref(),
+            &t,
+        )
+    })
+    .await;
+    match done {
+        Ok(Ok(true)) => news.send_modify(|n| *n = n.wrapping_add(1)),
+        Ok(Ok(false)) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "outbox not updated"),
+        Err(e) => tracing::error!(error = %e, "outbox task failed"),
     }
 }
 

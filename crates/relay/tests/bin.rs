@@ -97,6 +97,63 @@ fn the_command_line_administers_shops_and_devices() {
     let out = relay(&db).args(["shop", "list"]).output().unwrap();
     let list = String::from_utf8(out.stdout).unwrap();
     assert!(list.contains("Warung Bu Sri\twhatsapp=777"), "{list}");
+
+    // A shop's own Midtrans key is kept only sealed: refused without RELAY_SECRET_KEY (and
+    // with a malformed one), stored encrypted with it, never printed.
+    let set_key = |key: Option<&str>| {
+        let mut c = relay(&db);
+        c.args([
+            "shop",
+            "set",
+            "--shop",
+            "1",
+            "--midtrans-server-key",
+            "SB-Mid-server-Rahasia",
+        ]);
+        c.env_remove("RELAY_SECRET_KEY");
+        if let Some(k) = key {
+            c.env("RELAY_SECRET_KEY", k);
+        }
+        c.output().unwrap()
+    };
+    let out = set_key(None);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("RELAY_SECRET_KEY is not set"),
+        "{out:?}"
+    );
+    let out = set_key(Some("1234"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("64 hex digits"));
+    let made = relay(&db).arg("secret-key").output().unwrap();
+    let key = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert_eq!(key.len(), 64, "{key}");
+    let out = set_key(Some(&key));
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("stored encrypted") && !text.contains("Rahasia"),
+        "{text}"
+    );
+    let stored = pasar_relay::store::open(&common::db(&db))
+        .unwrap()
+        .midtrans_key(1)
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.starts_with("sealed:v1:") && !stored.contains("Rahasia"),
+        "{stored}"
+    );
+    let sealer = pasar_relay::secrets::Sealer::from_hex(&key).unwrap();
+    assert_eq!(
+        pasar_relay::secrets::read(
+            Some(&sealer),
+            &pasar_relay::secrets::midtrans_context(1),
+            &stored
+        )
+        .unwrap(),
+        "SB-Mid-server-Rahasia"
+    );
     // Without a store, or with a PostgreSQL server that does not answer: one clear line,
     // exit 2.
     let out = Command::new(env!("CARGO_BIN_EXE_pasar-relay"))

@@ -19,6 +19,8 @@ use std::time::Duration;
 
 const RELAY_KEY: &str = "SB-Mid-server-relay-TEST";
 const SHOP_KEY: &str = "SB-Mid-server-shop-OWN";
+/// The relay's RELAY_SECRET_KEY in these tests.
+const SEAL: &str = "5f0c1e9a7b3d4c2e8f6a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e";
 
 #[derive(Clone, Default)]
 struct Fake {
@@ -191,6 +193,7 @@ async fn world() -> World {
         midtrans_server_key: Some(RELAY_KEY.into()),
         midtrans_base_url: Some(fake_base),
         payment_first_check: Some(Duration::from_millis(300)),
+        relay_secret_key: Some(SEAL.into()),
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -353,12 +356,22 @@ async fn a_qris_payment_is_created_once_and_paid_once() {
     );
     assert_eq!(payment_states(&dev).await, vec!["paid"]);
     assert_eq!(w.store.payment(&order).unwrap().unwrap().state, "paid");
-    // A refund later is news.
-    assert_eq!(
-        w.notify(&notification(&order, "refund", "200", None, RELAY_KEY))
-            .await,
-        200
-    );
+    // The settlement notification replayed with its status edited to "refund": the signature
+    // still matches (status_code 200 fits both), so the relay asks Midtrans, which says the
+    // payment is settled — nothing moves back.
+    w.fake.set(&order, "settlement", "200", "35000.00");
+    let mut replayed = paid.clone();
+    replayed["transaction_status"] = json!("refund");
+    let asked = w.fake.asked(&order);
+    assert_eq!(w.notify(&replayed).await, 200);
+    assert_eq!(w.fake.asked(&order), asked + 1, "asked the status API");
+    assert_eq!(payment_states(&dev).await, vec!["paid"]);
+    assert_eq!(w.store.payment(&order).unwrap().unwrap().state, "paid");
+    // A real refund later: Midtrans confirms it, and it is news, once.
+    w.fake.set(&order, "refund", "200", "35000.00");
+    let refund = notification(&order, "refund", "200", None, RELAY_KEY);
+    assert_eq!(w.notify(&refund).await, 200);
+    assert_eq!(w.notify(&refund).await, 200);
     assert_eq!(payment_states(&dev).await, vec!["paid", "refunded"]);
 }
 
@@ -366,7 +379,13 @@ async fn a_qris_payment_is_created_once_and_paid_once() {
 async fn a_shops_own_key_links_and_foreign_orders() {
     let w = world().await;
     let (shop, dev) = w.device("Toko Makmur").await;
-    w.store.set_midtrans_key(shop, SHOP_KEY).unwrap();
+    // Kept sealed, as `shop set` stores it.
+    let sealer = pasar_relay::secrets::Sealer::from_hex(SEAL).unwrap();
+    let sealed = sealer.seal(
+        &pasar_relay::secrets::midtrans_context(shop),
+        SHOP_KEY.as_bytes(),
+    );
+    w.store.set_midtrans_key(shop, &sealed).unwrap();
     let made = dev
         .create_payment(&request("inv-7", 120_000, PaymentMethod::Link))
         .await
@@ -528,6 +547,9 @@ async fn midtrans_published_notifications_are_applied() {
             n.get("fraud_status").and_then(Value::as_str),
         );
         n["signature_key"] = json!(sig);
+        // Midtrans's status API tells the same (a refund or chargeback is applied only as
+        // the status API confirms it).
+        w.fake.tx.lock().unwrap().insert(order.clone(), n.clone());
         // Every file moves a fresh payment (creating → pending is news too): one event each.
         expected += 1;
         assert_eq!(w.notify(&n).await, 200, "{}", f.display());

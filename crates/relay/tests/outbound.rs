@@ -26,6 +26,8 @@ struct Graph {
     seen: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
     /// Answers to give first (status, body); then every send succeeds.
     script: Arc<Mutex<VecDeque<(u16, Value)>>>,
+    /// The texts whose send was answered, in the order the answers went out.
+    done: Arc<Mutex<Vec<String>>>,
 }
 
 async fn messages(
@@ -42,6 +44,12 @@ async fn messages(
     if let Some((status, body)) = g.script.lock().unwrap().pop_front() {
         return (StatusCode::from_u16(status).unwrap(), Json(body));
     }
+    let text = b["text"]["body"].as_str().unwrap_or_default().to_string();
+    if text.starts_with("lambat") {
+        // WhatsApp taking its time over one shop's message.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    g.done.lock().unwrap().push(text);
     (
         StatusCode::OK,
         Json(json!({
@@ -59,6 +67,7 @@ fn graph_error(code: i64, message: &str) -> Value {
 }
 
 struct World {
+    base: String,
     store: Arc<dyn Store>,
     graph: Graph,
     device: Client,
@@ -91,27 +100,10 @@ async fn world(window_open: bool) -> World {
     let (shop, device, _) = common::paired(store.as_ref(), &base, "Warung Bu Sri").await;
     store.set_whatsapp_number(shop, PNID).unwrap();
     if window_open {
-        // The customer wrote a minute ago.
-        let at = chrono::Utc::now().timestamp() - 60;
-        store
-            .ingest(
-                &[Inbound {
-                    route: Route::WhatsappNumber(PNID.into()),
-                    kind: "whatsapp_message".into(),
-                    dedupe: "wa:wamid.IN.1".into(),
-                    body: json!({"kind": "whatsapp_message", "id": "wamid.IN.1", "from": CUSTOMER,
-                                 "name": null, "timestamp": at, "type": "text", "text": "halo",
-                                 "media": null, "location": null, "choice": null,
-                                 "reply_to": null, "referral": null})
-                    .to_string(),
-                    window: Some((CUSTOMER.into(), at)),
-                    media: None,
-                }],
-                "2026-11-22T00:00:00Z",
-            )
-            .unwrap();
+        customer_wrote(store.as_ref(), PNID, "wamid.IN.1");
     }
     World {
+        base,
         store,
         graph,
         device,
@@ -328,4 +320,75 @@ async fn outside_the_window_only_a_template_goes_and_bad_messages_never_queue() 
         "nothing bad was sent"
     );
     let _ = &w.store;
+}
+
+/// The customer of `pnid`'s shop wrote a minute ago (their 24-hour window is open).
+fn customer_wrote(store: &dyn Store, pnid: &str, wamid: &str) {
+    let at = chrono::Utc::now().timestamp() - 60;
+    store
+        .ingest(
+            &[Inbound {
+                route: Route::WhatsappNumber(pnid.into()),
+                kind: "whatsapp_message".into(),
+                dedupe: format!("wa:{wamid}"),
+                body: json!({"kind": "whatsapp_message", "id": wamid, "from": CUSTOMER,
+                             "name": null, "timestamp": at, "type": "text", "text": "halo",
+                             "media": null, "location": null, "choice": null,
+                             "reply_to": null, "referral": null})
+                .to_string(),
+                window: Some((CUSTOMER.into(), at)),
+                media: None,
+            }],
+            "2026-11-22T00:00:00Z",
+        )
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shops_take_turns_and_one_slow_shop_holds_up_no_other() {
+    let w = world(true).await;
+    let (other, b, _) = common::paired(w.store.as_ref(), &w.base, "Toko Sebelah").await;
+    w.store
+        .set_whatsapp_number(other, "106500000000002")
+        .unwrap();
+    customer_wrote(w.store.as_ref(), "106500000000002", "wamid.IN.B");
+    // Shop A queues a message WhatsApp is slow to take, then twenty more; shop B one.
+    w.device
+        .send_message(&text("a-slow", "lambat 1"))
+        .await
+        .unwrap();
+    for k in 0..20 {
+        w.device
+            .send_message(&text(&format!("a-{k}"), &format!("pesan A {k:02}")))
+            .await
+            .unwrap();
+    }
+    b.send_message(&text("b-0", "pesan B")).await.unwrap();
+    result(&b, "b-0", 10).await;
+    for k in 0..20 {
+        result(&w.device, &format!("a-{k}"), 20).await;
+    }
+    let done = w.graph.done.lock().unwrap().clone();
+    let pos = |t: &str| {
+        done.iter()
+            .position(|d| d == t)
+            .unwrap_or_else(|| panic!("{t}: {done:?}"))
+    };
+    // B was not kept waiting behind A's slow message (nor behind A's twenty).
+    assert!(pos("pesan B") < pos("lambat 1"), "{done:?}");
+    // A's messages went out one at a time, in the order A queued them.
+    let a: Vec<&String> = done
+        .iter()
+        .filter(|d| d.starts_with("pesan A") || d.starts_with("lambat"))
+        .collect();
+    let mut sorted = a.clone();
+    sorted.sort_by_key(|d| {
+        if d.starts_with("lambat") {
+            String::new()
+        } else {
+            d.to_string()
+        }
+    });
+    assert_eq!(a, sorted, "A's order kept");
+    assert_eq!(a.len(), 21);
 }

@@ -142,7 +142,11 @@ CREATE INDEX media_age ON media(created_at);
 "#;
 
 /// Changes after the first schema, in order: version N+1 applies `MIGRATIONS[N-1]`.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[
+    // 2: fair turns between shops for sending and fetching (when each was last served).
+    r#"ALTER TABLE shops ADD COLUMN served_out_at TEXT COLLATE "C";
+       ALTER TABLE shops ADD COLUMN served_media_at TEXT COLLATE "C";"#,
+];
 
 /// The store version this build writes.
 const VERSION: i64 = 1 + MIGRATIONS.len() as i64;
@@ -1133,15 +1137,23 @@ impl Store for PgStore {
                     now,
                 )?;
             }
-            Ok(db
+            // Shops take turns: the first due message of each shop with none in flight (so
+            // one shop's messages go out in order, one at a time), the shop served longest
+            // ago first. Two instances may pick the same rows: the second waits for the
+            // first's row locks, sees them 'sending' and takes nothing of them.
+            let jobs: Vec<OutboundJob> = db
                 .all(
-                    "UPDATE outbox o SET state = 'sending', due_at = $2, updated_at = $1
+                    "WITH cand AS (
+                         SELECT o.id, coalesce(s.served_out_at, '') AS served, o.due_at AS due,
+                                row_number() OVER (PARTITION BY o.shop_id ORDER BY o.due_at, o.id) AS rn
+                           FROM outbox o JOIN shops s ON s.id = o.shop_id
+                          WHERE o.state = 'queued' AND o.due_at <= $1
+                            AND NOT EXISTS (SELECT 1 FROM outbox x
+                                             WHERE x.shop_id = o.shop_id AND x.state = 'sending'))
+                     UPDATE outbox o SET state = 'sending', due_at = $2, updated_at = $1
                        FROM shops s
-                      WHERE s.id = o.shop_id
-                        AND o.id IN (SELECT id FROM outbox
-                                      WHERE state = 'queued' AND due_at <= $1
-                                      ORDER BY due_at, id LIMIT $3
-                                      FOR UPDATE SKIP LOCKED)
+                      WHERE s.id = o.shop_id AND o.state = 'queued'
+                        AND o.id IN (SELECT id FROM cand WHERE rn = 1 ORDER BY served, due LIMIT $3)
                       RETURNING o.id, o.shop_id, o.key, o.to_wa, o.body, o.attempts,
                                 coalesce(s.wa_phone_number_id, '')",
                     &[&now, &lease_until, &limit],
@@ -1156,21 +1168,36 @@ impl Store for PgStore {
                     attempts: r.get(5),
                     phone_number_id: r.get(6),
                 })
-                .collect())
+                .collect();
+            let shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
+            db.exec(
+                "UPDATE shops SET served_out_at = $2 WHERE id = ANY($1)",
+                &[&shops, &now],
+            )?;
+            Ok(jobs)
         })
     }
 
     fn claim_media(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<MediaJob>> {
-        self.with(|db| {
-            Ok(db
+        self.tx(|db| {
+            // Shops take turns as for sending: one file per shop at a time, the shop served
+            // longest ago first (a lease run out counts as not in flight).
+            let jobs: Vec<MediaJob> = db
                 .all(
-                    "UPDATE media m SET state = 'fetching', due_at = $2
+                    "WITH cand AS (
+                         SELECT m.shop_id, m.id, coalesce(s.served_media_at, '') AS served, m.due_at AS due,
+                                row_number() OVER (PARTITION BY m.shop_id ORDER BY m.due_at) AS rn
+                           FROM media m JOIN shops s ON s.id = m.shop_id
+                          WHERE m.state IN ('queued', 'fetching') AND m.due_at <= $1
+                            AND NOT EXISTS (SELECT 1 FROM media x
+                                             WHERE x.shop_id = m.shop_id AND x.state = 'fetching'
+                                               AND x.due_at > $1))
+                     UPDATE media m SET state = 'fetching', due_at = $2
                        FROM shops s
                       WHERE s.id = m.shop_id
-                        AND (m.shop_id, m.id) IN (SELECT shop_id, id FROM media
-                                                   WHERE state IN ('queued', 'fetching') AND due_at <= $1
-                                                   ORDER BY due_at LIMIT $3
-                                                   FOR UPDATE SKIP LOCKED)
+                        AND m.state IN ('queued', 'fetching') AND m.due_at <= $1
+                        AND (m.shop_id, m.id) IN (SELECT shop_id, id FROM cand WHERE rn = 1
+                                                   ORDER BY served, due LIMIT $3)
                       RETURNING m.shop_id, m.id, coalesce(m.message_id, ''), m.mime_type, m.sha256,
                                 m.attempts, coalesce(s.wa_phone_number_id, '')",
                     &[&now, &lease_until, &limit],
@@ -1185,7 +1212,13 @@ impl Store for PgStore {
                     attempts: r.get(5),
                     phone_number_id: r.get(6),
                 })
-                .collect())
+                .collect();
+            let shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
+            db.exec(
+                "UPDATE shops SET served_media_at = $2 WHERE id = ANY($1)",
+                &[&shops, &now],
+            )?;
+            Ok(jobs)
         })
     }
 

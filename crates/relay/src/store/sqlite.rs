@@ -119,6 +119,9 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX media_due ON media(state, due_at);
      CREATE INDEX media_age ON media(created_at);",
+    // 4: fair turns between shops for sending and fetching (when each was last served).
+    "ALTER TABLE shops ADD COLUMN served_out_at TEXT;
+     ALTER TABLE shops ADD COLUMN served_media_at TEXT;",
 ];
 
 /// The store version this build writes.
@@ -722,12 +725,21 @@ impl Store for SqliteStore {
                 let body = super::uncertain_event(key, to, *attempts)?;
                 append_event(&tx, *shop, "whatsapp_outbound", &format!("out:{key}"), &body, now)?;
             }
+            // Shops take turns: the first due message of each shop with none in flight (so
+            // one shop's messages go out in order, one at a time), the shop served longest
+            // ago first.
             let jobs = {
-                let mut st = tx.prepare(
-                    "UPDATE outbox SET state = 'sending', due_at = ?2, updated_at = ?1
-                      WHERE id IN (SELECT id FROM outbox
-                                    WHERE state = 'queued' AND due_at <= ?1
-                                    ORDER BY due_at, id LIMIT ?3)
+                let mut st = tx.prepare_cached(
+                    "WITH cand AS (
+                         SELECT o.id, coalesce(s.served_out_at, '') AS served, o.due_at AS due,
+                                row_number() OVER (PARTITION BY o.shop_id ORDER BY o.due_at, o.id) AS rn
+                           FROM outbox o JOIN shops s ON s.id = o.shop_id
+                          WHERE o.state = 'queued' AND o.due_at <= ?1
+                            AND NOT EXISTS (SELECT 1 FROM outbox x
+                                             WHERE x.shop_id = o.shop_id AND x.state = 'sending'))
+                     UPDATE outbox SET state = 'sending', due_at = ?2, updated_at = ?1
+                      WHERE state = 'queued'
+                        AND id IN (SELECT id FROM cand WHERE rn = 1 ORDER BY served, due LIMIT ?3)
                       RETURNING id, shop_id, key, to_wa, body, attempts,
                                 (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = outbox.shop_id)",
                 )?;
@@ -744,6 +756,12 @@ impl Store for SqliteStore {
                 })?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
+            for job in &jobs {
+                tx.execute(
+                    "UPDATE shops SET served_out_at = ?2 WHERE id = ?1",
+                    params![job.shop_id, now],
+                )?;
+            }
             tx.commit()?;
             Ok(jobs)
         })
@@ -753,11 +771,19 @@ impl Store for SqliteStore {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let jobs = {
+                // Shops take turns as for sending: one file per shop at a time, the shop
+                // served longest ago first (a lease run out counts as not in flight).
                 let mut st = tx.prepare_cached(
-                    "UPDATE media SET state = 'fetching', due_at = ?2
-                      WHERE rowid IN (SELECT rowid FROM media
-                                       WHERE state IN ('queued', 'fetching') AND due_at <= ?1
-                                       ORDER BY due_at LIMIT ?3)
+                    "WITH cand AS (
+                         SELECT m.rowid AS rid, coalesce(s.served_media_at, '') AS served, m.due_at AS due,
+                                row_number() OVER (PARTITION BY m.shop_id ORDER BY m.due_at) AS rn
+                           FROM media m JOIN shops s ON s.id = m.shop_id
+                          WHERE m.state IN ('queued', 'fetching') AND m.due_at <= ?1
+                            AND NOT EXISTS (SELECT 1 FROM media x
+                                             WHERE x.shop_id = m.shop_id AND x.state = 'fetching'
+                                               AND x.due_at > ?1))
+                     UPDATE media SET state = 'fetching', due_at = ?2
+                      WHERE rowid IN (SELECT rid FROM cand WHERE rn = 1 ORDER BY served, due LIMIT ?3)
                       RETURNING shop_id, id, coalesce(message_id, ''), mime_type, sha256, attempts,
                                 (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = media.shop_id)",
                 )?;
@@ -774,6 +800,12 @@ impl Store for SqliteStore {
                 })?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
+            for job in &jobs {
+                tx.execute(
+                    "UPDATE shops SET served_media_at = ?2 WHERE id = ?1",
+                    params![job.shop_id, now],
+                )?;
+            }
             tx.commit()?;
             Ok(jobs)
         })

@@ -1,0 +1,186 @@
+//! Secrets at rest: what the relay keeps for a shop that would let someone act as the shop (its
+//! own Midtrans server key; a linked WhatsApp session) is sealed with the relay's key
+//! (`RELAY_SECRET_KEY`: 32 random bytes, 64 hex digits, the same on every instance; never in
+//! the database) before it reaches the store. A stolen database file or dump alone gives none
+//! of them.
+//!
+//! ChaCha20-Poly1305 (ring, already linked for TLS) with a random 96-bit nonce per value; the
+//! value's place (e.g. `midtrans_key:shop:7`) is authenticated with it, so a sealed value
+//! copied to another shop's row does not open. Stored as `sealed:v1:` + (nonce ‖
+//! ciphertext ‖ tag) in hex.
+
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+
+const PREFIX: &str = "sealed:v1:";
+
+/// The relay's sealing key.
+pub struct Sealer {
+    key: LessSafeKey,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(…)")
+    }
+}
+
+/// Why a sealed value did not open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealError {
+    /// RELAY_SECRET_KEY is not set, so nothing sealed can be read or written.
+    NoKey,
+    /// Not sealed with this key, or not for this place, or damaged.
+    Unopenable,
+}
+
+impl std::fmt::Display for SealError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SealError::NoKey => f.write_str(
+                "RELAY_SECRET_KEY is not set: secrets are kept only encrypted (make one with `pasar-relay secret-key`, the same on every instance)",
+            ),
+            SealError::Unopenable => f.write_str(
+                "a secret does not open with this RELAY_SECRET_KEY (another key, or damaged)",
+            ),
+        }
+    }
+}
+
+impl Sealer {
+    /// From RELAY_SECRET_KEY's text: 64 hex digits.
+    pub fn from_hex(text: &str) -> Result<Sealer, String> {
+        let bytes = hex::decode(text.trim())
+            .ok()
+            .filter(|b| b.len() == 32)
+            .ok_or("RELAY_SECRET_KEY must be 64 hex digits (32 random bytes; `pasar-relay secret-key` makes one)")?;
+        if bytes.iter().all(|b| *b == bytes[0]) {
+            return Err("RELAY_SECRET_KEY is not random (every byte the same)".into());
+        }
+        let key = UnboundKey::new(&CHACHA20_POLY1305, &bytes)
+            .map_err(|_| "RELAY_SECRET_KEY is not a usable key".to_string())?;
+        Ok(Sealer {
+            key: LessSafeKey::new(key),
+        })
+    }
+
+    /// A new random key, as RELAY_SECRET_KEY's text.
+    pub fn new_key_hex() -> String {
+        let mut b = [0u8; 32];
+        getrandom::fill(&mut b).expect("the system's random source");
+        hex::encode(b)
+    }
+
+    /// Seals `plain` for the place `context`.
+    pub fn seal(&self, context: &str, plain: &[u8]) -> String {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).expect("the system's random source");
+        let mut out = plain.to_vec();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut out,
+            )
+            .expect("ChaCha20-Poly1305 seals any length the relay keeps");
+        let mut all = nonce.to_vec();
+        all.extend_from_slice(&out);
+        format!("{PREFIX}{}", hex::encode(&all))
+    }
+
+    /// Opens a value sealed for `context`.
+    pub fn open(&self, context: &str, sealed: &str) -> Result<Vec<u8>, SealError> {
+        let body = sealed.strip_prefix(PREFIX).ok_or(SealError::Unopenable)?;
+        let mut all = hex::decode(body).map_err(|_| SealError::Unopenable)?;
+        if all.len() < NONCE_LEN + CHACHA20_POLY1305.tag_len() {
+            return Err(SealError::Unopenable);
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&all[..NONCE_LEN]);
+        let plain = self
+            .key
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut all[NONCE_LEN..],
+            )
+            .map_err(|_| SealError::Unopenable)?;
+        Ok(plain.to_vec())
+    }
+}
+
+/// Whether a stored value is sealed (older relays kept a shop's Midtrans key as written).
+pub fn is_sealed(v: &str) -> bool {
+    v.starts_with(PREFIX)
+}
+
+/// Reads a stored secret: opened when sealed, as it is when kept as written by an older relay.
+pub fn read(sealer: Option<&Sealer>, context: &str, stored: &str) -> Result<String, SealError> {
+    if !is_sealed(stored) {
+        return Ok(stored.to_string());
+    }
+    let plain = sealer.ok_or(SealError::NoKey)?.open(context, stored)?;
+    String::from_utf8(plain).map_err(|_| SealError::Unopenable)
+}
+
+/// The place of a shop's Midtrans key.
+pub fn midtrans_context(shop: i64) -> String {
+    format!("midtrans_key:shop:{shop}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_in_its_place() {
+        let s = Sealer::from_hex(&Sealer::new_key_hex()).unwrap();
+        let sealed = s.seal(&midtrans_context(7), b"SB-Mid-server-abc");
+        assert!(is_sealed(&sealed));
+        assert!(!sealed.contains("SB-Mid"), "{sealed}");
+        assert_eq!(
+            read(Some(&s), &midtrans_context(7), &sealed).unwrap(),
+            "SB-Mid-server-abc"
+        );
+        // Sealed twice: two different texts (a fresh nonce each time).
+        assert_ne!(sealed, s.seal(&midtrans_context(7), b"SB-Mid-server-abc"));
+        // Another shop's row, another key, no key, a damaged value: nothing.
+        assert_eq!(
+            read(Some(&s), &midtrans_context(8), &sealed),
+            Err(SealError::Unopenable)
+        );
+        let other = Sealer::from_hex(&Sealer::new_key_hex()).unwrap();
+        assert_eq!(
+            read(Some(&other), &midtrans_context(7), &sealed),
+            Err(SealError::Unopenable)
+        );
+        assert_eq!(
+            read(None, &midtrans_context(7), &sealed),
+            Err(SealError::NoKey)
+        );
+        let mut damaged = sealed.clone();
+        damaged.replace_range(20..21, if &sealed[20..21] == "A" { "B" } else { "A" });
+        assert_eq!(
+            read(Some(&s), &midtrans_context(7), &damaged),
+            Err(SealError::Unopenable)
+        );
+        assert_eq!(
+            read(Some(&s), &midtrans_context(7), "sealed:v1:%%"),
+            Err(SealError::Unopenable)
+        );
+        // A value an older relay kept as written reads as it is.
+        assert_eq!(
+            read(None, &midtrans_context(7), "SB-Mid-plain").unwrap(),
+            "SB-Mid-plain"
+        );
+    }
+
+    #[test]
+    fn the_key_is_64_random_hex_digits() {
+        assert!(Sealer::from_hex("abc").is_err());
+        assert!(Sealer::from_hex(&"00".repeat(32)).is_err());
+        assert!(Sealer::from_hex(&"zz".repeat(32)).is_err());
+        let k = Sealer::new_key_hex();
+        assert_eq!(k.len(), 64);
+        assert!(Sealer::from_hex(&format!("  {k}\n")).is_ok());
+    }
+}
