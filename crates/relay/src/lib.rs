@@ -62,6 +62,9 @@ pub struct Config {
     pub shop_burst: Option<f64>,
     /// RELAY_SECRET_KEY: 64 hex digits that seal shops' secrets in the store (`secrets`).
     pub relay_secret_key: Option<String>,
+    /// TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For names the client
+    /// (`metrics::Proxies`).
+    pub trusted_proxies: metrics::Proxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -93,6 +96,10 @@ impl Config {
             shop_rate: var("SHOP_RATE_PER_SEC").and_then(|v| v.parse().ok()),
             shop_burst: var("SHOP_BURST").and_then(|v| v.parse().ok()),
             relay_secret_key: var("RELAY_SECRET_KEY"),
+            // Checked by the binary before it starts (a bad list stops it).
+            trusted_proxies: var("TRUSTED_PROXIES")
+                .and_then(|v| metrics::Proxies::parse(&v).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -156,6 +163,7 @@ impl AppState {
             token: config.whatsapp_access_token.clone(),
         };
         let (shop_rate, shop_burst) = (config.shop_rate, config.shop_burst);
+        let proxies = config.trusted_proxies.clone();
         let sealer = config.relay_secret_key.as_deref().and_then(|k| {
             secrets::Sealer::from_hex(k)
                 .map_err(|e| tracing::error!("{e}; shops' sealed secrets cannot be read"))
@@ -181,6 +189,7 @@ impl AppState {
                 ),
                 // Pairing: 10 tries at once from one address, then one every 6 s.
                 pair: metrics::Limiter::new(1.0 / 6.0, 10.0),
+                proxies: proxies.clone(),
             }),
             open: Arc::default(),
             waiting: Arc::default(),
@@ -627,10 +636,19 @@ async fn whatsapp_event(
 async fn pair(
     State(s): State<AppState>,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
     Json(req): Json<PairRequest>,
 ) -> Result<Json<PairResponse>, ApiError> {
-    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = peer
-        && let Err(wait) = s.limits.pair.take(&addr.ip())
+    let client = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        s.limits.proxies.client(addr.ip(), &forwarded)
+    });
+    if let Some(ip) = client
+        && let Err(wait) = s.limits.pair.take(&ip)
     {
         s.metrics
             .inc("pasar_relay_rate_limited_total", &[("limit", "pair")]);

@@ -246,6 +246,12 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Ok(list) = std::env::var("TRUSTED_PROXIES")
+        && let Err(e) = pasar_relay::metrics::Proxies::parse(&list)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let config = Config::from_env();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

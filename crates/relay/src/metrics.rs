@@ -186,13 +186,136 @@ impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
 pub struct Limits {
     /// Device requests per shop.
     pub shop: Limiter<i64>,
-    /// Pairing attempts per peer address.
+    /// Pairing attempts per client address.
     pub pair: Limiter<IpAddr>,
+    /// The proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES).
+    pub proxies: Proxies,
+}
+
+/// Addresses and networks of the relay's own reverse proxies / load balancers
+/// (`TRUSTED_PROXIES`, e.g. `10.0.0.0/8, 127.0.0.1, fd00::/8`). Behind them every request
+/// comes from a proxy's address, so a per-address limit would brake every shop at once: the
+/// client is then the address the proxies appended to X-Forwarded-For, read from the right,
+/// skipping the trusted ones. From anyone else the header is ignored (it is the client's to
+/// forge).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies(Vec<(IpAddr, u8)>);
+
+impl Proxies {
+    /// Parses a comma- or space-separated list of addresses and CIDR networks.
+    pub fn parse(text: &str) -> Result<Proxies, String> {
+        let mut nets = Vec::new();
+        for item in text
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
+            let (addr, bits) = match item.split_once('/') {
+                Some((a, b)) => (a, Some(b)),
+                None => (item, None),
+            };
+            let addr: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("TRUSTED_PROXIES: {item:?} is not an address or network"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let bits =
+                match bits {
+                    None => max,
+                    Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(|| {
+                        format!("TRUSTED_PROXIES: {item:?} has a bad prefix length")
+                    })?,
+                };
+            nets.push((addr, bits));
+        }
+        Ok(Proxies(nets))
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|(net, bits)| {
+            let net = canonical(*net);
+            let (a, b, width) = match (ip, net) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => {
+                    (u128::from(u32::from(a)), u128::from(u32::from(b)), 32)
+                }
+                (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+                _ => return false,
+            };
+            let bits = u32::from(*bits).min(width);
+            let shift = width - bits;
+            bits == 0 || (a >> shift) == (b >> shift)
+        })
+    }
+
+    /// The client behind `peer`, given the request's X-Forwarded-For values.
+    pub fn client(&self, peer: IpAddr, forwarded: &[&str]) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        for hop in hops.iter().rev() {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                // Garbage in the chain: nothing left of it can be believed.
+                return peer;
+            };
+            if !self.trusts(ip) {
+                return canonical(ip);
+            }
+        }
+        peer
+    }
+}
+
+/// IPv4 written as IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_behind_trusted_proxies_is_the_first_untrusted_hop_from_the_right() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let p = Proxies::parse("10.0.0.0/8, 127.0.0.1 fd00::/8").unwrap();
+        // From a proxy: the address it appended (a client's own claim to its left is ignored).
+        assert_eq!(
+            p.client(ip("10.1.2.3"), &["6.6.6.6, 203.0.113.9"]),
+            ip("203.0.113.9")
+        );
+        // Through two proxies, and headers split over several lines.
+        assert_eq!(
+            p.client(ip("127.0.0.1"), &["203.0.113.9", "10.0.0.7"]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            p.client(ip("::ffff:10.0.0.1"), &["::ffff:198.51.100.4"]),
+            ip("198.51.100.4")
+        );
+        // From anyone else, or with garbage or nothing in the header: the peer itself.
+        assert_eq!(
+            p.client(ip("198.51.100.1"), &["203.0.113.9"]),
+            ip("198.51.100.1")
+        );
+        assert_eq!(p.client(ip("10.0.0.1"), &["nonsense"]), ip("10.0.0.1"));
+        assert_eq!(p.client(ip("10.0.0.1"), &[]), ip("10.0.0.1"));
+        assert_eq!(p.client(ip("fd12::1"), &["2001:db8::5"]), ip("2001:db8::5"));
+        assert_eq!(
+            Proxies::default().client(ip("10.0.0.1"), &["1.2.3.4"]),
+            ip("10.0.0.1")
+        );
+        assert!(Proxies::parse("10.0.0.0/33").is_err());
+        assert!(Proxies::parse("proxy.local").is_err());
+        assert_eq!(Proxies::parse(" ").unwrap(), Proxies::default());
+    }
 
     #[test]
     fn a_bucket_allows_its_burst_then_its_rate() {

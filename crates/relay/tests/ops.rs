@@ -173,3 +173,52 @@ async fn pairing_codes_cannot_be_guessed_at_speed() {
         Err(LinkError::Refused { status: 429, .. })
     ));
 }
+
+/// Behind the relay's own proxy (TRUSTED_PROXIES) every request comes from the proxy's
+/// address: the pairing limit counts the client the proxy names instead, and a client's own
+/// X-Forwarded-For is ignored when it talks to the relay directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pairing_limit_counts_clients_behind_a_trusted_proxy() {
+    let pair = async |base: &str, forwarded: &str| -> u16 {
+        reqwest::Client::new()
+            .post(format!("{base}/v1/pair"))
+            .header("x-forwarded-for", forwarded)
+            .json(&serde_json::json!({"code": "AAAA-BBBB-CCCC", "device_name": "Laptop"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // The tests reach the relay from 127.0.0.1: here that is the proxy.
+    let behind = Config {
+        trusted_proxies: pasar_relay::metrics::Proxies::parse("127.0.0.1, ::1").unwrap(),
+        ..Config::default()
+    };
+    let (base, _store, _dir) = start(behind).await;
+    let mut answers = Vec::new();
+    for _ in 0..11 {
+        answers.push(pair(&base, "203.0.113.5").await);
+    }
+    assert_eq!(
+        answers.iter().filter(|a| **a == 403).count(),
+        10,
+        "{answers:?}"
+    );
+    assert_eq!(answers[10], 429, "the guesser is braked");
+    // Another shop's laptop behind the same proxy is not.
+    assert_eq!(pair(&base, "203.0.113.6").await, 403);
+    // A guesser cannot shed the brake by naming another address to the left of the proxy's.
+    assert_eq!(pair(&base, "198.51.100.1, 203.0.113.5").await, 429);
+
+    // Without trusted proxies the header is nobody's word: a fresh forged address each time
+    // is still the same client.
+    let (base, _store, _dir) = start(Config::default()).await;
+    let mut braked = 0;
+    for n in 0..11 {
+        if pair(&base, &format!("203.0.113.{n}")).await == 429 {
+            braked += 1;
+        }
+    }
+    assert_eq!(braked, 1);
+}
