@@ -65,6 +65,8 @@ pub struct Config {
     /// TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For names the client
     /// (`metrics::Proxies`).
     pub trusted_proxies: metrics::Proxies,
+    /// SHOP_MEDIA_QUOTA_MB: what one shop may keep on the relay (default 500 MB).
+    pub shop_media_quota: Option<i64>,
 }
 
 impl std::fmt::Debug for Config {
@@ -100,6 +102,10 @@ impl Config {
             trusted_proxies: var("TRUSTED_PROXIES")
                 .and_then(|v| metrics::Proxies::parse(&v).ok())
                 .unwrap_or_default(),
+            shop_media_quota: var("SHOP_MEDIA_QUOTA_MB")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|mb| *mb > 0)
+                .map(|mb| mb.saturating_mul(1024 * 1024)),
         }
     }
 }
@@ -129,6 +135,8 @@ pub struct AppState {
     creating: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<metrics::Limits>,
+    /// Uploads being read (`media::UPLOADS_AT_ONCE`).
+    uploads: Arc<tokio::sync::Semaphore>,
     /// Connections open and long-polls waiting (gauges).
     open: Arc<std::sync::atomic::AtomicI64>,
     waiting: Arc<std::sync::atomic::AtomicI64>,
@@ -191,6 +199,7 @@ impl AppState {
                 pair: metrics::Limiter::new(1.0 / 6.0, 10.0),
                 proxies: proxies.clone(),
             }),
+            uploads: Arc::new(tokio::sync::Semaphore::new(media::UPLOADS_AT_ONCE)),
             open: Arc::default(),
             waiting: Arc::default(),
         }

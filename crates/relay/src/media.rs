@@ -13,7 +13,7 @@ use crate::outbound::{Outcome, Sender};
 use crate::store::{Fetched, MediaJob, Store};
 use crate::{ApiError, AppState, blocking, now};
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -27,6 +27,23 @@ use tokio::sync::watch;
 
 /// The largest file WhatsApp carries (documents; inbound files over it never come).
 pub const MAX_MEDIA: usize = 100 * 1024 * 1024;
+/// What one shop may keep on the relay (files leave after 30 days) unless SHOP_MEDIA_QUOTA_MB
+/// says otherwise.
+pub const SHOP_QUOTA: i64 = 500 * 1024 * 1024;
+/// Uploads read at once per instance (each held in memory until stored).
+pub const UPLOADS_AT_ONCE: usize = 4;
+
+fn quota_exceeded(used: i64, quota: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "quota_exceeded",
+        format!(
+            "the shop keeps {} MB of its {} MB of files on the relay; files leave after 30 days",
+            used >> 20,
+            quota >> 20
+        ),
+    )
+}
 /// How the Cloud API body names a file kept on the relay until the sender uploads it.
 pub const MARK: &str = "relay-media:";
 /// Files are kept this long, then dropped.
@@ -499,8 +516,10 @@ pub(crate) async fn upload(
     State(s): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<UploadQuery>,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<MediaUploaded>, ApiError> {
+    // Who is asking, and whether the file may come at all, before a byte of it is read: a
+    // stranger's 100 MB upload is refused unread.
     let dev = crate::device(&s, &headers).await?;
     let mime = headers
         .get(header::CONTENT_TYPE)
@@ -522,12 +541,58 @@ pub(crate) async fn upload(
             ),
         ));
     };
-    if body.is_empty() || body.len() > max {
-        return Err(ApiError::new(
+    let too_big = || {
+        ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "bad_size",
             format!("a {mime} file: 1 byte to {} KB", max / 1024),
-        ));
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_big());
+    }
+    let quota = s.config.shop_media_quota.unwrap_or(SHOP_QUOTA);
+    let used = {
+        let store = s.store.clone();
+        let shop = dev.shop_id;
+        blocking(move || store.media_usage(shop)).await?
+    };
+    let over = |len: usize| used.saturating_add(len as i64) > quota;
+    // A file bigger than the whole room never fits; one that does not fit beside the rest
+    // may be a file the shop has already (a retried upload): known once it is read.
+    if declared.is_some_and(|n| n as i64 > quota) {
+        return Err(quota_exceeded(used, quota));
+    }
+    // A few uploads are read at once (each is held in memory until stored).
+    let _slot = tokio::time::timeout(Duration::from_secs(30), s.uploads.clone().acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "other uploads are being received; try again in a minute",
+            )
+        })?;
+    let body = axum::body::to_bytes(body, max)
+        .await
+        .map_err(|_| too_big())?;
+    if body.is_empty() {
+        return Err(too_big());
+    }
+    let id = hex::encode(Sha256::digest(&body));
+    // The same file again takes no more room.
+    if over(body.len()) {
+        let store = s.store.clone();
+        let (shop, i) = (dev.shop_id, id.clone());
+        if blocking(move || store.media(shop, &i)).await?.is_none() {
+            return Err(quota_exceeded(used, quota));
+        }
     }
     let filename = q
         .filename
@@ -539,7 +604,6 @@ pub(crate) async fn upload(
                 .collect::<String>()
         })
         .filter(|f| !f.is_empty());
-    let id = hex::encode(Sha256::digest(&body));
     let store = s.store.clone();
     let (shop, i, m, t) = (dev.shop_id, id.clone(), mime.clone(), now());
     let row =

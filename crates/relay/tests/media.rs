@@ -161,6 +161,11 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(Config::default()).await
+}
+
+/// A world whose relay has these settings besides the Graph API's.
+async fn world_with(extra: Config) -> World {
     let graph = Graph::default();
     let app = Router::new()
         .route("/v24.0/{id}", get(media_url))
@@ -179,7 +184,7 @@ async fn world() -> World {
         whatsapp_app_secret: Some(SECRET.into()),
         whatsapp_access_token: Some(TOKEN.into()),
         whatsapp_graph_url: Some(format!("{graph_host}/v24.0")),
-        ..Config::default()
+        ..extra
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -490,4 +495,65 @@ async fn a_receipt_pdf_is_uploaded_once_and_sent_by_whatsapps_id() {
         other.media(&up.id).await,
         Err(LinkError::Refused { status: 404, .. })
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_read_only_from_a_paired_desktop_and_within_the_shops_room() {
+    let w = world_with(Config {
+        shop_media_quota: Some(1024 * 1024),
+        ..Config::default()
+    })
+    .await;
+    // A stranger announcing 100 MB is answered at once, before any of it is sent.
+    let addr = w.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    conn.write_all(
+        b"POST /v1/media HTTP/1.1\r\nHost: relay\r\nContent-Type: application/pdf\r\nContent-Length: 104857600\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut head = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(3), conn.read(&mut head))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    let head = String::from_utf8_lossy(&head[..n]).to_string();
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+
+    // The shop's room: 1 MB here. A second file that does not fit is refused plainly; the
+    // same file again takes no more room.
+    let pdf = |fill: u8| {
+        let mut b = b"%PDF-1.4\n".to_vec();
+        b.resize(600 * 1024, fill);
+        b
+    };
+    let first = w
+        .device
+        .upload_media(pdf(b'a'), "application/pdf", Some("a.pdf"))
+        .await
+        .unwrap();
+    let full = w
+        .device
+        .upload_media(pdf(b'b'), "application/pdf", Some("b.pdf"))
+        .await
+        .unwrap_err();
+    match &full {
+        LinkError::Refused {
+            status: 413,
+            code,
+            message,
+        } => {
+            assert_eq!(code, "quota_exceeded");
+            assert!(message.contains("30 days"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let again = w
+        .device
+        .upload_media(pdf(b'a'), "application/pdf", Some("a.pdf"))
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(w.store.media_usage(1).unwrap(), 600 * 1024);
 }

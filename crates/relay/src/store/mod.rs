@@ -398,6 +398,8 @@ pub trait Store: Send + Sync + 'static {
         now: &str,
     ) -> Result<MediaRow>;
     fn media(&self, shop_id: i64, id: &str) -> Result<Option<MediaRow>>;
+    /// Bytes of files the shop keeps on the relay (its uploads and its customers' files).
+    fn media_usage(&self, shop_id: i64) -> Result<i64>;
     /// A file's bytes (ready ones only).
     fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>>;
     /// WhatsApp's id for an uploaded file.

@@ -1313,6 +1313,17 @@ impl Store for PgStore {
         })
     }
 
+    fn media_usage(&self, shop_id: i64) -> Result<i64> {
+        self.with(|db| {
+            Ok(db
+                .one(
+                    "SELECT coalesce(sum(size), 0)::bigint FROM media WHERE shop_id = $1",
+                    &[&shop_id],
+                )?
+                .get(0))
+        })
+    }
+
     fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>> {
         self.with(|db| {
             Ok(db

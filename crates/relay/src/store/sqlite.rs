@@ -908,6 +908,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn media_usage(&self, shop_id: i64) -> Result<i64> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(sum(size), 0) FROM media WHERE shop_id = ?1",
+                [shop_id],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>> {
         self.with(|c| {
             Ok(c.query_row(
