@@ -475,6 +475,12 @@ impl ApiError {
         }
     }
 
+    /// The same answer, telling the caller when to ask again.
+    fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
+    }
+
     fn too_many(wait: Duration) -> ApiError {
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
         ApiError {

@@ -88,6 +88,26 @@ pub fn state(transaction_status: &str, fraud_status: Option<&str>) -> &'static s
     }
 }
 
+/// Whether Midtrans documents this transaction_status (others map to "pending" and are
+/// believed only from the status API).
+pub fn known(transaction_status: &str) -> bool {
+    matches!(
+        transaction_status,
+        "settlement"
+            | "capture"
+            | "pending"
+            | "authorize"
+            | "deny"
+            | "cancel"
+            | "expire"
+            | "failure"
+            | "partial_refund"
+            | "refund"
+            | "chargeback"
+            | "partial_chargeback"
+    )
+}
+
 /// Whether a notification's status_code agrees with its transaction_status (the signature
 /// covers status_code but not transaction_status, so a status edited into a signed body shows
 /// here): 200 for a payment or a refund, 201 pending or in review, 202 refused or ended.

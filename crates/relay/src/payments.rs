@@ -398,23 +398,30 @@ pub(crate) async fn notification(
             "gross_amount is not this order's amount",
         ));
     }
-    // Money moving back (a refund, a chargeback) shares status_code 200 with a settlement,
-    // and the signature does not cover transaction_status: a captured settlement replayed as
-    // "refund" passes every check above. Such news is believed only from the status API.
-    if matches!(state, "partially_refunded" | "refunded" | "charged_back") {
+    // The signature does not cover transaction_status, and one status_code stands for
+    // several states: a captured notification replayed with another status passes every
+    // check above. A status that code pins down is applied as told (a settlement, a pending,
+    // a refusal or lapse — none of which a replay can turn against the shop, since states
+    // only move forward); anything else (a refund, a chargeback, a failure, a review, a
+    // status we do not know) is believed only from Midtrans's status API. Unconfirmed, it is
+    // answered 503 so Midtrans sends it again (a refund the status API shows a little later
+    // is then applied; a forgery never is).
+    if !matches!(
+        state,
+        "pending" | "paid" | "denied" | "cancelled" | "expired"
+    ) || !midtrans::known(&transaction_status)
+    {
         let before = p.state.clone();
         ask(&s, &p).await?;
         let after = reread(&s, &p.order_id).await?.state;
-        if after != state {
-            tracing::warn!(order = %order_id, claimed = state, before = %before, now = %after, "a refund notification Midtrans's status API does not confirm; not applied");
-        }
+        let confirmed = after == state;
         s.metrics.inc(
             "pasar_relay_webhooks_total",
             &[
                 ("source", "midtrans"),
                 (
                     "outcome",
-                    if after == state {
+                    if confirmed {
                         "confirmed"
                     } else {
                         "unconfirmed"
@@ -422,6 +429,15 @@ pub(crate) async fn notification(
                 ),
             ],
         );
+        if !confirmed {
+            tracing::warn!(order = %order_id, claimed = state, before = %before, now = %after, "a notification Midtrans's status API does not confirm; not applied");
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unconfirmed",
+                "Midtrans's status API does not show this status (yet)",
+            )
+            .retry_after(60));
+        }
         return Ok(StatusCode::OK);
     }
     let applied = apply(&s, &p, &n).await?;
