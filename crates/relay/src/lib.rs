@@ -541,7 +541,7 @@ fn now() -> String {
 
 async fn health(State(s): State<AppState>) -> Result<&'static str, ApiError> {
     let store = s.store.clone();
-    blocking(move || store.shops().map(|_| ())).await?;
+    blocking(move || store.ping()).await?;
     Ok("ok")
 }
 

@@ -33,6 +33,28 @@ pub const SHOP_QUOTA: i64 = 500 * 1024 * 1024;
 /// Uploads read at once per instance (each held in memory until stored).
 pub const UPLOADS_AT_ONCE: usize = 4;
 
+/// Reads an upload: its bytes when at most `max`; else an error, after reading on (and
+/// dropping) up to `MAX_MEDIA` so the desktop hears the answer rather than a broken pipe.
+async fn read_body(mut body: Body, max: usize) -> Result<Vec<u8>, ()> {
+    use http_body_util::BodyExt;
+    let (mut out, mut seen) = (Vec::new(), 0usize);
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| ())?.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > max {
+            out = Vec::new();
+            if seen > MAX_MEDIA {
+                break;
+            }
+            continue;
+        }
+        out.extend_from_slice(&data);
+    }
+    if seen > max { Err(()) } else { Ok(out) }
+}
+
 fn quota_exceeded(used: i64, quota: i64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -552,7 +574,12 @@ pub(crate) async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
+    if let Some(n) = declared.filter(|n| *n > max) {
+        // Read (and dropped) when within reason, so the desktop hears why instead of a
+        // connection cut mid-send.
+        if n <= MAX_MEDIA {
+            let _ = read_body(body, 0).await;
+        }
         return Err(too_big());
     }
     let quota = s.config.shop_media_quota.unwrap_or(SHOP_QUOTA);
@@ -565,6 +592,7 @@ pub(crate) async fn upload(
     // A file bigger than the whole room never fits; one that does not fit beside the rest
     // may be a file the shop has already (a retried upload): known once it is read.
     if declared.is_some_and(|n| n as i64 > quota) {
+        let _ = read_body(body, 0).await;
         return Err(quota_exceeded(used, quota));
     }
     // A few uploads are read at once (each is held in memory until stored).
@@ -579,9 +607,7 @@ pub(crate) async fn upload(
                 "other uploads are being received; try again in a minute",
             )
         })?;
-    let body = axum::body::to_bytes(body, max)
-        .await
-        .map_err(|_| too_big())?;
+    let body = read_body(body, max).await.map_err(|_| too_big())?;
     if body.is_empty() {
         return Err(too_big());
     }

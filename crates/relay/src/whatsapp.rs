@@ -78,7 +78,13 @@ pub fn inbound(body: &[u8]) -> Result<Vec<Inbound>, Unreadable> {
             let Some(msg) = message(m, contacts) else {
                 continue;
             };
-            let window = msg.from.clone().map(|f| (f, msg.timestamp));
+            // The customer's 24-hour window, for a sender that is a phone number (WhatsApp's
+            // wa_id: digits); anything else could never be written back to.
+            let window = msg
+                .from
+                .clone()
+                .filter(|f| (5..=20).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()))
+                .map(|f| (f, msg.timestamp));
             let media = msg.media.as_ref().map(|x| MediaRef {
                 id: x.id.clone(),
                 message_id: msg.id.clone(),

@@ -232,3 +232,60 @@ async fn two_instances_on_one_store_store_each_event_once_and_send_each_message_
         "a reply went twice: {sent:?}"
     );
 }
+
+/// After PostgreSQL drops every connection (a restart, a failover), the relay's next
+/// requests are served, not failed once per pooled connection (they answered 503, /healthz
+/// included, until each dead connection had been tried).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_database_dropped_are_replaced_unseen() {
+    let Some(server) = common::postgres_server() else {
+        eprintln!("PASAR_RELAY_TEST_PG is not set: PostgreSQL only, skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    let store = common::store(&path);
+    let base = instance(store.clone(), "http://127.0.0.1:9").await;
+    let http = reqwest::Client::new();
+    // Warm several connections.
+    let mut warm = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (http, base) = (http.clone(), base.clone());
+        warm.spawn(async move {
+            http.get(format!("{base}/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    while let Some(s) = warm.join_next().await {
+        assert_eq!(s.unwrap().as_u16(), 200);
+    }
+    // Every connection to this database is cut.
+    let db = common::db(&path);
+    let cut = std::thread::spawn(move || {
+        let mut c =
+            postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls).unwrap();
+        let name = db.rsplit('/').next().unwrap().to_string();
+        c.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&name],
+        )
+        .unwrap()
+        .len()
+    })
+    .join()
+    .unwrap();
+    assert!(cut > 0);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    for _ in 0..20 {
+        let s = http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(s.as_u16(), 200);
+    }
+}

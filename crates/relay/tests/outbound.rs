@@ -392,3 +392,28 @@ async fn shops_take_turns_and_one_slow_shop_holds_up_no_other() {
     assert_eq!(a, sorted, "A's order kept");
     assert_eq!(a.len(), 21);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_message_holds_back_the_later_ones_to_the_same_customer() {
+    let w = world(true).await;
+    // WhatsApp refuses the first for a moment (the pair rate limit): it is sent again after
+    // its backoff, and the second and third wait for it.
+    w.graph
+        .script
+        .lock()
+        .unwrap()
+        .push_back((400, graph_error(131056, "pair rate limit hit")));
+    for (k, t) in ["pertama", "kedua", "ketiga"].iter().enumerate() {
+        w.device
+            .send_message(&text(&format!("o-{k}"), t))
+            .await
+            .unwrap();
+    }
+    for k in 0..3 {
+        assert_eq!(result(&w.device, &format!("o-{k}"), 30).await.state, "sent");
+    }
+    assert_eq!(
+        *w.graph.done.lock().unwrap(),
+        vec!["pertama", "kedua", "ketiga"]
+    );
+}

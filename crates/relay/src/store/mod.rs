@@ -278,6 +278,8 @@ pub trait Store: Send + Sync + 'static {
     /// Routes this WhatsApp phone-number id's messages to the shop (unique across shops).
     fn set_whatsapp_number(&self, shop_id: i64, phone_number_id: &str) -> Result<()>;
     fn shops(&self) -> Result<Vec<ShopRow>>;
+    /// Whether the storage answers (for `/healthz`: one cheap round trip).
+    fn ping(&self) -> Result<()>;
     /// Counts for the operator (`/metrics`).
     fn stats(&self) -> Result<Stats>;
     /// Uses a pairing code once: a new device with the token (hashed), or None when the code

@@ -2,7 +2,7 @@
 //! instances behind a load balancer. The same tables and rules as the SQLite store, made safe
 //! for instances that do not know each other:
 //!
-//! - An event is numbered under its shop's row lock (`SELECT … FOR UPDATE`), and the
+//! - An event is numbered under its shop's row lock (`SELECT … FOR NO KEY UPDATE`), and the
 //!   duplicate check runs after the lock is taken, so two instances storing the same message
 //!   at once store it once and numbers follow commits with no gaps. A batch of webhooks locks
 //!   its shops in id order first, so two instances' batches never deadlock.
@@ -184,6 +184,18 @@ impl From<postgres::Error> for StoreError {
 struct Conn {
     client: Client,
     cache: HashMap<&'static str, Statement>,
+    /// When it was last given back to the pool.
+    idle_since: std::time::Instant,
+}
+
+impl Conn {
+    fn new(client: Client) -> Conn {
+        Conn {
+            client,
+            cache: HashMap::new(),
+            idle_since: std::time::Instant::now(),
+        }
+    }
 }
 
 /// A connection in use, and the statements it has prepared.
@@ -237,10 +249,11 @@ struct Pooled<'a> {
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take()
+        if let Some(mut conn) = self.conn.take()
             && !conn.client.is_closed()
             && let Ok(mut idle) = self.pool.idle.lock()
         {
+            conn.idle_since = std::time::Instant::now();
             idle.push(conn);
         }
         if let Ok(mut used) = self.pool.used.lock() {
@@ -293,14 +306,21 @@ impl Pool {
             pool: self,
             conn: None,
         };
-        let idle = lock(&self.idle)?.pop();
-        guard.conn = Some(match idle {
-            Some(c) => c,
-            None => Conn {
-                client: connect(&self.config)?,
-                cache: HashMap::new(),
-            },
-        });
+        // A connection that sat idle may have been closed by the server (a restart, a
+        // failover): asked once before use, so a request never fails on a dead one.
+        loop {
+            let Some(mut c) = lock(&self.idle)?.pop() else {
+                break;
+            };
+            if c.idle_since.elapsed() < Duration::from_secs(2)
+                || c.client.is_valid(Duration::from_secs(2)).is_ok()
+            {
+                guard.conn = Some(c);
+                return Ok(guard);
+            }
+            drop(c);
+        }
+        guard.conn = Some(Conn::new(connect(&self.config)?));
         Ok(guard)
     }
 }
@@ -324,10 +344,7 @@ impl PgStore {
         migrate(&mut first)?;
         let pool = Arc::new(Pool {
             config,
-            idle: Mutex::new(vec![Conn {
-                client: first,
-                cache: HashMap::new(),
-            }]),
+            idle: Mutex::new(vec![Conn::new(first)]),
             used: Mutex::new(0),
             freed: Condvar::new(),
         });
@@ -468,7 +485,7 @@ fn append_event<C: GenericClient>(
     now: &str,
 ) -> Result<Option<i64>> {
     db.one(
-        "SELECT pg_notify('pasar_relay', 'events') FROM shops WHERE id = $1 FOR UPDATE",
+        "SELECT pg_notify('pasar_relay', 'events') FROM shops WHERE id = $1 FOR NO KEY UPDATE",
         &[&shop],
     )?;
     append_locked(db, shop, kind, dedupe, body, now)
@@ -485,6 +502,8 @@ fn append_locked<C: GenericClient>(
     body: &str,
     now: &str,
 ) -> Result<Option<i64>> {
+    let dedupe = bounded(dedupe);
+    let dedupe = dedupe.as_ref();
     Ok(db
         .opt(
             "WITH bumped AS (
@@ -538,6 +557,25 @@ fn device_row(r: &Row) -> DeviceRow {
         name: r.get(2),
         revoked: r.get(3),
         acked_seq: r.get(4),
+    }
+}
+
+/// A key short enough for a btree index (PostgreSQL refuses index rows over ~2.7 KB, and
+/// with them the whole delivery): a long one is kept as its SHA-256, which dedupes the same.
+fn bounded(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.len() <= 256 {
+        key.into()
+    } else {
+        format!("sha256:{}", digest(key)).into()
+    }
+}
+
+/// Text PostgreSQL can store (it refuses NUL, and the whole statement with it).
+fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -698,6 +736,10 @@ impl Store for PgStore {
         })
     }
 
+    fn ping(&self) -> Result<()> {
+        self.with(|db| db.one("SELECT 1", &[]).map(|_| ()))
+    }
+
     fn stats(&self) -> Result<Stats> {
         self.with(|db| {
             let r = db.one(
@@ -759,6 +801,9 @@ impl Store for PgStore {
     }
 
     fn device(&self, token_hash: &str) -> Result<Option<DeviceRow>> {
+        if token_hash.contains('\0') {
+            return Ok(None);
+        }
         self.with(|db| {
             Ok(db
                 .opt(
@@ -814,7 +859,13 @@ impl Store for PgStore {
             db.exec(
                 "INSERT INTO set_aside(source, reason, body, received_at, digest)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source, digest) DO NOTHING",
-                &[&source, &reason, &body, &now, &digest(body)],
+                &[
+                    &storable(source).as_ref(),
+                    &storable(reason).as_ref(),
+                    &storable(body).as_ref(),
+                    &now,
+                    &digest(body),
+                ],
             )?;
             Ok(())
         })
@@ -967,6 +1018,9 @@ impl Store for PgStore {
     }
 
     fn payment(&self, order_id: &str) -> Result<Option<PaymentRow>> {
+        if order_id.contains('\0') {
+            return Ok(None); // no order has one (and PostgreSQL refuses to compare it)
+        }
         self.with(|db| {
             Ok(db
                 .opt(payment_select!("WHERE order_id = $1"), &[&order_id])?
@@ -976,6 +1030,9 @@ impl Store for PgStore {
     }
 
     fn payment_by_reference(&self, shop_id: i64, reference: &str) -> Result<Option<PaymentRow>> {
+        if reference.contains('\0') {
+            return Ok(None);
+        }
         self.with(|db| {
             Ok(db
                 .opt(
@@ -1118,7 +1175,9 @@ impl Store for PgStore {
                 .all(
                     "UPDATE outbox SET state = 'uncertain', attempts = attempts + 1,
                             updated_at = $1, error = $2
-                      WHERE state = 'sending' AND due_at <= $1
+                      WHERE id IN (SELECT id FROM outbox
+                                    WHERE state = 'sending' AND due_at <= $1
+                                    ORDER BY id FOR UPDATE SKIP LOCKED)
                       RETURNING shop_id, key, to_wa, attempts",
                     &[&now, &super::uncertain_error()],
                 )?
@@ -1137,23 +1196,31 @@ impl Store for PgStore {
                     now,
                 )?;
             }
-            // Shops take turns: the first due message of each shop with none in flight (so
-            // one shop's messages go out in order, one at a time), the shop served longest
-            // ago first. Two instances may pick the same rows: the second waits for the
-            // first's row locks, sees them 'sending' and takes nothing of them.
+            // Shops take turns (see the SQLite store): each customer's messages in the order
+            // queued (a deferred one holds back the later ones to that customer), one per
+            // shop in flight, the shop served longest ago first. The chosen rows are locked
+            // in id order, skipping any another instance holds, so two instances never wait
+            // on each other (they deadlocked when both locked overlapping rows in any order).
             let jobs: Vec<OutboundJob> = db
                 .all(
-                    "WITH cand AS (
-                         SELECT o.id, coalesce(s.served_out_at, '') AS served, o.due_at AS due,
-                                row_number() OVER (PARTITION BY o.shop_id ORDER BY o.due_at, o.id) AS rn
-                           FROM outbox o JOIN shops s ON s.id = o.shop_id
-                          WHERE o.state = 'queued' AND o.due_at <= $1
+                    "WITH heads AS (
+                         SELECT o.id, o.shop_id, o.due_at,
+                                row_number() OVER (PARTITION BY o.shop_id, o.to_wa ORDER BY o.id) AS rn
+                           FROM outbox o WHERE o.state = 'queued'),
+                     due AS (
+                         SELECT h.id, h.due_at, coalesce(s.served_out_at, '') AS served,
+                                row_number() OVER (PARTITION BY h.shop_id ORDER BY h.due_at, h.id) AS k
+                           FROM heads h JOIN shops s ON s.id = h.shop_id
+                          WHERE h.rn = 1 AND h.due_at <= $1
                             AND NOT EXISTS (SELECT 1 FROM outbox x
-                                             WHERE x.shop_id = o.shop_id AND x.state = 'sending'))
+                                             WHERE x.shop_id = h.shop_id AND x.state = 'sending')),
+                     pick AS (SELECT id FROM due WHERE k = 1 ORDER BY served, due_at LIMIT $3),
+                     locked AS (SELECT o.id FROM outbox o
+                                 WHERE o.id IN (SELECT id FROM pick) AND o.state = 'queued'
+                                 ORDER BY o.id FOR UPDATE SKIP LOCKED)
                      UPDATE outbox o SET state = 'sending', due_at = $2, updated_at = $1
                        FROM shops s
-                      WHERE s.id = o.shop_id AND o.state = 'queued'
-                        AND o.id IN (SELECT id FROM cand WHERE rn = 1 ORDER BY served, due LIMIT $3)
+                      WHERE s.id = o.shop_id AND o.id IN (SELECT id FROM locked)
                       RETURNING o.id, o.shop_id, o.key, o.to_wa, o.body, o.attempts,
                                 coalesce(s.wa_phone_number_id, '')",
                     &[&now, &lease_until, &limit],
@@ -1169,7 +1236,8 @@ impl Store for PgStore {
                     phone_number_id: r.get(6),
                 })
                 .collect();
-            let shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
+            let mut shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
+            shops.sort_unstable();
             db.exec(
                 "UPDATE shops SET served_out_at = $2 WHERE id = ANY($1)",
                 &[&shops, &now],
@@ -1191,13 +1259,16 @@ impl Store for PgStore {
                           WHERE m.state IN ('queued', 'fetching') AND m.due_at <= $1
                             AND NOT EXISTS (SELECT 1 FROM media x
                                              WHERE x.shop_id = m.shop_id AND x.state = 'fetching'
-                                               AND x.due_at > $1))
+                                               AND x.due_at > $1)),
+                     pick AS (SELECT shop_id, id FROM cand WHERE rn = 1 ORDER BY served, due LIMIT $3),
+                     locked AS (SELECT m.shop_id, m.id FROM media m
+                                 WHERE (m.shop_id, m.id) IN (SELECT shop_id, id FROM pick)
+                                   AND m.state IN ('queued', 'fetching') AND m.due_at <= $1
+                                 ORDER BY m.shop_id, m.id FOR UPDATE SKIP LOCKED)
                      UPDATE media m SET state = 'fetching', due_at = $2
                        FROM shops s
                       WHERE s.id = m.shop_id
-                        AND m.state IN ('queued', 'fetching') AND m.due_at <= $1
-                        AND (m.shop_id, m.id) IN (SELECT shop_id, id FROM cand WHERE rn = 1
-                                                   ORDER BY served, due LIMIT $3)
+                        AND (m.shop_id, m.id) IN (SELECT shop_id, id FROM locked)
                       RETURNING m.shop_id, m.id, coalesce(m.message_id, ''), m.mime_type, m.sha256,
                                 m.attempts, coalesce(s.wa_phone_number_id, '')",
                     &[&now, &lease_until, &limit],
@@ -1213,7 +1284,8 @@ impl Store for PgStore {
                     phone_number_id: r.get(6),
                 })
                 .collect();
-            let shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
+            let mut shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
+            shops.sort_unstable();
             db.exec(
                 "UPDATE shops SET served_media_at = $2 WHERE id = ANY($1)",
                 &[&shops, &now],
@@ -1302,6 +1374,9 @@ impl Store for PgStore {
     }
 
     fn media(&self, shop_id: i64, id: &str) -> Result<Option<MediaRow>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
         self.with(|db| {
             Ok(db
                 .opt(
@@ -1325,6 +1400,9 @@ impl Store for PgStore {
     }
 
     fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
         self.with(|db| {
             Ok(db
                 .opt(
@@ -1502,10 +1580,7 @@ fn store_retried(
         }
         if conn.as_ref().is_none_or(|c| c.client.is_closed()) {
             *conn = match connect(&pool.config) {
-                Ok(client) => Some(Conn {
-                    client,
-                    cache: HashMap::new(),
-                }),
+                Ok(client) => Some(Conn::new(client)),
                 Err(e) => {
                     outcome = Err(e);
                     continue;
@@ -1526,7 +1601,7 @@ fn store_retried(
 }
 
 fn store_batch(conn: &mut Conn, batch: &[&IngestJob]) -> Result<Vec<Ingested>> {
-    let Conn { client, cache } = conn;
+    let Conn { client, cache, .. } = conn;
     let mut tx = client.transaction()?;
     let mut db = Db { c: &mut tx, cache };
     // The batch's shops, locked in id order before anything is written.
@@ -1543,7 +1618,7 @@ fn store_batch(conn: &mut Conn, batch: &[&IngestJob]) -> Result<Vec<Ingested>> {
     let shops: HashMap<String, i64> = db
         .all(
             "SELECT wa_phone_number_id, id FROM shops WHERE wa_phone_number_id = ANY($1)
-              ORDER BY id FOR UPDATE",
+              ORDER BY id FOR NO KEY UPDATE",
             &[&numbers],
         )?
         .iter()

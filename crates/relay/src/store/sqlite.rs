@@ -296,6 +296,10 @@ impl Store for SqliteStore {
         })
     }
 
+    fn ping(&self) -> Result<()> {
+        self.with(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     fn stats(&self) -> Result<Stats> {
         self.with(|c| {
             Ok(c.query_row(
@@ -725,21 +729,25 @@ impl Store for SqliteStore {
                 let body = super::uncertain_event(key, to, *attempts)?;
                 append_event(&tx, *shop, "whatsapp_outbound", &format!("out:{key}"), &body, now)?;
             }
-            // Shops take turns: the first due message of each shop with none in flight (so
-            // one shop's messages go out in order, one at a time), the shop served longest
-            // ago first.
+            // Shops take turns: each customer's messages go out in the order queued (a
+            // deferred one holds back the later ones to that customer), one message per shop
+            // in flight, the shop served longest ago first.
             let jobs = {
                 let mut st = tx.prepare_cached(
-                    "WITH cand AS (
-                         SELECT o.id, coalesce(s.served_out_at, '') AS served, o.due_at AS due,
-                                row_number() OVER (PARTITION BY o.shop_id ORDER BY o.due_at, o.id) AS rn
-                           FROM outbox o JOIN shops s ON s.id = o.shop_id
-                          WHERE o.state = 'queued' AND o.due_at <= ?1
+                    "WITH heads AS (
+                         SELECT o.id, o.shop_id, o.due_at,
+                                row_number() OVER (PARTITION BY o.shop_id, o.to_wa ORDER BY o.id) AS rn
+                           FROM outbox o WHERE o.state = 'queued'),
+                     due AS (
+                         SELECT h.id, h.due_at, coalesce(s.served_out_at, '') AS served,
+                                row_number() OVER (PARTITION BY h.shop_id ORDER BY h.due_at, h.id) AS k
+                           FROM heads h JOIN shops s ON s.id = h.shop_id
+                          WHERE h.rn = 1 AND h.due_at <= ?1
                             AND NOT EXISTS (SELECT 1 FROM outbox x
-                                             WHERE x.shop_id = o.shop_id AND x.state = 'sending'))
+                                             WHERE x.shop_id = h.shop_id AND x.state = 'sending'))
                      UPDATE outbox SET state = 'sending', due_at = ?2, updated_at = ?1
                       WHERE state = 'queued'
-                        AND id IN (SELECT id FROM cand WHERE rn = 1 ORDER BY served, due LIMIT ?3)
+                        AND id IN (SELECT id FROM due WHERE k = 1 ORDER BY served, due_at LIMIT ?3)
                       RETURNING id, shop_id, key, to_wa, body, attempts,
                                 (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = outbox.shop_id)",
                 )?;
