@@ -349,23 +349,45 @@ pub async fn serve(
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     // The outbox sender runs beside the server and stops after it.
     let (stop, stopped) = watch::channel(false);
-    let sender = tokio::spawn(outbound::run(
-        state.store.clone(),
-        state.sender.clone(),
-        state.poke.clone(),
-        state.news.clone(),
-        state.metrics.clone(),
-        stopped,
-    ));
+    // Only an instance that can reach WhatsApp takes work from the shared queues (one
+    // without a token took messages of others and burned their tries).
+    let can_send = state.sender.token.is_some();
+    if !can_send {
+        tracing::warn!(
+            "WHATSAPP_ACCESS_TOKEN is not set: this instance sends no messages and fetches no files"
+        );
+    }
+    let sender = tokio::spawn({
+        let run = outbound::run(
+            state.store.clone(),
+            state.sender.clone(),
+            state.poke.clone(),
+            state.news.clone(),
+            state.metrics.clone(),
+            stopped,
+        );
+        async move {
+            if can_send {
+                run.await
+            }
+        }
+    });
     let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
-    let fetcher = tokio::spawn(media::run(
-        state.store.clone(),
-        state.sender.clone(),
-        state.fetch.clone(),
-        state.news.clone(),
-        state.metrics.clone(),
-        stop.subscribe(),
-    ));
+    let fetcher = tokio::spawn({
+        let run = media::run(
+            state.store.clone(),
+            state.sender.clone(),
+            state.fetch.clone(),
+            state.news.clone(),
+            state.metrics.clone(),
+            stop.subscribe(),
+        );
+        async move {
+            if can_send {
+                run.await
+            }
+        }
+    });
     // What other instances on the same storage change wakes this one's waiters and workers.
     let watching = {
         let stopped = stop.subscribe();
@@ -761,11 +783,16 @@ async fn events(
         tokio::time::Instant::now() + Duration::from_secs(q.wait.min(pasar_link::MAX_WAIT_SECS));
     let mut news = s.news.subscribe();
     let mut closing = s.closing.subscribe();
+    let mut waited = false;
     loop {
         news.mark_unchanged();
         let store = s.store.clone();
         let (shop, after) = (dev.shop_id, q.after.max(0));
         let rows = blocking(move || store.events_after(shop, after, PAGE)).await?;
+        if !rows.is_empty() && waited {
+            // The device may have been revoked while it waited (on any instance).
+            device(&s, &headers).await?;
+        }
         if !rows.is_empty() || tokio::time::Instant::now() >= deadline || *closing.borrow() {
             let next = rows.last().map_or(after, |r| r.seq);
             let events = rows
@@ -789,6 +816,7 @@ async fn events(
         // stored it), until the deadline.
         let tick = (deadline - tokio::time::Instant::now()).min(Duration::from_secs(1));
         let _waiting = Waiting::new(&s.waiting);
+        waited = true;
         tokio::select! {
             _ = tokio::time::timeout(tick, news.changed()) => {}
             _ = closing.changed() => {}
@@ -843,12 +871,17 @@ async fn send_message(
     let to = req.to.trim().trim_start_matches('+').to_string();
     outbound::check(&to, &req.message)
         .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m))?;
+    if s.sender.token.is_none() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            "this relay has no WHATSAPP_ACCESS_TOKEN: it cannot send WhatsApp messages",
+        ));
+    }
     let store = s.store.clone();
     let shop = dev.shop_id;
-    let number = blocking(move || store.shops())
+    let number = blocking(move || store.shop(shop))
         .await?
-        .into_iter()
-        .find(|x| x.id == shop)
         .and_then(|x| x.whatsapp_number_id);
     if number.is_none() {
         return Err(ApiError::new(

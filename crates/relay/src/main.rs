@@ -62,7 +62,7 @@ enum ShopCommand {
         #[arg(long)]
         whatsapp_number_id: Option<String>,
         /// The shop's own Midtrans server key (else the relay's MIDTRANS_SERVER_KEY is used;
-        /// an empty value removes it)
+        /// an empty value removes it; "-" reads it from standard input)
         #[arg(long)]
         midtrans_server_key: Option<String>,
     },
@@ -114,6 +114,19 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
             if name.is_empty() {
                 return Err("--name is empty".into());
             }
+            // The number is checked first: a shop is not created for a number it cannot have.
+            if let Some(n) = whatsapp_number_id.as_deref().map(str::trim)
+                && let Some(owner) = store
+                    .shops()
+                    .map_err(e)?
+                    .into_iter()
+                    .find(|s| s.whatsapp_number_id.as_deref() == Some(n))
+            {
+                return Err(format!(
+                    "phone-number id {n} already belongs to shop {}",
+                    owner.id
+                ));
+            }
             let code = auth::new_code();
             let id = store
                 .create_shop(name, &auth::hash(&code), &expiry(), &now())
@@ -156,6 +169,16 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
                 println!("shop {shop}: WhatsApp phone-number id {n}");
             }
             if let Some(k) = midtrans_server_key {
+                // "-": read from standard input (kept out of `ps` and the shell's history).
+                let k = if k == "-" {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("reading the key from standard input: {e}"))?;
+                    line
+                } else {
+                    k
+                };
                 let k = k.trim();
                 if k.is_empty() {
                     store.set_midtrans_key(shop, "").map_err(e)?;
@@ -251,6 +274,19 @@ fn main() -> ExitCode {
     {
         eprintln!("error: {e}");
         return ExitCode::from(2);
+    }
+    // Every sealed secret opens with this key (a wrong key is found now, not shop by shop);
+    // what an older relay kept as written is sealed.
+    match sealer().map(|k| secrets::check_and_seal(store.as_ref(), k.as_ref())) {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::info!(
+            keys = n,
+            "shops' Midtrans keys sealed with RELAY_SECRET_KEY"
+        ),
+        Ok(Err(e)) | Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     }
     let config = Config::from_env();
     let rt = match tokio::runtime::Runtime::new() {

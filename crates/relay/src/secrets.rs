@@ -31,6 +31,9 @@ pub enum SealError {
     NoKey,
     /// Not sealed with this key, or not for this place, or damaged.
     Unopenable,
+    /// Kept as written although RELAY_SECRET_KEY is set: not written by this relay (the
+    /// relay seals what older versions kept as written when it starts).
+    Unsealed,
 }
 
 impl std::fmt::Display for SealError {
@@ -41,6 +44,9 @@ impl std::fmt::Display for SealError {
             ),
             SealError::Unopenable => f.write_str(
                 "a secret does not open with this RELAY_SECRET_KEY (another key, or damaged)",
+            ),
+            SealError::Unsealed => f.write_str(
+                "a secret is stored unencrypted although RELAY_SECRET_KEY is set; set it again (`pasar-relay shop set`)",
             ),
         }
     }
@@ -113,10 +119,15 @@ pub fn is_sealed(v: &str) -> bool {
     v.starts_with(PREFIX)
 }
 
-/// Reads a stored secret: opened when sealed, as it is when kept as written by an older relay.
+/// Reads a stored secret: opened when sealed; kept as written (by an older relay) only while
+/// no RELAY_SECRET_KEY is set — with one, such a value was not written by the relay (someone
+/// with write access to the database alone could otherwise swap in their own Midtrans key).
 pub fn read(sealer: Option<&Sealer>, context: &str, stored: &str) -> Result<String, SealError> {
     if !is_sealed(stored) {
-        return Ok(stored.to_string());
+        return match sealer {
+            None => Ok(stored.to_string()),
+            Some(_) => Err(SealError::Unsealed),
+        };
     }
     let plain = sealer.ok_or(SealError::NoKey)?.open(context, stored)?;
     String::from_utf8(plain).map_err(|_| SealError::Unopenable)
@@ -125,6 +136,46 @@ pub fn read(sealer: Option<&Sealer>, context: &str, stored: &str) -> Result<Stri
 /// The place of a shop's Midtrans key.
 pub fn midtrans_context(shop: i64) -> String {
     format!("midtrans_key:shop:{shop}")
+}
+
+/// Before serving: every shop's sealed Midtrans key opens with `sealer` (else the relay would
+/// refuse that shop's payments one by one), and keys an older relay kept as written are sealed
+/// now. Returns how many were sealed.
+pub fn check_and_seal(
+    store: &dyn crate::store::Store,
+    sealer: Option<&Sealer>,
+) -> Result<usize, String> {
+    let mut sealed = 0;
+    for shop in store.shops().map_err(|e| e.to_string())? {
+        let Some(stored) = store.midtrans_key(shop.id).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let context = midtrans_context(shop.id);
+        match (sealer, is_sealed(&stored)) {
+            (Some(k), true) => {
+                k.open(&context, &stored)
+                    .map_err(|e| format!("shop {}'s Midtrans key: {e}", shop.id))?;
+            }
+            (None, true) => {
+                return Err(format!(
+                    "shop {}'s Midtrans key: {}",
+                    shop.id,
+                    SealError::NoKey
+                ));
+            }
+            (Some(k), false) => {
+                store
+                    .set_midtrans_key(shop.id, &k.seal(&context, stored.as_bytes()))
+                    .map_err(|e| e.to_string())?;
+                sealed += 1;
+            }
+            (None, false) => tracing::warn!(
+                shop = shop.id,
+                "a shop's Midtrans key is stored unencrypted: set RELAY_SECRET_KEY"
+            ),
+        }
+    }
+    Ok(sealed)
 }
 
 #[cfg(test)]
@@ -167,10 +218,15 @@ mod tests {
             read(Some(&s), &midtrans_context(7), "sealed:v1:%%"),
             Err(SealError::Unopenable)
         );
-        // A value an older relay kept as written reads as it is.
+        // A value an older relay kept as written reads as it is while no key is set; with a
+        // key it is refused (the relay seals such values when it starts).
         assert_eq!(
             read(None, &midtrans_context(7), "SB-Mid-plain").unwrap(),
             "SB-Mid-plain"
+        );
+        assert_eq!(
+            read(Some(&s), &midtrans_context(7), "SB-Mid-plain"),
+            Err(SealError::Unsealed)
         );
     }
 

@@ -95,6 +95,12 @@ fn the_command_line_administers_shops_and_devices() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already belongs to shop 1"));
     let out = relay(&db).args(["shop", "list"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().lines().count(),
+        1,
+        "no shop made for a number it could not have"
+    );
+    let out = relay(&db).args(["shop", "list"]).output().unwrap();
     let list = String::from_utf8(out.stdout).unwrap();
     assert!(list.contains("Warung Bu Sri\twhatsapp=777"), "{list}");
 
@@ -153,6 +159,69 @@ fn the_command_line_administers_shops_and_devices() {
         )
         .unwrap(),
         "SB-Mid-server-Rahasia"
+    );
+    // The key given on standard input (kept out of `ps`): the same.
+    let mut c = relay(&db)
+        .args(["shop", "set", "--shop", "1", "--midtrans-server-key", "-"])
+        .env("RELAY_SECRET_KEY", &key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(b"SB-Mid-server-Rahasia\n")
+            .unwrap();
+    }
+    assert!(c.wait_with_output().unwrap().status.success());
+
+    // The server will not start with a key that does not open what is sealed.
+    let start = |k: &str| {
+        relay(&db)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("RELAY_SECRET_KEY", k)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let out = start(&pasar_relay::secrets::Sealer::new_key_hex())
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not open"),
+        "{out:?}"
+    );
+    // A key an older relay kept as written is sealed when the relay starts with a key.
+    let store = pasar_relay::store::open(&common::db(&db)).unwrap();
+    store.set_midtrans_key(1, "SB-Mid-server-Lama").unwrap();
+    drop(store);
+    let mut child = start(&key);
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stored = pasar_relay::store::open(&common::db(&db))
+        .unwrap()
+        .midtrans_key(1)
+        .unwrap()
+        .unwrap();
+    assert!(stored.starts_with("sealed:v1:"), "{stored}");
+    assert_eq!(
+        pasar_relay::secrets::read(
+            Some(&sealer),
+            &pasar_relay::secrets::midtrans_context(1),
+            &stored
+        )
+        .unwrap(),
+        "SB-Mid-server-Lama"
     );
     // Without a store, or with a PostgreSQL server that does not answer: one clear line,
     // exit 2.

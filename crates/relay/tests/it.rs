@@ -291,6 +291,33 @@ async fn pairing_codes_work_once_and_revoked_tokens_not_at_all() {
 
     let device = client.clone().with_token(&paired.token);
     assert!(device.events(0, Duration::ZERO).await.is_ok());
+    // Revoked while it waits for events: what comes next is not handed to it.
+    relay.store.set_whatsapp_number(shop, "4099").unwrap();
+    let stolen = {
+        let d = device.clone();
+        tokio::spawn(async move { d.events(0, Duration::from_secs(20)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = auth::new_code();
+    relay
+        .store
+        .add_pairing_code(shop, &auth::hash(&again), "2999-01-01T00:00:00Z")
+        .unwrap();
+    let second = client.pair(&req(&again)).await.unwrap();
+    let other = client.clone().with_token(&second.token);
+    relay
+        .store
+        .revoke_device(paired.device_id, "2026-11-22T00:30:00Z")
+        .unwrap();
+    assert_eq!(relay.deliver(&fixture("text.json", "4099")).await, 200);
+    assert!(matches!(
+        stolen.await.unwrap(),
+        Err(LinkError::Refused { status: 401, .. })
+    ));
+    assert_eq!(
+        other.events(0, Duration::ZERO).await.unwrap().events.len(),
+        1
+    );
     assert!(matches!(
         client
             .clone()
@@ -307,7 +334,8 @@ async fn pairing_codes_work_once_and_revoked_tokens_not_at_all() {
         relay
             .store
             .revoke_device(paired.device_id, "2026-11-22T01:00:00Z")
-            .unwrap()
+            .unwrap(),
+        "revoking again is harmless"
     );
     assert!(matches!(
         device.events(0, Duration::ZERO).await,

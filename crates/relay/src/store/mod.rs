@@ -278,6 +278,7 @@ pub trait Store: Send + Sync + 'static {
     /// Routes this WhatsApp phone-number id's messages to the shop (unique across shops).
     fn set_whatsapp_number(&self, shop_id: i64, phone_number_id: &str) -> Result<()>;
     fn shops(&self) -> Result<Vec<ShopRow>>;
+    fn shop(&self, id: i64) -> Result<Option<ShopRow>>;
     /// Whether the storage answers (for `/healthz`: one cheap round trip).
     fn ping(&self) -> Result<()>;
     /// Counts for the operator (`/metrics`).

@@ -579,6 +579,24 @@ fn storable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+macro_rules! shop_select {
+    () => {
+        "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
+                (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
+           FROM shops s"
+    };
+}
+
+fn shop_row(r: &Row) -> ShopRow {
+    ShopRow {
+        id: r.get(0),
+        name: r.get(1),
+        whatsapp_number_id: r.get(2),
+        last_seq: r.get(3),
+        devices: r.get(4),
+    }
+}
+
 /// A payment's columns in `payment_row`'s order (a literal, so queries are `&'static str`).
 macro_rules! payment_columns {
     () => {
@@ -718,21 +736,19 @@ impl Store for PgStore {
     fn shops(&self) -> Result<Vec<ShopRow>> {
         self.with(|db| {
             Ok(db
-                .all(
-                    "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
-                            (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
-                       FROM shops s ORDER BY s.id",
-                    &[],
-                )?
+                .all(concat!(shop_select!(), " ORDER BY s.id"), &[])?
                 .iter()
-                .map(|r| ShopRow {
-                    id: r.get(0),
-                    name: r.get(1),
-                    whatsapp_number_id: r.get(2),
-                    last_seq: r.get(3),
-                    devices: r.get(4),
-                })
+                .map(shop_row)
                 .collect())
+        })
+    }
+
+    fn shop(&self, id: i64) -> Result<Option<ShopRow>> {
+        self.with(|db| {
+            Ok(db
+                .opt(concat!(shop_select!(), " WHERE s.id = $1"), &[&id])?
+                .as_ref()
+                .map(shop_row))
         })
     }
 

@@ -278,21 +278,18 @@ impl Store for SqliteStore {
 
     fn shops(&self) -> Result<Vec<ShopRow>> {
         self.with(|c| {
-            let mut st = c.prepare(
-                "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
-                        (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
-                   FROM shops s ORDER BY s.id",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok(ShopRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    whatsapp_number_id: r.get(2)?,
-                    last_seq: r.get(3)?,
-                    devices: r.get(4)?,
-                })
-            })?;
+            let mut st = c.prepare(&format!("{SHOP_SELECT} ORDER BY s.id"))?;
+            let rows = st.query_map([], shop_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn shop(&self, id: i64) -> Result<Option<ShopRow>> {
+        self.with(|c| {
+            Ok(
+                c.query_row(&format!("{SHOP_SELECT} WHERE s.id = ?1"), [id], shop_row)
+                    .optional()?,
+            )
         })
     }
 
@@ -993,6 +990,20 @@ impl Store for SqliteStore {
             Ok(stored)
         })
     }
+}
+
+const SHOP_SELECT: &str = "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
+        (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
+   FROM shops s";
+
+fn shop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShopRow> {
+    Ok(ShopRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        whatsapp_number_id: r.get(2)?,
+        last_seq: r.get(3)?,
+        devices: r.get(4)?,
+    })
 }
 
 const MEDIA_SELECT: &str = "SELECT shop_id, id, direction, state, mime_type, filename, size, error, graph_id, graph_at FROM media";
