@@ -209,7 +209,8 @@ mod tests {
             Err(SealError::NoKey)
         );
         let mut damaged = sealed.clone();
-        damaged.replace_range(20..21, if &sealed[20..21] == "A" { "B" } else { "A" });
+        // Another hex digit (not another case of the same one, which is the same byte).
+        damaged.replace_range(20..21, if &sealed[20..21] == "0" { "1" } else { "0" });
         assert_eq!(
             read(Some(&s), &midtrans_context(7), &damaged),
             Err(SealError::Unopenable)

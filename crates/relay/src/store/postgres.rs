@@ -372,6 +372,22 @@ impl PgStore {
         })
     }
 
+    /// One row found by keys that include text a caller gave: nothing when that text holds a
+    /// NUL (no row has one, and PostgreSQL refuses to compare it — a 503 for a stranger's
+    /// typo).
+    fn lookup<T: Send>(
+        &self,
+        text: &str,
+        sql: &'static str,
+        params: Params<'_>,
+        row: fn(&Row) -> T,
+    ) -> Result<Option<T>> {
+        if text.contains('\0') {
+            return Ok(None);
+        }
+        self.with(|db| Ok(db.opt(sql, params)?.as_ref().map(row)))
+    }
+
     /// One store call in one transaction, committed when `f` succeeds.
     fn tx<T: Send>(
         &self,
@@ -817,19 +833,13 @@ impl Store for PgStore {
     }
 
     fn device(&self, token_hash: &str) -> Result<Option<DeviceRow>> {
-        if token_hash.contains('\0') {
-            return Ok(None);
-        }
-        self.with(|db| {
-            Ok(db
-                .opt(
-                    "SELECT id, shop_id, name, revoked_at IS NOT NULL, acked_seq FROM devices
-                      WHERE token_hash = $1",
-                    &[&token_hash],
-                )?
-                .as_ref()
-                .map(device_row))
-        })
+        self.lookup(
+            token_hash,
+            "SELECT id, shop_id, name, revoked_at IS NOT NULL, acked_seq FROM devices
+              WHERE token_hash = $1",
+            &[&token_hash],
+            device_row,
+        )
     }
 
     fn devices(&self, shop_id: i64) -> Result<Vec<DeviceRow>> {
@@ -1034,30 +1044,21 @@ impl Store for PgStore {
     }
 
     fn payment(&self, order_id: &str) -> Result<Option<PaymentRow>> {
-        if order_id.contains('\0') {
-            return Ok(None); // no order has one (and PostgreSQL refuses to compare it)
-        }
-        self.with(|db| {
-            Ok(db
-                .opt(payment_select!("WHERE order_id = $1"), &[&order_id])?
-                .as_ref()
-                .map(payment_row))
-        })
+        self.lookup(
+            order_id,
+            payment_select!("WHERE order_id = $1"),
+            &[&order_id],
+            payment_row,
+        )
     }
 
     fn payment_by_reference(&self, shop_id: i64, reference: &str) -> Result<Option<PaymentRow>> {
-        if reference.contains('\0') {
-            return Ok(None);
-        }
-        self.with(|db| {
-            Ok(db
-                .opt(
-                    payment_select!("WHERE shop_id = $1 AND reference = $2"),
-                    &[&shop_id, &reference],
-                )?
-                .as_ref()
-                .map(payment_row))
-        })
+        self.lookup(
+            reference,
+            payment_select!("WHERE shop_id = $1 AND reference = $2"),
+            &[&shop_id, &reference],
+            payment_row,
+        )
     }
 
     fn claim_payment_checks(
@@ -1390,18 +1391,12 @@ impl Store for PgStore {
     }
 
     fn media(&self, shop_id: i64, id: &str) -> Result<Option<MediaRow>> {
-        if id.contains('\0') {
-            return Ok(None);
-        }
-        self.with(|db| {
-            Ok(db
-                .opt(
-                    media_select!("WHERE shop_id = $1 AND id = $2"),
-                    &[&shop_id, &id],
-                )?
-                .as_ref()
-                .map(media_row))
-        })
+        self.lookup(
+            id,
+            media_select!("WHERE shop_id = $1 AND id = $2"),
+            &[&shop_id, &id],
+            media_row,
+        )
     }
 
     fn media_usage(&self, shop_id: i64) -> Result<i64> {
@@ -1416,17 +1411,14 @@ impl Store for PgStore {
     }
 
     fn media_bytes(&self, shop_id: i64, id: &str) -> Result<Option<Vec<u8>>> {
-        if id.contains('\0') {
-            return Ok(None);
-        }
-        self.with(|db| {
-            Ok(db
-                .opt(
-                    "SELECT bytes FROM media WHERE shop_id = $1 AND id = $2 AND state = 'ready'",
-                    &[&shop_id, &id],
-                )?
-                .and_then(|r| r.get::<_, Option<Vec<u8>>>(0)))
-        })
+        Ok(self
+            .lookup(
+                id,
+                "SELECT bytes FROM media WHERE shop_id = $1 AND id = $2 AND state = 'ready'",
+                &[&shop_id, &id],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )?
+            .flatten())
     }
 
     fn set_media_graph_id(&self, shop_id: i64, id: &str, graph_id: &str, at: &str) -> Result<()> {
