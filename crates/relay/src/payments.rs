@@ -29,6 +29,9 @@ const LINK_LAPSE: Span = Span::hours(24);
 /// After this long past its lapse, a payment is not asked about any more.
 const GIVE_UP: Span = Span::days(7);
 
+/// How long a payment being created is left to its creator before a cancel may forget it.
+const CREATING_GRACE: Span = Span::seconds(60);
+
 fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -608,6 +611,19 @@ pub(crate) async fn cancel(
         }
         Err(midtrans::MidtransError::Refused { status: 404, .. }) => {
             if p.state == "creating" {
+                // Midtrans has nothing yet. Another instance may be asking it right now (a
+                // creator is done within its 20 s timeout): until a minute has passed since
+                // a creator last set out, the payment is left alone — forgotten, the charge
+                // that then lands would have no payment to belong to.
+                let busy = parse(&p.updated_at).is_none_or(|t| Utc::now() - t < CREATING_GRACE);
+                if busy {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "creating",
+                        "the payment is still being created; try cancelling again in a minute",
+                    )
+                    .retry_after(CREATING_GRACE.num_seconds() as u64));
+                }
                 // The charge never reached Midtrans: nothing exists to pay.
                 let store = s.store.clone();
                 let oid = p.order_id.clone();

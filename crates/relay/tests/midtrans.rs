@@ -808,3 +808,40 @@ async fn a_payment_is_cancelled_unless_the_customer_paid_first() {
         })
     ));
 }
+
+/// A cancel that finds a payment still "creating" and Midtrans knowing nothing of it: while a
+/// creator (on any instance) may still be asking Midtrans, the payment is left alone (it was
+/// forgotten, and the charge that then landed belonged to nothing); one left creating long
+/// ago is forgotten and its reference freed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_still_being_created_elsewhere_is_not_forgotten_by_a_cancel() {
+    let w = world().await;
+    let (shop, dev) = w.device("Toko Dua Kasir").await;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let busy = format!("ps{shop}-dua-1");
+    w.store
+        .open_payment(shop, &busy, "dua-1", 20_000, "qris", &now)
+        .unwrap();
+    match dev.cancel_payment("dua-1").await {
+        Err(LinkError::Refused {
+            status: 409, code, ..
+        }) => assert_eq!(code, "creating"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.store.payment(&busy).unwrap().unwrap().state, "creating");
+
+    let old = format!("ps{shop}-lama-1");
+    w.store
+        .open_payment(
+            shop,
+            &old,
+            "lama-1",
+            20_000,
+            "qris",
+            "2026-01-01T00:00:00.000Z",
+        )
+        .unwrap();
+    let gone = dev.cancel_payment("lama-1").await.unwrap();
+    assert_eq!(gone.state, "cancelled");
+    assert!(w.store.payment(&old).unwrap().is_none());
+}

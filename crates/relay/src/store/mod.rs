@@ -236,6 +236,9 @@ pub struct PaymentRow {
     pub created_at: String,
     /// When an unpaid payment lapses (RFC 3339 UTC), once Midtrans has answered.
     pub expires_at: Option<String>,
+    /// Its last change; for one still "creating", when a creator last set out to ask
+    /// Midtrans (any instance).
+    pub updated_at: String,
 }
 
 /// A message in the outbox, claimed for sending.

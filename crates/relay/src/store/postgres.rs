@@ -548,6 +548,7 @@ fn payment_row(r: &Row) -> PaymentRow {
         redirect_url: r.get(8),
         created_at: r.get(9),
         expires_at: r.get(10),
+        updated_at: r.get(11),
     }
 }
 
@@ -616,7 +617,7 @@ fn shop_row(r: &Row) -> ShopRow {
 /// A payment's columns in `payment_row`'s order (a literal, so queries are `&'static str`).
 macro_rules! payment_columns {
     () => {
-        "order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at"
+        "order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at, updated_at"
     };
 }
 
@@ -998,6 +999,17 @@ impl Store for PgStore {
                     "reference {reference} is already a payment of {} by {}",
                     p.amount, p.method
                 )));
+            }
+            if p.state == "creating" {
+                // A creator sets out (again) to ask Midtrans: others see it is in hand.
+                db.exec(
+                    "UPDATE payments SET updated_at = $2 WHERE order_id = $1",
+                    &[&p.order_id, &now],
+                )?;
+                return Ok(PaymentRow {
+                    updated_at: now.to_string(),
+                    ..p
+                });
             }
             Ok(p)
         })

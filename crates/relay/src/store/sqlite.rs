@@ -504,6 +504,17 @@ impl Store for SqliteStore {
                         p.amount, p.method
                     )));
                 }
+                Some(p) if p.state == "creating" => {
+                    // A creator sets out (again) to ask Midtrans: others see it is in hand.
+                    tx.execute(
+                        "UPDATE payments SET updated_at = ?2 WHERE order_id = ?1",
+                        params![p.order_id, now],
+                    )?;
+                    PaymentRow {
+                        updated_at: now.to_string(),
+                        ..p
+                    }
+                }
                 Some(p) => p,
                 None => {
                     tx.execute(
@@ -1023,8 +1034,8 @@ fn media_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MediaRow> {
     })
 }
 
-const PAYMENT_COLUMNS: &str = "order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at";
-const PAYMENT_SELECT: &str = "SELECT order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at FROM payments";
+const PAYMENT_COLUMNS: &str = "order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at, updated_at";
+const PAYMENT_SELECT: &str = "SELECT order_id, shop_id, reference, amount, method, state, transaction_id, qr_string, redirect_url, created_at, expires_at, updated_at FROM payments";
 
 fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
     Ok(PaymentRow {
@@ -1039,6 +1050,7 @@ fn payment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
         redirect_url: r.get(8)?,
         created_at: r.get(9)?,
         expires_at: r.get(10)?,
+        updated_at: r.get(11)?,
     })
 }
 
