@@ -316,10 +316,9 @@ pub fn router(state: AppState) -> Router {
             post(payments::cancel),
         )
         .route(path::MESSAGES, post(send_message))
-        .route(
-            path::MEDIA,
-            post(media::upload).layer(DefaultBodyLimit::max(media::MAX_MEDIA)),
-        )
+        // Uploads take the raw body (no DefaultBodyLimit applies): `media::upload` checks
+        // the sender first and reads at most the type's cap.
+        .route(path::MEDIA, post(media::upload))
         .route(&format!("{}/{{id}}", path::MEDIA), get(media::download))
         .route("/webhooks/midtrans", post(payments::notification))
         .route("/metrics", get(metrics_page))
@@ -347,47 +346,36 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    // The outbox sender runs beside the server and stops after it.
+    // The payment checker, and (when this instance can reach WhatsApp) the outbox sender and
+    // the media fetcher, run beside the server and stop after it. One without a token took
+    // messages of others from the shared queues and burned their tries.
     let (stop, stopped) = watch::channel(false);
-    // Only an instance that can reach WhatsApp takes work from the shared queues (one
-    // without a token took messages of others and burned their tries).
-    let can_send = state.sender.token.is_some();
-    if !can_send {
+    let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
+    let workers = if state.sender.token.is_some() {
+        vec![
+            tokio::spawn(outbound::run(
+                state.store.clone(),
+                state.sender.clone(),
+                state.poke.clone(),
+                state.news.clone(),
+                state.metrics.clone(),
+                stopped,
+            )),
+            tokio::spawn(media::run(
+                state.store.clone(),
+                state.sender.clone(),
+                state.fetch.clone(),
+                state.news.clone(),
+                state.metrics.clone(),
+                stop.subscribe(),
+            )),
+        ]
+    } else {
         tracing::warn!(
             "WHATSAPP_ACCESS_TOKEN is not set: this instance sends no messages and fetches no files"
         );
-    }
-    let sender = tokio::spawn({
-        let run = outbound::run(
-            state.store.clone(),
-            state.sender.clone(),
-            state.poke.clone(),
-            state.news.clone(),
-            state.metrics.clone(),
-            stopped,
-        );
-        async move {
-            if can_send {
-                run.await
-            }
-        }
-    });
-    let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
-    let fetcher = tokio::spawn({
-        let run = media::run(
-            state.store.clone(),
-            state.sender.clone(),
-            state.fetch.clone(),
-            state.news.clone(),
-            state.metrics.clone(),
-            stop.subscribe(),
-        );
-        async move {
-            if can_send {
-                run.await
-            }
-        }
-    });
+        Vec::new()
+    };
     // What other instances on the same storage change wakes this one's waiters and workers.
     let watching = {
         let stopped = stop.subscribe();
@@ -471,9 +459,10 @@ pub async fn serve(
         tracing::warn!("requests still open after 30 s; stopping anyway");
     }
     let _ = stop.send(true);
-    let _ = sender.await;
     let _ = checker.await;
-    let _ = fetcher.await;
+    for w in workers {
+        let _ = w.await;
+    }
     Ok(())
 }
 

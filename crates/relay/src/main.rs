@@ -103,7 +103,7 @@ fn sealer() -> Result<Option<Sealer>, String> {
     }
 }
 
-fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
+fn admin(store: &dyn Store, sealer: Option<&Sealer>, cmd: Command) -> Result<(), String> {
     let e = |e: pasar_relay::store::StoreError| e.to_string();
     match cmd {
         Command::Shop(ShopCommand::Create {
@@ -185,7 +185,7 @@ fn admin(store: &dyn Store, cmd: Command) -> Result<(), String> {
                     println!("shop {shop}: own Midtrans key removed; the relay's key is used");
                 } else {
                     // Kept only sealed; the key itself is never printed.
-                    let sealer = sealer()?.ok_or_else(|| SealError::NoKey.to_string())?;
+                    let sealer = sealer.ok_or_else(|| SealError::NoKey.to_string())?;
                     let sealed = sealer.seal(&secrets::midtrans_context(shop), k.as_bytes());
                     store.set_midtrans_key(shop, &sealed).map_err(e)?;
                     println!("shop {shop}: Midtrans server key set (stored encrypted)");
@@ -249,10 +249,13 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // A malformed key is refused before anything is stored or served with it.
-    if let Err(e) = sealer() {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    let sealer = match sealer() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let store = match open(db.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -261,7 +264,7 @@ fn main() -> ExitCode {
         }
     };
     if let Some(cmd) = cli.command {
-        return match admin(store.as_ref(), cmd) {
+        return match admin(store.as_ref(), sealer.as_ref(), cmd) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -277,13 +280,13 @@ fn main() -> ExitCode {
     }
     // Every sealed secret opens with this key (a wrong key is found now, not shop by shop);
     // what an older relay kept as written is sealed.
-    match sealer().map(|k| secrets::check_and_seal(store.as_ref(), k.as_ref())) {
-        Ok(Ok(0)) => {}
-        Ok(Ok(n)) => tracing::info!(
+    match secrets::check_and_seal(store.as_ref(), sealer.as_ref()) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
             keys = n,
             "shops' Midtrans keys sealed with RELAY_SECRET_KEY"
         ),
-        Ok(Err(e)) | Err(e) => {
+        Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }

@@ -577,6 +577,20 @@ fn device_row(r: &Row) -> DeviceRow {
     }
 }
 
+/// Records when the claimed jobs' shops were served (`sql` names the column), their rows
+/// locked in id order.
+fn served<C: GenericClient>(
+    db: &mut Db<'_, C>,
+    sql: &'static str,
+    shops: impl Iterator<Item = i64>,
+    now: &str,
+) -> Result<()> {
+    let mut shops: Vec<i64> = shops.collect();
+    shops.sort_unstable();
+    db.exec(sql, &[&shops, &now])?;
+    Ok(())
+}
+
 /// A key short enough for a btree index (PostgreSQL refuses index rows over ~2.7 KB, and
 /// with them the whole delivery): a long one is kept as its SHA-256, which dedupes the same.
 fn bounded(key: &str) -> std::borrow::Cow<'_, str> {
@@ -1265,11 +1279,11 @@ impl Store for PgStore {
                     phone_number_id: r.get(6),
                 })
                 .collect();
-            let mut shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
-            shops.sort_unstable();
-            db.exec(
+            served(
+                db,
                 "UPDATE shops SET served_out_at = $2 WHERE id = ANY($1)",
-                &[&shops, &now],
+                jobs.iter().map(|j| j.shop_id),
+                now,
             )?;
             Ok(jobs)
         })
@@ -1313,11 +1327,11 @@ impl Store for PgStore {
                     phone_number_id: r.get(6),
                 })
                 .collect();
-            let mut shops: Vec<i64> = jobs.iter().map(|j| j.shop_id).collect();
-            shops.sort_unstable();
-            db.exec(
+            served(
+                db,
                 "UPDATE shops SET served_media_at = $2 WHERE id = ANY($1)",
-                &[&shops, &now],
+                jobs.iter().map(|j| j.shop_id),
+                now,
             )?;
             Ok(jobs)
         })

@@ -773,10 +773,7 @@ impl Store for SqliteStore {
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
             for job in &jobs {
-                tx.execute(
-                    "UPDATE shops SET served_out_at = ?2 WHERE id = ?1",
-                    params![job.shop_id, now],
-                )?;
+                update_shop(&tx, job.shop_id, "served_out_at", Some(now))?;
             }
             tx.commit()?;
             Ok(jobs)
@@ -817,10 +814,7 @@ impl Store for SqliteStore {
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
             for job in &jobs {
-                tx.execute(
-                    "UPDATE shops SET served_media_at = ?2 WHERE id = ?1",
-                    params![job.shop_id, now],
-                )?;
+                update_shop(&tx, job.shop_id, "served_media_at", Some(now))?;
             }
             tx.commit()?;
             Ok(jobs)
