@@ -12,7 +12,7 @@ mod common;
 use pasar_link::PairRequest;
 use pasar_link::client::Client;
 use pasar_relay::store::Store;
-use pasar_relay::{AppState, Config, auth, whatsapp};
+use pasar_relay::{Config, auth, whatsapp};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -71,14 +71,7 @@ async fn start(store: Arc<dyn Store>) -> String {
         whatsapp_app_secret: Some(SECRET.into()),
         ..Config::default()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(pasar_relay::serve(
-        listener,
-        AppState::new(store, config),
-        std::future::pending(),
-    ));
-    base
+    common::serve(store, config).await
 }
 
 /// Load on one instance over `store`; event latency to a desktop waiting on it, and on a

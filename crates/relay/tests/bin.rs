@@ -141,25 +141,24 @@ fn the_command_line_administers_shops_and_devices() {
         text.contains("stored encrypted") && !text.contains("Rahasia"),
         "{text}"
     );
-    let stored = pasar_relay::store::open(&common::db(&db))
-        .unwrap()
-        .midtrans_key(1)
-        .unwrap()
-        .unwrap();
-    assert!(
-        stored.starts_with("sealed:v1:") && !stored.contains("Rahasia"),
-        "{stored}"
-    );
+    // What the store keeps for shop 1: sealed, and what it opens to with the key.
     let sealer = pasar_relay::secrets::Sealer::from_hex(&key).unwrap();
-    assert_eq!(
-        pasar_relay::secrets::read(
-            Some(&sealer),
-            &pasar_relay::secrets::midtrans_context(1),
-            &stored
+    let kept = || {
+        let stored = pasar_relay::store::open(&common::db(&db))
+            .unwrap()
+            .midtrans_key(1)
+            .unwrap()
+            .unwrap();
+        assert!(stored.starts_with("sealed:v1:"), "{stored}");
+        let ctx = pasar_relay::secrets::midtrans_context(1);
+        (
+            pasar_relay::secrets::read(Some(&sealer), &ctx, &stored).unwrap(),
+            stored,
         )
-        .unwrap(),
-        "SB-Mid-server-Rahasia"
-    );
+    };
+    let (plain, stored) = kept();
+    assert!(!stored.contains("Rahasia"), "{stored}");
+    assert_eq!(plain, "SB-Mid-server-Rahasia");
     // The key given on standard input (kept out of `ps`): the same.
     let mut c = relay(&db)
         .args(["shop", "set", "--shop", "1", "--midtrans-server-key", "-"])
@@ -177,6 +176,7 @@ fn the_command_line_administers_shops_and_devices() {
             .unwrap();
     }
     assert!(c.wait_with_output().unwrap().status.success());
+    assert_eq!(kept().0, "SB-Mid-server-Rahasia");
 
     // The server will not start with a key that does not open what is sealed.
     let start = |k: &str| {
@@ -208,21 +208,7 @@ fn the_command_line_administers_shops_and_devices() {
     assert!(line.starts_with("listening on"), "{line}");
     child.kill().unwrap();
     child.wait().unwrap();
-    let stored = pasar_relay::store::open(&common::db(&db))
-        .unwrap()
-        .midtrans_key(1)
-        .unwrap()
-        .unwrap();
-    assert!(stored.starts_with("sealed:v1:"), "{stored}");
-    assert_eq!(
-        pasar_relay::secrets::read(
-            Some(&sealer),
-            &pasar_relay::secrets::midtrans_context(1),
-            &stored
-        )
-        .unwrap(),
-        "SB-Mid-server-Lama"
-    );
+    assert_eq!(kept().0, "SB-Mid-server-Lama");
     // Without a store, or with a PostgreSQL server that does not answer: one clear line,
     // exit 2.
     let out = Command::new(env!("CARGO_BIN_EXE_pasar-relay"))

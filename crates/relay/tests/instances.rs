@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use pasar_link::client::Client;
 use pasar_link::{EventBody, OutboundMessage, OutboundRequest};
 use pasar_relay::store::Store;
-use pasar_relay::{AppState, Config, whatsapp};
+use pasar_relay::{Config, whatsapp};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,20 +49,13 @@ async fn messages(
 
 /// One relay instance on `store`, serving until the test ends.
 async fn instance(store: Arc<dyn Store>, graph: &str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let config = Config {
         whatsapp_app_secret: Some(SECRET.into()),
         whatsapp_access_token: Some(TOKEN.into()),
         whatsapp_graph_url: Some(graph.into()),
         ..Config::default()
     };
-    tokio::spawn(pasar_relay::serve(
-        listener,
-        AppState::new(store, config),
-        std::future::pending(),
-    ));
-    base
+    common::serve(store, config).await
 }
 
 fn message(n: usize, at: i64) -> Vec<u8> {
@@ -101,9 +94,7 @@ async fn two_instances_on_one_store_store_each_event_once_and_send_each_message_
     let app = Router::new()
         .route("/v24.0/{pnid}/messages", post(messages))
         .with_state(graph.clone());
-    let gl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let graph_base = format!("http://{}/v24.0", gl.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(gl, app).await });
+    let graph_base = format!("{}/v24.0", common::fake(app).await);
 
     // Two instances, each with its own connection(s) to the same storage.
     let dir = tempfile::tempdir().unwrap();

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, MediaReady, OutboundMessage, OutboundRequest};
 use pasar_relay::store::Store;
-use pasar_relay::{AppState, Config, whatsapp};
+use pasar_relay::{Config, whatsapp};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -173,10 +173,8 @@ async fn world_with(extra: Config) -> World {
         .route("/v24.0/{pnid}/messages", post(messages))
         .route("/lookaside/{id}", get(lookaside))
         .with_state(graph.clone());
-    let gl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let graph_host = format!("http://{}", gl.local_addr().unwrap());
+    let graph_host = common::fake(app).await;
     *graph.base.lock().unwrap() = graph_host.clone();
-    tokio::spawn(async move { axum::serve(gl, app).await });
 
     let dir = tempfile::tempdir().unwrap();
     let store = common::store(&dir.path().join("relay.db"));
@@ -186,13 +184,7 @@ async fn world_with(extra: Config) -> World {
         whatsapp_graph_url: Some(format!("{graph_host}/v24.0")),
         ..extra
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(pasar_relay::serve(
-        listener,
-        AppState::new(store.clone(), config),
-        std::future::pending(),
-    ));
+    let base = common::serve(store.clone(), config).await;
     let (shop, device, _) = common::paired(store.as_ref(), &base, "Warung Foto").await;
     store.set_whatsapp_number(shop, PNID).unwrap();
     World {

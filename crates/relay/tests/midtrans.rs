@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{EventBody, PaymentMethod, PaymentRequest};
 use pasar_relay::store::Store;
-use pasar_relay::{AppState, Config, midtrans};
+use pasar_relay::{Config, midtrans};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -188,9 +188,7 @@ async fn world() -> World {
         .route("/v2/{order}/status", get(status))
         .route("/v2/{order}/{verb}", post(end))
         .with_state(fake.clone());
-    let fl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let fake_base = format!("http://{}", fl.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(fl, app).await });
+    let fake_base = common::fake(app).await;
 
     let dir = tempfile::tempdir().unwrap();
     let store = common::store(&dir.path().join("relay.db"));
@@ -201,10 +199,7 @@ async fn world() -> World {
         relay_secret_key: Some(SEAL.into()),
         ..Config::default()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store.clone(), config);
-    tokio::spawn(pasar_relay::serve(listener, state, std::future::pending()));
+    let base = common::serve(store.clone(), config).await;
     World {
         base,
         store,

@@ -7,7 +7,7 @@ mod common;
 use pasar_link::PairRequest;
 use pasar_link::client::{Client, LinkError};
 use pasar_relay::store::Store;
-use pasar_relay::{AppState, Config, whatsapp};
+use pasar_relay::{Config, whatsapp};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,13 +16,7 @@ const SECRET: &str = "ops-app-secret";
 async fn start(config: Config) -> (String, Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = common::store(&dir.path().join("relay.db"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(pasar_relay::serve(
-        listener,
-        AppState::new(store.clone(), config),
-        std::future::pending(),
-    ));
+    let base = common::serve(store.clone(), config).await;
     (base, store, dir)
 }
 

@@ -10,8 +10,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use pasar_link::client::{Client, LinkError};
 use pasar_link::{Choice, EventBody, OutboundMessage, OutboundRequest, OutboundResult};
+use pasar_relay::Config;
 use pasar_relay::store::{Inbound, Route, Store};
-use pasar_relay::{AppState, Config};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -79,9 +79,7 @@ async fn world(window_open: bool) -> World {
     let app = Router::new()
         .route("/v24.0/{pnid}/messages", post(messages))
         .with_state(graph.clone());
-    let gl = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let graph_base = format!("http://{}/v24.0", gl.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(gl, app).await });
+    let graph_base = format!("{}/v24.0", common::fake(app).await);
 
     let dir = tempfile::tempdir().unwrap();
     let store = common::store(&dir.path().join("relay.db"));
@@ -90,13 +88,7 @@ async fn world(window_open: bool) -> World {
         whatsapp_graph_url: Some(graph_base),
         ..Config::default()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(pasar_relay::serve(
-        listener,
-        AppState::new(store.clone(), config),
-        std::future::pending(),
-    ));
+    let base = common::serve(store.clone(), config).await;
     let (shop, device, _) = common::paired(store.as_ref(), &base, "Warung Bu Sri").await;
     store.set_whatsapp_number(shop, PNID).unwrap();
     if window_open {

@@ -96,3 +96,25 @@ pub fn postgres_server() -> Option<String> {
         .map(|s| s.trim().trim_end_matches('/').to_string())
         .filter(|s| !s.is_empty())
 }
+
+/// A relay on loopback over `store`, serving until the test ends: its base URL.
+#[allow(dead_code)]
+pub async fn serve(store: std::sync::Arc<dyn Store>, config: pasar_relay::Config) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(pasar_relay::serve(
+        listener,
+        pasar_relay::AppState::new(store, config),
+        std::future::pending(),
+    ));
+    base
+}
+
+/// A fake of another service (WhatsApp's Graph API, Midtrans) on loopback: its base URL.
+#[allow(dead_code)]
+pub async fn fake(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
