@@ -3,8 +3,9 @@
 //! acknowledge what reached the books.
 
 use crate::{
-    AckRequest, ErrorBody, EventsPage, MAX_WAIT_SECS, MediaUploaded, OutboundAccepted,
-    OutboundRequest, PairRequest, PairResponse, PaymentCreated, PaymentRequest, path,
+    AckRequest, ErrorBody, EventsPage, LinkRequest, LinkState, MAX_WAIT_SECS, MediaUploaded,
+    OutboundAccepted, OutboundRequest, PairRequest, PairResponse, PaymentCreated, PaymentRequest,
+    path,
 };
 use std::time::Duration;
 
@@ -208,6 +209,47 @@ impl Client {
     }
 
     /// Queues a message for a customer; the result comes back as a `WhatsappOutbound` event.
+    /// The shop's linked-device WhatsApp (unofficial channel): its state.
+    pub async fn link_state(&self) -> Result<LinkState, LinkError> {
+        let res = self
+            .authed(
+                self.http
+                    .get(format!("{}{}", self.base, path::WHATSAPP_LINK)),
+            )
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// Links the shop's own number as a linked device: QR codes follow as `WhatsappLink`
+    /// events (or a pairing code, when `phone` is given).
+    pub async fn link(&self, req: &LinkRequest) -> Result<LinkState, LinkError> {
+        let res = self
+            .authed(
+                self.http
+                    .post(format!("{}{}", self.base, path::WHATSAPP_LINK)),
+            )
+            .timeout(Duration::from_secs(15))
+            .json(req)
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// Unlinks: the shop's WhatsApp goes back to the Cloud API; the session is forgotten.
+    pub async fn unlink(&self) -> Result<LinkState, LinkError> {
+        let res = self
+            .authed(
+                self.http
+                    .delete(format!("{}{}", self.base, path::WHATSAPP_LINK)),
+            )
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await;
+        read(res).await
+    }
+
     pub async fn send_message(&self, req: &OutboundRequest) -> Result<OutboundAccepted, LinkError> {
         let res = self
             .authed(self.http.post(format!("{}{}", self.base, path::MESSAGES)))

@@ -22,6 +22,9 @@ pub mod path {
     /// POST a file (the body, with its Content-Type; `?filename=`) → `MediaUploaded`;
     /// GET `/v1/media/{id}` → a customer's file.
     pub const MEDIA: &str = "/v1/media";
+    /// The shop's linked-device WhatsApp: GET its state, POST a `LinkRequest` to link (QR
+    /// or pairing code), DELETE to unlink.
+    pub const WHATSAPP_LINK: &str = "/v1/whatsapp/link";
     pub const HEALTH: &str = "/healthz";
 }
 
@@ -82,6 +85,37 @@ pub enum EventBody {
     /// A customer's file (picture, voice note, document) is kept on the relay and can be
     /// downloaded (`GET /v1/media/{id}`), or could not be fetched from WhatsApp.
     WhatsappMedia(MediaReady),
+    /// The shop's linked device changed state: a QR or pairing code to show, connected,
+    /// offline (with why), logged out.
+    WhatsappLink(LinkState),
+}
+
+/// Links the shop's own WhatsApp number as a linked device of the relay (unofficial: see
+/// the README). Without a phone number the relay shows QR codes to scan; with one, an
+/// 8-character code to type in WhatsApp > Linked devices > Link with phone number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRequest {
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// What the shop's linked device is doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkState {
+    /// unlinked, starting, pairing, connected, offline, logged_out.
+    pub state: String,
+    /// While pairing: the QR payload to draw (it changes every 20 to 60 seconds).
+    pub qr: Option<String>,
+    /// While pairing by phone number: the code to type in WhatsApp.
+    pub pair_code: Option<String>,
+    /// How long the QR or code is valid, in seconds.
+    pub expires_in: Option<u64>,
+    /// Why it is offline or logged out, in plain words.
+    pub error: Option<String>,
+    /// The linked number, once connected.
+    pub number: Option<String>,
+    /// When this state began (RFC 3339).
+    pub since: Option<String>,
 }
 
 /// The file of a customer's message, fetched from WhatsApp and kept for the desktop.

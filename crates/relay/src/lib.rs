@@ -9,6 +9,8 @@
 //! hashed.
 
 pub mod auth;
+#[cfg(feature = "linked-device")]
+pub mod linked;
 pub mod media;
 pub mod metrics;
 pub mod midtrans;
@@ -26,8 +28,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pasar_link::{
-    AckRequest, ErrorBody, Event, EventsPage, OutboundAccepted, OutboundMessage, OutboundRequest,
-    PairRequest, PairResponse, path,
+    AckRequest, ErrorBody, Event, EventsPage, LinkRequest, LinkState, OutboundAccepted,
+    OutboundMessage, OutboundRequest, PairRequest, PairResponse, path,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -67,6 +69,12 @@ pub struct Config {
     pub trusted_proxies: metrics::Proxies,
     /// SHOP_MEDIA_QUOTA_MB: what one shop may keep on the relay (default 500 MB).
     pub shop_media_quota: Option<i64>,
+    /// WHATSAPP_WEB_URL: where the linked-device channel connects (default WhatsApp Web's
+    /// address; tests point it at loopback).
+    pub whatsapp_web_url: Option<String>,
+    /// How long WhatsApp has to answer a linked device before it is reported offline
+    /// (default 60 s; tests make it short).
+    pub link_connect_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -106,6 +114,8 @@ impl Config {
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .filter(|mb| *mb > 0)
                 .map(|mb| mb.saturating_mul(1024 * 1024)),
+            whatsapp_web_url: var("WHATSAPP_WEB_URL"),
+            link_connect_timeout: None,
         }
     }
 }
@@ -140,6 +150,9 @@ pub struct AppState {
     /// Connections open and long-polls waiting (gauges).
     open: Arc<std::sync::atomic::AtomicI64>,
     waiting: Arc<std::sync::atomic::AtomicI64>,
+    /// This instance's name when it holds shops' linked devices.
+    #[cfg(feature = "linked-device")]
+    holder: String,
 }
 
 impl AppState {
@@ -202,7 +215,39 @@ impl AppState {
             uploads: Arc::new(tokio::sync::Semaphore::new(media::UPLOADS_AT_ONCE)),
             open: Arc::default(),
             waiting: Arc::default(),
+            #[cfg(feature = "linked-device")]
+            holder: format!(
+                "{}-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "relay".into()),
+                &auth::new_token()[..12]
+            ),
         }
+    }
+
+    /// The linked-device channel's parts (None: no RELAY_SECRET_KEY, it cannot start).
+    #[cfg(feature = "linked-device")]
+    fn linked(&self) -> Option<linked::Ctx> {
+        let defaults = linked::Settings::default();
+        Some(linked::Ctx {
+            store: self.store.clone(),
+            sealer: self.sealer.clone()?,
+            settings: linked::Settings {
+                url: self.config.whatsapp_web_url.clone().unwrap_or(defaults.url),
+                connect_timeout: self
+                    .config
+                    .link_connect_timeout
+                    .unwrap_or(defaults.connect_timeout),
+                tick: if self.config.link_connect_timeout.is_some() {
+                    Duration::from_millis(200)
+                } else {
+                    defaults.tick
+                },
+            },
+            news: self.news.clone(),
+            metrics: self.metrics.clone(),
+            http: self.sender.http.clone(),
+            holder: self.holder.clone(),
+        })
     }
 }
 
@@ -316,6 +361,10 @@ pub fn router(state: AppState) -> Router {
             post(payments::cancel),
         )
         .route(path::MESSAGES, post(send_message))
+        .route(
+            path::WHATSAPP_LINK,
+            get(link_state).post(link_start).delete(link_stop),
+        )
         // Uploads take the raw body (no DefaultBodyLimit applies): `media::upload` checks
         // the sender first and reads at most the type's cap.
         .route(path::MEDIA, post(media::upload))
@@ -351,6 +400,16 @@ pub async fn serve(
     // messages of others from the shared queues and burned their tries.
     let (stop, stopped) = watch::channel(false);
     let checker = tokio::spawn(payments::run(state.clone(), stop.subscribe()));
+    #[cfg(feature = "linked-device")]
+    let linked = match state.linked() {
+        Some(ctx) => Some(tokio::spawn(linked::run(ctx, stop.subscribe()))),
+        None => {
+            tracing::warn!(
+                "RELAY_SECRET_KEY is not set: no shop's WhatsApp can be linked as a device on this instance"
+            );
+            None
+        }
+    };
     let workers = if state.sender.token.is_some() {
         vec![
             tokio::spawn(outbound::run(
@@ -460,6 +519,10 @@ pub async fn serve(
     }
     let _ = stop.send(true);
     let _ = checker.await;
+    #[cfg(feature = "linked-device")]
+    if let Some(l) = linked {
+        let _ = l.await;
+    }
     for w in workers {
         let _ = w.await;
     }
@@ -858,38 +921,57 @@ async fn send_message(
         ));
     }
     let to = req.to.trim().trim_start_matches('+').to_string();
-    outbound::check(&to, &req.message)
-        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m))?;
-    if s.sender.token.is_none() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_configured",
-            "this relay has no WHATSAPP_ACCESS_TOKEN: it cannot send WhatsApp messages",
-        ));
-    }
     let store = s.store.clone();
     let shop = dev.shop_id;
-    let number = blocking(move || store.shop(shop))
+    let row = blocking(move || store.shop(shop))
         .await?
-        .and_then(|x| x.whatsapp_number_id);
-    if number.is_none() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_configured",
-            "this shop has no WhatsApp number on the relay",
-        ));
-    }
-    if !matches!(req.message, OutboundMessage::Template { .. }) {
-        let store = s.store.clone();
-        let wa = to.clone();
-        let last = blocking(move || store.last_inbound(shop, &wa)).await?;
-        let open = last.is_some_and(|t| chrono::Utc::now().timestamp() - t < outbound::WINDOW_SECS);
-        if !open {
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such shop"))?;
+    let linked = row.channel == "linked";
+    outbound::check(&to, &req.message, linked)
+        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m))?;
+    if linked {
+        if !cfg!(feature = "linked-device") || s.sealer.is_none() {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_configured",
+                "this relay cannot hold a linked device (built without it, or no RELAY_SECRET_KEY)",
+            ));
+        }
+        if matches!(req.message, OutboundMessage::Template { .. }) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "templates are sent through the WhatsApp Cloud API only; a linked device sends the text itself",
+            ));
+        }
+    } else {
+        if s.sender.token.is_none() {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_configured",
+                "this relay has no WHATSAPP_ACCESS_TOKEN: it cannot send WhatsApp messages",
+            ));
+        }
+        if row.whatsapp_number_id.is_none() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "outside_window",
-                "the customer has not written in the last 24 hours: only a template can be sent",
+                "not_configured",
+                "this shop has no WhatsApp number on the relay",
             ));
+        }
+        if !matches!(req.message, OutboundMessage::Template { .. }) {
+            let store = s.store.clone();
+            let wa = to.clone();
+            let last = blocking(move || store.last_inbound(shop, &wa)).await?;
+            let open =
+                last.is_some_and(|t| chrono::Utc::now().timestamp() - t < outbound::WINDOW_SECS);
+            if !open {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "outside_window",
+                    "the customer has not written in the last 24 hours: only a template can be sent",
+                ));
+            }
         }
     }
     if let OutboundMessage::Document {
@@ -924,4 +1006,112 @@ async fn send_message(
     let state = blocking(move || store.enqueue_outbound(shop, &k, &to, &body, &at)).await?;
     s.poke.notify_one();
     Ok(Json(OutboundAccepted { key, state }))
+}
+
+/// The shop's linked-device WhatsApp, as its desktop sees it.
+async fn link_state(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<LinkState>, ApiError> {
+    let dev = device(&s, &headers).await?;
+    link_state_of(&s, dev.shop_id).await.map(Json)
+}
+
+#[cfg(feature = "linked-device")]
+async fn link_state_of(s: &AppState, shop: i64) -> Result<LinkState, ApiError> {
+    let (store, sealer) = (s.store.clone(), s.sealer.clone());
+    blocking(move || linked::state_of(store.as_ref(), sealer.as_deref(), shop)).await
+}
+
+#[cfg(not(feature = "linked-device"))]
+async fn link_state_of(_: &AppState, _: i64) -> Result<LinkState, ApiError> {
+    Err(link_not_built())
+}
+
+#[cfg(not(feature = "linked-device"))]
+fn link_not_built() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "not_built",
+        "this relay was built without the linked-device channel (feature linked-device)",
+    )
+}
+
+/// Links the shop's own number as a linked device (unofficial): QR codes, or a pairing code
+/// when a phone number is given; the shop's WhatsApp goes through it from now on.
+async fn link_start(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<LinkRequest>,
+) -> Result<Json<LinkState>, ApiError> {
+    let dev = device(&s, &headers).await?;
+    let phone = req
+        .phone
+        .as_deref()
+        .map(|p| {
+            p.chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '+' | '(' | ')'))
+                .collect::<String>()
+        })
+        .filter(|p| !p.is_empty());
+    if let Some(p) = &phone
+        && (!(8..=15).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "phone: the shop's WhatsApp number, digits with the country code (62…)",
+        ));
+    }
+    link_begin(&s, dev.shop_id, phone).await
+}
+
+#[cfg(feature = "linked-device")]
+async fn link_begin(
+    s: &AppState,
+    shop: i64,
+    phone: Option<String>,
+) -> Result<Json<LinkState>, ApiError> {
+    let Some(sealer) = s.sealer.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            "RELAY_SECRET_KEY is not set: the relay keeps a linked WhatsApp session only encrypted",
+        ));
+    };
+    let request = serde_json::json!({"phone": phone, "at": now()}).to_string();
+    let session = linked::session::SessionStore::new(s.store.clone(), shop, sealer);
+    session
+        .put(linked::session::ns::REQUEST, "", request.as_bytes())
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string()))?;
+    let store = s.store.clone();
+    blocking(move || store.set_whatsapp_channel(shop, "linked")).await?;
+    tracing::info!(shop, by_code = phone.is_some(), "linked device requested");
+    link_state_of(s, shop).await.map(Json)
+}
+
+#[cfg(not(feature = "linked-device"))]
+async fn link_begin(_: &AppState, _: i64, _: Option<String>) -> Result<Json<LinkState>, ApiError> {
+    Err(link_not_built())
+}
+
+/// Unlinks: the shop's WhatsApp goes back to the Cloud API and the session is forgotten
+/// (remove "PasarSuara relay" from the phone's Linked devices too).
+async fn link_stop(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<LinkState>, ApiError> {
+    let dev = device(&s, &headers).await?;
+    let (store, shop) = (s.store.clone(), dev.shop_id);
+    blocking(move || {
+        store.set_whatsapp_channel(shop, "cloud")?;
+        store.wa_forget(shop)
+    })
+    .await?;
+    tracing::info!(shop, "linked device unlinked");
+    Ok(Json(LinkState {
+        state: "unlinked".into(),
+        ..Default::default()
+    }))
 }

@@ -143,7 +143,11 @@ fn admin(store: &dyn Store, sealer: Option<&Sealer>, cmd: Command) -> Result<(),
                     "{}\t{}\twhatsapp={}\tevents={}\tdevices={}",
                     s.id,
                     s.name,
-                    s.whatsapp_number_id.as_deref().unwrap_or("-"),
+                    if s.channel == "linked" {
+                        "linked-device"
+                    } else {
+                        s.whatsapp_number_id.as_deref().unwrap_or("-")
+                    },
                     s.last_seq,
                     s.devices
                 );

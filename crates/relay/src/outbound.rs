@@ -17,9 +17,15 @@ pub const MAX_ATTEMPTS: i64 = 8;
 pub const WINDOW_SECS: i64 = 24 * 60 * 60;
 
 /// Why a message cannot be queued (a 400 to the desktop, with this text).
-pub fn check(to: &str, m: &OutboundMessage) -> Result<(), String> {
+/// A linked device may also write to a customer WhatsApp knows only by LID
+/// (`digits@lid`, as its messages name them).
+pub fn check(to: &str, m: &OutboundMessage, linked: bool) -> Result<(), String> {
     let len = |s: &str| s.chars().count();
-    if !(8..=15).contains(&to.len()) || !to.chars().all(|c| c.is_ascii_digit()) {
+    let lid = linked
+        && to
+            .strip_suffix("@lid")
+            .is_some_and(|u| (5..=20).contains(&u.len()) && u.chars().all(|c| c.is_ascii_digit()));
+    if !lid && (!(8..=15).contains(&to.len()) || !to.chars().all(|c| c.is_ascii_digit())) {
         return Err(
             "to: the customer's WhatsApp number, digits with the country code (62…)".into(),
         );
@@ -318,7 +324,7 @@ pub async fn run(
         // never takes a message this one is still sending.
         let lease = stamp(now() + chrono::Duration::seconds(60));
         async move {
-            tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, free as i64))
+            tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, free as i64, None))
                 .await
                 .ok()
                 .and_then(|r| {
@@ -360,6 +366,18 @@ async fn deliver(
         Ok(body) => sender.send(&job, body).await,
         Err(o) => o,
     };
+    record(&store, &news, &metrics, &job, outcome).await;
+}
+
+/// Records what one try of a queued message came to (the Cloud API's or the linked
+/// device's): sent, again later with backoff, or ended with an event for the desktop.
+pub(crate) async fn record(
+    store: &Arc<dyn Store>,
+    news: &tokio::sync::watch::Sender<u64>,
+    metrics: &crate::metrics::Metrics,
+    job: &OutboundJob,
+    outcome: Outcome,
+) {
     let attempts = job.attempts + 1;
     let (state, wamid, error, retry_at) = match outcome {
         Outcome::Sent(w) => ("sent", Some(w), None, None),

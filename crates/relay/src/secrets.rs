@@ -76,38 +76,52 @@ impl Sealer {
         hex::encode(b)
     }
 
-    /// Seals `plain` for the place `context`.
+    /// Seals `plain` for the place `context`, as text (`sealed:v1:` + hex).
     pub fn seal(&self, context: &str, plain: &[u8]) -> String {
+        format!("{PREFIX}{}", hex::encode(self.seal_bytes(context, plain)))
+    }
+
+    /// Opens a value `seal` made for `context`.
+    pub fn open(&self, context: &str, sealed: &str) -> Result<Vec<u8>, SealError> {
+        let body = sealed.strip_prefix(PREFIX).ok_or(SealError::Unopenable)?;
+        let all = hex::decode(body).map_err(|_| SealError::Unopenable)?;
+        self.open_bytes(context, &all)
+    }
+
+    /// Seals `plain` for the place `context`, as bytes (nonce ‖ ciphertext ‖ tag): for
+    /// values kept in binary columns (a linked-device session).
+    pub fn seal_bytes(&self, context: &str, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).expect("the system's random source");
-        let mut out = plain.to_vec();
+        let mut out = Vec::with_capacity(NONCE_LEN + plain.len() + CHACHA20_POLY1305.tag_len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(plain);
+        let mut body = out.split_off(NONCE_LEN);
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(context.as_bytes()),
-                &mut out,
+                &mut body,
             )
             .expect("ChaCha20-Poly1305 seals any length the relay keeps");
-        let mut all = nonce.to_vec();
-        all.extend_from_slice(&out);
-        format!("{PREFIX}{}", hex::encode(&all))
+        out.extend_from_slice(&body);
+        out
     }
 
-    /// Opens a value sealed for `context`.
-    pub fn open(&self, context: &str, sealed: &str) -> Result<Vec<u8>, SealError> {
-        let body = sealed.strip_prefix(PREFIX).ok_or(SealError::Unopenable)?;
-        let mut all = hex::decode(body).map_err(|_| SealError::Unopenable)?;
-        if all.len() < NONCE_LEN + CHACHA20_POLY1305.tag_len() {
+    /// Opens a value `seal_bytes` made for `context`.
+    pub fn open_bytes(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+        if sealed.len() < NONCE_LEN + CHACHA20_POLY1305.tag_len() {
             return Err(SealError::Unopenable);
         }
         let mut nonce = [0u8; NONCE_LEN];
-        nonce.copy_from_slice(&all[..NONCE_LEN]);
+        nonce.copy_from_slice(&sealed[..NONCE_LEN]);
+        let mut body = sealed[NONCE_LEN..].to_vec();
         let plain = self
             .key
             .open_in_place(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(context.as_bytes()),
-                &mut all[NONCE_LEN..],
+                &mut body,
             )
             .map_err(|_| SealError::Unopenable)?;
         Ok(plain.to_vec())

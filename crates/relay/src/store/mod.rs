@@ -98,6 +98,9 @@ pub struct ShopRow {
     pub id: i64,
     pub name: String,
     pub whatsapp_number_id: Option<String>,
+    /// How the shop's WhatsApp is reached: "cloud" (the Cloud API, by its phone-number id)
+    /// or "linked" (a linked-device session the relay holds for the shop's own number).
+    pub channel: String,
     pub last_seq: i64,
     pub devices: i64,
 }
@@ -123,6 +126,55 @@ pub struct Paired {
 pub enum Route {
     /// The shop that owns this WhatsApp Cloud API phone-number id.
     WhatsappNumber(String),
+    /// This shop (what its linked-device session received).
+    Shop(i64),
+}
+
+impl Route {
+    /// Why an item routed here was kept aside.
+    pub(crate) fn unowned(&self) -> String {
+        match self {
+            Route::WhatsappNumber(id) => format!("no shop owns phone-number id {id}"),
+            Route::Shop(id) => format!("no shop {id}"),
+        }
+    }
+}
+
+/// The WhatsApp channels a shop can use.
+pub const CHANNELS: [&str; 2] = ["cloud", "linked"];
+
+/// One change to a shop's linked-device session (`Store::wa_write`, all in one
+/// transaction). Values arrive sealed; the store keeps bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaOp {
+    Put {
+        ns: String,
+        key: String,
+        value: Vec<u8>,
+    },
+    Delete {
+        ns: String,
+        key: String,
+    },
+    /// Every key of `ns` that starts with `prefix` ("" is the whole namespace).
+    DeletePrefix {
+        ns: String,
+        prefix: String,
+    },
+}
+
+/// What a shop's linked device is doing, as its holder last wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    pub shop_id: i64,
+    /// The instance holding the session (None: nobody) and until when.
+    pub holder: Option<String>,
+    pub lease_until: Option<String>,
+    /// starting, pairing, connected, offline, logged_out.
+    pub state: String,
+    /// Sealed details (the QR or pairing code, the last error), JSON once opened.
+    pub detail: Option<Vec<u8>>,
+    pub updated_at: String,
 }
 
 /// One thing received from outside, ready to store as an event.
@@ -280,6 +332,31 @@ pub trait Store: Send + Sync + 'static {
     fn add_pairing_code(&self, shop_id: i64, code_hash: &str, expires_at: &str) -> Result<()>;
     /// Routes this WhatsApp phone-number id's messages to the shop (unique across shops).
     fn set_whatsapp_number(&self, shop_id: i64, phone_number_id: &str) -> Result<()>;
+    /// The shop's WhatsApp channel (one of `CHANNELS`).
+    fn set_whatsapp_channel(&self, shop_id: i64, channel: &str) -> Result<()>;
+    /// One value of the shop's linked-device session.
+    fn wa_get(&self, shop_id: i64, ns: &str, key: &str) -> Result<Option<Vec<u8>>>;
+    /// The values of `ns` whose keys start with `prefix`, by key.
+    fn wa_scan(&self, shop_id: i64, ns: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Changes the session, all or nothing.
+    fn wa_write(&self, shop_id: i64, ops: &[WaOp]) -> Result<()>;
+    /// Forgets the shop's linked-device session, request to link included (unlinked, or
+    /// logged out from the phone); its last state stays for the desktop to read.
+    fn wa_forget(&self, shop_id: i64) -> Result<()>;
+    /// Takes or renews the right to hold the shop's linked-device session until
+    /// `lease_until` (one instance at a time); false when another holds it.
+    fn link_lease(&self, shop_id: i64, holder: &str, lease_until: &str, now: &str) -> Result<bool>;
+    /// Records what the linked device is doing (by its holder only; false when `holder`
+    /// no longer holds it).
+    fn set_link_state(
+        &self,
+        shop_id: i64,
+        holder: &str,
+        state: &str,
+        detail: Option<&[u8]>,
+        now: &str,
+    ) -> Result<bool>;
+    fn link(&self, shop_id: i64) -> Result<Option<LinkRow>>;
     fn shops(&self) -> Result<Vec<ShopRow>>;
     fn shop(&self, id: i64) -> Result<Option<ShopRow>>;
     /// Whether the storage answers (for `/healthz`: one cheap round trip).
@@ -374,10 +451,17 @@ pub trait Store: Send + Sync + 'static {
         body: &str,
         now: &str,
     ) -> Result<String>;
-    /// Claims up to `limit` queued messages due now, so no two senders take the same one. A
+    /// Claims up to `limit` queued messages due now, so no two senders take the same one:
+    /// of shops on the Cloud API (`only` None), or of that one shop (its linked device). A
     /// message claimed before and never finished by its lease (a sender that died mid-send)
     /// becomes "uncertain" with an event for the desktop, never sent again.
-    fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>>;
+    fn claim_outbound(
+        &self,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<OutboundJob>>;
     /// Claims up to `limit` customer files due for fetching (queued, or claimed before by a
     /// fetcher that died and whose lease ran out).
     fn claim_media(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<MediaJob>>;

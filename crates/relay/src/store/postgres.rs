@@ -21,8 +21,9 @@
 //! private network or the same host.
 
 use super::{
-    Change, DeviceRow, Fetched, Inbound, Ingested, MediaJob, MediaRow, OutboundJob, Paired,
-    PaymentRow, Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent, Watcher, digest,
+    Change, DeviceRow, Fetched, Inbound, Ingested, LinkRow, MediaJob, MediaRow, OutboundJob,
+    Paired, PaymentRow, Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent, WaOp,
+    Watcher, digest,
 };
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -146,6 +147,24 @@ const MIGRATIONS: &[&str] = &[
     // 2: fair turns between shops for sending and fetching (when each was last served).
     r#"ALTER TABLE shops ADD COLUMN served_out_at TEXT COLLATE "C";
        ALTER TABLE shops ADD COLUMN served_media_at TEXT COLLATE "C";"#,
+    // 3: the linked-device channel — a shop's session (sealed values; keys as bytes, since
+    // they come from WhatsApp) and which instance holds it.
+    r#"ALTER TABLE shops ADD COLUMN wa_channel TEXT NOT NULL DEFAULT 'cloud';
+       CREATE TABLE wa_session (
+           shop_id BIGINT NOT NULL REFERENCES shops(id),
+           ns TEXT COLLATE "C" NOT NULL,
+           key BYTEA NOT NULL,
+           value BYTEA NOT NULL,
+           PRIMARY KEY (shop_id, ns, key)
+       );
+       CREATE TABLE wa_link (
+           shop_id BIGINT PRIMARY KEY REFERENCES shops(id),
+           holder TEXT,
+           lease_until TEXT COLLATE "C",
+           state TEXT NOT NULL,
+           detail BYTEA,
+           updated_at TEXT NOT NULL
+       );"#,
 ];
 
 /// The store version this build writes.
@@ -613,7 +632,8 @@ fn storable(text: &str) -> std::borrow::Cow<'_, str> {
 macro_rules! shop_select {
     () => {
         "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
-                (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
+                (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL),
+                s.wa_channel
            FROM shops s"
     };
 }
@@ -625,6 +645,7 @@ fn shop_row(r: &Row) -> ShopRow {
         whatsapp_number_id: r.get(2),
         last_seq: r.get(3),
         devices: r.get(4),
+        channel: r.get(5),
     }
 }
 
@@ -761,6 +782,137 @@ impl Store for PgStore {
                 return Err(StoreError::NotFound(format!("shop {shop_id}")));
             }
             Ok(())
+        })
+    }
+
+    fn set_whatsapp_channel(&self, shop_id: i64, channel: &str) -> Result<()> {
+        if !super::CHANNELS.contains(&channel) {
+            return Err(StoreError::Conflict(format!(
+                "no WhatsApp channel {channel:?}"
+            )));
+        }
+        let n = self.with(|db| {
+            db.exec(
+                "UPDATE shops SET wa_channel = $2 WHERE id = $1",
+                &[&shop_id, &channel],
+            )
+        })?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("shop {shop_id}")));
+        }
+        Ok(())
+    }
+
+    fn wa_get(&self, shop_id: i64, ns: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        self.with(|db| {
+            Ok(db
+                .opt(
+                    "SELECT value FROM wa_session WHERE shop_id = $1 AND ns = $2 AND key = $3",
+                    &[&shop_id, &ns, &key.as_bytes()],
+                )?
+                .map(|r| r.get(0)))
+        })
+    }
+
+    fn wa_scan(&self, shop_id: i64, ns: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let rows = self.with(|db| {
+            db.all(
+                "SELECT key, value FROM wa_session
+                  WHERE shop_id = $1 AND ns = $2 AND substring(key from 1 for length($3::BYTEA)) = $3::BYTEA
+                  ORDER BY key",
+                &[&shop_id, &ns, &prefix.as_bytes()],
+            )
+        })?;
+        rows.iter()
+            .map(|r| {
+                let key: Vec<u8> = r.get(0);
+                let key = String::from_utf8(key)
+                    .map_err(|_| StoreError::Backend("a session key is not text".into()))?;
+                Ok((key, r.get(1)))
+            })
+            .collect()
+    }
+
+    fn wa_write(&self, shop_id: i64, ops: &[WaOp]) -> Result<()> {
+        self.tx(|db| {
+            for op in ops {
+                match op {
+                    WaOp::Put { ns, key, value } => db.exec(
+                        "INSERT INTO wa_session(shop_id, ns, key, value) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (shop_id, ns, key) DO UPDATE SET value = excluded.value",
+                        &[&shop_id, ns, &key.as_bytes(), value],
+                    )?,
+                    WaOp::Delete { ns, key } => db.exec(
+                        "DELETE FROM wa_session WHERE shop_id = $1 AND ns = $2 AND key = $3",
+                        &[&shop_id, ns, &key.as_bytes()],
+                    )?,
+                    WaOp::DeletePrefix { ns, prefix } => db.exec(
+                        "DELETE FROM wa_session WHERE shop_id = $1 AND ns = $2
+                           AND substring(key from 1 for length($3::BYTEA)) = $3::BYTEA",
+                        &[&shop_id, ns, &prefix.as_bytes()],
+                    )?,
+                };
+            }
+            Ok(())
+        })
+    }
+
+    fn wa_forget(&self, shop_id: i64) -> Result<()> {
+        self.tx(|db| {
+            db.exec("DELETE FROM wa_session WHERE shop_id = $1", &[&shop_id])?;
+            Ok(())
+        })
+    }
+
+    fn link_lease(&self, shop_id: i64, holder: &str, lease_until: &str, now: &str) -> Result<bool> {
+        let n = self.with(|db| {
+            db.exec(
+                "INSERT INTO wa_link(shop_id, holder, lease_until, state, updated_at)
+                 SELECT id, $2, $3, 'starting', $4 FROM shops WHERE id = $1
+                 ON CONFLICT (shop_id) DO UPDATE SET holder = excluded.holder,
+                        lease_until = excluded.lease_until
+                  WHERE wa_link.holder IS NULL OR wa_link.holder = excluded.holder
+                     OR wa_link.lease_until IS NULL OR wa_link.lease_until <= $4",
+                &[&shop_id, &holder, &lease_until, &now],
+            )
+        })?;
+        Ok(n == 1)
+    }
+
+    fn set_link_state(
+        &self,
+        shop_id: i64,
+        holder: &str,
+        state: &str,
+        detail: Option<&[u8]>,
+        now: &str,
+    ) -> Result<bool> {
+        let n = self.with(|db| {
+            db.exec(
+                "UPDATE wa_link SET state = $3, detail = $4, updated_at = $5
+                  WHERE shop_id = $1 AND holder = $2",
+                &[&shop_id, &holder, &state, &detail, &now],
+            )
+        })?;
+        Ok(n == 1)
+    }
+
+    fn link(&self, shop_id: i64) -> Result<Option<LinkRow>> {
+        self.with(|db| {
+            Ok(db
+                .opt(
+                    "SELECT shop_id, holder, lease_until, state, detail, updated_at
+                       FROM wa_link WHERE shop_id = $1",
+                    &[&shop_id],
+                )?
+                .map(|r| LinkRow {
+                    shop_id: r.get(0),
+                    holder: r.get(1),
+                    lease_until: r.get(2),
+                    state: r.get(3),
+                    detail: r.get(4),
+                    updated_at: r.get(5),
+                }))
         })
     }
 
@@ -1209,7 +1361,13 @@ impl Store for PgStore {
         })
     }
 
-    fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>> {
+    fn claim_outbound(
+        &self,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<OutboundJob>> {
         self.tx(|db| {
             // A send whose lease ran out was in flight when its sender stopped: WhatsApp may
             // have it. Not sent again (the customer would get it twice); the desktop is told.
@@ -1255,6 +1413,7 @@ impl Store for PgStore {
                                 row_number() OVER (PARTITION BY h.shop_id ORDER BY h.due_at, h.id) AS k
                            FROM heads h JOIN shops s ON s.id = h.shop_id
                           WHERE h.rn = 1 AND h.due_at <= $1
+                            AND (s.id = $4 OR ($4::BIGINT IS NULL AND s.wa_channel = 'cloud'))
                             AND NOT EXISTS (SELECT 1 FROM outbox x
                                              WHERE x.shop_id = h.shop_id AND x.state = 'sending')),
                      pick AS (SELECT id FROM due WHERE k = 1 ORDER BY served, due_at LIMIT $3),
@@ -1266,7 +1425,7 @@ impl Store for PgStore {
                       WHERE s.id = o.shop_id AND o.id IN (SELECT id FROM locked)
                       RETURNING o.id, o.shop_id, o.key, o.to_wa, o.body, o.attempts,
                                 coalesce(s.wa_phone_number_id, '')",
-                    &[&now, &lease_until, &limit],
+                    &[&now, &lease_until, &limit, &only],
                 )?
                 .iter()
                 .map(|r| OutboundJob {
@@ -1300,6 +1459,7 @@ impl Store for PgStore {
                                 row_number() OVER (PARTITION BY m.shop_id ORDER BY m.due_at) AS rn
                            FROM media m JOIN shops s ON s.id = m.shop_id
                           WHERE m.state IN ('queued', 'fetching') AND m.due_at <= $1
+                            AND s.wa_channel = 'cloud'
                             AND NOT EXISTS (SELECT 1 FROM media x
                                              WHERE x.shop_id = m.shop_id AND x.state = 'fetching'
                                                AND x.due_at > $1)),
@@ -1503,25 +1663,31 @@ impl Store for PgStore {
 }
 
 /// One delivery's items, in the batch's transaction (its shops locked).
+/// The shops a batch's items go to, locked.
+struct BatchShops {
+    /// By WhatsApp phone-number id.
+    numbers: HashMap<String, i64>,
+    /// Every shop locked.
+    ids: std::collections::HashSet<i64>,
+}
+
 fn ingest_in<C: GenericClient>(
     db: &mut Db<'_, C>,
-    shops: &HashMap<String, i64>,
+    shops: &BatchShops,
     items: &[Inbound],
     now: &str,
 ) -> Result<Ingested> {
     let mut out = Ingested::default();
     for it in items {
-        let Route::WhatsappNumber(number) = &it.route;
-        let Some(&shop) = shops.get(number) else {
+        let shop = match &it.route {
+            Route::WhatsappNumber(number) => shops.numbers.get(number).copied(),
+            Route::Shop(id) => shops.ids.contains(id).then_some(*id),
+        };
+        let Some(shop) = shop else {
             db.exec(
                 "INSERT INTO set_aside(source, reason, body, received_at, digest)
                  VALUES ('whatsapp', $1, $2, $3, $4) ON CONFLICT (source, digest) DO NOTHING",
-                &[
-                    &format!("no shop owns phone-number id {number}"),
-                    &it.body,
-                    &now,
-                    &digest(&it.body),
-                ],
+                &[&it.route.unowned(), &it.body, &now, &digest(&it.body)],
             )?;
             out.unrouted += 1;
             continue;
@@ -1639,25 +1805,33 @@ fn store_batch(conn: &mut Conn, batch: &[&IngestJob]) -> Result<Vec<Ingested>> {
     let mut tx = client.transaction()?;
     let mut db = Db { c: &mut tx, cache };
     // The batch's shops, locked in id order before anything is written.
-    let mut numbers: Vec<&str> = batch
-        .iter()
-        .flat_map(|j| j.items.iter())
-        .map(|it| {
-            let Route::WhatsappNumber(n) = &it.route;
-            n.as_str()
-        })
-        .collect();
+    let (mut numbers, mut ids): (Vec<&str>, Vec<i64>) = (Vec::new(), Vec::new());
+    for it in batch.iter().flat_map(|j| j.items.iter()) {
+        match &it.route {
+            Route::WhatsappNumber(n) => numbers.push(n),
+            Route::Shop(id) => ids.push(*id),
+        }
+    }
     numbers.sort_unstable();
     numbers.dedup();
-    let shops: HashMap<String, i64> = db
-        .all(
-            "SELECT wa_phone_number_id, id FROM shops WHERE wa_phone_number_id = ANY($1)
-              ORDER BY id FOR NO KEY UPDATE",
-            &[&numbers],
-        )?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut shops = BatchShops {
+        numbers: HashMap::new(),
+        ids: Default::default(),
+    };
+    for r in db.all(
+        "SELECT wa_phone_number_id, id FROM shops
+          WHERE wa_phone_number_id = ANY($1) OR id = ANY($2)
+          ORDER BY id FOR NO KEY UPDATE",
+        &[&numbers, &ids],
+    )? {
+        let (number, id): (Option<String>, i64) = (r.get(0), r.get(1));
+        if let Some(n) = number {
+            shops.numbers.insert(n, id);
+        }
+        shops.ids.insert(id);
+    }
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(ingest_in(&mut db, &shops, &job.items, &job.now)?);

@@ -3,8 +3,8 @@
 //! 200 loses nothing).
 
 use super::{
-    DeviceRow, Fetched, Inbound, Ingested, MediaJob, MediaRow, OutboundJob, Paired, PaymentRow,
-    Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent, digest,
+    DeviceRow, Fetched, Inbound, Ingested, LinkRow, MediaJob, MediaRow, OutboundJob, Paired,
+    PaymentRow, Result, Route, ShopRow, Stats, Store, StoreError, StoredEvent, WaOp, digest,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -122,6 +122,23 @@ const MIGRATIONS: &[&str] = &[
     // 4: fair turns between shops for sending and fetching (when each was last served).
     "ALTER TABLE shops ADD COLUMN served_out_at TEXT;
      ALTER TABLE shops ADD COLUMN served_media_at TEXT;",
+    // 5: the linked-device channel — a shop's session (sealed values) and who holds it.
+    "ALTER TABLE shops ADD COLUMN wa_channel TEXT NOT NULL DEFAULT 'cloud';
+     CREATE TABLE wa_session (
+         shop_id INTEGER NOT NULL REFERENCES shops(id),
+         ns TEXT NOT NULL,
+         key TEXT NOT NULL,
+         value BLOB NOT NULL,
+         PRIMARY KEY (shop_id, ns, key)
+     ) WITHOUT ROWID;
+     CREATE TABLE wa_link (
+         shop_id INTEGER PRIMARY KEY REFERENCES shops(id),
+         holder TEXT,
+         lease_until TEXT,
+         state TEXT NOT NULL,
+         detail BLOB,
+         updated_at TEXT NOT NULL
+     );",
 ];
 
 /// The store version this build writes.
@@ -223,6 +240,9 @@ fn shop_of(tx: &Connection, route: &Route) -> Result<Option<i64>> {
                 |r| r.get(0),
             )
             .optional()?,
+        Route::Shop(id) => tx
+            .query_row("SELECT id FROM shops WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?,
     })
 }
 
@@ -273,6 +293,130 @@ impl Store for SqliteStore {
                 )));
             }
             update_shop(c, shop_id, "wa_phone_number_id", Some(phone_number_id))
+        })
+    }
+
+    fn set_whatsapp_channel(&self, shop_id: i64, channel: &str) -> Result<()> {
+        if !super::CHANNELS.contains(&channel) {
+            return Err(StoreError::Conflict(format!(
+                "no WhatsApp channel {channel:?}"
+            )));
+        }
+        self.with(|c| update_shop(c, shop_id, "wa_channel", Some(channel)))
+    }
+
+    fn wa_get(&self, shop_id: i64, ns: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        self.with(|c| {
+            Ok(c.prepare_cached(
+                "SELECT value FROM wa_session WHERE shop_id = ?1 AND ns = ?2 AND key = ?3",
+            )?
+            .query_row(params![shop_id, ns, key], |r| r.get(0))
+            .optional()?)
+        })
+    }
+
+    fn wa_scan(&self, shop_id: i64, ns: &str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        self.with(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT key, value FROM wa_session
+                  WHERE shop_id = ?1 AND ns = ?2 AND substr(key, 1, length(?3)) = ?3
+                  ORDER BY key",
+            )?;
+            let rows =
+                st.query_map(params![shop_id, ns, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn wa_write(&self, shop_id: i64, ops: &[WaOp]) -> Result<()> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for op in ops {
+                match op {
+                    WaOp::Put { ns, key, value } => tx
+                        .prepare_cached(
+                            "INSERT INTO wa_session(shop_id, ns, key, value) VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT (shop_id, ns, key) DO UPDATE SET value = excluded.value",
+                        )?
+                        .execute(params![shop_id, ns, key, value])?,
+                    WaOp::Delete { ns, key } => tx
+                        .prepare_cached(
+                            "DELETE FROM wa_session WHERE shop_id = ?1 AND ns = ?2 AND key = ?3",
+                        )?
+                        .execute(params![shop_id, ns, key])?,
+                    WaOp::DeletePrefix { ns, prefix } => tx
+                        .prepare_cached(
+                            "DELETE FROM wa_session WHERE shop_id = ?1 AND ns = ?2
+                               AND substr(key, 1, length(?3)) = ?3",
+                        )?
+                        .execute(params![shop_id, ns, prefix])?,
+                };
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn wa_forget(&self, shop_id: i64) -> Result<()> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM wa_session WHERE shop_id = ?1", [shop_id])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn link_lease(&self, shop_id: i64, holder: &str, lease_until: &str, now: &str) -> Result<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "INSERT INTO wa_link(shop_id, holder, lease_until, state, updated_at)
+                 SELECT id, ?2, ?3, 'starting', ?4 FROM shops WHERE id = ?1
+                 ON CONFLICT (shop_id) DO UPDATE SET holder = excluded.holder,
+                        lease_until = excluded.lease_until
+                  WHERE wa_link.holder IS NULL OR wa_link.holder = excluded.holder
+                     OR wa_link.lease_until IS NULL OR wa_link.lease_until <= ?4",
+                params![shop_id, holder, lease_until, now],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn set_link_state(
+        &self,
+        shop_id: i64,
+        holder: &str,
+        state: &str,
+        detail: Option<&[u8]>,
+        now: &str,
+    ) -> Result<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE wa_link SET state = ?3, detail = ?4, updated_at = ?5
+                  WHERE shop_id = ?1 AND holder = ?2",
+                params![shop_id, holder, state, detail, now],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn link(&self, shop_id: i64) -> Result<Option<LinkRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT shop_id, holder, lease_until, state, detail, updated_at
+                   FROM wa_link WHERE shop_id = ?1",
+                [shop_id],
+                |r| {
+                    Ok(LinkRow {
+                        shop_id: r.get(0)?,
+                        holder: r.get(1)?,
+                        lease_until: r.get(2)?,
+                        state: r.get(3)?,
+                        detail: r.get(4)?,
+                        updated_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
         })
     }
 
@@ -716,7 +860,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn claim_outbound(&self, now: &str, lease_until: &str, limit: i64) -> Result<Vec<OutboundJob>> {
+    fn claim_outbound(
+        &self,
+        now: &str,
+        lease_until: &str,
+        limit: i64,
+        only: Option<i64>,
+    ) -> Result<Vec<OutboundJob>> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // A send whose lease ran out was in flight when its sender stopped: WhatsApp may
@@ -751,6 +901,7 @@ impl Store for SqliteStore {
                                 row_number() OVER (PARTITION BY h.shop_id ORDER BY h.due_at, h.id) AS k
                            FROM heads h JOIN shops s ON s.id = h.shop_id
                           WHERE h.rn = 1 AND h.due_at <= ?1
+                            AND (s.id = ?4 OR (?4 IS NULL AND s.wa_channel = 'cloud'))
                             AND NOT EXISTS (SELECT 1 FROM outbox x
                                              WHERE x.shop_id = h.shop_id AND x.state = 'sending'))
                      UPDATE outbox SET state = 'sending', due_at = ?2, updated_at = ?1
@@ -759,7 +910,7 @@ impl Store for SqliteStore {
                       RETURNING id, shop_id, key, to_wa, body, attempts,
                                 (SELECT coalesce(wa_phone_number_id, '') FROM shops WHERE shops.id = outbox.shop_id)",
                 )?;
-                let rows = st.query_map(params![now, lease_until, limit], |r| {
+                let rows = st.query_map(params![now, lease_until, limit, only], |r| {
                     Ok(OutboundJob {
                         id: r.get(0)?,
                         shop_id: r.get(1)?,
@@ -792,6 +943,7 @@ impl Store for SqliteStore {
                                 row_number() OVER (PARTITION BY m.shop_id ORDER BY m.due_at) AS rn
                            FROM media m JOIN shops s ON s.id = m.shop_id
                           WHERE m.state IN ('queued', 'fetching') AND m.due_at <= ?1
+                            AND s.wa_channel = 'cloud'
                             AND NOT EXISTS (SELECT 1 FROM media x
                                              WHERE x.shop_id = m.shop_id AND x.state = 'fetching'
                                                AND x.due_at > ?1))
@@ -998,7 +1150,8 @@ impl Store for SqliteStore {
 }
 
 const SHOP_SELECT: &str = "SELECT s.id, s.name, s.wa_phone_number_id, s.last_seq,
-        (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL)
+        (SELECT count(*) FROM devices d WHERE d.shop_id = s.id AND d.revoked_at IS NULL),
+        s.wa_channel
    FROM shops s";
 
 fn shop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShopRow> {
@@ -1008,6 +1161,7 @@ fn shop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShopRow> {
         whatsapp_number_id: r.get(2)?,
         last_seq: r.get(3)?,
         devices: r.get(4)?,
+        channel: r.get(5)?,
     })
 }
 
@@ -1053,16 +1207,10 @@ fn ingest_in(tx: &Connection, items: &[Inbound], now: &str) -> Result<Ingested> 
     let mut out = Ingested::default();
     for it in items {
         let Some(shop) = shop_of(tx, &it.route)? else {
-            let Route::WhatsappNumber(id) = &it.route;
             tx.execute(
                 "INSERT OR IGNORE INTO set_aside(source, reason, body, received_at, digest)
                  VALUES ('whatsapp', ?1, ?2, ?3, ?4)",
-                params![
-                    format!("no shop owns phone-number id {id}"),
-                    it.body,
-                    now,
-                    digest(&it.body)
-                ],
+                params![it.route.unowned(), it.body, now, digest(&it.body)],
             )?;
             out.unrouted += 1;
             continue;
@@ -1286,19 +1434,29 @@ mod tests {
             .unwrap();
         // A sender claims it (lease one minute) and dies before finishing.
         let jobs = store
-            .claim_outbound(t0, "2026-11-22T10:01:00.000Z", 1)
+            .claim_outbound(t0, "2026-11-22T10:01:00.000Z", 1, None)
             .unwrap();
         assert_eq!(jobs.len(), 1);
         // Before the lease ends nobody takes it; after, it is not sent again but reported.
         assert!(
             store
-                .claim_outbound("2026-11-22T10:00:30.000Z", "2026-11-22T10:01:30.000Z", 1)
+                .claim_outbound(
+                    "2026-11-22T10:00:30.000Z",
+                    "2026-11-22T10:01:30.000Z",
+                    1,
+                    None
+                )
                 .unwrap()
                 .is_empty()
         );
         assert!(
             store
-                .claim_outbound("2026-11-22T10:02:00.000Z", "2026-11-22T10:03:00.000Z", 1)
+                .claim_outbound(
+                    "2026-11-22T10:02:00.000Z",
+                    "2026-11-22T10:03:00.000Z",
+                    1,
+                    None
+                )
                 .unwrap()
                 .is_empty()
         );
@@ -1317,7 +1475,12 @@ mod tests {
         );
         assert!(
             store
-                .claim_outbound("2026-11-22T11:00:00.000Z", "2026-11-22T11:01:00.000Z", 1)
+                .claim_outbound(
+                    "2026-11-22T11:00:00.000Z",
+                    "2026-11-22T11:01:00.000Z",
+                    1,
+                    None
+                )
                 .unwrap()
                 .is_empty()
         );

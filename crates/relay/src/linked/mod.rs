@@ -1,0 +1,834 @@
+//! The linked-device channel (opt-in, unofficial): the relay holds a WhatsApp Web
+//! multi-device session for a shop's own number with `whatsapp-rust`, so a shop without a
+//! Cloud API account still gets its customers' messages into the same inbox and its replies
+//! out of the same outbox.
+//!
+//! - **Session**: in the relay's store, sealed with RELAY_SECRET_KEY (`session`); without
+//!   that key the channel does not start.
+//! - **One holder**: an instance takes a lease on a shop's session before connecting and
+//!   renews it; another instance takes over only after the lease lapsed, so two instances
+//!   never speak for one number.
+//! - **Inbound** goes through the library's durability hook: a message is acknowledged to
+//!   WhatsApp only after its event is stored (at-least-once; events dedupe).
+//! - **State** (pairing QR or code, connected, offline with why, logged out) is written to
+//!   the store for `GET /v1/whatsapp/link` on any instance, and each change is an event.
+//! - **Offline**: before connecting, the WhatsApp address is tried; unreachable, or no
+//!   answer within `connect_timeout`, the state is "offline" with one plain sentence and
+//!   the relay tries again with backoff. It never says connected before WhatsApp did.
+
+pub mod adapter;
+pub mod session;
+
+use crate::secrets::Sealer;
+use crate::store::{Inbound, OutboundJob, Route, Store};
+use pasar_link::{EventBody, LinkState, PlatformError};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use whatsapp_rust::prelude::*;
+use whatsapp_rust::wacore::types::events::Event;
+
+/// WhatsApp Web's address (WHATSAPP_WEB_URL overrides it).
+pub const WEB_URL: &str = "wss://web.whatsapp.com/ws/chat";
+/// A lease on a shop's session, renewed every third of it.
+const LEASE: Duration = Duration::from_secs(30);
+/// The longest wait between tries while WhatsApp cannot be reached.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// How the channel connects.
+#[derive(Clone)]
+pub struct Settings {
+    pub url: String,
+    /// How long WhatsApp has to answer (a QR code or connected) before "offline".
+    pub connect_timeout: Duration,
+    /// How often shops are looked at (linked, unlinked, leases).
+    pub tick: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            url: WEB_URL.into(),
+            connect_timeout: Duration::from_secs(60),
+            tick: Duration::from_secs(LEASE.as_secs() / 3),
+        }
+    }
+}
+
+/// What the linked device's parts share.
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Arc<dyn Store>,
+    pub sealer: Arc<Sealer>,
+    pub settings: Settings,
+    /// Bumped after every stored event (waiting desktops look).
+    pub news: watch::Sender<u64>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub http: reqwest::Client,
+    /// This instance's name as a lease holder.
+    pub holder: String,
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn now() -> String {
+    stamp(chrono::Utc::now())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> crate::store::Result<T> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The place of a shop's link state in the sealed store.
+fn state_context(shop: i64) -> String {
+    format!("wa:{shop}:link")
+}
+
+/// The shop's linked-device state as the desktop sees it (sealed details opened).
+pub fn state_of(
+    store: &dyn Store,
+    sealer: Option<&Sealer>,
+    shop: i64,
+) -> crate::store::Result<LinkState> {
+    let channel = store
+        .shop(shop)?
+        .map(|s| s.channel)
+        .unwrap_or_else(|| "cloud".into());
+    let row = store.link(shop)?;
+    let mut st = row
+        .as_ref()
+        .and_then(|r| r.detail.as_ref())
+        .and_then(|d| sealer?.open_bytes(&state_context(shop), d).ok())
+        .and_then(|d| serde_json::from_slice::<LinkState>(&d).ok())
+        .unwrap_or_default();
+    st.state = match (&row, channel.as_str()) {
+        (_, "cloud") => "unlinked".into(),
+        (Some(r), _) => r.state.clone(),
+        (None, _) => "starting".into(),
+    };
+    if st.state == "unlinked" {
+        st = LinkState {
+            state: st.state,
+            ..Default::default()
+        };
+    }
+    Ok(st)
+}
+
+/// A change the library reported, as the shop's link state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    pub state: LinkState,
+    /// The session is over (logged out from the phone): forget it and stop.
+    pub forget: bool,
+}
+
+/// What a library event means for the shop's link (None: nothing to tell).
+pub fn update(event: &Event, number: Option<String>) -> Option<Update> {
+    let st = |state: &str| LinkState {
+        state: state.into(),
+        since: Some(now()),
+        ..Default::default()
+    };
+    let offline = |why: String| LinkState {
+        error: Some(why),
+        ..st("offline")
+    };
+    let (state, forget) = match event {
+        Event::PairingQrCode(q) => (
+            LinkState {
+                qr: Some(q.code.clone()),
+                expires_in: Some(q.timeout.as_secs()),
+                ..st("pairing")
+            },
+            false,
+        ),
+        Event::PairingCode(c) => (
+            LinkState {
+                pair_code: Some(c.code.clone()),
+                expires_in: Some(c.timeout.as_secs()),
+                ..st("pairing")
+            },
+            false,
+        ),
+        Event::PairSuccess(_) => (st("starting"), false),
+        Event::Connected(_) => (
+            LinkState {
+                number,
+                ..st("connected")
+            },
+            false,
+        ),
+        Event::Disconnected(_) => (
+            offline("the connection to WhatsApp was lost; reconnecting".into()),
+            false,
+        ),
+        Event::PairError(e) => (offline(format!("pairing failed: {}", e.error)), false),
+        Event::PairingCodeError(e) => (
+            offline(format!(
+                "WhatsApp did not give a pairing code{}",
+                e.rejection
+                    .as_ref()
+                    .map(|r| format!(" ({r:?})"))
+                    .unwrap_or_default()
+            )),
+            false,
+        ),
+        Event::PairingQrCodesExhausted(_) => (
+            offline("nobody scanned the QR code in time; link again to get new codes".into()),
+            false,
+        ),
+        Event::ClientOutdated(_) => (
+            offline(
+                "WhatsApp refuses this relay's version of WhatsApp Web; update pasar-relay".into(),
+            ),
+            false,
+        ),
+        Event::LoggedOut(l) => (
+            LinkState {
+                error: Some(format!(
+                    "the shop's phone unlinked this device ({:?}); link again",
+                    l.reason
+                )),
+                ..st("logged_out")
+            },
+            true,
+        ),
+        _ => return None,
+    };
+    Some(Update { state, forget })
+}
+
+/// Whether WhatsApp's address answers at all: a TCP connection within 10 s (offline, this is
+/// where the one clear message comes from).
+pub async fn reachable(url: &str) -> Result<(), String> {
+    let rest = url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("{url} is not a WebSocket address"))?;
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    let addr = if host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        host_port.to_string()
+    } else if url.starts_with("ws://") {
+        format!("{host_port}:80")
+    } else {
+        format!("{host_port}:443")
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::net::TcpStream::connect(&addr),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "WhatsApp cannot be reached from the relay ({addr}: {e})"
+        )),
+        Err(_) => Err(format!(
+            "WhatsApp cannot be reached from the relay ({addr}: no answer in 10 s)"
+        )),
+    }
+}
+
+/// Why a shop's link is told to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Run,
+    /// This instance stops, or another holds the shop now: the session stays linked.
+    Leave,
+    /// The shop went back to the Cloud API: the device is logged out of WhatsApp too.
+    Unlink,
+}
+
+/// One shop's link, held by this instance.
+struct Held {
+    task: tokio::task::JoinHandle<()>,
+    stop: watch::Sender<Stop>,
+    /// The pairing request it started with (a new one restarts it).
+    request: Option<Vec<u8>>,
+}
+
+/// Keeps every shop on the linked-device channel connected (when this instance holds its
+/// lease) until `stop` fires.
+pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
+    let mut held: HashMap<i64, Held> = HashMap::new();
+    loop {
+        let store = ctx.store.clone();
+        let shops = blocking(move || store.shops()).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "shops unreadable");
+            Vec::new()
+        });
+        let linked: Vec<i64> = shops
+            .iter()
+            .filter(|s| s.channel == "linked")
+            .map(|s| s.id)
+            .collect();
+        // Gone back to the Cloud API, or task ended: let go.
+        held.retain(|shop, h| {
+            let keep = linked.contains(shop) && !h.task.is_finished();
+            if !keep {
+                let _ = h.stop.send(Stop::Unlink);
+            }
+            keep
+        });
+        for shop in linked {
+            let until = stamp(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap());
+            let (store, holder, t) = (ctx.store.clone(), ctx.holder.clone(), now());
+            let ours = blocking(move || store.link_lease(shop, &holder, &until, &t))
+                .await
+                .unwrap_or(false);
+            if !ours {
+                if let Some(h) = held.remove(&shop) {
+                    tracing::warn!(shop, "linked device taken over by another instance");
+                    let _ = h.stop.send(Stop::Leave);
+                }
+                continue;
+            }
+            let s = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
+            let request = match s.get(session::ns::REQUEST, "").await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(shop, error = %e, "linked-device session unreadable");
+                    continue;
+                }
+            };
+            if let Some(h) = held.get(&shop)
+                && h.request == request
+            {
+                continue;
+            }
+            if let Some(h) = held.remove(&shop) {
+                let _ = h.stop.send(Stop::Leave);
+                let _ = h.task.await;
+            }
+            // No request: never linked, or logged out from the phone — wait for the shop.
+            if request.is_none() {
+                continue;
+            }
+            let (tx, rx) = watch::channel(Stop::Run);
+            let task = tokio::spawn(hold(ctx.clone(), shop, request.clone(), rx));
+            held.insert(
+                shop,
+                Held {
+                    task,
+                    stop: tx,
+                    request,
+                },
+            );
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ctx.settings.tick) => {}
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+    for (_, h) in held {
+        let _ = h.stop.send(Stop::Leave);
+        let _ = h.task.await;
+    }
+}
+
+/// Writes the shop's state (sealed) and tells its desktops, when it changed.
+async fn tell(ctx: &Ctx, shop: i64, st: &LinkState) {
+    let detail = serde_json::to_vec(st).expect("states serialise");
+    let sealed = ctx.sealer.seal_bytes(&state_context(shop), &detail);
+    let (store, holder, state, t) = (
+        ctx.store.clone(),
+        ctx.holder.clone(),
+        st.state.clone(),
+        now(),
+    );
+    let body = serde_json::to_string(&EventBody::WhatsappLink(st.clone())).expect("events");
+    let dedupe = format!(
+        "link:{}",
+        crate::store::digest(&format!("{}{}", st.since.clone().unwrap_or_default(), body))
+    );
+    let wrote = blocking(move || {
+        if !store.set_link_state(shop, &holder, &state, Some(&sealed), &t)? {
+            return Ok(false);
+        }
+        let item = Inbound {
+            route: Route::Shop(shop),
+            kind: "whatsapp_link".into(),
+            dedupe,
+            body,
+            window: None,
+            media: None,
+        };
+        Ok(!store.ingest(&[item], &t)?.stored.is_empty())
+    })
+    .await;
+    match wrote {
+        Ok(true) => ctx.news.send_modify(|n| *n = n.wrapping_add(1)),
+        Ok(false) => {}
+        Err(e) => tracing::error!(shop, error = %e, "link state not stored"),
+    }
+}
+
+/// Holds one shop's session until told to stop: reach WhatsApp, run the client, watch it,
+/// send the shop's queued messages, fetch its customers' files; again with backoff.
+async fn hold(ctx: Ctx, shop: i64, request: Option<Vec<u8>>, mut stop: watch::Receiver<Stop>) {
+    let phone = request
+        .as_deref()
+        .and_then(|r| serde_json::from_slice::<pasar_link::LinkRequest>(r).ok())
+        .and_then(|r| r.phone);
+    let mut wait = Duration::from_secs(5);
+    let mut last_error: Option<String> = None;
+    loop {
+        if *stop.borrow() != Stop::Run {
+            return;
+        }
+        let outcome = match reachable(&ctx.settings.url).await {
+            Err(e) => Err(e),
+            Ok(()) => connect_once(&ctx, shop, phone.clone(), &mut stop).await,
+        };
+        match outcome {
+            Ok(Ended::Stopped) => return,
+            Ok(Ended::LoggedOut) => {
+                // The phone unlinked us: the session (and the request) is forgotten.
+                // Nothing more until the shop links again.
+                return;
+            }
+            Ok(Ended::Lost) => wait = Duration::from_secs(5),
+            Err(why) => {
+                // One clear message per outage, not one per try.
+                if last_error.as_deref() != Some(why.as_str()) {
+                    tracing::warn!(shop, error = %why, "linked device offline");
+                    tell(
+                        &ctx,
+                        shop,
+                        &LinkState {
+                            state: "offline".into(),
+                            error: Some(why.clone()),
+                            since: Some(now()),
+                            ..Default::default()
+                        },
+                    )
+                    .await;
+                    last_error = Some(why);
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        wait = (wait * 2).min(MAX_BACKOFF);
+    }
+}
+
+enum Ended {
+    Stopped,
+    LoggedOut,
+    /// Was connected and lost it (the library reconnects; this is after it gave up).
+    Lost,
+}
+
+/// Commits what the library decrypted before it acknowledges it to WhatsApp.
+struct Durable {
+    ctx: Ctx,
+    shop: i64,
+    media: Arc<tokio::sync::Notify>,
+}
+
+#[whatsapp_rust::async_trait]
+impl whatsapp_rust::InboundDurabilityHook for Durable {
+    async fn on_messages(
+        &self,
+        _client: Arc<Client>,
+        batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
+    ) -> whatsapp_rust::anyhow::Result<()> {
+        let received: Vec<adapter::Received> = batch
+            .iter()
+            .filter_map(|m| adapter::inbound(self.shop, &m.message, &m.info))
+            .collect();
+        if received.is_empty() {
+            return Ok(());
+        }
+        // The file keys first: a stored message's file can always be fetched.
+        let s =
+            session::SessionStore::new(self.ctx.store.clone(), self.shop, self.ctx.sealer.clone());
+        for r in &received {
+            if let (Some(p), Some(m)) = (&r.media, &r.inbound.media) {
+                s.put(session::ns::MEDIA, &m.id, &serde_json::to_vec(p)?)
+                    .await
+                    .map_err(|e| whatsapp_rust::anyhow::anyhow!("{e}"))?;
+            }
+        }
+        let items: Vec<Inbound> = received.into_iter().map(|r| r.inbound).collect();
+        let store = self.ctx.store.clone();
+        let t = now();
+        let done = blocking(move || store.ingest(&items, &t))
+            .await
+            .map_err(|e| whatsapp_rust::anyhow::anyhow!("{e}"))?;
+        if !done.stored.is_empty() {
+            self.ctx.news.send_modify(|n| *n = n.wrapping_add(1));
+            self.media.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// One run of the client: until stopped, logged out, or WhatsApp is lost.
+async fn connect_once(
+    ctx: &Ctx,
+    shop: i64,
+    phone: Option<String>,
+    stop: &mut watch::Receiver<Stop>,
+) -> Result<Ended, String> {
+    let session = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<Arc<Event>>();
+    let media = Arc::new(tokio::sync::Notify::new());
+    let mut builder = Bot::builder()
+        .with_backend(session)
+        .with_transport_factory(
+            whatsapp_rust::transport::TokioWebSocketTransportFactory::new()
+                .with_url(ctx.settings.url.clone()),
+        )
+        .with_inbound_durability_hook(Durable {
+            ctx: ctx.clone(),
+            shop,
+            media: media.clone(),
+        })
+        .skip_history_sync()
+        .on_event(move |event, _client| {
+            let tx = events_tx.clone();
+            async move {
+                let _ = tx.send(event);
+            }
+        });
+    if let Some(phone) = phone {
+        builder = builder.with_pair_code(whatsapp_rust::pair_code::PairCodeOptions {
+            phone_number: phone,
+            ..Default::default()
+        });
+    }
+    let bot = builder
+        .build()
+        .await
+        .map_err(|e| format!("the linked device could not start: {e}"))?;
+    let handle = bot.spawn();
+    let client = handle.client();
+    tell(
+        ctx,
+        shop,
+        &LinkState {
+            state: "starting".into(),
+            since: Some(now()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let answered_by = tokio::time::Instant::now() + ctx.settings.connect_timeout;
+    let mut answered = false;
+    let mut connected = false;
+    let mut offline_since: Option<tokio::time::Instant> = None;
+    let (send_stop, send_stopped) = watch::channel(false);
+    let mut workers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    let ended = loop {
+        let deadline = if answered {
+            // Lost after connecting: the library reconnects; give it the same time.
+            offline_since.map(|t| t + ctx.settings.connect_timeout)
+        } else {
+            Some(answered_by)
+        };
+        tokio::select! {
+            ev = events.recv() => {
+                let Some(ev) = ev else { break Ended::Lost };
+                let number = client.pn().map(|j| j.user.to_string());
+                let Some(up) = update(&ev, number) else { continue };
+                answered = true;
+                let is_connected = up.state.state == "connected";
+                offline_since = match up.state.state.as_str() {
+                    "offline" => offline_since.or(Some(tokio::time::Instant::now())),
+                    _ => None,
+                };
+                tell(ctx, shop, &up.state).await;
+                if up.forget {
+                    let store = ctx.store.clone();
+                    let _ = blocking(move || store.wa_forget(shop)).await;
+                    break Ended::LoggedOut;
+                }
+                if is_connected && !connected {
+                    connected = true;
+                    workers.push(tokio::spawn(send_loop(ctx.clone(), shop, client.clone(), send_stopped.clone())));
+                    workers.push(tokio::spawn(media_loop(ctx.clone(), shop, client.clone(), media.clone(), send_stopped.clone())));
+                }
+            }
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if !answered {
+                    handle.shutdown().await;
+                    let _ = send_stop.send(true);
+                    return Err(format!(
+                        "WhatsApp did not answer within {} s (the relay's address {} may be blocked)",
+                        ctx.settings.connect_timeout.as_secs(),
+                        ctx.settings.url
+                    ));
+                }
+                break Ended::Lost;
+            }
+            _ = stop.changed() => break Ended::Stopped,
+        }
+    };
+    let _ = send_stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    if *stop.borrow() == Stop::Unlink && client.is_logged_in() {
+        // Off the phone's list of linked devices too (best effort: 10 s).
+        let _ = tokio::time::timeout(Duration::from_secs(10), client.logout()).await;
+    }
+    handle.shutdown().await;
+    if *stop.borrow() == Stop::Unlink {
+        // Whatever the client wrote while it stopped goes too.
+        let store = ctx.store.clone();
+        let _ = blocking(move || store.wa_forget(shop)).await;
+    }
+    Ok(ended)
+}
+
+/// Sends the shop's queued messages through its linked device, one at a time, in order.
+async fn send_loop(ctx: Ctx, shop: i64, client: Arc<Client>, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let (store, t) = (ctx.store.clone(), now());
+        let lease = stamp(chrono::Utc::now() + chrono::Duration::seconds(120));
+        let jobs = blocking(move || store.claim_outbound(&t, &lease, 1, Some(shop)))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(shop, error = %e, "outbox unreadable");
+                Vec::new()
+            });
+        if jobs.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+            continue;
+        }
+        for job in jobs {
+            let outcome = send_one(&ctx, &client, &job).await;
+            crate::outbound::record(&ctx.store, &ctx.news, &ctx.metrics, &job, outcome).await;
+        }
+    }
+}
+
+fn failure(title: &str, message: impl Into<String>) -> PlatformError {
+    PlatformError {
+        code: 0,
+        title: Some(title.into()),
+        message: Some(message.into()),
+        details: None,
+    }
+}
+
+/// One queued message through the linked device.
+async fn send_one(ctx: &Ctx, client: &Arc<Client>, job: &OutboundJob) -> crate::outbound::Outcome {
+    use crate::outbound::Outcome;
+    let body: serde_json::Value = match serde_json::from_str(&job.body) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Failed(failure("unreadable queued message", e.to_string())),
+    };
+    let to = match adapter::recipient(&job.to) {
+        Ok(j) => j,
+        Err(e) => return Outcome::Failed(failure("bad recipient", e)),
+    };
+    let message = match adapter::outgoing(&body) {
+        Err(e) => return Outcome::Failed(failure("not sendable by a linked device", e)),
+        Ok(adapter::Outgoing::Message(m)) => *m,
+        Ok(adapter::Outgoing::File {
+            kind,
+            source,
+            caption,
+            filename,
+        }) => {
+            let (mime, bytes) = match file_bytes(ctx, job.shop_id, &source).await {
+                Ok(f) => f,
+                Err(o) => return o,
+            };
+            match client.upload(bytes, kind, Default::default()).await {
+                Ok(up) => adapter::with_file(kind, &up, &mime, caption, filename),
+                Err(e) => {
+                    return Outcome::Retry(failure("upload to WhatsApp failed", e.to_string()));
+                }
+            }
+        }
+    };
+    if !client.is_logged_in() {
+        return Outcome::Retry(failure(
+            "the linked device is not connected",
+            "waiting for WhatsApp",
+        ));
+    }
+    match tokio::time::timeout(Duration::from_secs(60), client.send_message(to, message)).await {
+        Ok(Ok(sent)) => Outcome::Sent(sent.message_id),
+        Ok(Err(whatsapp_rust::send::SendError::NotLoggedIn)) => Outcome::Retry(failure(
+            "the linked device is not connected",
+            "waiting for WhatsApp",
+        )),
+        Ok(Err(whatsapp_rust::send::SendError::InvalidRequest(e))) => {
+            Outcome::Failed(failure("WhatsApp refused the message", e))
+        }
+        Ok(Err(e)) => Outcome::Retry(failure(
+            "sending through the linked device failed",
+            e.to_string(),
+        )),
+        Err(_) => Outcome::Uncertain(failure(
+            "WhatsApp did not answer; the message may have been delivered",
+            "no answer in 60 s",
+        )),
+    }
+}
+
+/// The bytes of a file to send: kept on the relay, or fetched from its https address.
+async fn file_bytes(
+    ctx: &Ctx,
+    shop: i64,
+    source: &adapter::FileSource,
+) -> Result<(String, Vec<u8>), crate::outbound::Outcome> {
+    use crate::outbound::Outcome;
+    match source {
+        adapter::FileSource::Kept(id) => {
+            let (store, i) = (ctx.store.clone(), id.clone());
+            let got = blocking(move || Ok((store.media(shop, &i)?, store.media_bytes(shop, &i)?)))
+                .await
+                .map_err(|e| Outcome::Retry(failure("storage", e)))?;
+            match got {
+                (Some(row), Some(bytes)) => Ok((row.mime_type.unwrap_or_default(), bytes)),
+                _ => Err(Outcome::Failed(failure(
+                    "the file is no longer on the relay",
+                    id.clone(),
+                ))),
+            }
+        }
+        adapter::FileSource::Link(url) => {
+            let res = ctx.http.get(url).send().await.map_err(|e| {
+                Outcome::Retry(failure("the file's address did not answer", e.to_string()))
+            })?;
+            if !res.status().is_success() {
+                return Err(Outcome::Failed(failure(
+                    "the file's address refused",
+                    res.status().to_string(),
+                )));
+            }
+            let mime = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            if res
+                .content_length()
+                .is_some_and(|n| n > crate::media::MAX_MEDIA as u64)
+            {
+                return Err(Outcome::Failed(failure(
+                    "the file is too large",
+                    url.clone(),
+                )));
+            }
+            let bytes = res.bytes().await.map_err(|e| {
+                Outcome::Retry(failure("the file could not be read", e.to_string()))
+            })?;
+            if bytes.len() > crate::media::MAX_MEDIA {
+                return Err(Outcome::Failed(failure(
+                    "the file is too large",
+                    url.clone(),
+                )));
+            }
+            Ok((mime, bytes.to_vec()))
+        }
+    }
+}
+
+/// Downloads customers' files the linked device received, for the desktop.
+async fn media_loop(
+    ctx: Ctx,
+    shop: i64,
+    client: Arc<Client>,
+    wake: Arc<tokio::sync::Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let s = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let pending = s.scan(session::ns::MEDIA, "").await.unwrap_or_default();
+        for (id, raw) in pending {
+            let Ok(p) = serde_json::from_slice::<adapter::PendingMedia>(&raw) else {
+                let _ = s.delete(session::ns::MEDIA, &id).await;
+                continue;
+            };
+            let got = match p.downloadable() {
+                Ok(d) => client.download(d.as_ref()).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            let (fetched, state, error) = match got {
+                Ok(bytes) => (
+                    crate::store::Fetched::Ready {
+                        mime_type: p
+                            .mime_type
+                            .clone()
+                            .unwrap_or_else(|| "application/octet-stream".into()),
+                        bytes,
+                    },
+                    "ready",
+                    None,
+                ),
+                Err(e) => (
+                    crate::store::Fetched::Failed { error: e.clone() },
+                    "failed",
+                    Some(e),
+                ),
+            };
+            let size = match &fetched {
+                crate::store::Fetched::Ready { bytes, .. } => Some(bytes.len() as i64),
+                _ => None,
+            };
+            let event = serde_json::to_string(&EventBody::WhatsappMedia(pasar_link::MediaReady {
+                id: id.clone(),
+                message_id: p.message_id.clone(),
+                state: state.into(),
+                mime_type: p.mime_type.clone(),
+                size,
+                error,
+            }))
+            .expect("events serialise");
+            let (store, i, t) = (ctx.store.clone(), id.clone(), now());
+            match blocking(move || store.finish_media(shop, &i, &fetched, Some(&event), &t)).await {
+                Ok(stored) => {
+                    let _ = s.delete(session::ns::MEDIA, &id).await;
+                    if stored {
+                        ctx.news.send_modify(|n| *n = n.wrapping_add(1));
+                    }
+                }
+                Err(e) => tracing::error!(shop, media = %id, error = %e, "customer file not kept"),
+            }
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
