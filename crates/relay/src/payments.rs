@@ -172,16 +172,12 @@ pub(crate) async fn create(
     if row.state != "creating" {
         return Ok(Json(created(&row)));
     }
-    // One creator per order here: a second request for the same reference waits for the
-    // first and takes its answer instead of asking Midtrans again.
-    let lock = creation_lock(&s, &row.order_id)?;
-    let _turn = lock.lock().await;
-    let store = s.store.clone();
-    let oid = row.order_id.clone();
-    let row = match blocking(move || store.payment(&oid)).await? {
-        Some(r) if r.state != "creating" => return Ok(Json(created(&r))),
-        Some(r) => r,
-        None => row,
+    // One creator per order on any instance: a second request for the same reference
+    // (here or on another instance) waits for the first and takes its answer instead of
+    // asking Midtrans again; a creator that died is succeeded once its claim lapsed.
+    let row = match claim(&s, &row.order_id).await? {
+        Claimed::Ours(r) => r,
+        Claimed::Answered(r) => return Ok(Json(created(&r))),
     };
     let answer = match req.method {
         PaymentMethod::Qris => {
@@ -212,7 +208,11 @@ pub(crate) async fn create(
                 let store = s.store.clone();
                 let oid = row.order_id.clone();
                 blocking(move || store.forget_payment(&oid)).await?;
-                drop_creation_lock(&s, &row.order_id);
+            } else {
+                // No answer: the next try asks again (same idempotency key) at once.
+                let store = s.store.clone();
+                let oid = row.order_id.clone();
+                blocking(move || store.claim_creation(&oid, None, &now())).await?;
             }
             return Err(refused(e));
         }
@@ -240,9 +240,8 @@ pub(crate) async fn create(
         )
     })
     .await?;
-    // Only now, with the payment stored as created, is the lock dropped: a request that
-    // comes after finds the row settled and never asks Midtrans a second time.
-    drop_creation_lock(&s, &row.order_id);
+    // The claim ends with the state: a request that comes after finds the row settled and
+    // never asks Midtrans a second time.
     tracing::info!(order = %row.order_id, method, "payment created");
     Ok(Json(created(&row)))
 }
@@ -263,21 +262,50 @@ fn check_reference(reference: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn creation_lock(
-    s: &AppState,
-    order: &str,
-) -> Result<std::sync::Arc<tokio::sync::Mutex<()>>, ApiError> {
-    Ok(s.creating
-        .lock()
-        .map_err(|_| ApiError::internal("lock poisoned"))?
-        .entry(order.to_string())
-        .or_default()
-        .clone())
+/// How long a creator may take (Midtrans answers within 20 s or is "no answer").
+const CLAIM: Span = Span::seconds(30);
+
+enum Claimed {
+    /// This request asks Midtrans.
+    Ours(PaymentRow),
+    /// Another request asked; its answer.
+    Answered(PaymentRow),
 }
 
-fn drop_creation_lock(s: &AppState, order: &str) {
-    if let Ok(mut locks) = s.creating.lock() {
-        locks.remove(order);
+/// Takes the order's creation, or waits (up to 25 s) for the request that holds it.
+async fn claim(s: &AppState, order: &str) -> Result<Claimed, ApiError> {
+    let deadline = Utc::now() + Span::seconds(25);
+    loop {
+        let (store, oid, t) = (s.store.clone(), order.to_string(), Utc::now());
+        let ours =
+            blocking(move || store.claim_creation(&oid, Some(&at(t + CLAIM)), &at(t))).await?;
+        let store = s.store.clone();
+        let oid = order.to_string();
+        let row = blocking(move || store.payment(&oid)).await?;
+        match row {
+            Some(r) if r.state != "creating" => return Ok(Claimed::Answered(r)),
+            Some(r) if ours => return Ok(Claimed::Ours(r)),
+            Some(_) if Utc::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Some(_) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "creating",
+                    "the payment is still being created; ask again",
+                )
+                .retry_after(CLAIM.num_seconds() as u64));
+            }
+            // Midtrans refused the other request: the reference is free again.
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "creating",
+                    "Midtrans refused this payment just now; ask again",
+                )
+                .retry_after(1));
+            }
+        }
     }
 }
 
@@ -597,10 +625,44 @@ pub(crate) async fn cancel(
             "no Midtrans server key for this shop",
         ));
     };
-    // Not while the same payment is being created on this instance.
-    let lock = creation_lock(&s, &p.order_id)?;
-    let _turn = lock.lock().await;
-    let p = reread(&s, &p.order_id).await?;
+    // Not while the same payment is being created (on any instance): a cancel of one still
+    // being created holds its creation meanwhile, so no creator sets out during it.
+    let holding = p.state == "creating" && {
+        let (store, oid, t) = (s.store.clone(), p.order_id.clone(), Utc::now());
+        blocking(move || store.claim_creation(&oid, Some(&at(t + CLAIM)), &at(t))).await?
+    };
+    if p.state == "creating" && !holding {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "creating",
+            "the payment is being created right now; try cancelling again in a moment",
+        )
+        .retry_after(CLAIM.num_seconds() as u64));
+    }
+    let out = cancel_now(&s, &key, &p.order_id).await;
+    if holding {
+        let (store, oid) = (s.store.clone(), p.order_id.clone());
+        blocking(move || store.claim_creation(&oid, None, &now())).await?;
+    }
+    out
+}
+
+/// Asks Midtrans to cancel (see `cancel`), the creation held when it is still being created.
+async fn cancel_now(
+    s: &AppState,
+    key: &str,
+    order_id: &str,
+) -> Result<Json<PaymentCreated>, ApiError> {
+    let already_paid = || {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "already_paid",
+            "the customer has already paid this; it cannot be cancelled",
+        )
+    };
+    let p = reread(s, order_id).await?;
+    let key = key.to_string();
+    let s = s.clone();
     match s
         .midtrans
         .end(&key, &p.order_id, midtrans::End::Cancel)
@@ -628,7 +690,6 @@ pub(crate) async fn cancel(
                 let store = s.store.clone();
                 let oid = p.order_id.clone();
                 blocking(move || store.forget_payment(&oid)).await?;
-                drop_creation_lock(&s, &p.order_id);
                 let mut gone = created(&p);
                 gone.state = "cancelled".into();
                 return Ok(Json(gone));

@@ -280,3 +280,84 @@ async fn connections_the_database_dropped_are_replaced_unseen() {
         assert_eq!(s.as_u16(), 200);
     }
 }
+
+/// A Midtrans that takes its time to create a QRIS charge and counts the charges asked.
+#[derive(Clone, Default)]
+struct Midtrans {
+    charges: Arc<Mutex<usize>>,
+}
+
+async fn charge(State(m): State<Midtrans>, Json(b): Json<Value>) -> Json<Value> {
+    *m.charges.lock().unwrap() += 1;
+    // Long enough that every request arrives while the first is still waiting.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let order = b["transaction_details"]["order_id"].as_str().unwrap();
+    let gross = b["transaction_details"]["gross_amount"].as_i64().unwrap();
+    Json(json!({
+        "status_code": "201", "status_message": "QRIS transaction is created",
+        "transaction_id": format!("tx-{order}"), "order_id": order, "merchant_id": "G000111222",
+        "gross_amount": format!("{gross}.00"), "currency": "IDR", "payment_type": "qris",
+        "transaction_time": "2026-11-22 09:15:00", "transaction_status": "pending",
+        "fraud_status": "accept", "acquirer": "gopay",
+        "qr_string": format!("00020101021226QRIS-{order}-{gross}"),
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_payment_is_asked_of_midtrans_once_whichever_instance_is_asked() {
+    let midtrans = Midtrans::default();
+    let fake = common::fake(
+        Router::new()
+            .route("/v2/charge", post(charge))
+            .with_state(midtrans.clone()),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    let config = || Config {
+        midtrans_server_key: Some("SB-Mid-server-two-instances".into()),
+        midtrans_base_url: Some(fake.clone()),
+        ..Config::default()
+    };
+    // Two instances, each with its own connection(s) to the one database.
+    let a = common::serve(common::store(&path), config()).await;
+    let b = common::serve(common::store(&path), config()).await;
+    let store = common::store(&path);
+    let (_, desktop_a, token) = common::paired(store.as_ref(), &a, "Warung Bu Sri").await;
+    let desktop_b = Client::new(&b).unwrap().with_token(&token);
+
+    // The cashier's laptop retries impatiently through the load balancer: six requests
+    // for one payment, three to each instance, all at once.
+    let req = pasar_link::PaymentRequest {
+        reference: "S-2026-0042".into(),
+        amount: 60_000,
+        method: pasar_link::PaymentMethod::Qris,
+        customer_name: None,
+        customer_phone: None,
+    };
+    let mut asks = Vec::new();
+    for i in 0..6 {
+        let c = if i % 2 == 0 {
+            desktop_a.clone()
+        } else {
+            desktop_b.clone()
+        };
+        let r = req.clone();
+        asks.push(tokio::spawn(async move { c.create_payment(&r).await }));
+    }
+    let mut qr = Vec::new();
+    for a in asks {
+        let made = a.await.unwrap().expect("every request gets the payment");
+        qr.push(made.qr_string.expect("a QRIS string"));
+    }
+    qr.dedup();
+    assert_eq!(
+        qr,
+        vec!["00020101021226QRIS-ps1-S-2026-0042-60000".to_string()]
+    );
+    assert_eq!(
+        *midtrans.charges.lock().unwrap(),
+        1,
+        "one charge asked of Midtrans for one payment"
+    );
+}
