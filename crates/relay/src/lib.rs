@@ -141,8 +141,6 @@ pub struct AppState {
     fetch: Arc<tokio::sync::Notify>,
     /// Set when the server is asked to stop: held-open event requests answer at once.
     closing: watch::Sender<bool>,
-    /// One creator per payment order on this instance (others wait for its answer).
-    creating: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     metrics: Arc<metrics::Metrics>,
     limits: Arc<metrics::Limits>,
     /// Uploads being read (`media::UPLOADS_AT_ONCE`).
@@ -201,7 +199,6 @@ impl AppState {
             poke: Arc::new(tokio::sync::Notify::new()),
             fetch: Arc::new(tokio::sync::Notify::new()),
             closing: watch::Sender::new(false),
-            creating: Arc::default(),
             metrics: Arc::default(),
             limits: Arc::new(metrics::Limits {
                 shop: metrics::Limiter::new(
@@ -247,6 +244,7 @@ impl AppState {
             metrics: self.metrics.clone(),
             http: self.sender.http.clone(),
             holder: self.holder.clone(),
+            media_quota: self.config.shop_media_quota.unwrap_or(media::SHOP_QUOTA),
         })
     }
 }
@@ -1086,7 +1084,13 @@ async fn link_begin(
         .await
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string()))?;
     let store = s.store.clone();
-    blocking(move || store.set_whatsapp_channel(shop, "linked")).await?;
+    let t = now();
+    blocking(move || {
+        // What an earlier link said (a QR code, "connected", "logged out") no longer holds.
+        store.reset_link(shop, "starting", &t)?;
+        store.set_whatsapp_channel(shop, "linked")
+    })
+    .await?;
     tracing::info!(shop, by_code = phone.is_some(), "linked device requested");
     link_state_of(s, shop).await.map(Json)
 }
@@ -1104,8 +1108,10 @@ async fn link_stop(
 ) -> Result<Json<LinkState>, ApiError> {
     let dev = device(&s, &headers).await?;
     let (store, shop) = (s.store.clone(), dev.shop_id);
+    let t = now();
     blocking(move || {
         store.set_whatsapp_channel(shop, "cloud")?;
+        store.reset_link(shop, "unlinked", &t)?;
         store.wa_forget(shop)
     })
     .await?;

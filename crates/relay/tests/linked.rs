@@ -716,7 +716,7 @@ fn what_the_library_reports_is_what_the_desktop_is_told() {
     assert_eq!(up.state.state, "pairing");
     assert_eq!(up.state.qr.as_deref(), Some("2@abc,def,ghi"));
     assert_eq!(up.state.expires_in, Some(20));
-    assert!(!up.forget);
+    assert_eq!(up.after, linked::After::Continue);
 
     let up = linked::update(
         &Event::Connected(whatsapp_rust::wacore::types::events::Connected::builder().build()),
@@ -736,11 +736,251 @@ fn what_the_library_reports_is_what_the_desktop_is_told() {
     );
     let up = linked::update(&out, None).unwrap();
     assert_eq!(up.state.state, "logged_out");
-    assert!(up.forget);
+    assert_eq!(up.after, linked::After::Forget);
     assert!(up.state.error.unwrap().contains("link again"));
     // What is not about the link tells the desktop nothing.
     let quiet = whatsapp_rust::wacore::types::events::OfflineSyncCompleted::builder()
         .count(3)
         .build();
     assert!(linked::update(&Event::OfflineSyncCompleted(quiet), None).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_holds_a_shops_link_and_a_lapsed_holder_is_not_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    // Two instances, each with its own store handle on the one database.
+    let (one, two) = (common::store(&path), common::store(&path));
+    let shop = shop(one.as_ref(), "Warung A");
+    let (t0, t1, t2) = (
+        "2026-11-22T10:00:00.000Z",
+        "2026-11-22T10:00:30.000Z",
+        "2026-11-22T10:00:31.000Z",
+    );
+    assert!(one.link_lease(shop, "one", t1, t0).unwrap());
+    assert!(!two.link_lease(shop, "two", t1, t0).unwrap(), "held by one");
+    assert!(
+        one.link_lease(shop, "one", t1, t0).unwrap(),
+        "renewed by its holder"
+    );
+    assert!(
+        one.set_link_state(shop, "one", "connected", None, t0)
+            .unwrap()
+    );
+    // One stopped renewing: two takes over, and one's late word changes nothing.
+    assert!(
+        two.link_lease(shop, "two", "2026-11-22T10:01:01.000Z", t2)
+            .unwrap()
+    );
+    assert!(
+        !one.set_link_state(shop, "one", "pairing", None, t2)
+            .unwrap()
+    );
+    assert!(
+        !one.link_lease(shop, "one", "2026-11-22T10:01:01.000Z", t2)
+            .unwrap()
+    );
+
+    // The desktop is not told "connected" by a holder whose lease lapsed.
+    one.set_whatsapp_channel(shop, "linked").unwrap();
+    assert!(
+        two.link_lease(
+            shop,
+            "two",
+            "2000-01-01T00:00:00.000Z",
+            "2000-01-01T00:00:00.000Z"
+        )
+        .unwrap()
+    );
+    assert!(
+        two.set_link_state(shop, "two", "connected", None, t2)
+            .unwrap()
+    );
+    let st = linked::state_of(one.as_ref(), Some(&sealer()), shop).unwrap();
+    assert_eq!(st.state, "offline");
+    assert!(st.error.unwrap().contains("stopped"));
+
+    // Queued replies: the linked shop's go to its own sender only.
+    let cloud = shop_with_number(one.as_ref(), "Toko Cloud", "106540352242922");
+    let t = "2026-11-22T10:02:00.000Z";
+    for (s, k) in [(shop, "l1"), (cloud, "c1")] {
+        one.enqueue_outbound(
+            s,
+            k,
+            "6281234567890",
+            r#"{"type":"text","text":{"body":"x"}}"#,
+            t,
+        )
+        .unwrap();
+    }
+    let far = "2999-01-01T00:00:00.000Z";
+    let cloud_jobs = one.claim_outbound(far, far, 10, None).unwrap();
+    assert_eq!(
+        cloud_jobs
+            .iter()
+            .map(|j| j.key.as_str())
+            .collect::<Vec<_>>(),
+        ["c1"]
+    );
+    let linked_jobs = two.claim_outbound(far, far, 10, Some(shop)).unwrap();
+    assert_eq!(
+        linked_jobs
+            .iter()
+            .map(|j| j.key.as_str())
+            .collect::<Vec<_>>(),
+        ["l1"]
+    );
+}
+
+fn shop_with_number(store: &dyn Store, name: &str, number: &str) -> i64 {
+    let id = shop(store, name);
+    store.set_whatsapp_number(id, number).unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_prekey_is_never_brought_back_by_marking_it_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::store(&dir.path().join("relay.db"));
+    let s = Arc::new(SessionStore::new(
+        store.clone(),
+        shop(store.as_ref(), "Warung A"),
+        sealer(),
+    ));
+    for round in 0..20u32 {
+        let ids: Vec<u32> = (round * 10..round * 10 + 10).collect();
+        let keys: Vec<(u32, Bytes)> = ids
+            .iter()
+            .map(|i| (*i, Bytes::from(vec![1u8; 8])))
+            .collect();
+        s.store_prekeys_batch(&keys, false).await.unwrap();
+        // The library uploads (then marks) while a customer's first message uses a key.
+        let (a, b) = (s.clone(), s.clone());
+        let mark = tokio::spawn({
+            let ids = ids.clone();
+            async move { a.mark_prekeys_uploaded(&ids).await.unwrap() }
+        });
+        let used = tokio::spawn(async move { b.remove_prekey(round * 10 + 3).await.unwrap() });
+        mark.await.unwrap();
+        used.await.unwrap();
+        assert_eq!(
+            s.load_prekey(round * 10 + 3).await.unwrap(),
+            None,
+            "round {round}"
+        );
+        assert!(s.load_prekey(round * 10 + 4).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decrypted_messages_are_stored_once_with_their_files_keys_before_the_ack() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::store(&dir.path().join("relay.db"));
+    let shop = shop(store.as_ref(), "Warung A");
+    store.set_whatsapp_channel(shop, "linked").unwrap();
+    let ctx = linked::Ctx {
+        store: store.clone(),
+        sealer: sealer(),
+        settings: linked::Settings::default(),
+        news: tokio::sync::watch::Sender::new(0),
+        metrics: Default::default(),
+        http: reqwest::Client::new(),
+        holder: "test".into(),
+        media_quota: 1 << 20,
+    };
+    let image = wa::Message {
+        image_message: whatsapp_rust::buffa::MessageField::some(wa::message::ImageMessage {
+            mimetype: Some("image/jpeg".into()),
+            direct_path: Some("/v/t62/abc".into()),
+            media_key: Some(vec![1; 32]),
+            file_length: Some(99),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let text = wa::Message {
+        conversation: Some("bu Sri ngutang 60rb".into()),
+        ..Default::default()
+    };
+    let batch: Vec<whatsapp_rust::wacore::types::events::InboundMessage> =
+        [(text, "M1"), (image, "M2")]
+            .into_iter()
+            .map(|(m, id)| {
+                whatsapp_rust::wacore::types::events::InboundMessage::builder()
+                    .message(Arc::new(m))
+                    .info(Arc::new(info("6281234567890@s.whatsapp.net", id)))
+                    .build()
+            })
+            .collect();
+    assert_eq!(linked::commit(&ctx, shop, &batch).await.unwrap(), 2);
+    // WhatsApp redelivers (the ack was lost): stored once.
+    assert_eq!(linked::commit(&ctx, shop, &batch).await.unwrap(), 0);
+    let events = store.events_after(shop, 0, 10).unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events[0].body.contains("bu Sri ngutang 60rb"));
+    // The picture's download keys are kept (sealed) under the id its event names.
+    let kept = SessionStore::new(store.clone(), shop, sealer())
+        .scan(ns::MEDIA, "")
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(events[1].body.contains(&kept[0].0));
+    let pending: adapter::PendingMedia = serde_json::from_slice(&kept[0].1).unwrap();
+    assert_eq!(
+        (pending.size, pending.message_id.as_str()),
+        (Some(99), "M2")
+    );
+    // And the file is waiting on the relay for the linked device, not for the Cloud API.
+    assert_eq!(
+        store.media(shop, &kept[0].0).unwrap().unwrap().state,
+        "queued"
+    );
+    let far = "2999-01-01T00:00:00.000Z";
+    assert!(store.claim_media(far, far, 10).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlinking_and_linking_again_starts_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws/chat", closed.local_addr().unwrap());
+    drop(closed);
+    let (store, base) = relay(&dir.path().join("relay.db"), &url, Duration::from_secs(2)).await;
+    let (shop, desktop, _) = common::paired(store.as_ref(), &base, "Warung Bu Sri").await;
+    desktop.link(&LinkRequest::default()).await.unwrap();
+    common::wait_event(&desktop, 20, "offline", |b| match b {
+        EventBody::WhatsappLink(s) if s.state == "offline" => Some(()),
+        _ => None,
+    })
+    .await;
+    // Unlinked and linked again at once (the holder is still stopping).
+    desktop.unlink().await.unwrap();
+    let again = desktop
+        .link(&LinkRequest {
+            phone: Some("6281234567890".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.state, "starting", "no stale offline from before");
+    assert!(again.error.is_none());
+    // The new request survives the old holder's clean-up and is acted on.
+    let seq = store.shop(shop).unwrap().unwrap().last_seq;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = desktop.events(seq, Duration::from_secs(1)).await.unwrap();
+        if page
+            .events
+            .iter()
+            .any(|e| matches!(&e.body, EventBody::WhatsappLink(s) if s.state == "offline"))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new link never tried"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(store.wa_scan(shop, ns::REQUEST, "").unwrap().len(), 1);
+    assert_eq!(store.shop(shop).unwrap().unwrap().channel, "linked");
 }

@@ -24,6 +24,12 @@ pub struct PendingMedia {
     pub proto: Vec<u8>,
     pub message_id: String,
     pub mime_type: Option<String>,
+    /// Its size as the message declares it.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Downloads tried so far.
+    #[serde(default)]
+    pub attempts: u32,
 }
 
 impl PendingMedia {
@@ -79,9 +85,15 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
         return None;
     }
     let id = info.id.to_string();
+    // From the stanza's own addresses (a redelivery is parsed again and may lack the
+    // number WhatsApp gave beside a LID the first time).
     let dedupe = format!(
         "ld:{}",
-        crate::linked::session::key(&[&src.chat.to_non_ad().to_string(), &from, &id])
+        crate::linked::session::key(&[
+            &src.chat.to_non_ad().to_string(),
+            &src.sender.to_non_ad().to_string(),
+            &id
+        ])
     );
     let media_id = || {
         format!(
@@ -108,13 +120,16 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
                     mime: Option<String>,
                     sha: Option<&Vec<u8>>,
                     filename: Option<String>,
-                    voice: bool| {
+                    voice: bool,
+                    size: Option<u64>| {
         let mid = media_id();
         pending = Some(PendingMedia {
             kind: kind.into(),
             proto,
             message_id: id.clone(),
             mime_type: mime.clone(),
+            size,
+            attempts: 0,
         });
         Media {
             id: mid,
@@ -142,6 +157,7 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
             x.file_sha256.as_ref(),
             None,
             false,
+            x.file_length,
         ));
     } else if let Some(x) = base.audio_message.as_option() {
         let voice = x.ptt.unwrap_or(false);
@@ -153,6 +169,7 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
             x.file_sha256.as_ref(),
             None,
             voice,
+            x.file_length,
         ));
     } else if let Some(x) = base.video_message.as_option() {
         m.kind = "video".into();
@@ -164,6 +181,7 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
             x.file_sha256.as_ref(),
             None,
             false,
+            x.file_length,
         ));
     } else if let Some(x) = base.document_message.as_option() {
         m.kind = "document".into();
@@ -175,6 +193,7 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
             x.file_sha256.as_ref(),
             x.file_name.clone(),
             false,
+            x.file_length,
         ));
     } else if let Some(x) = base.sticker_message.as_option() {
         m.kind = "sticker".into();
@@ -185,6 +204,7 @@ pub fn inbound(shop: i64, message: &wa::Message, info: &MessageInfo) -> Option<R
             x.file_sha256.as_ref(),
             None,
             false,
+            x.file_length,
         ));
     } else if let Some(x) = base.location_message.as_option() {
         m.kind = "location".into();

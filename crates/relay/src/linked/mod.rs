@@ -68,6 +68,8 @@ pub struct Ctx {
     pub http: reqwest::Client,
     /// This instance's name as a lease holder.
     pub holder: String,
+    /// What one shop may keep on the relay, in bytes.
+    pub media_quota: i64,
 }
 
 fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -114,6 +116,22 @@ pub fn state_of(
         (Some(r), _) => r.state.clone(),
         (None, _) => "starting".into(),
     };
+    // Said by a holder that stopped renewing (it died): not to be believed any more.
+    let lapsed = row.as_ref().is_some_and(|r| {
+        r.lease_until
+            .as_deref()
+            .is_none_or(|until| until < now().as_str())
+    });
+    if lapsed && matches!(st.state.as_str(), "connected" | "pairing" | "starting") {
+        st = LinkState {
+            state: "offline".into(),
+            error: Some(
+                "the relay instance holding this WhatsApp stopped; another takes over shortly"
+                    .into(),
+            ),
+            ..Default::default()
+        };
+    }
     if st.state == "unlinked" {
         st = LinkState {
             state: st.state,
@@ -123,12 +141,25 @@ pub fn state_of(
     Ok(st)
 }
 
+/// What a shop's link does after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Carry on (the library reconnects by itself when it can).
+    Continue,
+    /// This run is over (the library stopped): connect again, with backoff.
+    Reconnect,
+    /// Nothing more until the shop asks to link again (connecting again would only fail
+    /// the same way, or anger WhatsApp).
+    Wait,
+    /// Logged out from the phone: the session is void; forget it and wait.
+    Forget,
+}
+
 /// A change the library reported, as the shop's link state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Update {
     pub state: LinkState,
-    /// The session is over (logged out from the phone): forget it and stop.
-    pub forget: bool,
+    pub after: After,
 }
 
 /// What a library event means for the shop's link (None: nothing to tell).
@@ -142,14 +173,14 @@ pub fn update(event: &Event, number: Option<String>) -> Option<Update> {
         error: Some(why),
         ..st("offline")
     };
-    let (state, forget) = match event {
+    let (state, after) = match event {
         Event::PairingQrCode(q) => (
             LinkState {
                 qr: Some(q.code.clone()),
                 expires_in: Some(q.timeout.as_secs()),
                 ..st("pairing")
             },
-            false,
+            After::Continue,
         ),
         Event::PairingCode(c) => (
             LinkState {
@@ -157,40 +188,78 @@ pub fn update(event: &Event, number: Option<String>) -> Option<Update> {
                 expires_in: Some(c.timeout.as_secs()),
                 ..st("pairing")
             },
-            false,
+            After::Continue,
         ),
-        Event::PairSuccess(_) => (st("starting"), false),
+        Event::PairSuccess(_) => (st("starting"), After::Continue),
         Event::Connected(_) => (
             LinkState {
                 number,
                 ..st("connected")
             },
-            false,
+            After::Continue,
         ),
         Event::Disconnected(_) => (
             offline("the connection to WhatsApp was lost; reconnecting".into()),
-            false,
+            After::Continue,
         ),
-        Event::PairError(e) => (offline(format!("pairing failed: {}", e.error)), false),
+        Event::StreamReplaced(_) => (
+            offline(
+                "another WhatsApp Web session took over this device; link again to use it here"
+                    .into(),
+            ),
+            After::Wait,
+        ),
+        Event::TemporaryBan(b) => (
+            offline(format!(
+                "WhatsApp has temporarily banned this number ({:?}); the Cloud API is the safe channel",
+                b.code
+            )),
+            After::Wait,
+        ),
+        Event::ConnectFailure(f) if f.reason.is_logged_out() => (
+            LinkState {
+                error: Some(format!(
+                    "WhatsApp ended this linked device ({:?}); link again",
+                    f.reason
+                )),
+                ..st("logged_out")
+            },
+            After::Forget,
+        ),
+        Event::ConnectFailure(f) => (
+            offline(format!(
+                "WhatsApp refused the connection ({:?}{})",
+                f.reason,
+                f.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )),
+            After::Reconnect,
+        ),
+        Event::PairError(e) => (
+            offline(format!("pairing failed: {}; link again", e.error)),
+            After::Wait,
+        ),
         Event::PairingCodeError(e) => (
             offline(format!(
-                "WhatsApp did not give a pairing code{}",
+                "WhatsApp did not give a pairing code{}; link again",
                 e.rejection
                     .as_ref()
                     .map(|r| format!(" ({r:?})"))
                     .unwrap_or_default()
             )),
-            false,
+            After::Wait,
         ),
         Event::PairingQrCodesExhausted(_) => (
             offline("nobody scanned the QR code in time; link again to get new codes".into()),
-            false,
+            After::Wait,
         ),
         Event::ClientOutdated(_) => (
             offline(
                 "WhatsApp refuses this relay's version of WhatsApp Web; update pasar-relay".into(),
             ),
-            false,
+            After::Wait,
         ),
         Event::LoggedOut(l) => (
             LinkState {
@@ -200,11 +269,11 @@ pub fn update(event: &Event, number: Option<String>) -> Option<Update> {
                 )),
                 ..st("logged_out")
             },
-            true,
+            After::Forget,
         ),
         _ => return None,
     };
-    Some(Update { state, forget })
+    Some(Update { state, after })
 }
 
 /// Whether WhatsApp's address answers at all: a TCP connection within 10 s (offline, this is
@@ -247,7 +316,8 @@ enum Stop {
     Run,
     /// This instance stops, or another holds the shop now: the session stays linked.
     Leave,
-    /// The shop went back to the Cloud API: the device is logged out of WhatsApp too.
+    /// The shop unlinked, or asked to link anew: the device is logged out of WhatsApp and
+    /// its session forgotten (the new request kept).
     Unlink,
 }
 
@@ -255,15 +325,20 @@ enum Stop {
 struct Held {
     task: tokio::task::JoinHandle<()>,
     stop: watch::Sender<Stop>,
-    /// The pairing request it started with (a new one restarts it).
+    /// The request to link it started with (a new one starts over).
     request: Option<Vec<u8>>,
 }
 
 /// Keeps every shop on the linked-device channel connected (when this instance holds its
-/// lease) until `stop` fires.
+/// lease) until `stop` fires. Never waits on a shop's task: the leases of all the others
+/// are renewed on time whatever one shop's connection is doing.
 pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
     let mut held: HashMap<i64, Held> = HashMap::new();
+    // Told to stop, still finishing (logging out, forgetting): a shop gets no new task
+    // until its old one has ended.
+    let mut stopping: Vec<(i64, tokio::task::JoinHandle<()>)> = Vec::new();
     loop {
+        stopping.retain(|(_, t)| !t.is_finished());
         let store = ctx.store.clone();
         let shops = blocking(move || store.shops()).await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "shops unreadable");
@@ -274,14 +349,15 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
             .filter(|s| s.channel == "linked")
             .map(|s| s.id)
             .collect();
-        // Gone back to the Cloud API, or task ended: let go.
-        held.retain(|shop, h| {
-            let keep = linked.contains(shop) && !h.task.is_finished();
-            if !keep {
+        // Gone back to the Cloud API: unlink. A task that ended (waiting for a new request
+        // ends it only with a stop) is let go.
+        for shop in held.keys().copied().collect::<Vec<_>>() {
+            if !linked.contains(&shop) || held[&shop].task.is_finished() {
+                let h = held.remove(&shop).expect("listed");
                 let _ = h.stop.send(Stop::Unlink);
+                stopping.push((shop, h.task));
             }
-            keep
-        });
+        }
         for shop in linked {
             let until = stamp(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap());
             let (store, holder, t) = (ctx.store.clone(), ctx.holder.clone(), now());
@@ -292,6 +368,7 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
                 if let Some(h) = held.remove(&shop) {
                     tracing::warn!(shop, "linked device taken over by another instance");
                     let _ = h.stop.send(Stop::Leave);
+                    stopping.push((shop, h.task));
                 }
                 continue;
             }
@@ -303,17 +380,17 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
                     continue;
                 }
             };
-            if let Some(h) = held.get(&shop)
-                && h.request == request
-            {
-                continue;
-            }
-            if let Some(h) = held.remove(&shop) {
-                let _ = h.stop.send(Stop::Leave);
-                let _ = h.task.await;
+            if let Some(h) = held.get(&shop) {
+                if h.request == request {
+                    continue;
+                }
+                // Asked to link anew (or unlinked and linked again): start over.
+                let h = held.remove(&shop).expect("present");
+                let _ = h.stop.send(Stop::Unlink);
+                stopping.push((shop, h.task));
             }
             // No request: never linked, or logged out from the phone — wait for the shop.
-            if request.is_none() {
+            if request.is_none() || stopping.iter().any(|(s, _)| *s == shop) {
                 continue;
             }
             let (tx, rx) = watch::channel(Stop::Run);
@@ -329,15 +406,18 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(ctx.settings.tick) => {}
-            _ = stop.changed() => break,
+            _ = stop.changed() => {}
         }
         if *stop.borrow() {
             break;
         }
     }
-    for (_, h) in held {
+    for (shop, h) in held {
         let _ = h.stop.send(Stop::Leave);
-        let _ = h.task.await;
+        stopping.push((shop, h.task));
+    }
+    for (_, t) in stopping {
+        let _ = tokio::time::timeout(Duration::from_secs(20), t).await;
     }
 }
 
@@ -385,24 +465,24 @@ async fn hold(ctx: Ctx, shop: i64, request: Option<Vec<u8>>, mut stop: watch::Re
         .as_deref()
         .and_then(|r| serde_json::from_slice::<pasar_link::LinkRequest>(r).ok())
         .and_then(|r| r.phone);
+    let session = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
     let mut wait = Duration::from_secs(5);
     let mut last_error: Option<String> = None;
-    loop {
+    let ended = loop {
         if *stop.borrow() != Stop::Run {
-            return;
+            break Ended::Stopped;
         }
         let outcome = match reachable(&ctx.settings.url).await {
             Err(e) => Err(e),
             Ok(()) => connect_once(&ctx, shop, phone.clone(), &mut stop).await,
         };
         match outcome {
-            Ok(Ended::Stopped) => return,
-            Ok(Ended::LoggedOut) => {
-                // The phone unlinked us: the session (and the request) is forgotten.
-                // Nothing more until the shop links again.
-                return;
+            Ok(Ended::Lost) => {
+                last_error = None;
+                wait = Duration::from_secs(5);
             }
-            Ok(Ended::Lost) => wait = Duration::from_secs(5),
+            Ok(Ended::Reconnect) => {}
+            Ok(end) => break end,
             Err(why) => {
                 // One clear message per outage, not one per try.
                 if last_error.as_deref() != Some(why.as_str()) {
@@ -424,16 +504,43 @@ async fn hold(ctx: Ctx, shop: i64, request: Option<Vec<u8>>, mut stop: watch::Re
         }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => {}
         }
         wait = (wait * 2).min(MAX_BACKOFF);
+    };
+    match ended {
+        Ended::Forget => {
+            // The phone unlinked us: the session is void, and so is the request that made
+            // it (a new one links again). Forgotten only now, after the client stopped:
+            // what it wrote while stopping goes too.
+            let _ = session.forget_session().await;
+            // Only the request this link was made from (a newer one links again).
+            if session.get(session::ns::REQUEST, "").await.ok().flatten() == request {
+                let _ = session.delete(session::ns::REQUEST, "").await;
+            }
+            // Then the stop that comes.
+            let _ = stop.changed().await;
+        }
+        Ended::Wait => {
+            let _ = stop.changed().await;
+        }
+        _ => {}
+    }
+    if *stop.borrow() == Stop::Unlink {
+        // Whatever the client wrote while it stopped goes too; the (new) request stays.
+        let _ = session.forget_session().await;
     }
 }
 
 enum Ended {
     Stopped,
-    LoggedOut,
-    /// Was connected and lost it (the library reconnects; this is after it gave up).
+    /// Wait for the shop to link again (see `After::Wait`).
+    Wait,
+    /// Logged out: forget and wait.
+    Forget,
+    /// The library gave up on this connection: connect again, with backoff.
+    Reconnect,
+    /// Was connected and stayed offline too long: connect again from the start.
     Lost,
 }
 
@@ -444,6 +551,40 @@ struct Durable {
     media: Arc<tokio::sync::Notify>,
 }
 
+/// Stores a batch of decrypted messages as the shop's events (their files' download keys
+/// first, so a stored message's file can always be fetched). Idempotent: a redelivery is
+/// stored once. Returns only after both are durable.
+pub async fn commit(
+    ctx: &Ctx,
+    shop: i64,
+    batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
+) -> Result<usize, String> {
+    let received: Vec<adapter::Received> = batch
+        .iter()
+        .filter_map(|m| adapter::inbound(shop, &m.message, &m.info))
+        .collect();
+    if received.is_empty() {
+        return Ok(0);
+    }
+    let s = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
+    for r in &received {
+        if let (Some(p), Some(m)) = (&r.media, &r.inbound.media) {
+            let kept = serde_json::to_vec(p).map_err(|e| e.to_string())?;
+            s.put(session::ns::MEDIA, &m.id, &kept)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let items: Vec<Inbound> = received.into_iter().map(|r| r.inbound).collect();
+    let store = ctx.store.clone();
+    let t = now();
+    let done = blocking(move || store.ingest(&items, &t)).await?;
+    if !done.stored.is_empty() {
+        ctx.news.send_modify(|n| *n = n.wrapping_add(1));
+    }
+    Ok(done.stored.len())
+}
+
 #[whatsapp_rust::async_trait]
 impl whatsapp_rust::InboundDurabilityHook for Durable {
     async fn on_messages(
@@ -451,31 +592,11 @@ impl whatsapp_rust::InboundDurabilityHook for Durable {
         _client: Arc<Client>,
         batch: &[whatsapp_rust::wacore::types::events::InboundMessage],
     ) -> whatsapp_rust::anyhow::Result<()> {
-        let received: Vec<adapter::Received> = batch
-            .iter()
-            .filter_map(|m| adapter::inbound(self.shop, &m.message, &m.info))
-            .collect();
-        if received.is_empty() {
-            return Ok(());
-        }
-        // The file keys first: a stored message's file can always be fetched.
-        let s =
-            session::SessionStore::new(self.ctx.store.clone(), self.shop, self.ctx.sealer.clone());
-        for r in &received {
-            if let (Some(p), Some(m)) = (&r.media, &r.inbound.media) {
-                s.put(session::ns::MEDIA, &m.id, &serde_json::to_vec(p)?)
-                    .await
-                    .map_err(|e| whatsapp_rust::anyhow::anyhow!("{e}"))?;
-            }
-        }
-        let items: Vec<Inbound> = received.into_iter().map(|r| r.inbound).collect();
-        let store = self.ctx.store.clone();
-        let t = now();
-        let done = blocking(move || store.ingest(&items, &t))
+        // An error leaves the batch unacknowledged: WhatsApp delivers it again.
+        let stored = commit(&self.ctx, self.shop, batch)
             .await
             .map_err(|e| whatsapp_rust::anyhow::anyhow!("{e}"))?;
-        if !done.stored.is_empty() {
-            self.ctx.news.send_modify(|n| *n = n.wrapping_add(1));
+        if stored > 0 {
             self.media.notify_one();
         }
         Ok(())
@@ -490,6 +611,11 @@ async fn connect_once(
     stop: &mut watch::Receiver<Stop>,
 ) -> Result<Ended, String> {
     let session = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
+    // A pairing code only while no device is paired (the request keeps its number).
+    let paired = session
+        .paired()
+        .await
+        .map_err(|e| format!("the linked-device session cannot be read: {e}"))?;
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<Arc<Event>>();
     let media = Arc::new(tokio::sync::Notify::new());
     let mut builder = Bot::builder()
@@ -510,7 +636,7 @@ async fn connect_once(
                 let _ = tx.send(event);
             }
         });
-    if let Some(phone) = phone {
+    if let Some(phone) = phone.filter(|_| !paired) {
         builder = builder.with_pair_code(whatsapp_rust::pair_code::PairCodeOptions {
             phone_number: phone,
             ..Default::default()
@@ -536,7 +662,7 @@ async fn connect_once(
     let mut answered = false;
     let mut connected = false;
     let mut offline_since: Option<tokio::time::Instant> = None;
-    let (send_stop, send_stopped) = watch::channel(false);
+    let (work_stop, work_stopped) = watch::channel(false);
     let mut workers: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let ended = loop {
         let deadline = if answered {
@@ -548,8 +674,22 @@ async fn connect_once(
         tokio::select! {
             ev = events.recv() => {
                 let Some(ev) = ev else { break Ended::Lost };
+                // Messages that skip the durability hook (recovered from the phone).
+                if let Event::Messages(batch) = &*ev {
+                    if !batch.hook_committed
+                        && let Err(e) = commit(ctx, shop, &batch.messages).await
+                    {
+                        tracing::error!(shop, error = %e, "recovered messages not stored");
+                    }
+                    media.notify_one();
+                    continue;
+                }
                 let number = client.pn().map(|j| j.user.to_string());
                 let Some(up) = update(&ev, number) else { continue };
+                // Once connected, a failed pairing-code request changes nothing.
+                if connected && matches!(&*ev, Event::PairingCodeError(_)) {
+                    continue;
+                }
                 answered = true;
                 let is_connected = up.state.state == "connected";
                 offline_since = match up.state.state.as_str() {
@@ -557,15 +697,16 @@ async fn connect_once(
                     _ => None,
                 };
                 tell(ctx, shop, &up.state).await;
-                if up.forget {
-                    let store = ctx.store.clone();
-                    let _ = blocking(move || store.wa_forget(shop)).await;
-                    break Ended::LoggedOut;
+                match up.after {
+                    After::Continue => {}
+                    After::Reconnect => break Ended::Reconnect,
+                    After::Wait => break Ended::Wait,
+                    After::Forget => break Ended::Forget,
                 }
                 if is_connected && !connected {
                     connected = true;
-                    workers.push(tokio::spawn(send_loop(ctx.clone(), shop, client.clone(), send_stopped.clone())));
-                    workers.push(tokio::spawn(media_loop(ctx.clone(), shop, client.clone(), media.clone(), send_stopped.clone())));
+                    workers.push(tokio::spawn(send_loop(ctx.clone(), shop, client.clone(), work_stopped.clone())));
+                    workers.push(tokio::spawn(media_loop(ctx.clone(), shop, client.clone(), media.clone(), work_stopped.clone())));
                 }
             }
             _ = async {
@@ -575,8 +716,8 @@ async fn connect_once(
                 }
             } => {
                 if !answered {
+                    let _ = work_stop.send(true);
                     handle.shutdown().await;
-                    let _ = send_stop.send(true);
                     return Err(format!(
                         "WhatsApp did not answer within {} s (the relay's address {} may be blocked)",
                         ctx.settings.connect_timeout.as_secs(),
@@ -588,8 +729,9 @@ async fn connect_once(
             _ = stop.changed() => break Ended::Stopped,
         }
     };
-    let _ = send_stop.send(true);
+    let _ = work_stop.send(true);
     for w in workers {
+        // Their sends and downloads are bounded (`SEND_TIME`, `FETCH_TIME`).
         let _ = w.await;
     }
     if *stop.borrow() == Stop::Unlink && client.is_logged_in() {
@@ -597,22 +739,35 @@ async fn connect_once(
         let _ = tokio::time::timeout(Duration::from_secs(10), client.logout()).await;
     }
     handle.shutdown().await;
-    if *stop.borrow() == Stop::Unlink {
-        // Whatever the client wrote while it stopped goes too.
-        let store = ctx.store.clone();
-        let _ = blocking(move || store.wa_forget(shop)).await;
-    }
     Ok(ended)
 }
 
-/// Sends the shop's queued messages through its linked device, one at a time, in order.
+/// The longest one queued message may take through the linked device (file, upload,
+/// send), well inside its outbox lease.
+const SEND_TIME: Duration = Duration::from_secs(120);
+/// The outbox lease of a message the linked device is sending.
+const SEND_LEASE: i64 = 300;
+/// The longest one customer's file may take to download.
+const FETCH_TIME: Duration = Duration::from_secs(120);
+/// Downloads of one file before it is given up.
+const FETCH_TRIES: u32 = 8;
+
+/// Sends the shop's queued messages through its linked device, one at a time, in order;
+/// only while WhatsApp is there (a try while offline would only burn the message's tries).
 async fn send_loop(ctx: Ctx, shop: i64, client: Arc<Client>, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
             return;
         }
+        if !client.is_connected() || !client.is_logged_in() {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+            continue;
+        }
         let (store, t) = (ctx.store.clone(), now());
-        let lease = stamp(chrono::Utc::now() + chrono::Duration::seconds(120));
+        let lease = stamp(chrono::Utc::now() + chrono::Duration::seconds(SEND_LEASE));
         let jobs = blocking(move || store.claim_outbound(&t, &lease, 1, Some(shop)))
             .await
             .unwrap_or_else(|e| {
@@ -627,7 +782,14 @@ async fn send_loop(ctx: Ctx, shop: i64, client: Arc<Client>, mut stop: watch::Re
             continue;
         }
         for job in jobs {
-            let outcome = send_one(&ctx, &client, &job).await;
+            let outcome = match tokio::time::timeout(SEND_TIME, send_one(&ctx, &client, &job)).await
+            {
+                Ok(o) => o,
+                Err(_) => crate::outbound::Outcome::Uncertain(failure(
+                    "WhatsApp did not answer; the message may have been delivered",
+                    format!("no answer in {} s", SEND_TIME.as_secs()),
+                )),
+            };
             crate::outbound::record(&ctx.store, &ctx.news, &ctx.metrics, &job, outcome).await;
         }
     }
@@ -760,7 +922,8 @@ async fn file_bytes(
     }
 }
 
-/// Downloads customers' files the linked device received, for the desktop.
+/// Downloads customers' files the linked device received, for the desktop: within the
+/// size cap and the shop's room on the relay, bounded in time, tried again a few times.
 async fn media_loop(
     ctx: Ctx,
     shop: i64,
@@ -773,43 +936,54 @@ async fn media_loop(
         if *stop.borrow() {
             return;
         }
-        let pending = s.scan(session::ns::MEDIA, "").await.unwrap_or_default();
+        let pending = if client.is_connected() {
+            s.scan(session::ns::MEDIA, "").await.unwrap_or_else(|e| {
+                tracing::error!(shop, error = %e, "pending files unreadable");
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
         for (id, raw) in pending {
-            let Ok(p) = serde_json::from_slice::<adapter::PendingMedia>(&raw) else {
+            if *stop.borrow() {
+                return;
+            }
+            let Ok(mut p) = serde_json::from_slice::<adapter::PendingMedia>(&raw) else {
                 let _ = s.delete(session::ns::MEDIA, &id).await;
                 continue;
             };
-            let got = match p.downloadable() {
-                Ok(d) => client.download(d.as_ref()).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
-            let (fetched, state, error) = match got {
-                Ok(bytes) => (
+            let got = fetch(&ctx, shop, &client, &p).await;
+            p.attempts += 1;
+            let (fetched, error) = match got {
+                Ok((mime, bytes)) => (
                     crate::store::Fetched::Ready {
-                        mime_type: p
-                            .mime_type
-                            .clone()
-                            .unwrap_or_else(|| "application/octet-stream".into()),
+                        mime_type: mime,
                         bytes,
                     },
-                    "ready",
                     None,
                 ),
-                Err(e) => (
-                    crate::store::Fetched::Failed { error: e.clone() },
-                    "failed",
-                    Some(e),
-                ),
+                Err(Miss::Again(e)) if p.attempts < FETCH_TRIES => {
+                    tracing::warn!(shop, media = %id, attempts = p.attempts, error = %e, "customer file deferred");
+                    if let Ok(kept) = serde_json::to_vec(&p) {
+                        let _ = s.put(session::ns::MEDIA, &id, &kept).await;
+                    }
+                    continue;
+                }
+                Err(Miss::Again(e) | Miss::Never(e)) => {
+                    (crate::store::Fetched::Failed { error: e.clone() }, Some(e))
+                }
             };
-            let size = match &fetched {
-                crate::store::Fetched::Ready { bytes, .. } => Some(bytes.len() as i64),
-                _ => None,
+            let (state, size, mime) = match &fetched {
+                crate::store::Fetched::Ready { bytes, mime_type } => {
+                    ("ready", Some(bytes.len() as i64), Some(mime_type.clone()))
+                }
+                _ => ("failed", None, p.mime_type.clone()),
             };
             let event = serde_json::to_string(&EventBody::WhatsappMedia(pasar_link::MediaReady {
                 id: id.clone(),
                 message_id: p.message_id.clone(),
                 state: state.into(),
-                mime_type: p.mime_type.clone(),
+                mime_type: mime,
                 size,
                 error,
             }))
@@ -822,6 +996,10 @@ async fn media_loop(
                         ctx.news.send_modify(|n| *n = n.wrapping_add(1));
                     }
                 }
+                Err(e) if e.starts_with("not found") => {
+                    // Its message was never stored (or the file was purged): nothing to do.
+                    let _ = s.delete(session::ns::MEDIA, &id).await;
+                }
                 Err(e) => tracing::error!(shop, media = %id, error = %e, "customer file not kept"),
             }
         }
@@ -831,4 +1009,59 @@ async fn media_loop(
             _ = stop.changed() => return,
         }
     }
+}
+
+/// Why a file was not downloaded.
+enum Miss {
+    /// Maybe later (the network, WhatsApp busy, the relay's room).
+    Again(String),
+    /// Never (too large, not a file WhatsApp can give).
+    Never(String),
+}
+
+/// One customer's file, checked against the size cap and the shop's room first.
+async fn fetch(
+    ctx: &Ctx,
+    shop: i64,
+    client: &Arc<Client>,
+    p: &adapter::PendingMedia,
+) -> Result<(String, Vec<u8>), Miss> {
+    let cap = crate::media::MAX_MEDIA as u64;
+    if p.size.is_some_and(|n| n > cap) {
+        return Err(Miss::Never(format!(
+            "the file is larger than the relay keeps ({} MB)",
+            cap / (1024 * 1024)
+        )));
+    }
+    let store = ctx.store.clone();
+    let used = blocking(move || store.media_usage(shop))
+        .await
+        .map_err(Miss::Again)?;
+    let quota = ctx.media_quota;
+    if used.saturating_add(p.size.unwrap_or(0) as i64) > quota {
+        return Err(Miss::Again(
+            "the shop's room on the relay is full; older files make room as they expire".into(),
+        ));
+    }
+    let d = p.downloadable().map_err(Miss::Never)?;
+    let bytes = match tokio::time::timeout(FETCH_TIME, client.download(d.as_ref())).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return Err(Miss::Again(e.to_string())),
+        Err(_) => {
+            return Err(Miss::Again(format!(
+                "no file in {} s",
+                FETCH_TIME.as_secs()
+            )));
+        }
+    };
+    if bytes.len() as u64 > cap {
+        return Err(Miss::Never(
+            "the file is larger than the relay keeps".into(),
+        ));
+    }
+    let mime = p
+        .mime_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    Ok((mime, bytes))
 }

@@ -46,6 +46,31 @@ pub mod ns {
     pub const MEDIA: &str = "media";
     /// The shop's last request to link (a `LinkRequest`; a new one restarts pairing).
     pub const REQUEST: &str = "request";
+
+    /// Every namespace but `REQUEST`: the session itself.
+    pub const SESSION_ALL: [&str; 21] = [
+        IDENTITY,
+        SESSION,
+        PREKEY,
+        SIGNED_PREKEY,
+        SENDER_KEY,
+        SYNC_KEY,
+        SYNC_LATEST,
+        VERSION,
+        MUTATION_MAC,
+        SKD,
+        LID,
+        PN,
+        BASE_KEY,
+        DEVICES,
+        GROUP,
+        TC,
+        SENT,
+        PENDING,
+        MSG_SECRET,
+        DEVICE,
+        MEDIA,
+    ];
 }
 
 /// A key of several parts, each `len:part`, so no part can run into the next and a key's
@@ -156,7 +181,8 @@ impl SessionStore {
             .map_err(db_error)
     }
 
-    pub(crate) async fn get(&self, ns: &'static str, key: &str) -> Result<Option<Vec<u8>>> {
+    /// One value, opened.
+    pub async fn get(&self, ns: &'static str, key: &str) -> Result<Option<Vec<u8>>> {
         let k = key.to_string();
         let sealed = self.blocking(move |s, shop| s.wa_get(shop, ns, &k)).await?;
         sealed
@@ -168,11 +194,8 @@ impl SessionStore {
             .transpose()
     }
 
-    pub(crate) async fn scan(
-        &self,
-        ns: &'static str,
-        prefix: &str,
-    ) -> Result<Vec<(String, Vec<u8>)>> {
+    /// The values of a namespace whose keys start with `prefix`, opened.
+    pub async fn scan(&self, ns: &'static str, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let p = prefix.to_string();
         let rows = self
             .blocking(move |s, shop| s.wa_scan(shop, ns, &p))
@@ -211,13 +234,32 @@ impl SessionStore {
             .await
     }
 
-    pub(crate) async fn put(&self, ns: &'static str, key: &str, value: &[u8]) -> Result<()> {
+    /// Writes one value, sealed.
+    pub async fn put(&self, ns: &'static str, key: &str, value: &[u8]) -> Result<()> {
         self.write(vec![Op::Put(ns, key.into(), value.to_vec())])
             .await
     }
 
-    pub(crate) async fn delete(&self, ns: &'static str, key: &str) -> Result<()> {
+    /// Deletes one value.
+    pub async fn delete(&self, ns: &'static str, key: &str) -> Result<()> {
         self.write(vec![Op::Delete(ns, key.into())]).await
+    }
+
+    /// Forgets the session (keys, device, pending files), keeping the shop's request to
+    /// link: what a new pairing starts from.
+    pub async fn forget_session(&self) -> Result<()> {
+        self.write(
+            ns::SESSION_ALL
+                .iter()
+                .map(|n| Op::DeletePrefix(n, String::new()))
+                .collect(),
+        )
+        .await
+    }
+
+    /// Whether a device is paired (has a number): a pairing code is asked only when not.
+    pub async fn paired(&self) -> Result<bool> {
+        Ok(self.load().await?.is_some_and(|d| d.pn.is_some()))
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(
@@ -309,6 +351,7 @@ impl SignalStore for SessionStore {
     }
 
     async fn store_prekey(&self, id: u32, record: &[u8], uploaded: bool) -> Result<()> {
+        let _one = self.rmw.lock().await;
         self.write(vec![Op::Put(
             ns::PREKEY,
             id_key(id),
@@ -318,6 +361,7 @@ impl SignalStore for SessionStore {
     }
 
     async fn store_prekeys_batch(&self, keys: &[(u32, Bytes)], uploaded: bool) -> Result<()> {
+        let _one = self.rmw.lock().await;
         self.write(
             keys.iter()
                 .map(|(id, r)| {
@@ -352,6 +396,8 @@ impl SignalStore for SessionStore {
     }
 
     async fn remove_prekey(&self, id: u32) -> Result<()> {
+        // Not between mark_prekeys_uploaded's read and write (it would bring the key back).
+        let _one = self.rmw.lock().await;
         self.delete(ns::PREKEY, &id_key(id)).await
     }
 

@@ -356,6 +356,9 @@ pub trait Store: Send + Sync + 'static {
         detail: Option<&[u8]>,
         now: &str,
     ) -> Result<bool>;
+    /// Starts the shop's link state afresh (a new request to link, or unlinked): no stale QR
+    /// code, number or error, whoever holds it.
+    fn reset_link(&self, shop_id: i64, state: &str, now: &str) -> Result<()>;
     fn link(&self, shop_id: i64) -> Result<Option<LinkRow>>;
     fn shops(&self) -> Result<Vec<ShopRow>>;
     fn shop(&self, id: i64) -> Result<Option<ShopRow>>;
@@ -429,6 +432,10 @@ pub trait Store: Send + Sync + 'static {
     fn schedule_payment_check(&self, order_id: &str, at: Option<&str>) -> Result<()>;
     /// Drops a payment still being created that Midtrans refused (nothing exists there).
     fn forget_payment(&self, order_id: &str) -> Result<()>;
+    /// Takes the right to ask Midtrans to create a payment still "creating" until
+    /// `until` (None: gives it back): true for one caller at a time on any instance, so an
+    /// order is asked for once; a creator that died is succeeded after its claim lapsed.
+    fn claim_creation(&self, order_id: &str, until: Option<&str>, now: &str) -> Result<bool>;
     /// Moves a payment to `state` when that is forward (see `midtrans::moves`) and stores the
     /// event, in one transaction; None when it changed nothing (a repeat or a stale one).
     /// A settled payment is not checked any more.

@@ -165,6 +165,8 @@ const MIGRATIONS: &[&str] = &[
            detail BYTEA,
            updated_at TEXT NOT NULL
        );"#,
+    // 4: one creator of a payment at a time, across instances.
+    r#"ALTER TABLE payments ADD COLUMN creating_until TEXT COLLATE "C";"#,
 ];
 
 /// The store version this build writes.
@@ -897,6 +899,16 @@ impl Store for PgStore {
         Ok(n == 1)
     }
 
+    fn reset_link(&self, shop_id: i64, state: &str, now: &str) -> Result<()> {
+        self.with(|db| {
+            db.exec(
+                "UPDATE wa_link SET state = $2, detail = NULL, updated_at = $3 WHERE shop_id = $1",
+                &[&shop_id, &state, &now],
+            )
+        })?;
+        Ok(())
+    }
+
     fn link(&self, shop_id: i64) -> Result<Option<LinkRow>> {
         self.with(|db| {
             Ok(db
@@ -1287,6 +1299,25 @@ impl Store for PgStore {
         })
     }
 
+    fn claim_creation(&self, order_id: &str, until: Option<&str>, now: &str) -> Result<bool> {
+        if order_id.contains('\0') {
+            return Ok(false);
+        }
+        let n = self.with(|db| match until {
+            Some(until) => db.exec(
+                "UPDATE payments SET creating_until = $2
+                  WHERE order_id = $1 AND state = 'creating'
+                    AND (creating_until IS NULL OR creating_until <= $3)",
+                &[&order_id, &until, &now],
+            ),
+            None => db.exec(
+                "UPDATE payments SET creating_until = NULL WHERE order_id = $1",
+                &[&order_id],
+            ),
+        })?;
+        Ok(n == 1)
+    }
+
     fn apply_payment(
         &self,
         order_id: &str,
@@ -1635,11 +1666,16 @@ impl Store for PgStore {
             let Some(row) = db.opt(
                 "UPDATE outbox SET state = $2, attempts = attempts + 1, wamid = coalesce($3, wamid),
                         error = $4, due_at = coalesce($5, due_at), updated_at = $6
-                  WHERE id = $1
+                  WHERE id = $1 AND state = 'sending'
                   RETURNING shop_id, key",
                 &[&id, &state, &wamid, &error, &retry_at, &now],
             )?
             else {
+                // A send that outlived its lease was declared uncertain meanwhile (see the
+                // SQLite store): its late end changes nothing.
+                if db.opt("SELECT 1 FROM outbox WHERE id = $1", &[&id])?.is_some() {
+                    return Ok(false);
+                }
                 return Err(StoreError::NotFound(format!("outbox {id}")));
             };
             let (shop, key): (i64, String) = (row.get(0), row.get(1));
@@ -1662,7 +1698,6 @@ impl Store for PgStore {
     }
 }
 
-/// One delivery's items, in the batch's transaction (its shops locked).
 /// The shops a batch's items go to, locked.
 struct BatchShops {
     /// By WhatsApp phone-number id.
@@ -1671,6 +1706,7 @@ struct BatchShops {
     ids: std::collections::HashSet<i64>,
 }
 
+/// One delivery's items, in the batch's transaction (its shops locked).
 fn ingest_in<C: GenericClient>(
     db: &mut Db<'_, C>,
     shops: &BatchShops,

@@ -139,6 +139,8 @@ const MIGRATIONS: &[&str] = &[
          detail BLOB,
          updated_at TEXT NOT NULL
      );",
+    // 6: one creator of a payment at a time, across instances.
+    "ALTER TABLE payments ADD COLUMN creating_until TEXT;",
 ];
 
 /// The store version this build writes.
@@ -319,7 +321,9 @@ impl Store for SqliteStore {
         self.with(|c| {
             let mut st = c.prepare_cached(
                 "SELECT key, value FROM wa_session
-                  WHERE shop_id = ?1 AND ns = ?2 AND substr(key, 1, length(?3)) = ?3
+                  WHERE shop_id = ?1 AND ns = ?2
+                    AND (?3 = '' OR substr(CAST(key AS BLOB), 1, length(CAST(?3 AS BLOB)))
+                                    = CAST(?3 AS BLOB))
                   ORDER BY key",
             )?;
             let rows =
@@ -347,7 +351,9 @@ impl Store for SqliteStore {
                     WaOp::DeletePrefix { ns, prefix } => tx
                         .prepare_cached(
                             "DELETE FROM wa_session WHERE shop_id = ?1 AND ns = ?2
-                               AND substr(key, 1, length(?3)) = ?3",
+                               AND (?3 = '' OR substr(CAST(key AS BLOB), 1,
+                                                      length(CAST(?3 AS BLOB)))
+                                               = CAST(?3 AS BLOB))",
                         )?
                         .execute(params![shop_id, ns, prefix])?,
                 };
@@ -396,6 +402,16 @@ impl Store for SqliteStore {
                 params![shop_id, holder, state, detail, now],
             )?;
             Ok(n == 1)
+        })
+    }
+
+    fn reset_link(&self, shop_id: i64, state: &str, now: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE wa_link SET state = ?2, detail = NULL, updated_at = ?3 WHERE shop_id = ?1",
+                params![shop_id, state, now],
+            )?;
+            Ok(())
         })
     }
 
@@ -782,6 +798,24 @@ impl Store for SqliteStore {
         })
     }
 
+    fn claim_creation(&self, order_id: &str, until: Option<&str>, now: &str) -> Result<bool> {
+        self.with(|c| {
+            let n = match until {
+                Some(until) => c.execute(
+                    "UPDATE payments SET creating_until = ?2
+                      WHERE order_id = ?1 AND state = 'creating'
+                        AND (creating_until IS NULL OR creating_until <= ?3)",
+                    params![order_id, until, now],
+                )?,
+                None => c.execute(
+                    "UPDATE payments SET creating_until = NULL WHERE order_id = ?1",
+                    [order_id],
+                )?,
+            };
+            Ok(n == 1)
+        })
+    }
+
     fn apply_payment(
         &self,
         order_id: &str,
@@ -1117,14 +1151,28 @@ impl Store for SqliteStore {
     ) -> Result<bool> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some((shop, key)) = tx
-                .query_row("SELECT shop_id, key FROM outbox WHERE id = ?1", [id], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })
+            let Some((shop, key, was)) = tx
+                .query_row(
+                    "SELECT shop_id, key, state FROM outbox WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    },
+                )
                 .optional()?
             else {
                 return Err(StoreError::NotFound(format!("outbox {id}")));
             };
+            // A send that outlived its lease was declared uncertain meanwhile (and the
+            // desktop told): its late end changes nothing (never queued again, never a
+            // second event).
+            if was != "sending" {
+                return Ok(false);
+            }
             tx.execute(
                 "UPDATE outbox SET state = ?2, attempts = attempts + 1, wamid = coalesce(?3, wamid),
                         error = ?4, due_at = coalesce(?5, due_at), updated_at = ?6
