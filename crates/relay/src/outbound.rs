@@ -320,9 +320,10 @@ pub async fn run(
     let claim = |free: usize| {
         let st = store.clone();
         let t = stamp(now());
-        // A send (20 s at most) always ends inside its 60 s lease, so another relay instance
-        // never takes a message this one is still sending.
-        let lease = stamp(now() + chrono::Duration::seconds(60));
+        // A try (a file uploaded first, up to 300 s, then the send, 20 s) always ends inside
+        // its lease, so another relay instance never takes a message this one is still
+        // sending, and its outcome is never dropped as late.
+        let lease = stamp(now() + chrono::Duration::seconds(360));
         async move {
             tokio::task::spawn_blocking(move || st.claim_outbound(&t, &lease, free as i64, None))
                 .await

@@ -274,7 +274,8 @@ enum Claimed {
 
 /// Takes the order's creation, or waits (up to 25 s) for the request that holds it.
 async fn claim(s: &AppState, order: &str) -> Result<Claimed, ApiError> {
-    let deadline = Utc::now() + Span::seconds(25);
+    // Waiting and then asking Midtrans (20 s at most) stays inside the request's timeout.
+    let deadline = Utc::now() + Span::seconds(15);
     loop {
         let (store, oid, t) = (s.store.clone(), order.to_string(), Utc::now());
         let ours =
@@ -631,7 +632,7 @@ pub(crate) async fn cancel(
         let (store, oid, t) = (s.store.clone(), p.order_id.clone(), Utc::now());
         blocking(move || store.claim_creation(&oid, Some(&at(t + CLAIM)), &at(t))).await?
     };
-    if p.state == "creating" && !holding {
+    if p.state == "creating" && !holding && reread(&s, &p.order_id).await?.state == "creating" {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "creating",
@@ -641,8 +642,9 @@ pub(crate) async fn cancel(
     }
     let out = cancel_now(&s, &key, &p.order_id).await;
     if holding {
+        // What Midtrans answered stands even if giving the claim back fails (it lapses).
         let (store, oid) = (s.store.clone(), p.order_id.clone());
-        blocking(move || store.claim_creation(&oid, None, &now())).await?;
+        let _ = blocking(move || store.claim_creation(&oid, None, &now())).await;
     }
     out
 }

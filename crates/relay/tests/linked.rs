@@ -787,18 +787,24 @@ async fn one_instance_holds_a_shops_link_and_a_lapsed_holder_is_not_believed() {
         two.link_lease(
             shop,
             "two",
-            "2000-01-01T00:00:00.000Z",
-            "2000-01-01T00:00:00.000Z"
+            "2020-01-01T00:00:30.000Z",
+            "2020-01-01T00:00:00.000Z"
         )
         .unwrap()
     );
+    // (Its last word inside its lease, long ago.)
     assert!(
-        two.set_link_state(shop, "two", "connected", None, t2)
+        two.set_link_state(shop, "two", "connected", None, "2020-01-01T00:00:10.000Z")
             .unwrap()
     );
     let st = linked::state_of(one.as_ref(), Some(&sealer()), shop).unwrap();
     assert_eq!(st.state, "offline");
     assert!(st.error.unwrap().contains("stopped"));
+    // A new request to link, long after: "starting", not the dead holder's "offline".
+    one.reset_link(shop, "starting", &chrono::Utc::now().to_rfc3339())
+        .unwrap();
+    let st = linked::state_of(one.as_ref(), Some(&sealer()), shop).unwrap();
+    assert_eq!((st.state.as_str(), st.error), ("starting", None));
 
     // Queued replies: the linked shop's go to its own sender only.
     let cloud = shop_with_number(one.as_ref(), "Toko Cloud", "106540352242922");

@@ -118,9 +118,10 @@ pub fn state_of(
     };
     // Said by a holder that stopped renewing (it died): not to be believed any more.
     let lapsed = row.as_ref().is_some_and(|r| {
-        r.lease_until
-            .as_deref()
-            .is_none_or(|until| until < now().as_str())
+        r.lease_until.as_deref().is_none_or(|until| {
+            // Written by a holder (not reset by a new request since) that stopped renewing.
+            until < now().as_str() && r.updated_at.as_str() <= until
+        })
     });
     if lapsed && matches!(st.state.as_str(), "connected" | "pairing" | "starting") {
         st = LinkState {
@@ -235,7 +236,12 @@ pub fn update(event: &Event, number: Option<String>) -> Option<Update> {
                     .map(|m| format!(": {m}"))
                     .unwrap_or_default()
             )),
-            After::Reconnect,
+            // Only WhatsApp being busy is worth retrying; a ban or an unknown client is not.
+            if f.reason.should_reconnect() {
+                After::Reconnect
+            } else {
+                After::Wait
+            },
         ),
         Event::PairError(e) => (
             offline(format!("pairing failed: {}; link again", e.error)),
@@ -340,10 +346,21 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
     loop {
         stopping.retain(|(_, t)| !t.is_finished());
         let store = ctx.store.clone();
-        let shops = blocking(move || store.shops()).await.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "shops unreadable");
-            Vec::new()
-        });
+        let shops = match blocking(move || store.shops()).await {
+            Ok(shops) => shops,
+            Err(e) => {
+                // Not "no shop is linked": nothing is stopped on a database hiccup.
+                tracing::error!(error = %e, "shops unreadable; linked devices left as they are");
+                tokio::select! {
+                    _ = tokio::time::sleep(ctx.settings.tick) => {}
+                    _ = stop.changed() => {}
+                }
+                if *stop.borrow() {
+                    break;
+                }
+                continue;
+            }
+        };
         let linked: Vec<i64> = shops
             .iter()
             .filter(|s| s.channel == "linked")
@@ -357,6 +374,13 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
                 let _ = h.stop.send(Stop::Unlink);
                 stopping.push((shop, h.task));
             }
+        }
+        // A shop still stopping keeps its lease until its task ended (its clean-up must not
+        // meet another instance's new session).
+        for (shop, _) in &stopping {
+            let until = stamp(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap());
+            let (store, holder, t, shop) = (ctx.store.clone(), ctx.holder.clone(), now(), *shop);
+            let _ = blocking(move || store.link_lease(shop, &holder, &until, &t)).await;
         }
         for shop in linked {
             let until = stamp(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap());
@@ -953,6 +977,10 @@ async fn media_loop(
                 continue;
             };
             let got = fetch(&ctx, shop, &client, &p).await;
+            if let Err(Miss::Room(why)) = &got {
+                tracing::warn!(shop, media = %id, error = %why, "customer file waits for room");
+                continue;
+            }
             p.attempts += 1;
             let (fetched, error) = match got {
                 Ok((mime, bytes)) => (
@@ -969,7 +997,7 @@ async fn media_loop(
                     }
                     continue;
                 }
-                Err(Miss::Again(e) | Miss::Never(e)) => {
+                Err(Miss::Again(e) | Miss::Never(e) | Miss::Room(e)) => {
                     (crate::store::Fetched::Failed { error: e.clone() }, Some(e))
                 }
             };
@@ -1008,12 +1036,19 @@ async fn media_loop(
             _ = tokio::time::sleep(Duration::from_secs(30)) => {}
             _ = stop.changed() => return,
         }
+        // Not more than one pass every few seconds, however busy the shop.
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+            _ = stop.changed() => return,
+        }
     }
 }
 
 /// Why a file was not downloaded.
 enum Miss {
-    /// Maybe later (the network, WhatsApp busy, the relay's room).
+    /// Later, when the shop's room on the relay has space (not counted as a try).
+    Room(String),
+    /// Maybe later (the network, WhatsApp busy).
     Again(String),
     /// Never (too large, not a file WhatsApp can give).
     Never(String),
@@ -1039,7 +1074,7 @@ async fn fetch(
         .map_err(Miss::Again)?;
     let quota = ctx.media_quota;
     if used.saturating_add(p.size.unwrap_or(0) as i64) > quota {
-        return Err(Miss::Again(
+        return Err(Miss::Room(
             "the shop's room on the relay is full; older files make room as they expire".into(),
         ));
     }
