@@ -607,8 +607,15 @@ async fn blocking<T: Send + 'static>(
         })
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// A moment as the store keeps it (RFC 3339 UTC with milliseconds, so text order is time
+/// order).
+pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Now, as the store keeps it.
+pub(crate) fn now() -> String {
+    stamp(chrono::Utc::now())
 }
 
 async fn health(State(s): State<AppState>) -> Result<&'static str, ApiError> {

@@ -11,7 +11,7 @@
 
 use crate::outbound::{Outcome, Sender};
 use crate::store::{Fetched, MediaJob, Store};
-use crate::{ApiError, AppState, blocking, now};
+use crate::{ApiError, AppState, blocking, now, stamp};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -129,10 +129,6 @@ pub fn same_hash(bytes: &[u8], said: &str) -> bool {
     let h = Sha256::digest(bytes);
     let said = said.trim();
     said == base64(&h) || said.eq_ignore_ascii_case(&hex::encode(h))
-}
-
-fn stamp(t: chrono::DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Why one fetch did not give the file: worth another try, or not.

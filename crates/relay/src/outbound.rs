@@ -3,6 +3,7 @@
 //! backoff — honouring Meta's rate-limit errors — and reports each message's end (sent with
 //! its wamid, or failed with WhatsApp's error) to the shop's desktop as an event.
 
+use crate::stamp;
 use crate::store::{OutboundJob, Store};
 use pasar_link::{EventBody, OutboundMessage, OutboundResult, PlatformError};
 use serde_json::{Value, json};
@@ -300,10 +301,6 @@ impl Sender {
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
-}
-
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The sending component: takes due messages from the queue (a few shops at a time, each

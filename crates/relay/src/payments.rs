@@ -8,7 +8,7 @@
 //! sources is one event.
 
 use crate::store::PaymentRow;
-use crate::{ApiError, AppState, blocking, midtrans, now};
+use crate::{ApiError, AppState, blocking, midtrans, now, stamp};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -31,10 +31,6 @@ const GIVE_UP: Span = Span::days(7);
 
 /// How long a payment being created is left to its creator before a cancel may forget it.
 const CREATING_GRACE: Span = Span::seconds(60);
-
-fn at(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 fn parse(t: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(t)
@@ -224,10 +220,10 @@ pub(crate) async fn create(
     } else {
         QRIS_LAPSE
     };
-    let expires = made.expires_at.clone().unwrap_or_else(|| at(t + lapse));
+    let expires = made.expires_at.clone().unwrap_or_else(|| stamp(t + lapse));
     let first = Span::from_std(s.config.payment_first_check.unwrap_or(FIRST_CHECK))
         .unwrap_or(Span::seconds(120));
-    let check_at = at(t + first);
+    let check_at = stamp(t + first);
     let row = blocking(move || {
         store.payment_created(
             &order_id,
@@ -236,7 +232,7 @@ pub(crate) async fn create(
             made.redirect_url.as_deref(),
             &expires,
             &check_at,
-            &at(t),
+            &stamp(t),
         )
     })
     .await?;
@@ -278,8 +274,8 @@ async fn claim(s: &AppState, order: &str) -> Result<Claimed, ApiError> {
     let deadline = Utc::now() + Span::seconds(15);
     loop {
         let (store, oid, t) = (s.store.clone(), order.to_string(), Utc::now());
-        let ours =
-            blocking(move || store.claim_creation(&oid, Some(&at(t + CLAIM)), &at(t))).await?;
+        let ours = blocking(move || store.claim_creation(&oid, Some(&stamp(t + CLAIM)), &stamp(t)))
+            .await?;
         let store = s.store.clone();
         let oid = order.to_string();
         let row = blocking(move || store.payment(&oid)).await?;
@@ -630,7 +626,7 @@ pub(crate) async fn cancel(
     // being created holds its creation meanwhile, so no creator sets out during it.
     let holding = p.state == "creating" && {
         let (store, oid, t) = (s.store.clone(), p.order_id.clone(), Utc::now());
-        blocking(move || store.claim_creation(&oid, Some(&at(t + CLAIM)), &at(t))).await?
+        blocking(move || store.claim_creation(&oid, Some(&stamp(t + CLAIM)), &stamp(t))).await?
     };
     if p.state == "creating" && !holding && reread(&s, &p.order_id).await?.state == "creating" {
         return Err(ApiError::new(
@@ -746,9 +742,10 @@ pub(crate) async fn run(s: AppState, mut stop: watch::Receiver<bool>) {
         }
         let t = Utc::now();
         let store = s.store.clone();
-        let claimed =
-            blocking(move || store.claim_payment_checks(&at(t), &at(t + Span::minutes(2)), 20))
-                .await;
+        let claimed = blocking(move || {
+            store.claim_payment_checks(&stamp(t), &stamp(t + Span::minutes(2)), 20)
+        })
+        .await;
         let due = match claimed {
             Ok(d) => d,
             Err(e) => {
@@ -773,7 +770,7 @@ pub(crate) async fn run(s: AppState, mut stop: watch::Receiver<bool>) {
                 parse(&p.created_at).unwrap_or(t),
                 p.expires_at.as_deref().and_then(parse).unwrap_or(t),
             );
-            let next = next_check(Utc::now(), created_at, expires, first).map(at);
+            let next = next_check(Utc::now(), created_at, expires, first).map(stamp);
             let store = s.store.clone();
             let order = p.order_id.clone();
             if let Err(e) =

@@ -21,6 +21,7 @@ pub mod session;
 
 use crate::secrets::Sealer;
 use crate::store::{Inbound, OutboundJob, Route, Store};
+use crate::{now, stamp};
 use pasar_link::{EventBody, LinkState, PlatformError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,14 +71,6 @@ pub struct Ctx {
     pub holder: String,
     /// What one shop may keep on the relay, in bytes.
     pub media_quota: i64,
-}
-
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn now() -> String {
-    stamp(chrono::Utc::now())
 }
 
 async fn blocking<T: Send + 'static>(
@@ -335,6 +328,24 @@ struct Held {
     request: Option<Vec<u8>>,
 }
 
+/// Takes or renews this instance's lease on a shop's link; false when another holds it.
+async fn renew(ctx: &Ctx, shop: i64) -> bool {
+    let until = stamp(chrono::Utc::now() + chrono::Duration::seconds(LEASE.as_secs() as i64));
+    let (store, holder, t) = (ctx.store.clone(), ctx.holder.clone(), now());
+    blocking(move || store.link_lease(shop, &holder, &until, &t))
+        .await
+        .unwrap_or(false)
+}
+
+/// Waits a tick; true when the instance is stopping.
+async fn pause(tick: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(tick) => {}
+        _ = stop.changed() => {}
+    }
+    *stop.borrow()
+}
+
 /// Keeps every shop on the linked-device channel connected (when this instance holds its
 /// lease) until `stop` fires. Never waits on a shop's task: the leases of all the others
 /// are renewed on time whatever one shop's connection is doing.
@@ -342,20 +353,15 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
     let mut held: HashMap<i64, Held> = HashMap::new();
     // Told to stop, still finishing (logging out, forgetting): a shop gets no new task
     // until its old one has ended.
-    let mut stopping: Vec<(i64, tokio::task::JoinHandle<()>)> = Vec::new();
+    let mut stopping: Stopping = Vec::new();
     loop {
-        stopping.retain(|(_, t)| !t.is_finished());
         let store = ctx.store.clone();
         let shops = match blocking(move || store.shops()).await {
             Ok(shops) => shops,
             Err(e) => {
                 // Not "no shop is linked": nothing is stopped on a database hiccup.
                 tracing::error!(error = %e, "shops unreadable; linked devices left as they are");
-                tokio::select! {
-                    _ = tokio::time::sleep(ctx.settings.tick) => {}
-                    _ = stop.changed() => {}
-                }
-                if *stop.borrow() {
+                if pause(ctx.settings.tick, &mut stop).await {
                     break;
                 }
                 continue;
@@ -368,32 +374,26 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
             .collect();
         // Gone back to the Cloud API: unlink. A task that ended (waiting for a new request
         // ends it only with a stop) is let go.
-        for shop in held.keys().copied().collect::<Vec<_>>() {
-            if !linked.contains(&shop) || held[&shop].task.is_finished() {
-                let h = held.remove(&shop).expect("listed");
-                let _ = h.stop.send(Stop::Unlink);
-                stopping.push((shop, h.task));
-            }
+        let gone: Vec<i64> = held
+            .iter()
+            .filter(|(shop, h)| !linked.contains(shop) || h.task.is_finished())
+            .map(|(shop, _)| *shop)
+            .collect();
+        for shop in gone {
+            let_go(&mut held, &mut stopping, shop, Stop::Unlink);
         }
+        stopping.retain(|(_, t)| !t.is_finished());
         // A shop still stopping keeps its lease until its task ended (its clean-up must not
         // meet another instance's new session).
         for (shop, _) in &stopping {
-            let until = stamp(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap());
-            let (store, holder, t, shop) = (ctx.store.clone(), ctx.holder.clone(), now(), *shop);
-            let _ = blocking(move || store.link_lease(shop, &holder, &until, &t)).await;
+            renew(&ctx, *shop).await;
         }
         for shop in linked {
-            let until = stamp(chrono::Utc::now() + chrono::Duration::from_std(LEASE).unwrap());
-            let (store, holder, t) = (ctx.store.clone(), ctx.holder.clone(), now());
-            let ours = blocking(move || store.link_lease(shop, &holder, &until, &t))
-                .await
-                .unwrap_or(false);
-            if !ours {
-                if let Some(h) = held.remove(&shop) {
+            if !renew(&ctx, shop).await {
+                if held.contains_key(&shop) {
                     tracing::warn!(shop, "linked device taken over by another instance");
-                    let _ = h.stop.send(Stop::Leave);
-                    stopping.push((shop, h.task));
                 }
+                let_go(&mut held, &mut stopping, shop, Stop::Leave);
                 continue;
             }
             let s = session::SessionStore::new(ctx.store.clone(), shop, ctx.sealer.clone());
@@ -404,14 +404,11 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
                     continue;
                 }
             };
-            if let Some(h) = held.get(&shop) {
-                if h.request == request {
-                    continue;
-                }
+            match held.get(&shop) {
+                Some(h) if h.request == request => continue,
                 // Asked to link anew (or unlinked and linked again): start over.
-                let h = held.remove(&shop).expect("present");
-                let _ = h.stop.send(Stop::Unlink);
-                stopping.push((shop, h.task));
+                Some(_) => let_go(&mut held, &mut stopping, shop, Stop::Unlink),
+                None => {}
             }
             // No request: never linked, or logged out from the phone — wait for the shop.
             if request.is_none() || stopping.iter().any(|(s, _)| *s == shop) {
@@ -428,20 +425,30 @@ pub async fn run(ctx: Ctx, mut stop: watch::Receiver<bool>) {
                 },
             );
         }
-        tokio::select! {
-            _ = tokio::time::sleep(ctx.settings.tick) => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
+        if pause(ctx.settings.tick, &mut stop).await {
             break;
         }
     }
-    for (shop, h) in held {
-        let _ = h.stop.send(Stop::Leave);
-        stopping.push((shop, h.task));
+    for shop in held.keys().copied().collect::<Vec<_>>() {
+        let_go(&mut held, &mut stopping, shop, Stop::Leave);
     }
-    for (_, t) in stopping {
-        let _ = tokio::time::timeout(Duration::from_secs(20), t).await;
+    // One deadline for all of them.
+    let all = async {
+        for (_, t) in stopping {
+            let _ = t.await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(20), all).await;
+}
+
+/// Shops told to stop whose tasks are still finishing.
+type Stopping = Vec<(i64, tokio::task::JoinHandle<()>)>;
+
+/// Tells a held shop's task to stop, and keeps it among those finishing.
+fn let_go(held: &mut HashMap<i64, Held>, stopping: &mut Stopping, shop: i64, why: Stop) {
+    if let Some(h) = held.remove(&shop) {
+        let _ = h.stop.send(why);
+        stopping.push((shop, h.task));
     }
 }
 
