@@ -14,9 +14,9 @@ use pasar_core::report::LowStockItem;
 use pasar_core::sales::{ReturnLine, SaleSummary};
 use pasar_core::stock::Movement;
 use pasar_core::{
-    ChatMessage, ChatReply, ChatStatus, CountLine, ErrorBody, Expense, NewExpense, NewProduct,
-    NewPurchase, NewSale, OpenMode, Product, ProductPatch, Purchase, Quote, Report, Sale, Shop,
-    StockCount,
+    ChatMessage, ChatReply, ChatStatus, CoreError, CountLine, ErrorBody, Expense, NewExpense,
+    NewProduct, NewPurchase, NewSale, OpenMode, Product, ProductPatch, Purchase, Quote, Report,
+    Sale, SalePick, Shop, StockCount,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -101,6 +101,53 @@ pub fn dashboard(s: State<AppState>) -> Res<Dashboard> {
 #[tauri::command]
 pub fn search_products(s: State<AppState>, query: String, limit: usize) -> Res<Vec<Product>> {
     s.with_shop(|shop| shop.search_products(&query, limit))
+}
+
+/// What Enter in the cashier's search box means: one product, choices, or nothing.
+#[tauri::command]
+pub fn pick_for_sale(s: State<AppState>, query: String) -> Res<SalePick> {
+    s.with_shop(|shop| shop.pick_for_sale(&query))
+}
+
+#[tauri::command]
+pub fn popular_products(
+    s: State<AppState>,
+    category: Option<String>,
+    limit: usize,
+) -> Res<Vec<Product>> {
+    s.with_shop(|shop| shop.popular_products(category.as_deref(), limit))
+}
+
+#[tauri::command]
+pub fn categories(s: State<AppState>) -> Res<Vec<String>> {
+    s.with_shop(|shop| shop.categories())
+}
+
+/// A cart line's quantity plus `by` (the + and − buttons, a repeated scan), checked as a
+/// line quantity.
+#[tauri::command]
+pub fn step_qty(s: State<AppState>, qty: String, by: i64) -> Res<String> {
+    s.with_shop(|_| pasar_core::sales::step_qty(&qty, by).map(canon))
+}
+
+#[derive(Serialize)]
+pub struct CashChange {
+    tendered: String,
+    change: String,
+}
+
+/// The change for cash typed so far (negative: still missing), shown while typing.
+#[tauri::command]
+pub fn cash_change(s: State<AppState>, total: String, tendered: String) -> Res<CashChange> {
+    s.with_shop(|_| {
+        let total = total
+            .parse()
+            .map_err(|_| CoreError::InvalidNumber { text: total })?;
+        pasar_core::sales::cash_change(total, &tendered).map(|(t, c)| CashChange {
+            tendered: canon(t),
+            change: canon(c),
+        })
+    })
 }
 
 #[tauri::command]
@@ -449,6 +496,16 @@ pub fn add_contact(
     })?;
     changed(&app);
     Ok(c)
+}
+
+#[tauri::command]
+pub fn search_contacts(s: State<AppState>, query: String, limit: usize) -> Res<Vec<Contact>> {
+    s.with_shop(|shop| shop.search_contacts(&query, limit))
+}
+
+#[tauri::command]
+pub fn similar_contacts(s: State<AppState>, name: String) -> Res<Vec<Contact>> {
+    s.with_shop(|shop| shop.similar_contacts(&name))
 }
 
 #[tauri::command]

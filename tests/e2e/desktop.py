@@ -13,144 +13,15 @@ Run through tests/e2e/run.sh (starts Xvfb, a session bus, a notification daemon,
 Usage: desktop.py APP_BINARY SCREENSHOT_DIR
 """
 
-import base64
-import http.client
-import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
-DRIVER = os.environ.get("WEBDRIVER_URL", "http://127.0.0.1:4444")
-ENTER, F3, F5, F8 = "\ue007", "\ue033", "\ue035", "\ue038"
-CTRL = "\ue009"
-
-checks = {"passed": 0, "failed": 0}
-
-
-class CheckFailed(AssertionError):
-    pass
-
-
-def check(ok, what):
-    checks["passed" if ok else "failed"] += 1
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        raise CheckFailed(what)
-
-
-def call(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    for attempt in range(4):
-        req = urllib.request.Request(DRIVER + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                return json.loads(r.read() or b"{}").get("value")
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:400]!r}") from None
-        except (http.client.RemoteDisconnected, ConnectionResetError) as e:
-            # tauri-driver closes the connection without an answer when its pooled connection
-            # to WebKitWebDriver fails at the send stage ("client error (SendRequest)"): the
-            # command never reached the browser, so sending it again is safe.
-            if attempt == 3:
-                raise
-            print(f"note: retrying {method} {path} after transport error: {e}", flush=True)
-            time.sleep(0.2)
-
-
-ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-
-
-class Session:
-    def __init__(self, app, db):
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": app, "args": ["--db", db]}}}}
-        self.id = call("POST", "/session", caps)["sessionId"]
-
-    def url(self, p=""):
-        return f"/session/{self.id}{p}"
-
-    def find_all(self, css):
-        return [e[ELEMENT] for e in call("POST", self.url("/elements"), {"using": "css selector", "value": css})]
-
-    def wait(self, css, timeout=60.0):
-        end = time.time() + timeout
-        while time.time() < end:
-            found = self.find_all(css)
-            if found:
-                return found[0]
-            time.sleep(0.1)
-        self.shot("/tmp/pasarsuara-e2e-failure.png")
-        raise AssertionError(f"timed out waiting for {css}")
-
-    def wait_text(self, css, pred, timeout=30.0):
-        end = time.time() + timeout
-        text = None
-        while time.time() < end:
-            try:
-                text = self.text(self.wait(css, timeout))
-                if pred(text):
-                    return text
-            except RuntimeError:
-                pass  # element replaced while reading
-            time.sleep(0.1)
-        self.shot("/tmp/pasarsuara-e2e-failure.png")
-        raise AssertionError(f"{css}: unexpected text {text!r}")
-
-    def click(self, css):
-        call("POST", self.url(f"/element/{self.wait(css)}/click"), {})
-
-    def type(self, css, text):
-        call("POST", self.url(f"/element/{self.wait(css)}/value"), {"text": text})
-
-    def keys(self, text):
-        """Types into whatever has focus, as a keyboard would."""
-        active = call("GET", self.url("/element/active"))[ELEMENT]
-        call("POST", self.url(f"/element/{active}/value"), {"text": text})
-
-    def chord(self, modifier, key):
-        """Presses modifier+key and releases both (W3C Actions), e.g. Ctrl+2."""
-        seq = [{"type": "keyDown", "value": modifier}, {"type": "keyDown", "value": key},
-               {"type": "keyUp", "value": key}, {"type": "keyUp", "value": modifier}]
-        call("POST", self.url("/actions"), {"actions": [{"type": "key", "id": "keyboard", "actions": seq}]})
-        call("DELETE", self.url("/actions"))
-
-    def text(self, el):
-        return call("GET", self.url(f"/element/{el}/text"))
-
-    def active_id(self):
-        active = call("GET", self.url("/element/active"))[ELEMENT]
-        return call("GET", self.url(f"/element/{active}/attribute/id"))
-
-    def run(self, script, *args):
-        return call("POST", self.url("/execute/sync"), {"script": script, "args": list(args)})
-
-    def shot(self, path):
-        time.sleep(0.4)  # let WebKit paint the last change before the snapshot
-        png = call("GET", self.url("/screenshot"))
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(png))
-
-    def quit(self):
-        call("DELETE", self.url())
-
-
-def rupiah(n):
-    s = f"{abs(int(n)):,}".replace(",", ".")
-    return ("-Rp " if n < 0 else "Rp ") + s
-
-
-def db_one(db, sql, *args):
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, args).fetchone()
-    finally:
-        con.close()
-
+from webdriver import (CTRL, ENTER, F3, F5, F8, CheckFailed, Session, check, checks, db_one,
+                       rupiah)
+import shopday
 
 def free_port():
     import socket
@@ -461,6 +332,11 @@ def main():
         kasbon_after = s.wait_text("#dash-kasbon", lambda t: t != kasbon_before)
         check(kasbon_after != kasbon_before, f"dashboard kasbon follows: {kasbon_before} -> {kasbon_after}")
         check(s.text(s.wait("#dash-revenue")) != revenue_mid, "dashboard revenue follows the chat sales")
+
+        # A real day at the Kasir: the mouse, scans after clicks, unknown codes, ambiguous
+        # names, corrections at the line, a held cart, a kasbon name with a typo.
+        shopday.run(s, db, shots)
+        shopday.every_screen_at_two_sizes(s, shots)
 
         for i, screen in enumerate(["stok", "kontak", "laporan", "pengaturan"], start=6):
             s.click(f"#nav-{screen}")

@@ -758,6 +758,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                         unit: i.unit,
                         price: i.price,
                         discount: Default::default(),
+                        discount_percent: None,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -768,6 +769,7 @@ fn run(cli: Cli, out: &Out) -> Result<()> {
                 customer: a.customer,
                 discount: opt_num(&a.discount)?.unwrap_or_default(),
                 note: a.note,
+                discount_percent: None,
             };
             let s = shop.record_sale(&sale)?;
             saved(out.sale(&s), out.lang, ("penjualan", "sale"), s.sale_id)
@@ -1224,6 +1226,7 @@ fn write_sales(shop: &mut Shop, count: u64, seed: u64) -> Result<()> {
                 unit: None,
                 price: None,
                 discount: Default::default(),
+                discount_percent: None,
             })
             .collect();
         let payment = if rng.chance(80) {
@@ -1238,6 +1241,7 @@ fn write_sales(shop: &mut Shop, count: u64, seed: u64) -> Result<()> {
             customer: None,
             discount: Default::default(),
             note: None,
+            discount_percent: None,
         })?;
         let mut lock = stdout.lock();
         writeln!(lock, "{}", sale.sale_id)

@@ -73,6 +73,7 @@ fn sale(ids: &[i64], k: usize, lines: usize) -> NewSale {
                 unit: None,
                 price: None,
                 discount: Decimal::ZERO,
+                discount_percent: None,
             })
             .collect(),
         payment: if k.is_multiple_of(5) {
@@ -83,6 +84,7 @@ fn sale(ids: &[i64], k: usize, lines: usize) -> NewSale {
         tendered: None,
         customer: None,
         discount: Decimal::ZERO,
+        discount_percent: None,
         note: None,
     }
 }

@@ -575,6 +575,110 @@ impl Shop {
     pub fn resolve_product(&self, query: &str) -> Result<Product> {
         resolve_product(&self.conn, query, Lookup::Any)
     }
+
+    /// Active products to pick with the mouse (the Kasir's product tiles): those sold on the
+    /// most days first, then by name; only `category` when given.
+    pub fn popular_products(&self, category: Option<&str>, limit: usize) -> Result<Vec<Product>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT p.id FROM products p
+                   LEFT JOIN (SELECT product_id, count(*) AS days FROM daily_product_sales
+                               GROUP BY product_id) s ON s.product_id = p.id
+                  WHERE p.active = 1 AND (?1 IS NULL OR p.category = ?1 COLLATE NOCASE)
+                  ORDER BY coalesce(s.days, 0) DESC, p.name COLLATE NOCASE LIMIT ?2",
+            )?
+            .query_map(params![category, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter()
+            .filter_map(|id| load_product(&self.conn, id).transpose())
+            .collect()
+    }
+
+    /// The categories in use among active products, by name, each once whatever its case.
+    pub fn categories(&self) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT min(category) FROM products WHERE active = 1 AND category IS NOT NULL
+                   AND category != '' GROUP BY category COLLATE NOCASE ORDER BY category COLLATE NOCASE",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What the cashier's Enter means for a typed or scanned text: one product only when
+    /// the text is a code, a product's exact name or alias, or matches one product alone;
+    /// several candidates, or a product found only by correcting the spelling ("rokok" is
+    /// never silently a diaper), are offered as choices. An inactive product's exact name or
+    /// code is an error that names it.
+    pub fn pick_for_sale(&self, query: &str) -> Result<SalePick> {
+        let q = query.trim();
+        if q.is_empty() {
+            return Err(CoreError::invalid(Field::Product, Problem::Required));
+        }
+        let coded: Option<(i64, String)> = self
+            .conn
+            .prepare_cached("SELECT product_id, unit FROM product_units WHERE code = ?1")?
+            .query_row([q], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((id, unit)) = coded
+            && let Some(product) = load_product(&self.conn, id)?
+        {
+            if !product.active {
+                return Err(CoreError::ProductInactive {
+                    product: product.name,
+                });
+            }
+            return Ok(SalePick::One {
+                product: Box::new(product),
+                unit: Some(unit),
+            });
+        }
+        match resolve_product(&self.conn, q, Lookup::Selling) {
+            Ok(product) => Ok(SalePick::One {
+                product: Box::new(product),
+                unit: None,
+            }),
+            Err(CoreError::AmbiguousProduct { .. } | CoreError::ProductNotFound { .. }) => {
+                let products = self.search_products(q, 8)?;
+                Ok(if products.is_empty() {
+                    SalePick::Unknown {
+                        code: looks_like_code(q),
+                    }
+                } else {
+                    SalePick::Choose { products }
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The answer of `Shop::pick_for_sale`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SalePick {
+    /// Exactly this product (in `unit` when one of its units' own codes was scanned).
+    One {
+        product: Box<Product>,
+        unit: Option<String>,
+    },
+    /// Several may be meant, or the text only resembles them: the cashier chooses.
+    Choose { products: Vec<Product> },
+    /// Nothing matches; `code` when the text looks like a scanned or typed code (offer a new
+    /// product with it filled in).
+    Unknown { code: bool },
+}
+
+/// A barcode or SKU rather than words: one run of letters, digits and dashes with at least
+/// four digits ("8991002101234", "BRG-0012").
+fn looks_like_code(q: &str) -> bool {
+    !q.contains(char::is_whitespace)
+        && q.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && q.chars().filter(char::is_ascii_digit).count() >= 4
 }
 
 pub(crate) fn unit_row(r: &Row<'_>, at: usize) -> rusqlite::Result<ProductUnit> {
@@ -616,11 +720,13 @@ fn write_aliases_units(
     refresh_search(conn, id)
 }
 
-/// Rewrites the product's row in the FTS index from its name, aliases and SKU.
+/// Rewrites the product's row in the FTS index from its name, SKU, aliases and category
+/// (the same expression as migration 0008's rebuild).
 pub(crate) fn refresh_search(conn: &Connection, id: i64) -> Result<()> {
     let text: String = conn.query_row(
         "SELECT name || ' ' || coalesce(sku, '') || ' ' ||
                 coalesce((SELECT group_concat(alias, ' ') FROM product_aliases WHERE product_id = ?1), '')
+                || ' ' || coalesce(category, '')
          FROM products WHERE id = ?1",
         [id],
         |r| r.get(0),
@@ -891,14 +997,14 @@ fn substring_ids(conn: &Connection, q: &str, limit: usize, any: bool) -> Result<
     let (long, short): (Vec<&String>, Vec<&String>) =
         words.iter().partition(|w| w.chars().count() >= 3);
     let mut st;
-    let rows: Vec<(i64, String)> = if long.is_empty() {
+    let rows: Vec<(i64, String, String)> = if long.is_empty() {
         // Trigrams need three characters: short queries fall back to a prefix scan.
         st = conn.prepare_cached(
-            "SELECT p.id, s.text FROM products p JOIN product_search s ON s.rowid = p.id
+            "SELECT p.id, p.name, s.text FROM products p JOIN product_search s ON s.rowid = p.id
              WHERE (p.active = 1 OR ?2) AND s.text LIKE ?1 ESCAPE '\\' LIMIT 500",
         )?;
         let pat = format!("%{}%", short[0].replace(['%', '_', '\\'], "\\$0"));
-        st.query_map(params![pat, any], |r| Ok((r.get(0)?, r.get(1)?)))?
+        st.query_map(params![pat, any], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?
     } else {
         let m = long
@@ -907,44 +1013,84 @@ fn substring_ids(conn: &Connection, q: &str, limit: usize, any: bool) -> Result<
             .collect::<Vec<_>>()
             .join(" AND ");
         st = conn.prepare_cached(
-            "SELECT s.rowid, s.text FROM product_search s JOIN products p ON p.id = s.rowid
+            "SELECT s.rowid, p.name, s.text FROM product_search s JOIN products p ON p.id = s.rowid
              WHERE product_search MATCH ?1 AND (p.active = 1 OR ?2) ORDER BY rank LIMIT 500",
         )?;
-        st.query_map(params![m, any], |r| Ok((r.get(0)?, r.get(1)?)))?
+        st.query_map(params![m, any], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?
     };
-    let mut hits: Vec<(i64, i64)> = rows
+    let mut hits: Vec<Hit> = rows
         .into_iter()
-        .filter_map(|(id, text)| {
+        .filter_map(|(id, name, text)| {
             let t = text.to_lowercase();
-            short
-                .iter()
-                .all(|w| t.contains(w.as_str()))
-                .then(|| (score(&t, &words), id))
+            short.iter().all(|w| t.contains(w.as_str())).then(|| Hit {
+                id,
+                score: score(&name.to_lowercase(), &t, &words),
+                sold_days: 0,
+                name_len: name.chars().count(),
+            })
         })
         .collect();
-    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
-    Ok(hits.into_iter().take(limit).map(|(_, id)| id).collect())
+    hits.sort_by_key(|h| std::cmp::Reverse(h.score));
+    // Equally good matches go by how often each product sells ("telur" → the eggs sold every
+    // day before the quail eggs), then the shorter name. Only hits that can still reach the
+    // first `limit` places are looked up (a few indexed reads, not one per catalog row).
+    let cut = hits
+        .get(limit.saturating_sub(1))
+        .map_or(i64::MIN, |h| h.score);
+    let mut sold =
+        conn.prepare_cached("SELECT count(*) FROM daily_product_sales WHERE product_id = ?1")?;
+    for h in hits.iter_mut().take_while(|h| h.score >= cut).take(64) {
+        h.sold_days = sold.query_row([h.id], |r| r.get(0))?;
+    }
+    hits.sort_by_key(|h| {
+        (
+            std::cmp::Reverse(h.score),
+            std::cmp::Reverse(h.sold_days),
+            h.name_len,
+        )
+    });
+    Ok(hits.into_iter().take(limit).map(|h| h.id).collect())
 }
 
-/// Ranks a substring hit: whole-word and word-start matches beat mid-word ones,
-/// shorter names beat longer ones.
-fn score(text: &str, words: &[String]) -> i64 {
-    let tokens: Vec<&str> = text.split_whitespace().collect();
+struct Hit {
+    id: i64,
+    score: i64,
+    sold_days: i64,
+    name_len: usize,
+}
+
+/// Ranks a substring hit by where each word is found: a whole word of the name beats the
+/// start of a word of the name, which beats the middle of one; a word found only in the
+/// SKU, an alias or the category counts less than the name. A name that starts with the
+/// first word ranks higher still ("telur" → "Telur Ayam" before "Roti Isi Telur").
+fn score(name: &str, text: &str, words: &[String]) -> i64 {
+    let tokens = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let in_name = tokens(name);
+    let in_text = tokens(text);
     let mut s = 0;
     for w in words {
-        if tokens.iter().any(|t| t == w) {
-            s += 30;
-        } else if tokens.iter().any(|t| t.starts_with(w.as_str())) {
-            s += 20;
+        s += if in_name.iter().any(|t| t == w) {
+            30
+        } else if in_name.iter().any(|t| t.starts_with(w.as_str())) {
+            20
+        } else if name.contains(w.as_str()) {
+            10
+        } else if in_text.iter().any(|t| t == w || t.starts_with(w.as_str())) {
+            8
         } else {
-            s += 5;
-        }
+            5
+        };
     }
-    if text.starts_with(words.first().map(String::as_str).unwrap_or("")) {
+    if words.first().is_some_and(|w| name.starts_with(w.as_str())) {
         s += 10;
     }
-    s * 100 - text.len().min(99) as i64
+    s
 }
 
 fn trigrams(s: &str) -> Vec<String> {
@@ -1064,7 +1210,7 @@ fn closest_word(conn: &Connection, word: &str) -> Result<Option<String>> {
 }
 
 /// Edit distance with adjacent transpositions (optimal string alignment), over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -243,6 +243,59 @@ impl Shop {
             })
     }
 
+    /// Contacts whose name contains `query` (any case), names that start with it first, then
+    /// the most recently active: what a name field offers while it is typed.
+    pub fn search_contacts(&self, query: &str, limit: usize) -> Result<Vec<Contact>> {
+        let q = query.trim().to_lowercase();
+        let mut found: Vec<(bool, Contact)> = self
+            .contacts()?
+            .into_iter()
+            .filter_map(|c| {
+                let name = c.name.to_lowercase();
+                let bare = crate::chat::ask::bare(&c.name);
+                name.contains(&q)
+                    .then(|| (name.starts_with(&q) || bare.starts_with(&q), c))
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| b.1.last_activity.cmp(&a.1.last_activity))
+                .then_with(|| a.1.name.to_lowercase().cmp(&b.1.name.to_lowercase()))
+        });
+        Ok(found.into_iter().take(limit).map(|f| f.1).collect())
+    }
+
+    /// Existing contacts a typed name may mean when it is not one of them exactly, closest
+    /// first: the same name with or without a title ("Budi" → Pak Budi), or a letter or two
+    /// off ("Pak Budy" → Pak Budi). A title of the other sex names someone else ("Bu Budi"
+    /// is not Pak Budi). Empty when the name is a contact's own (nothing to ask), so a form
+    /// asks "maksud Anda Pak Budi?" before a typo makes a second debtor.
+    pub fn similar_contacts(&self, name: &str) -> Result<Vec<Contact>> {
+        use crate::chat::ask::{bare, title_sex};
+        let name = name.trim();
+        if name.is_empty() || find_contact(&self.conn, name)?.is_some() {
+            return Ok(Vec::new());
+        }
+        let want = bare(name);
+        let sex = title_sex(name);
+        let budget = match want.chars().count() {
+            0..=3 => 0,
+            4..=6 => 1,
+            _ => 2,
+        };
+        let mut near: Vec<(usize, Contact)> = self
+            .contacts()?
+            .into_iter()
+            .filter(|c| !matches!((sex, title_sex(&c.name)), (Some(a), Some(b)) if a != b))
+            .filter_map(|c| {
+                let e = crate::catalog::edit_distance(&want, &bare(&c.name));
+                (e <= budget).then_some((e, c))
+            })
+            .collect();
+        near.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.balance.cmp(&a.1.balance)));
+        Ok(near.into_iter().take(5).map(|n| n.1).collect())
+    }
+
     pub fn contacts(&self) -> Result<Vec<Contact>> {
         let mut st = self
             .conn

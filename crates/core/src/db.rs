@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_secret_settings_unlogged.sql",
         include_str!("../../../migrations/0007_secret_settings_unlogged.sql"),
     ),
+    (
+        "0008_search_category_popularity.sql",
+        include_str!("../../../migrations/0008_search_category_popularity.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

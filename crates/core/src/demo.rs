@@ -742,6 +742,7 @@ fn populate(
                     unit: None,
                     price: None,
                     discount: Decimal::ZERO,
+                    discount_percent: None,
                 });
             }
             let roll = rng.below(100);
@@ -765,6 +766,7 @@ fn populate(
                 customer,
                 discount: Decimal::ZERO,
                 note: None,
+                discount_percent: None,
             };
             if payment == Payment::Cash {
                 // Customers hand over the next round note (or exact money now and then).

@@ -717,7 +717,13 @@ impl CoreError {
 
     pub fn for_product(self, product: &str) -> Self {
         match self {
-            e @ CoreError::ForProduct { .. } => e,
+            // Already about a product, by name: "Telur: satuan karung tidak dikenal untuk
+            // Telur" would say it twice.
+            e @ (CoreError::ForProduct { .. }
+            | CoreError::UnknownUnit { .. }
+            | CoreError::InexactUnit { .. }
+            | CoreError::ProductInactive { .. }
+            | CoreError::InsufficientStock { .. }) => e,
             e => CoreError::ForProduct {
                 product: product.to_string(),
                 error: Box::new(e),

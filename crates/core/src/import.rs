@@ -1541,8 +1541,12 @@ impl<'c> Inserter<'c> {
             self.unit
                 .execute(params![id, u.unit, d(u.factor), u.price.map(d), u.code])?;
         }
-        // As `catalog::refresh_search` writes it: name, SKU, aliases (none yet).
-        let text = format!("{name} {} ", l.sku.as_deref().unwrap_or_default());
+        // As `catalog::refresh_search` writes it: name, SKU, aliases (none yet), category.
+        let text = format!(
+            "{name} {}  {}",
+            l.sku.as_deref().unwrap_or_default(),
+            l.category.as_deref().unwrap_or_default()
+        );
         self.search.execute(params![id, text])?;
         for word in crate::catalog::vocabulary(&text) {
             if !self.words.contains(&word) {
@@ -1599,6 +1603,9 @@ fn update_item(tx: &Connection, p: &Existing, item: &Item, import_id: i64, at: &
     }
     if l.name.as_ref().is_some_and(|n| *n != p.name)
         || l.sku.as_ref().is_some_and(|s| Some(s) != p.sku.as_ref())
+        || l.category
+            .as_ref()
+            .is_some_and(|c| Some(c) != p.category.as_ref())
     {
         refresh_search(tx, p.id)?;
     }

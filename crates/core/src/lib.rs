@@ -27,7 +27,7 @@ pub mod stock;
 pub mod time;
 pub mod units;
 
-pub use catalog::{NewProduct, Product, ProductPatch, ProductUnit};
+pub use catalog::{NewProduct, Product, ProductPatch, ProductUnit, SalePick};
 pub use chat::{ChatMessage, ChatReply, ChatStatus};
 pub use contacts::{Contact, DebtBalance, DebtEntry};
 pub use db::{OpenMode, SCHEMA_VERSION, Shop, default_db_path};

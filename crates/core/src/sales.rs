@@ -10,8 +10,8 @@ use crate::db::{Shop, audit, d, dec};
 use crate::error::{CoreError, Field, Lang, Problem, Result};
 use crate::money::{
     COST_DECIMALS, MAX_NAME, MAX_NOTE, PRICE_DECIMALS, QTY_DECIMALS, add, add_to, check_base_qty,
-    check_line_count, check_line_qty, check_money, check_opt_text, check_text, format_qty,
-    format_rupiah, mul, round_rupiah, sum,
+    check_line_count, check_line_qty, check_money, check_opt_text, check_text, format_id,
+    format_qty, format_rupiah, mul, round_rupiah, sum,
 };
 use crate::report::{DailyDelta, PRODUCT_DAY_UPSERT, bump_daily, bump_product_day};
 use crate::stock::{MovementKind, apply_movement, next_movement_id};
@@ -83,6 +83,11 @@ pub struct SaleLineInput {
     #[serde(with = "crate::money::json", default)]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
+    /// Discount on the line as a percentage of its price × quantity (instead of `discount`),
+    /// rounded to the rupiah; follows the quantity when it changes.
+    #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null", optional))]
+    pub discount_percent: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +102,11 @@ pub struct NewSale {
     #[serde(with = "crate::money::json", default)]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub discount: Decimal,
+    /// The sale's discount as a percentage of the lines' total (instead of `discount`),
+    /// rounded to the rupiah.
+    #[serde(with = "crate::money::json_opt", default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null", optional))]
+    pub discount_percent: Option<Decimal>,
     pub note: Option<String>,
 }
 
@@ -285,8 +295,11 @@ fn price_checked(product: Product, l: &SaleLineInput) -> Result<PricedLine> {
         Some(p) => check_money(Field::Price, p, PRICE_DECIMALS)?,
         None => check_money(Field::Price, unit.price, COST_DECIMALS)?,
     };
-    let discount = check_money(Field::Discount, l.discount, 0)?;
     let gross = mul(qty, price)?;
+    let discount = match l.discount_percent {
+        Some(p) => percent_of(Field::Discount, gross, p)?,
+        None => check_money(Field::Discount, l.discount, 0)?,
+    };
     if discount > gross {
         return Err(CoreError::invalid(
             Field::Discount,
@@ -310,6 +323,48 @@ fn price_checked(product: Product, l: &SaleLineInput) -> Result<PricedLine> {
     })
 }
 
+/// A line quantity (canonical text, as the cart holds it) plus `by`: what the + and −
+/// buttons and a repeated scan do. The result is checked like any line quantity (more than
+/// zero, at most a million, three decimals).
+pub fn step_qty(qty: &str, by: i64) -> Result<Decimal> {
+    let q: Decimal = qty.trim().parse().map_err(|_| CoreError::InvalidNumber {
+        text: qty.trim().into(),
+    })?;
+    check_line_qty(Field::Quantity, add(q, Decimal::from(by))?)
+}
+
+/// Cash handed over, read from what the cashier typed ("50rb", "100.000"), and the change
+/// due on `total`; a negative change is what is still missing. Shown live while typing.
+pub fn cash_change(total: Decimal, tendered: &str) -> Result<(Decimal, Decimal)> {
+    let t = check_money(Field::Tendered, crate::money::parse_number(tendered)?, 0)?;
+    Ok((t, t - total))
+}
+
+/// `percent` % of `amount`, rounded to the rupiah. A percentage is above 0, at most 100,
+/// with at most two decimals ("12,5%").
+fn percent_of(field: Field, amount: Decimal, percent: Decimal) -> Result<Decimal> {
+    if percent <= Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
+        return Err(CoreError::invalid(
+            field,
+            Problem::OutOfRange {
+                value: format!("{}%", format_id(percent)),
+                min: "0%".into(),
+                max: "100%".into(),
+            },
+        ));
+    }
+    if percent.normalize().scale() > 2 {
+        return Err(CoreError::invalid(
+            field,
+            Problem::TooPrecise {
+                value: format!("{}%", format_id(percent)),
+                decimals: 2,
+            },
+        ));
+    }
+    Ok(round_rupiah(mul(amount, percent)? / Decimal::ONE_HUNDRED))
+}
+
 /// A priced cart that has not been saved: what the cashier screen shows before payment.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -331,13 +386,16 @@ fn price_cart(conn: &Connection, sale: &NewSale) -> Result<(Vec<PricedLine>, Dec
         return Err(CoreError::invalid(Field::Cart, Problem::Required));
     }
     check_line_count(sale.lines.len())?;
-    let discount = check_money(Field::SaleDiscount, sale.discount, 0)?;
     let lines: Vec<PricedLine> = sale
         .lines
         .iter()
         .map(|l| price_line(conn, l))
         .collect::<Result<_>>()?;
     let subtotal = check_money(Field::Amount, sum(lines.iter().map(|l| l.total))?, 0)?;
+    let discount = match sale.discount_percent {
+        Some(p) => percent_of(Field::SaleDiscount, subtotal, p)?,
+        None => check_money(Field::SaleDiscount, sale.discount, 0)?,
+    };
     if discount > subtotal {
         return Err(CoreError::invalid(
             Field::SaleDiscount,

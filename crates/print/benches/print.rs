@@ -57,6 +57,7 @@ fn main() {
             unit: None,
             price: None,
             discount: Decimal::ZERO,
+            discount_percent: None,
         });
     }
     let id = shop
@@ -67,6 +68,7 @@ fn main() {
             customer: None,
             discount: Decimal::ZERO,
             note: None,
+            discount_percent: None,
         })
         .unwrap()
         .sale_id;

@@ -25,6 +25,7 @@ import type { Report } from "./bindings/Report";
 import type { ReturnLine } from "./bindings/ReturnLine";
 import type { Sale } from "./bindings/Sale";
 import type { SaleSummary } from "./bindings/SaleSummary";
+import type { SalePick } from "./bindings/SalePick";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { PrintJob } from "./bindings/PrintJob";
 import type { FoundPrinter } from "./bindings/FoundPrinter";
@@ -34,6 +35,7 @@ import type { ImportReport } from "./bindings/ImportReport";
 
 export type AppStatus = { db_path: string; open: boolean; error: ErrorBody | null };
 export type QtyUnit = { qty: string; unit: string | null };
+export type CashChange = { tendered: string; change: string };
 
 export function errorMessage(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) return String((e as ErrorBody).message);
@@ -46,6 +48,11 @@ export const api = {
   openShop: (choice: "demo" | "empty") => invoke<void>("open_shop", { choice }),
   dashboard: () => invoke<Dashboard>("dashboard"),
   searchProducts: (query: string, limit = 20) => invoke<Product[]>("search_products", { query, limit }),
+  pickForSale: (query: string) => invoke<SalePick>("pick_for_sale", { query }),
+  popularProducts: (category: string | null, limit = 24) => invoke<Product[]>("popular_products", { category, limit }),
+  categories: () => invoke<string[]>("categories"),
+  stepQty: (qty: string, by: number) => invoke<string>("step_qty", { qty, by }),
+  cashChange: (total: string, tendered: string) => invoke<CashChange>("cash_change", { total, tendered }),
   products: (includeInactive = false) => invoke<Product[]>("products", { includeInactive }),
   product: (id: number) => invoke<Product>("product", { id }),
   addProduct: (product: NewProduct) => invoke<Product>("add_product", { product }),
@@ -74,6 +81,8 @@ export const api = {
   postStockCount: (lines: CountLine[], note: string | null) => invoke<StockCount[]>("post_stock_count", { lines, note }),
   contacts: () => invoke<Contact[]>("contacts"),
   addContact: (name: string, supplier: boolean, phone: string | null) => invoke<Contact>("add_contact", { name, supplier, phone }),
+  searchContacts: (query: string, limit = 8) => invoke<Contact[]>("search_contacts", { query, limit }),
+  similarContacts: (name: string) => invoke<Contact[]>("similar_contacts", { name }),
   debtHistory: (contact: string) => invoke<DebtEntry[]>("debt_history", { contact }),
   payDebt: (contact: string, amount: string, note: string | null) => invoke<DebtEntry>("pay_debt", { contact, amount, note }),
   report: (period: string) => invoke<Report>("report", { period }),

@@ -13,6 +13,10 @@ export const ui = $state({
   dbPath: "",
   offsetMinutes: 7 * 60,
   toasts: [] as { id: number; text: string; kind: "ok" | "error" }[],
+  /** A product form to open with this barcode filled in (the Kasir's unknown scan). */
+  newProductCode: null as string | null,
+  /** A product to put in the cart when the Kasir shows again (just created from it). */
+  addToCart: null as number | null,
 });
 
 let nextToast = 1;

@@ -691,6 +691,7 @@ impl Shop {
                     customer: customer.clone(),
                     discount: Decimal::ZERO,
                     note: Some("chat".into()),
+                    discount_percent: None,
                 })?;
                 let mut text = format!("✓ *Penjualan #{}* dicatat", sale.sale_id);
                 if *kasbon {
@@ -960,6 +961,7 @@ fn sale_line(l: &Line) -> Option<SaleLineInput> {
         unit: l.unit.clone(),
         price,
         discount,
+        discount_percent: None,
     })
 }
 

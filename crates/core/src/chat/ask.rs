@@ -35,7 +35,7 @@ pub enum Ask {
 }
 
 /// A name without its title: "Bu Sri" → "sri".
-fn bare(name: &str) -> String {
+pub(crate) fn bare(name: &str) -> String {
     let words: Vec<String> = name
         .split_whitespace()
         .map(|w| w.trim_matches('.').to_lowercase())
@@ -722,7 +722,7 @@ impl Shop {
 
 /// Whether a name's title says a woman (Some(true)) or a man (Some(false)); None without
 /// one, or for titles used for both (kak, dek).
-fn title_sex(name: &str) -> Option<bool> {
+pub(crate) fn title_sex(name: &str) -> Option<bool> {
     let first = name.split_whitespace().next()?.to_lowercase();
     match first.as_str() {
         "bu" | "ibu" | "mbak" | "mba" | "teh" | "ceu" | "bi" | "bibi" | "tante" | "cik" | "ci"

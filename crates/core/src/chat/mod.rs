@@ -16,7 +16,7 @@
 //! Replies are Indonesian, formatted for WhatsApp (*bold*, lists, Rp 12.500).
 
 mod act;
-mod ask;
+pub(crate) mod ask;
 mod query;
 
 use crate::db::Shop;

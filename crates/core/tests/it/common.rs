@@ -71,6 +71,7 @@ pub fn line(product: &str, qty: &str, unit: Option<&str>) -> SaleLineInput {
         unit: unit.map(str::to_string),
         price: None,
         discount: Decimal::ZERO,
+        discount_percent: None,
     }
 }
 
@@ -82,6 +83,7 @@ pub fn cash(lines: Vec<SaleLineInput>) -> NewSale {
         customer: None,
         discount: Decimal::ZERO,
         note: None,
+        discount_percent: None,
     }
 }
 

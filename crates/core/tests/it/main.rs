@@ -5,6 +5,7 @@ mod common;
 mod concurrency;
 mod fuzz;
 mod import;
+mod kasir;
 mod ledger;
 mod open;
 mod props;

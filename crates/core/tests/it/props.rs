@@ -188,6 +188,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         unit: unit.map(str::to_string),
                         price: free.then_some(Decimal::ZERO),
                         discount: Decimal::ZERO,
+                        discount_percent: None,
                     });
                 }
                 let discount =
@@ -202,6 +203,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     customer: customer.map(|c| CUSTOMERS[c].to_string()),
                     discount,
                     note: None,
+                    discount_percent: None,
                 };
                 if any_inactive {
                     let e = shop.record_sale(&sale).unwrap_err();
@@ -421,6 +423,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     customer: None,
                     discount: Decimal::ZERO,
                     note: None,
+                    discount_percent: None,
                 };
                 let item = |qty: &str, price: Option<&str>| SaleLineInput {
                     product: ProductRef::Query("MIE".into()),
@@ -428,6 +431,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     unit: None,
                     price: price.map(d),
                     discount: Decimal::ZERO,
+                    discount_percent: None,
                 };
                 let code = match which {
                     0 => shop

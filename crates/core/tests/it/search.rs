@@ -141,6 +141,7 @@ fn resolve_never_guesses_between_several() {
             customer: None,
             discount: Default::default(),
             note: None,
+            discount_percent: None,
         })
         .unwrap_err();
     assert_eq!(sell.code(), "product_inactive", "only selling refuses it");

@@ -105,6 +105,7 @@ pub fn line(product: &str, qty: &str, unit: Option<&str>) -> SaleLineInput {
         unit: unit.map(str::to_string),
         price: None,
         discount: Decimal::ZERO,
+        discount_percent: None,
     }
 }
 
@@ -116,6 +117,7 @@ pub fn sale(lines: Vec<SaleLineInput>, payment: Payment, tendered: Option<&str>)
         customer: None,
         discount: Decimal::ZERO,
         note: None,
+        discount_percent: None,
     }
 }
 

@@ -2,4 +2,9 @@
 import type { Payment } from "./Payment";
 import type { SaleLineInput } from "./SaleLineInput";
 
-export type NewSale = { lines: Array<SaleLineInput>, payment: Payment, tendered: string | null, customer: string | null, discount: string, note: string | null, };
+export type NewSale = { lines: Array<SaleLineInput>, payment: Payment, tendered: string | null, customer: string | null, discount: string, 
+/**
+ * The sale's discount as a percentage of the lines' total (instead of `discount`),
+ * rounded to the rupiah.
+ */
+discount_percent?: string | null, note: string | null, };

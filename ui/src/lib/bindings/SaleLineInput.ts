@@ -9,4 +9,9 @@ price: string | null,
 /**
  * Discount on the line, in rupiah.
  */
-discount: string, };
+discount: string, 
+/**
+ * Discount on the line as a percentage of its price × quantity (instead of `discount`),
+ * rounded to the rupiah; follows the quantity when it changes.
+ */
+discount_percent?: string | null, };
