@@ -3,7 +3,8 @@
 //! screen (the dashboard especially) refreshes, wherever the change was made.
 
 use crate::state::{AppState, Res, notify};
-use pasar_core::contacts::{Contact, DebtEntry};
+use pasar_core::books::{ExpenseRow, ListQuery, Page, PurchaseDetail, PurchaseRow, SaleRow};
+use pasar_core::contacts::{Contact, ContactPatch, DebtEntry};
 use pasar_core::dashboard::{Dashboard, DayFigures};
 use pasar_core::db::SettingsView;
 use pasar_core::import::{ImportOptions, ImportReport};
@@ -261,6 +262,47 @@ pub fn sales_list(
 }
 
 #[tauri::command]
+pub fn sales_page(s: State<AppState>, query: ListQuery) -> Res<Page<SaleRow>> {
+    s.with_shop(|shop| shop.sales_page(&query))
+}
+
+#[tauri::command]
+pub fn purchases_page(s: State<AppState>, query: ListQuery) -> Res<Page<PurchaseRow>> {
+    s.with_shop(|shop| shop.purchases_page(&query))
+}
+
+#[tauri::command]
+pub fn purchase_detail(s: State<AppState>, id: i64) -> Res<PurchaseDetail> {
+    s.with_shop(|shop| shop.purchase_detail(id))
+}
+
+#[tauri::command]
+pub fn expenses_page(s: State<AppState>, query: ListQuery) -> Res<Page<ExpenseRow>> {
+    s.with_shop(|shop| shop.expenses_page(&query))
+}
+
+#[tauri::command]
+pub fn actors(s: State<AppState>) -> Res<Vec<String>> {
+    s.with_shop(|shop| shop.actors())
+}
+
+/// Voids a purchase typed by mistake (a reversing row); returns the reversal's id.
+#[tauri::command]
+pub fn void_purchase(s: State<AppState>, app: AppHandle, id: i64, reason: String) -> Res<i64> {
+    let r = s.with_shop(|shop| shop.void_purchase(id, &reason))?;
+    changed(&app);
+    Ok(r)
+}
+
+/// Voids an expense typed by mistake (a reversing row); returns the reversal's id.
+#[tauri::command]
+pub fn void_expense(s: State<AppState>, app: AppHandle, id: i64, reason: String) -> Res<i64> {
+    let r = s.with_shop(|shop| shop.void_expense(id, &reason))?;
+    changed(&app);
+    Ok(r)
+}
+
+#[tauri::command]
 pub fn receipt_text(s: State<AppState>, id: i64) -> Res<String> {
     s.with_shop(|shop| shop.receipt_text(id))
 }
@@ -499,6 +541,30 @@ pub fn add_contact(
 }
 
 #[tauri::command]
+pub fn update_contact(
+    s: State<AppState>,
+    app: AppHandle,
+    id: i64,
+    patch: ContactPatch,
+) -> Res<Contact> {
+    let c = s.with_shop(|shop| shop.update_contact(id, &patch))?;
+    changed(&app);
+    Ok(c)
+}
+
+#[tauri::command]
+pub fn merge_contacts(
+    s: State<AppState>,
+    app: AppHandle,
+    keep: i64,
+    duplicate: i64,
+) -> Res<Contact> {
+    let c = s.with_shop(|shop| shop.merge_contacts(keep, duplicate))?;
+    changed(&app);
+    Ok(c)
+}
+
+#[tauri::command]
 pub fn search_contacts(s: State<AppState>, query: String, limit: usize) -> Res<Vec<Contact>> {
     s.with_shop(|shop| shop.search_contacts(&query, limit))
 }
@@ -506,6 +572,11 @@ pub fn search_contacts(s: State<AppState>, query: String, limit: usize) -> Res<V
 #[tauri::command]
 pub fn similar_contacts(s: State<AppState>, name: String) -> Res<Vec<Contact>> {
     s.with_shop(|shop| shop.similar_contacts(&name))
+}
+
+#[tauri::command]
+pub fn near_duplicates(s: State<AppState>, id: i64) -> Res<Vec<Contact>> {
+    s.with_shop(|shop| shop.near_duplicates(id))
 }
 
 #[tauri::command]

@@ -21,6 +21,7 @@ import time
 
 from webdriver import (CTRL, ENTER, F3, F5, F8, CheckFailed, Session, check, checks, db_one,
                        rupiah)
+import backoffice
 import shopday
 
 def free_port():
@@ -336,6 +337,7 @@ def main():
         # A real day at the Kasir: the mouse, scans after clicks, unknown codes, ambiguous
         # names, corrections at the line, a held cart, a kasbon name with a typo.
         shopday.run(s, db, shots)
+        backoffice.run(s, db, shots)
         shopday.every_screen_at_two_sizes(s, shots)
 
         for i, screen in enumerate(["stok", "kontak", "laporan", "pengaturan"], start=6):

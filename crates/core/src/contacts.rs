@@ -10,7 +10,7 @@ use crate::money::{
 use crate::time::stamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactKind {
@@ -70,6 +70,20 @@ pub struct DebtEntry {
     pub note: Option<String>,
 }
 
+/// What `Shop::update_contact` changes; `None` leaves a field as it is (an empty phone
+/// removes it).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ContactPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Also a supplier (true), or a customer only (false).
+    #[serde(default)]
+    pub supplier: Option<bool>,
+}
+
 /// Normalises an Indonesian phone number to WhatsApp's form: "0812-3456-789" → "628123456789".
 pub fn normalize_phone(raw: &str) -> Result<String> {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -94,9 +108,13 @@ pub fn normalize_phone(raw: &str) -> Result<String> {
     Ok(n)
 }
 
+/// The contact a name means: its own, or the one it was merged into.
 pub(crate) fn find_contact(conn: &Connection, name: &str) -> Result<Option<(i64, String)>> {
     Ok(conn
-        .prepare_cached("SELECT id, kind FROM contacts WHERE name = ?1 COLLATE NOCASE")?
+        .prepare_cached(
+            "SELECT k.id, k.kind FROM contacts c JOIN contacts k ON k.id = coalesce(c.merged_into, c.id)
+             WHERE c.name = ?1 COLLATE NOCASE",
+        )?
         .query_row([name.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
@@ -271,11 +289,21 @@ impl Shop {
     /// is not Pak Budi). Empty when the name is a contact's own (nothing to ask), so a form
     /// asks "maksud Anda Pak Budi?" before a typo makes a second debtor.
     pub fn similar_contacts(&self, name: &str) -> Result<Vec<Contact>> {
-        use crate::chat::ask::{bare, title_sex};
         let name = name.trim();
         if name.is_empty() || find_contact(&self.conn, name)?.is_some() {
             return Ok(Vec::new());
         }
+        self.near(name, None)
+    }
+
+    /// Other contacts that may be the same person as contact `id` (the merge candidates).
+    pub fn near_duplicates(&self, id: i64) -> Result<Vec<Contact>> {
+        let c = self.contact(id)?;
+        self.near(&c.name, Some(id))
+    }
+
+    fn near(&self, name: &str, except: Option<i64>) -> Result<Vec<Contact>> {
+        use crate::chat::ask::{bare, title_sex};
         let want = bare(name);
         let sex = title_sex(name);
         let budget = match want.chars().count() {
@@ -286,6 +314,7 @@ impl Shop {
         let mut near: Vec<(usize, Contact)> = self
             .contacts()?
             .into_iter()
+            .filter(|c| Some(c.id) != except)
             .filter(|c| !matches!((sex, title_sex(&c.name)), (Some(a), Some(b)) if a != b))
             .filter_map(|c| {
                 let e = crate::catalog::edit_distance(&want, &bare(&c.name));
@@ -297,13 +326,148 @@ impl Shop {
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id FROM contacts ORDER BY name COLLATE NOCASE")?;
+        let mut st = self.conn.prepare(
+            "SELECT id FROM contacts WHERE merged_into IS NULL ORDER BY name COLLATE NOCASE",
+        )?;
         let ids: Vec<i64> = st
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.contact(id)).collect()
+    }
+
+    /// Changes a contact's name, phone or kind. A new name may not be another contact's
+    /// (nor a merged contact's, which still means the one it was merged into).
+    pub fn update_contact(&mut self, id: i64, patch: &ContactPatch) -> Result<Contact> {
+        let at = stamp(self.clock.now());
+        let actor = self.actor.clone();
+        let current = self.contact(id)?;
+        let name = match &patch.name {
+            Some(n) => {
+                let n = check_text(Field::ContactName, n, MAX_NAME)?;
+                if n.is_empty() {
+                    return Err(CoreError::invalid(Field::ContactName, Problem::Required));
+                }
+                Some(n)
+            }
+            None => None,
+        };
+        let phone = match &patch.phone {
+            Some(p) if p.trim().is_empty() => Some(None),
+            Some(p) => Some(Some(normalize_phone(p)?)),
+            None => None,
+        };
+        let tx = self.write_tx()?;
+        if let Some(n) = &name
+            && let Some((other, _)) = find_contact(&tx, n)?
+            && other != id
+        {
+            return Err(CoreError::Duplicate {
+                field: Field::ContactName,
+                value: n.clone(),
+            });
+        }
+        let kind = match patch.supplier {
+            Some(true) if current.kind == "customer" => Some("both"),
+            Some(false) if current.kind == "supplier" => Some("customer"),
+            _ => None,
+        };
+        tx.execute(
+            "UPDATE contacts SET name = coalesce(?2, name), kind = coalesce(?3, kind),
+                    phone = CASE WHEN ?4 THEN ?5 ELSE phone END
+             WHERE id = ?1",
+            params![id, name, kind, phone.is_some(), phone.clone().flatten()],
+        )
+        .map_err(|e| match &name {
+            Some(n) if e.to_string().contains("contacts.name") => CoreError::Duplicate {
+                field: Field::ContactName,
+                value: n.clone(),
+            },
+            _ => e.into(),
+        })?;
+        audit(
+            &tx,
+            &at,
+            &actor,
+            "contact.update",
+            "contact",
+            Some(id),
+            &serde_json::json!({"from": current.name, "name": name, "phone": phone, "kind": kind}),
+        )?;
+        tx.commit()?;
+        self.contact(id)
+    }
+
+    /// Merges contact `duplicate` into `keep`: its sales, purchases and kasbon entries are
+    /// attributed to `keep` (whose balance becomes the sum of both), it disappears from the
+    /// lists, and its name goes on meaning `keep`. Nothing is deleted; the audit log records
+    /// what moved. Returns the kept contact.
+    pub fn merge_contacts(&mut self, keep: i64, duplicate: i64) -> Result<Contact> {
+        let at = stamp(self.clock.now());
+        let actor = self.actor.clone();
+        let (k, dup) = (self.contact(keep)?, self.contact(duplicate)?);
+        if keep == duplicate {
+            return Err(CoreError::invalid(
+                Field::ContactName,
+                Problem::SameContact { name: k.name },
+            ));
+        }
+        let tx = self.write_tx()?;
+        let merged: Option<i64> = tx.query_row(
+            "SELECT merged_into FROM contacts WHERE id = ?1",
+            [duplicate],
+            |r| r.get(0),
+        )?;
+        if merged.is_some() {
+            return Err(CoreError::ContactNotFound {
+                name: dup.name.clone(),
+            });
+        }
+        let balance = add(k.balance, dup.balance)?;
+        if balance.abs() > MAX_BALANCE {
+            return Err(CoreError::invalid(
+                Field::Balance,
+                Problem::OutOfRange {
+                    value: format_rupiah(balance),
+                    min: format_rupiah(-MAX_BALANCE),
+                    max: format_rupiah(MAX_BALANCE),
+                },
+            ));
+        }
+        let mut moved = serde_json::Map::new();
+        for table in ["sales", "purchases", "debt_entries"] {
+            let n = tx.execute(
+                &format!("UPDATE {table} SET contact_id = ?1 WHERE contact_id = ?2"),
+                params![keep, duplicate],
+            )?;
+            moved.insert(table.into(), n.into());
+        }
+        let kind = if k.kind == dup.kind {
+            k.kind.clone()
+        } else {
+            "both".into()
+        };
+        let last = std::cmp::max(k.last_activity.clone(), dup.last_activity.clone());
+        tx.execute(
+            "UPDATE contacts SET balance = ?2, kind = ?3, last_activity = ?4,
+                    phone = coalesce(phone, ?5)
+             WHERE id = ?1",
+            params![keep, d(balance), kind, last, dup.phone],
+        )?;
+        tx.execute(
+            "UPDATE contacts SET merged_into = ?1, balance = '0' WHERE id = ?2 OR merged_into = ?2",
+            params![keep, duplicate],
+        )?;
+        audit(
+            &tx,
+            &at,
+            &actor,
+            "contact.merge",
+            "contact",
+            Some(keep),
+            &serde_json::json!({"kept": k.name, "merged": dup.name, "merged_id": duplicate, "moved": moved}),
+        )?;
+        tx.commit()?;
+        self.contact(keep)
     }
 
     /// Contacts with an open balance, largest first.

@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_search_category_popularity.sql",
         include_str!("../../../migrations/0008_search_category_popularity.sql"),
     ),
+    (
+        "0009_contact_merge.sql",
+        include_str!("../../../migrations/0009_contact_merge.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -361,6 +361,10 @@ pub enum Problem {
         value: String,
         row: usize,
     },
+    /// A contact merged with itself.
+    SameContact {
+        name: String,
+    },
     /// Already another product's.
     UsedBy {
         value: String,
@@ -407,6 +411,7 @@ impl Problem {
             HasOtherEntries { .. } => "has_other_entries",
             NotAnImage => "not_an_image",
             SameAsRow { .. } => "same_as_row",
+            SameContact { .. } => "same_contact",
             UsedBy { .. } => "used_by",
             OtherBaseUnit { .. } => "other_base_unit",
         }
@@ -538,6 +543,8 @@ impl Problem {
             }
             SameAsRow { value, row } if en => format!("\"{value}\" is already on row {row}"),
             SameAsRow { value, row } => format!("\"{value}\" sudah ada di baris {row}"),
+            SameContact { name } if en => format!("{name} cannot be merged with itself"),
+            SameContact { name } => format!("{name} tidak bisa digabung dengan dirinya sendiri"),
             UsedBy { value, product } if en => {
                 format!("\"{value}\" already belongs to {product}")
             }
@@ -1244,6 +1251,7 @@ pub fn catalogue() -> Vec<CoreError> {
             value: s("BRS-01"),
             row: 7,
         },
+        Problem::SameContact { name: s("Sri") },
         Problem::UsedBy {
             value: s("8991234567890"),
             product: s("Beras Pulen"),
@@ -1458,7 +1466,7 @@ pub fn variant_index(e: &CoreError) -> usize {
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
 pub const VARIANTS: usize = 53;
-pub const PROBLEMS: usize = 32;
+pub const PROBLEMS: usize = 33;
 
 fn problem_index(p: &Problem) -> usize {
     use Problem::*;
@@ -1495,6 +1503,7 @@ fn problem_index(p: &Problem) -> usize {
         OtherBaseUnit { .. } => 29,
         AlreadyVoided { .. } => 30,
         PartOfDocument { .. } => 31,
+        SameContact { .. } => 32,
     }
 }
 

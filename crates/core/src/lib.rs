@@ -3,6 +3,7 @@
 //! the desktop shell and tests all call this crate. Only this crate knows SQL.
 
 mod batch;
+pub mod books;
 pub mod catalog;
 pub mod chat;
 pub mod contacts;

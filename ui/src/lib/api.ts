@@ -26,6 +26,13 @@ import type { ReturnLine } from "./bindings/ReturnLine";
 import type { Sale } from "./bindings/Sale";
 import type { SaleSummary } from "./bindings/SaleSummary";
 import type { SalePick } from "./bindings/SalePick";
+import type { Page } from "./bindings/Page";
+import type { ListQuery } from "./bindings/ListQuery";
+import type { SaleRow } from "./bindings/SaleRow";
+import type { PurchaseRow } from "./bindings/PurchaseRow";
+import type { PurchaseDetail } from "./bindings/PurchaseDetail";
+import type { ExpenseRow } from "./bindings/ExpenseRow";
+import type { ContactPatch } from "./bindings/ContactPatch";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { PrintJob } from "./bindings/PrintJob";
 import type { FoundPrinter } from "./bindings/FoundPrinter";
@@ -68,6 +75,13 @@ export const api = {
   sale: (id: number) => invoke<Sale>("sale", { id }),
   salesList: (period: string, contact: string | null = null, limit = 200) =>
     invoke<SaleSummary[]>("sales_list", { period, contact, limit }),
+  salesPage: (query: ListQuery) => invoke<Page<SaleRow>>("sales_page", { query }),
+  purchasesPage: (query: ListQuery) => invoke<Page<PurchaseRow>>("purchases_page", { query }),
+  purchaseDetail: (id: number) => invoke<PurchaseDetail>("purchase_detail", { id }),
+  expensesPage: (query: ListQuery) => invoke<Page<ExpenseRow>>("expenses_page", { query }),
+  actors: () => invoke<string[]>("actors"),
+  voidPurchase: (id: number, reason: string) => invoke<number>("void_purchase", { id, reason }),
+  voidExpense: (id: number, reason: string) => invoke<number>("void_expense", { id, reason }),
   receiptText: (id: number) => invoke<string>("receipt_text", { id }),
   recordPurchase: (purchase: NewPurchase) => invoke<Purchase>("record_purchase", { purchase }),
   purchasesList: (period: string, limit = 200) => invoke<PurchaseSummary[]>("purchases_list", { period, limit }),
@@ -81,7 +95,10 @@ export const api = {
   postStockCount: (lines: CountLine[], note: string | null) => invoke<StockCount[]>("post_stock_count", { lines, note }),
   contacts: () => invoke<Contact[]>("contacts"),
   addContact: (name: string, supplier: boolean, phone: string | null) => invoke<Contact>("add_contact", { name, supplier, phone }),
+  updateContact: (id: number, patch: ContactPatch) => invoke<Contact>("update_contact", { id, patch }),
+  mergeContacts: (keep: number, duplicate: number) => invoke<Contact>("merge_contacts", { keep, duplicate }),
   searchContacts: (query: string, limit = 8) => invoke<Contact[]>("search_contacts", { query, limit }),
+  nearDuplicates: (id: number) => invoke<Contact[]>("near_duplicates", { id }),
   similarContacts: (name: string) => invoke<Contact[]>("similar_contacts", { name }),
   debtHistory: (contact: string) => invoke<DebtEntry[]>("debt_history", { contact }),
   payDebt: (contact: string, amount: string, note: string | null) => invoke<DebtEntry>("pay_debt", { contact, amount, note }),

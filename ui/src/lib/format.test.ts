@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCompact, formatNumber, formatPercent, formatQty, formatRupiah, formatTime } from "./format";
+import { formatCompact, formatDate, formatPhone, formatDateTime, formatNumber, formatPercent, formatQty, formatRupiah, formatTime } from "./format";
 
 describe("formatting", () => {
   it("formats rupiah with dot grouping", () => {
@@ -36,5 +36,18 @@ describe("formatting", () => {
     expect(formatTime("2026-11-21T01:00:00.000Z", 7 * 60)).toBe("21/11 08:00");
     expect(formatTime("2026-11-20T17:30:00.000Z", 7 * 60)).toBe("21/11 00:30");
     expect(formatTime("2026-11-20T17:30:00.000Z", 9 * 60)).toBe("21/11 02:30");
+  });
+  it("writes dates the Indonesian way, in the shop's zone", () => {
+    // 23:30 UTC on the 21st is 06:30 on the 22nd in Jakarta (UTC+7).
+    expect(formatDateTime("2026-11-21T23:30:00.000Z", 420)).toBe("22/11/2026 06:30");
+    expect(formatDateTime("2026-12-31T17:00:00.000Z", 420)).toBe("01/01/2027 00:00");
+    expect(formatDate("2026-11-05")).toBe("05/11/2026");
+    expect(formatDate("kemarin")).toBe("kemarin");
+  });
+  it("writes phones the Indonesian way", () => {
+    expect(formatPhone("6281234500012")).toBe("0812-3450-0012");
+    expect(formatPhone("628123456789")).toBe("0812-3456-789");
+    expect(formatPhone("+1 555")).toBe("+1 555");
+    expect(formatPhone(null)).toBe("");
   });
 });

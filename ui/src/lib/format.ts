@@ -59,3 +59,24 @@ export function formatTime(iso: string, offsetMinutes: number): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
 }
+
+/** A timestamp in the shop's zone as "22/11/2026 16:09" (Indonesian day/month/year). */
+export function formatDateTime(iso: string, offsetMinutes: number): string {
+  const d = new Date(new Date(iso).getTime() + offsetMinutes * 60_000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}
+
+/** A local date "2026-11-22" as "22/11/2026". */
+export function formatDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split("-");
+  return d && m && y ? `${d}/${m}/${y}` : isoDate;
+}
+
+/** A phone kept in WhatsApp's form ("6281234500012") as Indonesians write it: "0812-3450-0012". */
+export function formatPhone(phone: string | null | undefined): string {
+  if (!phone) return "";
+  const local = phone.startsWith("62") ? "0" + phone.slice(2) : phone;
+  if (!/^0\d{8,13}$/.test(local)) return phone;
+  return [local.slice(0, 4), local.slice(4, 8), local.slice(8)].filter(Boolean).join("-");
+}

@@ -3,6 +3,7 @@
 mod chat;
 mod common;
 mod concurrency;
+mod corrections;
 mod fuzz;
 mod import;
 mod kasir;
