@@ -345,6 +345,7 @@ fn unique_violation(
 
 impl Shop {
     pub fn add_product(&mut self, p: NewProduct) -> Result<Product> {
+        self.require_owner("product.edit")?;
         let name = check_text(Field::ProductName, &p.name, MAX_NAME)?;
         if name.is_empty() {
             return Err(CoreError::invalid(Field::ProductName, Problem::Required));
@@ -408,6 +409,7 @@ impl Shop {
     }
 
     pub fn update_product(&mut self, id: i64, patch: ProductPatch) -> Result<Product> {
+        self.require_owner("product.edit")?;
         let mut cur = self.product(id)?;
         if let Some(n) = &patch.name {
             let n = check_text(Field::ProductName, n, MAX_NAME)?;

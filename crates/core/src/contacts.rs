@@ -402,6 +402,7 @@ impl Shop {
     /// lists, and its name goes on meaning `keep`. Nothing is deleted; the audit log records
     /// what moved. Returns the kept contact.
     pub fn merge_contacts(&mut self, keep: i64, duplicate: i64) -> Result<Contact> {
+        self.require_owner("contact.merge")?;
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let (k, dup) = (self.contact(keep)?, self.contact(duplicate)?);

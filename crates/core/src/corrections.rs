@@ -62,6 +62,7 @@ impl Shop {
     /// returns to what it was, and a purchase on credit comes off the supplier's balance.
     /// Returns the id of the reversing purchase.
     pub fn void_purchase(&mut self, purchase_id: i64, reason: &str) -> Result<i64> {
+        self.require_owner("purchase.void")?;
         let reason = reason_of(reason)?;
         let now = stamp(self.clock.now());
         let actor = self.actor.clone();
@@ -196,6 +197,7 @@ impl Shop {
 
     /// Voids an expense typed by mistake. Returns the id of the reversing expense.
     pub fn void_expense(&mut self, expense_id: i64, reason: &str) -> Result<i64> {
+        self.require_owner("expense.void")?;
         let reason = reason_of(reason)?;
         let now = stamp(self.clock.now());
         let actor = self.actor.clone();
@@ -244,6 +246,7 @@ impl Shop {
     /// for the wrong person). Entries that belong to a sale or a purchase are corrected by
     /// voiding that document instead. Returns the id of the reversing entry.
     pub fn reverse_debt_entry(&mut self, entry_id: i64, reason: &str) -> Result<i64> {
+        self.require_owner("debt.reverse")?;
         let reason = reason_of(reason)?;
         let now = stamp(self.clock.now());
         let actor = self.actor.clone();

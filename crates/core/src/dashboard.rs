@@ -38,6 +38,11 @@ pub struct Dashboard {
     pub series: Vec<DayFigures>,
     /// Best sellers of the last 30 days.
     pub top_products: Vec<crate::report::TopProduct>,
+    /// False for a cashier: cost and profit are blanked (zero) and not to be shown.
+    pub shows_profit: bool,
+    /// The shift open now, and the last one closed (with its drawer difference).
+    pub open_shift: Option<crate::shifts::ShiftView>,
+    pub last_shift: Option<crate::shifts::ShiftView>,
 }
 
 impl Shop {
@@ -86,6 +91,7 @@ impl Shop {
     }
 
     pub fn dashboard(&self) -> Result<Dashboard> {
+        let shows_profit = self.owner_may_see("report.view").is_ok();
         let today = self.today();
         let report = self.report_for(Period {
             from: today,
@@ -108,19 +114,44 @@ impl Shop {
             shop_name: self
                 .setting("shop_name")?
                 .unwrap_or_else(|| "Toko Saya".into()),
-            today: report,
+            today: if shows_profit {
+                report
+            } else {
+                report.without_costs()
+            },
             cash_in_drawer: cash_sales + repaid - spent - bought,
-            series: self.daily_series(Period {
-                from: today - Duration::days(29),
-                to: today,
-            })?,
-            top_products: self.top_products(
-                Period {
+            series: self
+                .daily_series(Period {
                     from: today - Duration::days(29),
                     to: today,
-                },
-                8,
-            )?,
+                })?
+                .into_iter()
+                .map(|mut d| {
+                    if !shows_profit {
+                        d.gross_profit = Decimal::ZERO;
+                    }
+                    d
+                })
+                .collect(),
+            top_products: self
+                .top_products(
+                    Period {
+                        from: today - Duration::days(29),
+                        to: today,
+                    },
+                    8,
+                )?
+                .into_iter()
+                .map(|mut t| {
+                    if !shows_profit {
+                        t.gross_profit = Decimal::ZERO;
+                    }
+                    t
+                })
+                .collect(),
+            shows_profit,
+            open_shift: self.current_shift()?,
+            last_shift: self.last_closed_shift()?,
         })
     }
 }

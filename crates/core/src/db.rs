@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_contact_merge.sql",
         include_str!("../../../migrations/0009_contact_merge.sql"),
     ),
+    (
+        "0010_staff_and_shifts.sql",
+        include_str!("../../../migrations/0010_staff_and_shifts.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -100,6 +104,8 @@ pub struct Shop {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) actor: String,
     pub(crate) settings: ShopSettings,
+    /// Who is at the counter, in which role (see `staff`).
+    pub(crate) session: crate::staff::Session,
     path: PathBuf,
     read_only: bool,
 }
@@ -160,6 +166,7 @@ impl Shop {
             conn,
             clock,
             actor: "owner".into(),
+            session: crate::staff::Session::default(),
             settings: ShopSettings {
                 tz: ShopTz::jakarta(),
                 allow_negative_stock: true,
@@ -189,6 +196,7 @@ impl Shop {
             conn,
             clock,
             actor: "owner".into(),
+            session: crate::staff::Session::default(),
             settings: ShopSettings {
                 tz: ShopTz::jakarta(),
                 allow_negative_stock: true,
@@ -322,6 +330,10 @@ impl Shop {
     /// allow_negative_stock (true/false), lead_time_days, language; the agents' optional
     /// online assistant: assistant_url, assistant_model, assistant_key (no key: none).
     pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        // The window's language and theme are each person's own; the rest is the owner's.
+        if !matches!(key, "language" | "theme") {
+            self.require_owner("settings.change")?;
+        }
         let value = check_text(Field::Setting, value, MAX_NOTE)?;
         let value = value.as_str();
         let choice = |field: Field, choices: &str| {
@@ -350,6 +362,21 @@ impl Shop {
                             value: value.to_string(),
                             min: "0".into(),
                             max: "365".into(),
+                        },
+                    ));
+                }
+            }
+            "cashier_price_limit" => {
+                if !value
+                    .parse::<Decimal>()
+                    .is_ok_and(|p| (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&p))
+                {
+                    return Err(CoreError::invalid(
+                        Field::Setting,
+                        Problem::OutOfRange {
+                            value: value.to_string(),
+                            min: "0".into(),
+                            max: "100".into(),
                         },
                     ));
                 }
@@ -495,6 +522,9 @@ impl Shop {
     /// Begins a write transaction. IMMEDIATE takes the write lock up front so two windows
     /// never deadlock upgrading a read lock.
     pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        if self.session.locked {
+            return Err(CoreError::NeedsSignIn);
+        }
         if self.read_only {
             return Err(CoreError::DatabaseReadOnly {
                 path: self.path.display().to_string(),
@@ -609,7 +639,7 @@ pub fn check_setting_key(key: &str) -> Result<()> {
 /// Settings whose values never reach the audit log, the window or an error.
 const SECRET_SETTINGS: &[&str] = &["assistant_key"];
 
-const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, printer_status, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir, assistant_url, assistant_model, assistant_key";
+const SETTING_KEYS: &str = "shop_name, shop_address, shop_phone, receipt_header, receipt_footer, receipt_paper_mm, receipt_qr, receipt_drawer, receipt_cut, receipt_auto_print, printer, printer_codepage, printer_status, invoice_terms, language, theme, timezone, allow_negative_stock, lead_time_days, backup_dir, assistant_url, assistant_model, assistant_key, cashier_price_limit";
 
 /// Whether another process has this database open (it holds SQLite's shared-memory
 /// "dead man switch" lock, byte 128 of the -shm file, for as long as its connection lives).

@@ -99,10 +99,13 @@ pub enum Field {
     Conversation,
     /// What an expense or entry is booked on ("kemarin bayar listrik").
     Date,
+    Pin,
+    OpeningFloat,
+    CountedCash,
 }
 
 impl Field {
-    pub const ALL: [Field; 62] = [
+    pub const ALL: [Field; 65] = [
         Field::Product,
         Field::ProductName,
         Field::Sku,
@@ -165,6 +168,9 @@ impl Field {
         Field::ExportKind,
         Field::Conversation,
         Field::Date,
+        Field::Pin,
+        Field::OpeningFloat,
+        Field::CountedCash,
     ];
 
     /// Stable name for scripts (`"quantity"`, `"sale_discount"`).
@@ -254,6 +260,9 @@ impl Field {
             ExportKind => ("export", "jenis ekspor", "export kind"),
             Conversation => ("conversation", "percakapan", "conversation"),
             Date => ("date", "tanggal", "date"),
+            Pin => ("pin", "PIN", "PIN"),
+            OpeningFloat => ("opening_float", "uang modal laci", "opening cash"),
+            CountedCash => ("counted_cash", "uang yang dihitung", "counted cash"),
         }
     }
 
@@ -688,6 +697,20 @@ pub enum CoreError {
     SheetNotFound { sheet: String, sheets: String },
     #[error("strict import refused: {rows} rows with problems")]
     ImportRefused { rows: usize },
+    #[error("wrong PIN")]
+    WrongPin,
+    #[error("PIN locked for {seconds} s")]
+    PinLocked { seconds: i64 },
+    #[error("needs the owner: {action}")]
+    NeedsOwner { action: String },
+    #[error("nobody signed in")]
+    NeedsSignIn,
+    #[error("staff not found: {name}")]
+    StaffNotFound { name: String },
+    #[error("no open shift")]
+    NoOpenShift,
+    #[error("a shift is already open: #{id} by {staff}")]
+    ShiftAlreadyOpen { id: i64, staff: String },
 }
 
 impl CoreError {
@@ -713,6 +736,13 @@ impl CoreError {
                 | PurchaseNotFound { .. }
                 | ExpenseNotFound { .. }
                 | DebtEntryNotFound { .. }
+                | WrongPin
+                | PinLocked { .. }
+                | NeedsOwner { .. }
+                | NeedsSignIn
+                | StaffNotFound { .. }
+                | NoOpenShift
+                | ShiftAlreadyOpen { .. }
                 | UnknownUnit { .. }
                 | InexactUnit { .. }
                 | InvalidNumber { .. }
@@ -771,6 +801,13 @@ impl CoreError {
             Database { .. } => "database_error",
             Io { .. } => "io_error",
             PurchaseNotFound { .. } => "purchase_not_found",
+            WrongPin => "wrong_pin",
+            PinLocked { .. } => "pin_locked",
+            NeedsOwner { .. } => "needs_owner",
+            NeedsSignIn => "needs_sign_in",
+            StaffNotFound { .. } => "staff_not_found",
+            NoOpenShift => "no_open_shift",
+            ShiftAlreadyOpen { .. } => "shift_already_open",
             ExpenseNotFound { .. } => "expense_not_found",
             DebtEntryNotFound { .. } => "debt_entry_not_found",
             PrintJobNotFound { .. } => "print_job_not_found",
@@ -955,6 +992,30 @@ impl CoreError {
             Database { detail } => format!("database bermasalah: {detail}"),
             Io { detail } if en => format!("file problem: {detail}"),
             Io { detail } => format!("berkas bermasalah: {detail}"),
+            WrongPin if en => "wrong PIN".into(),
+            WrongPin => "PIN salah".into(),
+            PinLocked { seconds } if en => {
+                format!("too many wrong PINs: try again in {seconds} seconds")
+            }
+            PinLocked { seconds } => {
+                format!("terlalu banyak PIN salah: coba lagi dalam {seconds} detik")
+            }
+            NeedsOwner { action } if en => format!("{} needs the owner's PIN", action_en(action)),
+            NeedsOwner { action } => format!("{} perlu PIN pemilik", action_id(action)),
+            NeedsSignIn if en => "choose who is at the counter and enter the PIN first".into(),
+            NeedsSignIn => "pilih siapa yang bertugas dan masukkan PIN dulu".into(),
+            StaffNotFound { name } if en => format!("no staff member called {name}"),
+            StaffNotFound { name } => format!("tidak ada petugas bernama {name}"),
+            NoOpenShift if en => "no shift is open: open one with the cash in the drawer".into(),
+            NoOpenShift => {
+                "belum ada shift yang dibuka: buka shift dengan uang modal di laci".into()
+            }
+            ShiftAlreadyOpen { id, staff } if en => {
+                format!("shift #{id} ({staff}) is still open: close it first")
+            }
+            ShiftAlreadyOpen { id, staff } => {
+                format!("shift #{id} ({staff}) masih terbuka: tutup dulu")
+            }
             PurchaseNotFound { id } if en => format!("purchase #{id} not found"),
             PurchaseNotFound { id } => format!("pembelian #{id} tidak ditemukan"),
             ExpenseNotFound { id } if en => format!("expense #{id} not found"),
@@ -1325,6 +1386,18 @@ pub fn catalogue() -> Vec<CoreError> {
         CoreError::Database { detail: s("x") },
         CoreError::Io { detail: s("x") },
         CoreError::PurchaseNotFound { id: 4 },
+        CoreError::WrongPin,
+        CoreError::PinLocked { seconds: 30 },
+        CoreError::NeedsOwner {
+            action: "sale.void".into(),
+        },
+        CoreError::NeedsSignIn,
+        CoreError::StaffNotFound { name: s("Rina") },
+        CoreError::NoOpenShift,
+        CoreError::ShiftAlreadyOpen {
+            id: 3,
+            staff: s("Rina"),
+        },
         CoreError::ExpenseNotFound { id: 4 },
         CoreError::DebtEntryNotFound { id: 4 },
         CoreError::PrintJobNotFound { id: 4 },
@@ -1461,11 +1534,59 @@ pub fn variant_index(e: &CoreError) -> usize {
         SpreadsheetTooLarge { .. } => 50,
         ExpenseNotFound { .. } => 51,
         DebtEntryNotFound { .. } => 52,
+        WrongPin => 53,
+        PinLocked { .. } => 54,
+        NeedsOwner { .. } => 55,
+        NeedsSignIn => 56,
+        StaffNotFound { .. } => 57,
+        NoOpenShift => 58,
+        ShiftAlreadyOpen { .. } => 59,
+    }
+}
+
+/// What a cashier asked to do that needs the owner, in words ("sale.void" → "voiding a sale").
+fn action_en(action: &str) -> &'static str {
+    match action {
+        "sale.void" => "Voiding a sale",
+        "sale.return" => "A return",
+        "purchase.void" => "Voiding a purchase",
+        "expense.void" => "Voiding an expense",
+        "debt.reverse" => "Correcting a kasbon entry",
+        "price.change" => "A price change this large",
+        "report.view" => "Seeing cost and profit",
+        "product.edit" => "Changing the catalog",
+        "stock.adjust" => "Changing stock",
+        "settings.change" => "Changing the settings",
+        "staff.manage" => "Managing staff",
+        "backup.restore" => "Restoring a backup",
+        "import" => "Importing a stock list",
+        "contact.merge" => "Merging contacts",
+        _ => "This",
+    }
+}
+
+fn action_id(action: &str) -> &'static str {
+    match action {
+        "sale.void" => "Membatalkan penjualan",
+        "sale.return" => "Retur",
+        "purchase.void" => "Membatalkan pembelian",
+        "expense.void" => "Membatalkan pengeluaran",
+        "debt.reverse" => "Mengoreksi kasbon",
+        "price.change" => "Mengubah harga sebesar ini",
+        "report.view" => "Melihat modal dan laba",
+        "product.edit" => "Mengubah katalog",
+        "stock.adjust" => "Mengubah stok",
+        "settings.change" => "Mengubah pengaturan",
+        "staff.manage" => "Mengatur petugas",
+        "backup.restore" => "Memulihkan cadangan",
+        "import" => "Mengimpor daftar stok",
+        "contact.merge" => "Menggabungkan kontak",
+        _ => "Ini",
     }
 }
 
 /// Number of non-`Invalid` variants and of problems (see `variant_index`).
-pub const VARIANTS: usize = 53;
+pub const VARIANTS: usize = 60;
 pub const PROBLEMS: usize = 33;
 
 fn problem_index(p: &Problem) -> usize {
@@ -1543,7 +1664,8 @@ mod tests {
             "beras pulen merah telur sri xyz abc brs tmp toko db sku barcode pcs kg lusin dus bks \
              cash qris transfer kasbon pasar pasarsuara init demo force item unit def gold rp \
              database disk folder program rupiah total valid printer png qr tcp dev usb lp cups xp exit logo mb out pdf struk etc passwd cups lp format status \
-             barang csv excel foto gudang harga jual jpg libreoffice nama ods sheet stok xls xlsx strict",
+             barang csv excel foto gudang harga jual jpg libreoffice nama ods sheet stok xls xlsx strict \
+             pin shift rina",
         );
         let mut indonesian = BTreeSet::new();
         let mut english = BTreeSet::new();

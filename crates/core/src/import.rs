@@ -1337,6 +1337,9 @@ impl Shop {
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
         let mode = options.mode;
+        if mode != ImportMode::DryRun {
+            self.require_owner("import")?;
+        }
         // A dry run only reads (it neither waits for nor blocks another window's write).
         let tx = if mode == ImportMode::DryRun {
             self.conn

@@ -24,6 +24,8 @@ pub mod purchases;
 pub mod receipt;
 pub mod report;
 pub mod sales;
+pub mod shifts;
+pub mod staff;
 pub mod stock;
 pub mod time;
 pub mod units;

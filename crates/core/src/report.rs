@@ -290,6 +290,26 @@ pub struct Report {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub customer_credit: Decimal,
     pub debtors: Vec<DebtorLine>,
+    /// Shifts closed in the period and the sum of their drawer differences (counted −
+    /// expected: below zero the drawers were short).
+    pub shifts_closed: i64,
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub shift_difference: Decimal,
+}
+
+impl Report {
+    /// The report as a cashier may see it: sales and cash, no cost or profit.
+    pub fn without_costs(mut self) -> Report {
+        self.cogs = Decimal::ZERO;
+        self.gross_profit = Decimal::ZERO;
+        self.gross_margin = Decimal::ZERO;
+        self.net_profit = Decimal::ZERO;
+        for t in &mut self.top_products {
+            t.gross_profit = Decimal::ZERO;
+        }
+        self
+    }
 }
 
 fn sum_col(conn: &Connection, sql: &str, from: &str, to: &str) -> Result<Decimal> {
@@ -312,6 +332,7 @@ impl Shop {
     }
 
     pub fn report(&self, period: &str) -> Result<Report> {
+        self.owner_may_see("report.view")?;
         let p = Period::parse(period, self.today())?;
         self.report_for(p)
     }
@@ -391,6 +412,14 @@ impl Shop {
         let cash_in = sum([day.paid_in, debt_in])?;
         let cash_out = sum([day.refunded, expenses, purchases_paid, debt_out])?;
         let (receivable, payable, credit, debtors) = self.debt_totals()?;
+        let differences: Vec<Decimal> = conn
+            .prepare_cached(
+                "SELECT difference FROM shifts WHERE closed_at IS NOT NULL AND local_date BETWEEN ?1 AND ?2",
+            )?
+            .query_map(params![from, to], |r| dec(r, 0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let shifts_closed = differences.len() as i64;
+        let shift_difference = sum(differences)?;
         Ok(Report {
             from,
             to,
@@ -418,6 +447,8 @@ impl Shop {
             debts_payable: payable,
             customer_credit: credit,
             debtors,
+            shifts_closed,
+            shift_difference,
         })
     }
 

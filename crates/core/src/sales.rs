@@ -255,6 +255,9 @@ pub struct ReturnLine {
 }
 
 struct PricedLine {
+    /// The line at the catalog's price, without discount (what a cashier's change is
+    /// measured against).
+    catalog: Decimal,
     product: Product,
     qty: Decimal,
     unit: String,
@@ -311,7 +314,12 @@ fn price_checked(product: Product, l: &SaleLineInput) -> Result<PricedLine> {
     }
     let total = check_money(Field::Amount, round_rupiah(gross - discount), 0)?;
     let qty_base = check_base_qty(Field::Quantity, mul(qty, unit.factor)?)?;
+    let catalog = round_rupiah(mul(
+        qty,
+        check_money(Field::Price, unit.price, COST_DECIMALS)?,
+    )?);
     Ok(PricedLine {
+        catalog,
         total,
         cogs: round_rupiah(mul(qty_base, product.cost)?),
         qty,
@@ -321,6 +329,67 @@ fn price_checked(product: Product, l: &SaleLineInput) -> Result<PricedLine> {
         discount,
         product,
     })
+}
+
+/// How far a cashier may take prices below (or above) the catalog's: a snapshot taken before
+/// the write transaction (see `staff`).
+pub(crate) struct PriceRule {
+    owner: bool,
+    limit: Decimal,
+    approved: bool,
+    /// Set when a line or the sale went past the limit on an owner's approval.
+    needed_approval: bool,
+}
+
+impl PriceRule {
+    /// Each line against its catalog price, and the sale's discount against the lines.
+    fn check(&self, lines: &[PricedLine], subtotal: Decimal, discount: Decimal) -> Result<()> {
+        self.check_mut(lines, subtotal, discount).map(|_| ())
+    }
+
+    fn check_mut(
+        &self,
+        lines: &[PricedLine],
+        subtotal: Decimal,
+        discount: Decimal,
+    ) -> Result<bool> {
+        if self.owner {
+            return Ok(false);
+        }
+        let beyond = |catalog: Decimal, charged: Decimal| {
+            catalog > Decimal::ZERO
+                && ((catalog - charged) * Decimal::ONE_HUNDRED / catalog).abs() > self.limit
+        };
+        let over = lines.iter().any(|l| beyond(l.catalog, l.total))
+            || beyond(subtotal, subtotal - discount);
+        if over && !self.approved {
+            return Err(CoreError::NeedsOwner {
+                action: "price.change".into(),
+            });
+        }
+        Ok(over)
+    }
+}
+
+impl Shop {
+    pub(crate) fn price_rule(&self) -> Result<PriceRule> {
+        Ok(PriceRule {
+            owner: self.role() == crate::staff::Role::Owner,
+            limit: self.price_limit()?,
+            approved: self.price_change_approved(),
+            needed_approval: false,
+        })
+    }
+
+    /// A cashier's cart within the price limit (or approved): checked when it is quoted.
+    fn cashier_prices(
+        &self,
+        lines: &[PricedLine],
+        subtotal: Decimal,
+        discount: Decimal,
+    ) -> Result<()> {
+        self.price_rule()?.check(lines, subtotal, discount)
+    }
 }
 
 /// A line quantity (canonical text, as the cart holds it) plus `by`: what the + and −
@@ -412,6 +481,7 @@ impl Shop {
     /// Prices a cart exactly as `record_sale` would, without writing anything.
     pub fn quote_sale(&self, sale: &NewSale) -> Result<Quote> {
         let (lines, subtotal, discount) = price_cart(&self.conn, sale)?;
+        self.cashier_prices(&lines, subtotal, discount)?;
         Ok(Quote {
             subtotal,
             discount,
@@ -449,9 +519,11 @@ impl Shop {
             .tendered
             .map(|t| check_money(Field::Tendered, t, 0))
             .transpose()?;
+        let mut price_rule = self.price_rule()?;
         let tx = self.write_tx()?;
 
         let (lines, subtotal, discount) = price_cart(&tx, sale)?;
+        price_rule.needed_approval = price_rule.check_mut(&lines, subtotal, discount)?;
         let total = subtotal - discount;
         let cogs = sum(lines.iter().map(|l| l.cogs))?;
         let (tendered, change) = match sale.payment {
@@ -674,6 +746,9 @@ impl Shop {
             &serde_json::json!({"total": d(total), "payment": sale.payment.as_str(), "lines": lines.len()}),
         )?;
         tx.commit()?;
+        if price_rule.needed_approval {
+            self.spend_price_approval();
+        }
         Ok(Sale {
             sale_id,
             kind: "sale".into(),
@@ -697,6 +772,7 @@ impl Shop {
 
     /// Voids a whole sale (what is still outstanding of it) with a reason.
     pub fn void_sale(&mut self, sale_id: i64, reason: &str) -> Result<Sale> {
+        self.require_owner("sale.void")?;
         self.reverse_sale(sale_id, &[], reason)
     }
 
@@ -711,6 +787,7 @@ impl Shop {
         if lines.is_empty() {
             return Err(CoreError::invalid(Field::ReturnItems, Problem::Required));
         }
+        self.require_owner("sale.return")?;
         self.reverse_sale(sale_id, lines, reason)
     }
 

@@ -163,6 +163,7 @@ impl Shop {
         if lines.is_empty() {
             return Err(CoreError::invalid(Field::Lines, Problem::Required));
         }
+        self.require_owner("stock.adjust")?;
         let note = check_opt_text(Field::Note, note, MAX_NOTE)?;
         let now = self.clock.now();
         let at = stamp(now);
@@ -243,6 +244,7 @@ impl Shop {
         delta: Decimal,
         reason: &str,
     ) -> Result<(Product, i64)> {
+        self.require_owner("stock.adjust")?;
         if delta.is_zero() {
             return Err(CoreError::invalid(Field::Adjustment, Problem::Zero));
         }

@@ -11,4 +11,5 @@ mod ledger;
 mod open;
 mod props;
 mod search;
+mod staff;
 mod views;

@@ -20,4 +20,9 @@ debts_payable: string,
  * Credit customers hold at the shop (paid ahead, or a return of a paid-off kasbon):
  * owed to them, but not a supplier debt.
  */
-customer_credit: string, debtors: Array<DebtorLine>, };
+customer_credit: string, debtors: Array<DebtorLine>, 
+/**
+ * Shifts closed in the period and the sum of their drawer differences (counted −
+ * expected: below zero the drawers were short).
+ */
+shifts_closed: number, shift_difference: string, };
