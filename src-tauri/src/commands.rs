@@ -13,6 +13,8 @@ use pasar_core::print_queue::{FoundPrinter, PrintJob};
 use pasar_core::purchases::PurchaseSummary;
 use pasar_core::report::LowStockItem;
 use pasar_core::sales::{ReturnLine, SaleSummary};
+use pasar_core::shifts::ShiftView;
+use pasar_core::staff::{Role, SessionView, StaffMember};
 use pasar_core::stock::Movement;
 use pasar_core::{
     ChatMessage, ChatReply, ChatStatus, CoreError, CountLine, ErrorBody, Expense, NewExpense,
@@ -615,7 +617,114 @@ pub fn daily_series(s: State<AppState>, period: String) -> Res<Vec<DayFigures>> 
 
 #[tauri::command]
 pub fn settings_view(s: State<AppState>) -> Res<SettingsView> {
-    s.with_shop(|shop| shop.settings_view())
+    // The window's language and theme are needed on the sign-in screen too.
+    s.with_shop_any(|shop| shop.settings_view())
+}
+
+/// Who is at the counter (answers while nobody is signed in).
+#[tauri::command]
+pub fn session(s: State<AppState>) -> Res<SessionView> {
+    s.with_shop_any(|shop| shop.session_view())
+}
+
+/// The active staff to choose from on the sign-in screen (names and roles only).
+#[tauri::command]
+pub fn staff_names(s: State<AppState>) -> Res<Vec<StaffMember>> {
+    s.with_shop_any(|shop| Ok(shop.staff()?.into_iter().filter(|m| m.active).collect()))
+}
+
+#[tauri::command]
+pub fn sign_in(s: State<AppState>, app: AppHandle, name: String, pin: String) -> Res<SessionView> {
+    let v = s.with_shop_any(|shop| shop.sign_in(&name, &pin))?;
+    changed(&app);
+    Ok(v)
+}
+
+/// "Ganti petugas": locks the shop until the next person signs in.
+#[tauri::command]
+pub fn lock_session(s: State<AppState>) -> Res<SessionView> {
+    s.with_shop_any(|shop| {
+        shop.lock_for_sign_in()?;
+        shop.session_view()
+    })
+}
+
+/// An owner's PIN approves one action a cashier asked for; returns the owner's name.
+#[tauri::command]
+pub fn approve(s: State<AppState>, pin: String, action: String) -> Res<String> {
+    s.with_shop(|shop| shop.approve(&pin, &action))
+}
+
+#[tauri::command]
+pub fn staff_list(s: State<AppState>) -> Res<Vec<StaffMember>> {
+    s.with_shop(|shop| shop.staff())
+}
+
+#[tauri::command]
+pub fn add_staff(s: State<AppState>, name: String, role: Role, pin: String) -> Res<StaffMember> {
+    s.with_shop(|shop| shop.add_staff(&name, role, &pin))
+}
+
+#[tauri::command]
+pub fn set_pin(s: State<AppState>, id: i64, current: Option<String>, pin: String) -> Res<()> {
+    s.with_shop(|shop| shop.set_pin(id, current.as_deref(), &pin))
+}
+
+#[tauri::command]
+pub fn set_staff_active(s: State<AppState>, id: i64, active: bool) -> Res<()> {
+    s.with_shop(|shop| shop.set_staff_active(id, active))
+}
+
+#[tauri::command]
+pub fn current_shift(s: State<AppState>) -> Res<Option<ShiftView>> {
+    s.with_shop(|shop| shop.current_shift())
+}
+
+/// Opens a shift with the cash typed ("200rb") put in the drawer.
+#[tauri::command]
+pub fn open_shift(s: State<AppState>, app: AppHandle, float: String) -> Res<ShiftView> {
+    let v = s.with_shop(|shop| shop.open_shift(pasar_core::money::parse_number(&float)?))?;
+    changed(&app);
+    Ok(v)
+}
+
+/// Cash put into (`out` false) or taken out of the drawer, with what it was for.
+#[tauri::command]
+pub fn cash_move(
+    s: State<AppState>,
+    app: AppHandle,
+    amount: String,
+    out: bool,
+    note: String,
+) -> Res<ShiftView> {
+    let v = s.with_shop(|shop| {
+        let a = pasar_core::money::parse_number(&amount)?;
+        shop.cash_move(if out { -a } else { a }, &note)
+    })?;
+    changed(&app);
+    Ok(v)
+}
+
+#[tauri::command]
+pub fn close_shift(
+    s: State<AppState>,
+    app: AppHandle,
+    counted: String,
+    note: Option<String>,
+) -> Res<ShiftView> {
+    let v = s.with_shop(|shop| {
+        shop.close_shift(pasar_core::money::parse_number(&counted)?, note.as_deref())
+    })?;
+    changed(&app);
+    Ok(v)
+}
+
+#[tauri::command]
+pub fn shifts(s: State<AppState>, period: String) -> Res<Vec<ShiftView>> {
+    s.with_shop(|shop| {
+        let p = shop.period(&period)?;
+        shop.shifts(&p.from.to_string(), &p.to.to_string())
+    })
 }
 
 #[tauri::command]

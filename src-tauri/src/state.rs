@@ -32,8 +32,12 @@ impl AppState {
                     .open(log_dir.join("pasarsuara.log"))
             })
             .ok();
+        // A shop with staff starts locked: the window asks who is at the counter.
         let shop = if db_path.exists() {
-            Shop::open(&db_path, OpenMode::Existing).map(Some)
+            Shop::open(&db_path, OpenMode::Existing).and_then(|mut s| {
+                s.lock_for_sign_in()?;
+                Ok(Some(s))
+            })
         } else {
             Ok(None)
         };
@@ -80,14 +84,27 @@ impl AppState {
     }
 
     /// Runs one core call on the open shop and turns its error into `{code, message}` in the
-    /// shop's language.
+    /// shop's language. While nobody is signed in (a shop with staff), only the sign-in
+    /// commands (`with_shop_any`) answer; everything else says "sign in first".
     pub fn with_shop<T>(&self, f: impl FnOnce(&mut Shop) -> pasar_core::Result<T>) -> Res<T> {
+        self.with_shop_any(|shop| {
+            if shop.is_locked() {
+                return Err(pasar_core::CoreError::NeedsSignIn);
+            }
+            f(shop)
+        })
+    }
+
+    /// `with_shop` without the sign-in check: the session, the staff to choose from, signing
+    /// in, and the window's language and theme.
+    pub fn with_shop_any<T>(&self, f: impl FnOnce(&mut Shop) -> pasar_core::Result<T>) -> Res<T> {
         let mut guard = self.lock();
         let Some(shop) = guard.as_mut() else {
             return Err(ErrorBody {
                 code: "no_shop",
                 message: "Belum ada toko yang dibuka.".into(),
                 field: None,
+                action: None,
             });
         };
         f(shop).map_err(|e| {

@@ -23,6 +23,7 @@ from webdriver import (CTRL, ENTER, F3, F5, F8, CheckFailed, Session, check, che
                        rupiah)
 import backoffice
 import shopday
+import staffday
 
 def free_port():
     import socket
@@ -339,6 +340,8 @@ def main():
         shopday.run(s, db, shots)
         backoffice.run(s, db, shots)
         shopday.every_screen_at_two_sizes(s, shots)
+        # Staff with PINs and a shift closed short; the owner signed in afterwards.
+        staffday.run(s, db, shots)
 
         for i, screen in enumerate(["stok", "kontak", "laporan", "pengaturan"], start=6):
             s.click(f"#nav-{screen}")

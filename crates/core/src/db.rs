@@ -928,6 +928,8 @@ pub struct SettingsView {
     pub assistant_model: String,
     /// Whether a key is stored (the key itself never leaves the core for the window).
     pub assistant_key_set: bool,
+    /// How far (percent) a cashier may move a price or give a discount without the owner.
+    pub cashier_price_limit: String,
 }
 
 impl Shop {
@@ -970,6 +972,7 @@ impl Shop {
             assistant_key_set: self
                 .setting("assistant_key")?
                 .is_some_and(|k| !k.trim().is_empty()),
+            cashier_price_limit: crate::money::canon(self.price_limit()?),
         })
     }
 

@@ -1222,6 +1222,10 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<&'static str>,
+    /// For `needs_owner`: the action an owner's PIN would approve ("sale.void").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub action: Option<String>,
 }
 
 impl CoreError {
@@ -1230,6 +1234,10 @@ impl CoreError {
             code: self.code(),
             message: self.message(lang),
             field: self.field().map(Field::key),
+            action: match self {
+                CoreError::NeedsOwner { action } => Some(action.clone()),
+                _ => None,
+            },
         }
     }
 }

@@ -1,6 +1,7 @@
 // Typed calls to the Rust commands. Input/output types are generated from Rust (bindings/),
 // so UI and core cannot drift. Errors arrive as { code, message } (ErrorBody).
-import { invoke } from "@tauri-apps/api/core";
+import { invoke as tauriInvoke } from "@tauri-apps/api/core";
+import { askOwner, ui } from "./state.svelte";
 import type { ChatMessage } from "./bindings/ChatMessage";
 import type { ChatReply } from "./bindings/ChatReply";
 import type { Contact } from "./bindings/Contact";
@@ -33,6 +34,10 @@ import type { PurchaseRow } from "./bindings/PurchaseRow";
 import type { PurchaseDetail } from "./bindings/PurchaseDetail";
 import type { ExpenseRow } from "./bindings/ExpenseRow";
 import type { ContactPatch } from "./bindings/ContactPatch";
+import type { SessionView } from "./bindings/SessionView";
+import type { StaffMember } from "./bindings/StaffMember";
+import type { Role } from "./bindings/Role";
+import type { ShiftView } from "./bindings/ShiftView";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { PrintJob } from "./bindings/PrintJob";
 import type { FoundPrinter } from "./bindings/FoundPrinter";
@@ -43,6 +48,21 @@ import type { ImportReport } from "./bindings/ImportReport";
 export type AppStatus = { db_path: string; open: boolean; error: ErrorBody | null };
 export type QtyUnit = { qty: string; unit: string | null };
 export type CashChange = { tendered: string; change: string };
+
+/** Calls a Rust command. A cashier's action that needs the owner asks for an owner's PIN
+ *  and, once approved, runs again; "sign in first" shows the sign-in screen. */
+async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await tauriInvoke<T>(cmd, args);
+  } catch (e) {
+    const err = e as ErrorBody;
+    if (err?.code === "needs_owner" && err.action && cmd !== "approve") {
+      if (await askOwner(err.action, err.message)) return await tauriInvoke<T>(cmd, args);
+    }
+    if (err?.code === "needs_sign_in" && ui.session) ui.session = { ...ui.session, locked: true };
+    throw e;
+  }
+}
 
 export function errorMessage(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) return String((e as ErrorBody).message);
@@ -104,6 +124,20 @@ export const api = {
   payDebt: (contact: string, amount: string, note: string | null) => invoke<DebtEntry>("pay_debt", { contact, amount, note }),
   report: (period: string) => invoke<Report>("report", { period }),
   dailySeries: (period: string) => invoke<DayFigures[]>("daily_series", { period }),
+  session: () => invoke<SessionView>("session"),
+  staffNames: () => invoke<StaffMember[]>("staff_names"),
+  signIn: (name: string, pin: string) => invoke<SessionView>("sign_in", { name, pin }),
+  lockSession: () => invoke<SessionView>("lock_session"),
+  approve: (pin: string, action: string) => invoke<string>("approve", { pin, action }),
+  staffList: () => invoke<StaffMember[]>("staff_list"),
+  addStaff: (name: string, role: Role, pin: string) => invoke<StaffMember>("add_staff", { name, role, pin }),
+  setPin: (id: number, current: string | null, pin: string) => invoke<void>("set_pin", { id, current, pin }),
+  setStaffActive: (id: number, active: boolean) => invoke<void>("set_staff_active", { id, active }),
+  currentShift: () => invoke<ShiftView | null>("current_shift"),
+  openShift: (float: string) => invoke<ShiftView>("open_shift", { float }),
+  cashMove: (amount: string, out: boolean, note: string) => invoke<ShiftView>("cash_move", { amount, out, note }),
+  closeShift: (counted: string, note: string | null) => invoke<ShiftView>("close_shift", { counted, note }),
+  shifts: (period: string) => invoke<ShiftView[]>("shifts", { period }),
   settings: () => invoke<SettingsView>("settings_view"),
   setSetting: (key: string, value: string) => invoke<void>("set_setting", { key, value }),
   backupNow: () => invoke<string>("backup_now"),

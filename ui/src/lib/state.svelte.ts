@@ -2,6 +2,7 @@
 // books change (the `books-changed` event from Rust), and toasts.
 import { listen } from "@tauri-apps/api/event";
 import type { Lang } from "./i18n";
+import type { SessionView } from "./bindings/SessionView";
 
 export type Screen = "beranda" | "kasir" | "chat" | "produk" | "stok" | "transaksi" | "kontak" | "laporan" | "pengaturan";
 
@@ -17,7 +18,22 @@ export const ui = $state({
   newProductCode: null as string | null,
   /** A product to put in the cart when the Kasir shows again (just created from it). */
   addToCart: null as number | null,
+  /** Who is at the counter; `locked` shows the sign-in screen. */
+  session: null as SessionView | null,
+  /** An owner's PIN asked for an action a cashier tried (the OwnerPin dialog). */
+  ownerAsk: null as { action: string; message: string; resolve: (ok: boolean) => void } | null,
 });
+
+/** Asks for an owner's PIN for `action`; resolves true once an owner approved it. */
+export function askOwner(action: string, message: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    ui.ownerAsk?.resolve(false);
+    ui.ownerAsk = { action, message, resolve };
+  });
+}
+
+/** Screens a cashier opens only with an owner's PIN. */
+export const BACK_OFFICE = new Set(["produk", "stok", "laporan", "pengaturan"]);
 
 let nextToast = 1;
 export function toast(text: string, kind: "ok" | "error" = "ok") {

@@ -7,4 +7,8 @@ export type ErrorBody = { code: string, message: string,
 /**
  * The field a validation error is about ("quantity", "price"), for forms to highlight.
  */
-field?: string, };
+field?: string, 
+/**
+ * For `needs_owner`: the action an owner's PIN would approve ("sale.void").
+ */
+action?: string, };

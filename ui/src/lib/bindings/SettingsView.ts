@@ -39,4 +39,8 @@ assistant_url: string, assistant_model: string,
 /**
  * Whether a key is stored (the key itself never leaves the core for the window).
  */
-assistant_key_set: boolean, };
+assistant_key_set: boolean, 
+/**
+ * How far (percent) a cashier may move a price or give a discount without the owner.
+ */
+cashier_price_limit: string, };
