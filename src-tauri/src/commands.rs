@@ -3,6 +3,7 @@
 //! screen (the dashboard especially) refreshes, wherever the change was made.
 
 use crate::state::{AppState, Res, notify};
+use pasar_core::backups::{BackupFile, RestoreReport};
 use pasar_core::books::{ExpenseRow, ListQuery, Page, PurchaseDetail, PurchaseRow, SaleRow};
 use pasar_core::contacts::{Contact, ContactPatch, DebtEntry};
 use pasar_core::dashboard::{Dashboard, DayFigures};
@@ -506,6 +507,12 @@ pub fn low_stock(s: State<AppState>) -> Res<Vec<LowStockItem>> {
     s.with_shop(|shop| shop.low_stock())
 }
 
+/// The opname's review: differences in quantity and rupiah, nothing written.
+#[tauri::command]
+pub fn preview_stock_count(s: State<AppState>, lines: Vec<CountLine>) -> Res<Vec<StockCount>> {
+    s.with_shop(|shop| shop.preview_stock_count(&lines))
+}
+
 #[tauri::command]
 pub fn post_stock_count(
     s: State<AppState>,
@@ -732,6 +739,75 @@ pub fn set_setting(s: State<AppState>, app: AppHandle, key: String, value: Strin
     s.with_shop(|shop| shop.set_setting(&key, &value))?;
     changed(&app);
     Ok(())
+}
+
+/// The backups the window offers: the backup folder, and the shop's own folder (and its
+/// `backups`), so a shop that no longer opens still finds them.
+#[tauri::command]
+pub fn backups(s: State<AppState>) -> Res<Vec<BackupFile>> {
+    let mut dirs = Vec::new();
+    if let Some(shop) = s.lock().as_ref()
+        && let Ok(d) = shop.backup_dir()
+    {
+        dirs.push(d);
+    }
+    if let Some(p) = s.db_path.parent() {
+        dirs.push(p.to_path_buf());
+        dirs.push(p.join("backups"));
+    }
+    pasar_core::backups::list_backups(&dirs).map_err(|e| e.body(Default::default()))
+}
+
+/// Restores a backup as the shop: the shop is closed, the backup checked on a copy and
+/// swapped in, the file that was in use kept aside; then the shop opens again (asking who is
+/// at the counter when it has staff). An owner's, when a shop is open; from the first screen
+/// when the shop no longer opens.
+#[tauri::command]
+pub fn restore_backup(s: State<AppState>, app: AppHandle, path: String) -> Res<RestoreReport> {
+    let mut guard = s.lock();
+    let lang = Default::default();
+    let (now, offset) = match guard.as_mut() {
+        Some(shop) => {
+            if shop.is_locked() {
+                return Err(CoreError::NeedsSignIn.body(lang));
+            }
+            shop.require_owner("backup.restore")
+                .map_err(|e| e.body(lang))?;
+            (shop.now(), shop.settings().tz.offset)
+        }
+        None => (
+            chrono::Utc::now(),
+            chrono::FixedOffset::east_opt(7 * 3600)
+                .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC")),
+        ),
+    };
+    // Close the shop: its file is about to be renamed.
+    drop(guard.take());
+    let result =
+        pasar_core::backups::restore_backup(&s.db_path, std::path::Path::new(&path), now, offset);
+    match Shop::open(&s.db_path, OpenMode::Existing).and_then(|mut shop| {
+        shop.lock_for_sign_in()?;
+        Ok(shop)
+    }) {
+        Ok(shop) => *guard = Some(shop),
+        Err(e) => s.log(&format!(
+            "reopen after restore: {}",
+            e.message(pasar_core::Lang::En)
+        )),
+    }
+    drop(guard);
+    match &result {
+        Ok(r) => s.log(&format!(
+            "restored {} (kept aside: {:?})",
+            r.restored_from, r.kept_aside
+        )),
+        Err(e) => s.log(&format!(
+            "restore refused: {}",
+            e.message(pasar_core::Lang::En)
+        )),
+    }
+    changed(&app);
+    result.map_err(|e| e.body(lang))
 }
 
 /// Copies the whole shop into the backup folder; returns the new file's path.

@@ -26,6 +26,30 @@ fn db_path_from_args() -> PathBuf {
     pasar_core::default_db_path()
 }
 
+/// Today's automatic backup, checked a minute after start and then every hour (one per
+/// day, the newest 14 kept); a failure is logged and tried again the next hour.
+fn start_daily_backups(app: tauri::AppHandle) {
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        loop {
+            let state = app.state::<AppState>();
+            let outcome = state
+                .lock()
+                .as_ref()
+                .map(|shop| shop.backup_dir().and_then(|d| shop.auto_backup(&d, 14)));
+            match outcome {
+                Some(Ok(Some(path))) => state.log(&format!("backup: {}", path.display())),
+                Some(Err(e)) => state.log(&format!(
+                    "backup failed: {}",
+                    e.message(pasar_core::Lang::En)
+                )),
+                _ => {}
+            }
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    });
+}
+
 pub fn run() {
     let state = AppState::new(db_path_from_args());
     state.log(&format!("start: database {}", state.db_path.display()));
@@ -47,6 +71,7 @@ pub fn run() {
                 .print_wake
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()) = wake;
+            start_daily_backups(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -102,6 +127,7 @@ pub fn run() {
             commands::movements,
             commands::low_stock,
             commands::post_stock_count,
+            commands::preview_stock_count,
             commands::contacts,
             commands::add_contact,
             commands::search_contacts,
@@ -130,6 +156,8 @@ pub fn run() {
             commands::shifts,
             commands::set_setting,
             commands::backup_now,
+            commands::backups,
+            commands::restore_backup,
             commands::chat_send,
             commands::chat_history,
             commands::whatsapp_text,

@@ -13,6 +13,7 @@ Run through tests/e2e/run.sh (starts Xvfb, a session bus, a notification daemon,
 Usage: desktop.py APP_BINARY SCREENSHOT_DIR
 """
 
+import glob
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import time
 from webdriver import (CTRL, ENTER, F3, F5, F8, CheckFailed, Session, check, checks, db_one,
                        rupiah)
 import backoffice
+import maintenance
 import shopday
 import staffday
 
@@ -231,7 +233,12 @@ def main():
         s.type("#pf-price", "12,5rb")
         s.type("#pf-cost", "9.000")
         s.type("#pf-stock", "10")
-        s.type("#pf-units", "dus=20@240rb")
+        s.click("#pf-unit-add")
+        s.type(".pu-unit", "dus")
+        s.type(".pu-factor", "20")
+        s.type(".pu-price", "240rb")
+        words = s.wait_text(".unit-words", lambda t: "1 dus = 20" in t)
+        check("240rb" in words or "240" in words, f"the unit in words: {words!r}")
         s.click("#pf-save")
         s.wait_text("#product-table", lambda t: "Kopi Tubruk Uji" in t)
         row = db_one(db, "SELECT price, cost, stock FROM products WHERE sku = 'UJI-001'")
@@ -342,6 +349,7 @@ def main():
         shopday.every_screen_at_two_sizes(s, shots)
         # Staff with PINs and a shift closed short; the owner signed in afterwards.
         staffday.run(s, db, shots)
+        maintenance.backup_and_restore(s, db, shots)
 
         for i, screen in enumerate(["stok", "kontak", "laporan", "pengaturan"], start=6):
             s.click(f"#nav-{screen}")
@@ -354,6 +362,12 @@ def main():
         s.wait_text("#dash-revenue", lambda t: t.startswith("Rp"))
         time.sleep(0.5)
         s.shot(f"{shots}/10-beranda-gelap.png")
+        # Every screen in the dark theme (dropdowns, placeholders and forms must stay readable).
+        for screen in shopday.SCREENS:
+            s.click(f"#nav-{screen}")
+            time.sleep(0.8)
+            s.shot(f"{shots}/sizes/dark-{screen}.png")
+        s.click("#nav-beranda")
         check(db_one(db, "SELECT value FROM settings WHERE key = 'theme'") == ("dark",), "theme setting saved")
 
         # One instance only: a second launch hands over to the first window and exits.
@@ -366,6 +380,10 @@ def main():
             s.quit()
         except Exception as e:  # the app may already be gone after a failure
             print(f"quit: {e}")
+    # Other shops, other windows: an empty shop's first start, a damaged file restored.
+    maintenance.empty_shop_first_start(app, shots)
+    backup = sorted(glob.glob(os.path.join(os.path.dirname(db), "backups", "pasarsuara-*.db")))[-1]
+    maintenance.damaged_start(app, shots, backup)
     print(f"e2e: {checks['passed']} passed, {checks['failed']} failed")
 
 

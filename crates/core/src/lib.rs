@@ -2,6 +2,7 @@
 //! expenses, kasbon, reports — over one SQLite file. No Tauri, no HTTP, no UI here; the CLI,
 //! the desktop shell and tests all call this crate. Only this crate knows SQL.
 
+pub mod backups;
 mod batch;
 pub mod books;
 pub mod catalog;

@@ -455,7 +455,7 @@ impl Shop {
 
     /// For an action only an owner may do: fine for an owner; for a cashier only with an
     /// owner's approval of this very action, which it uses up.
-    pub(crate) fn require_owner(&mut self, action: &str) -> Result<()> {
+    pub fn require_owner(&mut self, action: &str) -> Result<()> {
         if self.session.role == Role::Owner {
             return Ok(());
         }

@@ -123,6 +123,10 @@ pub struct StockCount {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub stock: Decimal,
     pub unit: String,
+    /// The difference in money at the product's average cost, to the rupiah (negative: lost).
+    #[serde(with = "crate::money::json")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub value: Decimal,
 }
 
 /// One line of a stock opname: what was counted, and when (the count may be posted later).
@@ -218,6 +222,7 @@ impl Shop {
             out.push(StockCount {
                 id: count_id,
                 product_id: p.id,
+                value: crate::money::round_rupiah(crate::money::mul(diff, p.cost)?),
                 product: p.name,
                 counted,
                 expected,
@@ -227,6 +232,33 @@ impl Shop {
             });
         }
         tx.commit()?;
+        Ok(out)
+    }
+
+    /// What posting these counts would do, per product (difference in quantity and in
+    /// rupiah at average cost), without writing anything: the opname's review.
+    pub fn preview_stock_count(&self, lines: &[CountLine]) -> Result<Vec<StockCount>> {
+        let now = self.clock.now();
+        let mut out = Vec::with_capacity(lines.len());
+        for line in lines {
+            let p = resolve_product(&self.conn, &line.product, Lookup::Any)?;
+            let counted = check_count(line.counted).map_err(|e| e.for_product(&p.name))?;
+            let counted_at = line.counted_at.unwrap_or(now).min(now);
+            let later: Decimal = sum_movements_after(&self.conn, p.id, &stamp(counted_at))?;
+            let expected = p.stock - later;
+            let diff = counted - expected;
+            out.push(StockCount {
+                id: 0,
+                product_id: p.id,
+                value: crate::money::round_rupiah(crate::money::mul(diff, p.cost)?),
+                product: p.name,
+                counted,
+                expected,
+                difference: diff,
+                stock: p.stock + diff,
+                unit: p.unit,
+            });
+        }
         Ok(out)
     }
 

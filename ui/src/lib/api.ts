@@ -38,6 +38,8 @@ import type { SessionView } from "./bindings/SessionView";
 import type { StaffMember } from "./bindings/StaffMember";
 import type { Role } from "./bindings/Role";
 import type { ShiftView } from "./bindings/ShiftView";
+import type { BackupFile } from "./bindings/BackupFile";
+import type { RestoreReport } from "./bindings/RestoreReport";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { PrintJob } from "./bindings/PrintJob";
 import type { FoundPrinter } from "./bindings/FoundPrinter";
@@ -112,6 +114,7 @@ export const api = {
   expenses: (period: string) => invoke<Expense[]>("expenses", { period }),
   movements: (productId: number, limit = 100) => invoke<Movement[]>("movements", { productId, limit }),
   lowStock: () => invoke<LowStockItem[]>("low_stock"),
+  previewStockCount: (lines: CountLine[]) => invoke<StockCount[]>("preview_stock_count", { lines }),
   postStockCount: (lines: CountLine[], note: string | null) => invoke<StockCount[]>("post_stock_count", { lines, note }),
   contacts: () => invoke<Contact[]>("contacts"),
   addContact: (name: string, supplier: boolean, phone: string | null) => invoke<Contact>("add_contact", { name, supplier, phone }),
@@ -141,6 +144,8 @@ export const api = {
   settings: () => invoke<SettingsView>("settings_view"),
   setSetting: (key: string, value: string) => invoke<void>("set_setting", { key, value }),
   backupNow: () => invoke<string>("backup_now"),
+  backups: () => invoke<BackupFile[]>("backups"),
+  restoreBackup: (path: string) => invoke<RestoreReport>("restore_backup", { path }),
   // Printing: jobs go into the shop's queue; a background worker sends them.
   printReceipt: (id: number, printer: string | null = null) => invoke<PrintJob>("print_receipt", { id, printer }),
   printTest: (printer: string | null = null) => invoke<PrintJob>("print_test", { printer }),

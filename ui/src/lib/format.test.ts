@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCompact, formatDate, formatPhone, formatDateTime, formatNumber, formatPercent, formatQty, formatRupiah, formatTime } from "./format";
+import { formatCompact, formatDate, formatPhone, roundRupiah, formatDateTime, formatNumber, formatPercent, formatQty, formatRupiah, formatTime } from "./format";
 
 describe("formatting", () => {
   it("formats rupiah with dot grouping", () => {
@@ -49,5 +49,13 @@ describe("formatting", () => {
     expect(formatPhone("628123456789")).toBe("0812-3456-789");
     expect(formatPhone("+1 555")).toBe("+1 555");
     expect(formatPhone(null)).toBe("");
+  });
+  it("rounds an average cost to the rupiah for display", () => {
+    expect(roundRupiah("12345.4999")).toBe("12345");
+    expect(roundRupiah("12345.5")).toBe("12346");
+    expect(roundRupiah("99999.5")).toBe("100000");
+    expect(roundRupiah("-2.5")).toBe("-3");
+    expect(roundRupiah("0.4")).toBe("0");
+    expect(roundRupiah("7")).toBe("7");
   });
 });

@@ -80,3 +80,28 @@ export function formatPhone(phone: string | null | undefined): string {
   if (!/^0\d{8,13}$/.test(local)) return phone;
   return [local.slice(0, 4), local.slice(4, 8), local.slice(8)].filter(Boolean).join("-");
 }
+
+/** A shop-local "2026-11-22 16:51:00" as "22/11/2026 16:51". */
+export function formatDateTimeLocal(stamp: string): string {
+  const [date, time = ""] = stamp.split(" ");
+  return `${formatDate(date)} ${time.slice(0, 5)}`.trim();
+}
+
+/** A decimal string rounded to whole rupiah, half away from zero, as text ("12345.5" → "12346").
+ *  Display only (average costs keep four decimals in the books). */
+export function roundRupiah(value: string): string {
+  const s = String(value).trim();
+  const negative = s.startsWith("-");
+  const [int, frac = ""] = (negative ? s.slice(1) : s).split(".");
+  let digits = int.replace(/^0+(?=\d)/, "") || "0";
+  if (frac && frac[0] >= "5") {
+    // Add one to the integer part, digit by digit.
+    const a = digits.split("");
+    let i = a.length - 1;
+    while (i >= 0 && a[i] === "9") (a[i] = "0"), i--;
+    if (i < 0) a.unshift("1");
+    else a[i] = String(Number(a[i]) + 1);
+    digits = a.join("");
+  }
+  return negative && digits !== "0" ? `-${digits}` : digits;
+}

@@ -1,5 +1,6 @@
 //! pasar-core integration tests: one binary, one module per concern.
 
+mod backups;
 mod chat;
 mod common;
 mod concurrency;

@@ -380,3 +380,25 @@ fn pins_are_never_stored_in_clear_and_the_last_owner_stays() {
     );
     shop.sign_in("Rina", "2468").unwrap();
 }
+
+#[test]
+fn an_opname_review_shows_the_difference_in_quantity_and_rupiah_and_writes_nothing() {
+    let (mut shop, _) = shop();
+    product(&mut shop, "GL", "Gula Pasir", "kg", "17500", "15000", "100");
+    let lines = vec![pasar_core::CountLine {
+        product: "GL".into(),
+        counted: d("97.5"),
+        counted_at: None,
+    }];
+    let review = shop.preview_stock_count(&lines).unwrap();
+    assert_eq!(
+        (review[0].expected, review[0].difference, review[0].value),
+        (d("100"), d("-2.5"), d("-37500"))
+    );
+    assert_eq!(count(&shop, "stock_counts"), 0, "a review writes nothing");
+    let posted = shop.post_stock_count(&lines, None).unwrap();
+    assert_eq!(
+        (posted[0].difference, posted[0].value, posted[0].stock),
+        (d("-2.5"), d("-37500"), d("97.5"))
+    );
+}
