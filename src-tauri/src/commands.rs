@@ -92,7 +92,10 @@ pub fn open_shop(s: State<AppState>, app: AppHandle, choice: String) -> Res<()> 
     if choice == "demo" {
         pasar_core::demo::build_file(&s.db_path, 30, 20261121, "owner", false).map_err(fail)?;
     }
-    *s.lock() = Some(Shop::open(&s.db_path, OpenMode::Create).map_err(fail)?);
+    let mut shop = Shop::open(&s.db_path, OpenMode::Create).map_err(fail)?;
+    // A file that already held a shop with staff still asks who is at the counter.
+    shop.lock_for_sign_in().map_err(fail)?;
+    *s.lock() = Some(shop);
     changed(&app);
     Ok(())
 }
@@ -755,7 +758,8 @@ pub fn backups(s: State<AppState>) -> Res<Vec<BackupFile>> {
         dirs.push(p.to_path_buf());
         dirs.push(p.join("backups"));
     }
-    pasar_core::backups::list_backups(&dirs).map_err(|e| e.body(Default::default()))
+    pasar_core::backups::list_backups(&dirs, Some(&s.db_path))
+        .map_err(|e| e.body(Default::default()))
 }
 
 /// Restores a backup as the shop: the shop is closed, the backup checked on a copy and
@@ -775,11 +779,20 @@ pub fn restore_backup(s: State<AppState>, app: AppHandle, path: String) -> Res<R
                 .map_err(|e| e.body(lang))?;
             (shop.now(), shop.settings().tz.offset)
         }
-        None => (
-            chrono::Utc::now(),
-            chrono::FixedOffset::east_opt(7 * 3600)
-                .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC")),
-        ),
+        None => {
+            // Only a shop that does not open is restored from the first screen; one that
+            // opens asks who is at the counter first.
+            if let Ok(mut shop) = Shop::open(&s.db_path, OpenMode::Existing) {
+                shop.lock_for_sign_in().map_err(|e| e.body(lang))?;
+                *guard = Some(shop);
+                return Err(CoreError::NeedsSignIn.body(lang));
+            }
+            (
+                chrono::Utc::now(),
+                chrono::FixedOffset::east_opt(7 * 3600)
+                    .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC")),
+            )
+        }
     };
     // Close the shop: its file is about to be renamed.
     drop(guard.take());

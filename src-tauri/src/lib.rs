@@ -33,10 +33,17 @@ fn start_daily_backups(app: tauri::AppHandle) {
         std::thread::sleep(std::time::Duration::from_secs(60));
         loop {
             let state = app.state::<AppState>();
-            let outcome = state
-                .lock()
-                .as_ref()
-                .map(|shop| shop.backup_dir().and_then(|d| shop.auto_backup(&d, 14)));
+            // Where and when, read under the lock; the copy itself runs without it (through
+            // its own read-only connection), so the window never waits for it.
+            let plan = state.lock().as_ref().map(|shop| {
+                shop.backup_dir()
+                    .map(|d| (d, shop.now(), shop.settings().tz.offset))
+            });
+            let outcome = plan.map(|p| {
+                p.and_then(|(dir, now, offset)| {
+                    pasar_core::backups::daily_backup(&state.db_path, &dir, 14, now, offset)
+                })
+            });
             match outcome {
                 Some(Ok(Some(path))) => state.log(&format!("backup: {}", path.display())),
                 Some(Err(e)) => state.log(&format!(

@@ -43,13 +43,13 @@ fn run(app: AppHandle, wake: Receiver<()>) {
     let state = app.state::<AppState>();
     loop {
         let claimed = state
-            .with_shop(|shop| shop.claim_print_job())
+            .with_shop_any(|shop| shop.claim_print_job())
             .ok()
             .flatten();
         let Some(job) = claimed else {
             // Sleep until woken, the next retry, or 5 s (a shop opened later, a clock change).
             let wait = state
-                .with_shop(|shop| shop.next_print_due())
+                .with_shop_any(|shop| shop.next_print_due())
                 .ok()
                 .flatten()
                 .map(|due| {
@@ -66,10 +66,10 @@ fn run(app: AppHandle, wake: Receiver<()>) {
         };
         let _ = app.emit(
             "print-status",
-            state.with_shop(|s| s.print_job(job.id)).ok(),
+            state.with_shop_any(|s| s.print_job(job.id)).ok(),
         );
         let timeouts = state
-            .with_shop(|s| pasar_print::PrintSetup::of(s))
+            .with_shop_any(|s| pasar_print::PrintSetup::of(s))
             .map(|s| s.timeouts())
             .unwrap_or_default();
         let outcome: Result<(), CoreError> = PrinterTarget::parse(&job.printer)
@@ -83,10 +83,10 @@ fn run(app: AppHandle, wake: Receiver<()>) {
                 e.message(pasar_core::Lang::En)
             ));
         }
-        let _ = state.with_shop(|s| s.finish_print_job(job.id, outcome.as_ref().map(|_| ())));
+        let _ = state.with_shop_any(|s| s.finish_print_job(job.id, outcome.as_ref().map(|_| ())));
         let _ = app.emit(
             "print-status",
-            state.with_shop(|s| s.print_job(job.id)).ok(),
+            state.with_shop_any(|s| s.print_job(job.id)).ok(),
         );
     }
 }

@@ -413,15 +413,16 @@ impl Shop {
             ));
         }
         let tx = self.write_tx()?;
-        let merged: Option<i64> = tx.query_row(
-            "SELECT merged_into FROM contacts WHERE id = ?1",
-            [duplicate],
-            |r| r.get(0),
-        )?;
-        if merged.is_some() {
-            return Err(CoreError::ContactNotFound {
-                name: dup.name.clone(),
-            });
+        // Neither may already be merged into someone: a merged contact is only a name now.
+        for (id, name) in [(duplicate, &dup.name), (keep, &k.name)] {
+            let merged: Option<i64> = tx.query_row(
+                "SELECT merged_into FROM contacts WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            if merged.is_some() {
+                return Err(CoreError::ContactNotFound { name: name.clone() });
+            }
         }
         let balance = add(k.balance, dup.balance)?;
         if balance.abs() > MAX_BALANCE {

@@ -106,7 +106,7 @@ pub struct Shop {
     pub(crate) settings: ShopSettings,
     /// Who is at the counter, in which role (see `staff`).
     pub(crate) session: crate::staff::Session,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     read_only: bool,
 }
 
@@ -525,6 +525,12 @@ impl Shop {
         if self.session.locked {
             return Err(CoreError::NeedsSignIn);
         }
+        self.system_tx()
+    }
+
+    /// A write the machine makes on its own — the print worker recording what the printer
+    /// said — which does not wait for someone to sign in (a person's writes use `write_tx`).
+    pub(crate) fn system_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
         if self.read_only {
             return Err(CoreError::DatabaseReadOnly {
                 path: self.path.display().to_string(),
@@ -979,24 +985,13 @@ impl Shop {
     /// A consistent copy of the whole shop (`VACUUM INTO`), safe while the shop is in use.
     /// Returns the new file's path.
     pub fn backup_to(&self, dir: &Path) -> Result<PathBuf> {
-        std::fs::create_dir_all(dir)?;
-        let name = format!(
-            "pasarsuara-{}.db",
-            self.clock
-                .now()
-                .with_timezone(&self.settings.tz.offset)
-                .format("%Y%m%d-%H%M%S")
+        let name = crate::backups::backup_name(
+            &self.path,
+            self.clock.now(),
+            self.settings.tz.offset,
+            false,
         );
-        let target = dir.join(name);
-        if target.exists() {
-            return Err(CoreError::Duplicate {
-                field: Field::BackupFile,
-                value: target.display().to_string(),
-            });
-        }
-        self.conn
-            .execute("VACUUM INTO ?1", [target.display().to_string()])?;
-        Ok(target)
+        crate::backups::vacuum_into(&self.conn, dir, &name)
     }
 }
 

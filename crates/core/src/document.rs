@@ -523,6 +523,7 @@ impl Shop {
 
     /// Sets (Some) or removes (None) the receipt logo. Only a PNG within bounds is taken.
     pub fn set_logo(&mut self, png: Option<&[u8]>) -> Result<()> {
+        self.require_owner("settings.change")?;
         if let Some(bytes) = png {
             check_png(bytes)?;
         }
@@ -846,6 +847,7 @@ impl Shop {
 
     /// The A4 period report.
     pub fn report_document(&self, period: &str, lang: Lang) -> Result<ReportDocument> {
+        self.owner_may_see("report.view")?;
         let p = self.period(period)?;
         let report = self.report_for(p)?;
         let days = self.daily_series(p)?;

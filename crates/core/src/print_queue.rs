@@ -329,7 +329,7 @@ impl Shop {
         let now = self.clock.now();
         let now_s = stamp(now);
         let stale = stamp(now - Duration::seconds(60));
-        let tx = self.write_tx()?;
+        let tx = self.system_tx()?;
         let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
         let select = |filter: &str| {
             format!(
@@ -396,7 +396,7 @@ impl Shop {
         outcome: std::result::Result<(), &CoreError>,
     ) -> Result<JobStatus> {
         let now = self.clock.now();
-        let tx = self.write_tx()?;
+        let tx = self.system_tx()?;
         let (attempts, queued_at, document): (i64, String, String) = tx
             .query_row(
                 "SELECT attempts, queued_at, document FROM print_jobs WHERE id = ?1",

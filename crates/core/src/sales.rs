@@ -337,58 +337,78 @@ pub(crate) struct PriceRule {
     owner: bool,
     limit: Decimal,
     approved: bool,
-    /// Set when a line or the sale went past the limit on an owner's approval.
-    needed_approval: bool,
+    /// How far the cart the owner approved went (set by the first check after approving):
+    /// an approval covers that much, not a bigger discount made afterwards.
+    bound: Option<Decimal>,
 }
 
 impl PriceRule {
-    /// Each line against its catalog price, and the sale's discount against the lines.
-    fn check(&self, lines: &[PricedLine], subtotal: Decimal, discount: Decimal) -> Result<()> {
-        self.check_mut(lines, subtotal, discount).map(|_| ())
+    /// How far (percent, either way) the cart moves from the catalog's prices: the worst
+    /// line, and the whole sale (line and sale discounts together) against the catalog.
+    fn worst(lines: &[PricedLine], subtotal: Decimal, discount: Decimal) -> Result<Decimal> {
+        let off = |catalog: Decimal, charged: Decimal| {
+            if catalog > Decimal::ZERO {
+                ((catalog - charged) * Decimal::ONE_HUNDRED / catalog).abs()
+            } else {
+                Decimal::ZERO
+            }
+        };
+        let catalog = sum(lines.iter().map(|l| l.catalog))?;
+        Ok(lines
+            .iter()
+            .map(|l| off(l.catalog, l.total))
+            .chain([off(catalog, subtotal - discount)])
+            .max()
+            .unwrap_or(Decimal::ZERO))
     }
 
-    fn check_mut(
+    /// A cashier's cart within the limit, or within what an owner approved. Returns how far
+    /// it goes when that needed the approval.
+    fn check(
         &self,
         lines: &[PricedLine],
         subtotal: Decimal,
         discount: Decimal,
-    ) -> Result<bool> {
+    ) -> Result<Option<Decimal>> {
         if self.owner {
-            return Ok(false);
+            return Ok(None);
         }
-        let beyond = |catalog: Decimal, charged: Decimal| {
-            catalog > Decimal::ZERO
-                && ((catalog - charged) * Decimal::ONE_HUNDRED / catalog).abs() > self.limit
-        };
-        let over = lines.iter().any(|l| beyond(l.catalog, l.total))
-            || beyond(subtotal, subtotal - discount);
-        if over && !self.approved {
-            return Err(CoreError::NeedsOwner {
-                action: "price.change".into(),
-            });
+        let worst = Self::worst(lines, subtotal, discount)?;
+        if worst <= self.limit {
+            return Ok(None);
         }
-        Ok(over)
+        if self.approved && self.bound.is_none_or(|b| worst <= b) {
+            return Ok(Some(worst));
+        }
+        Err(CoreError::NeedsOwner {
+            action: "price.change".into(),
+        })
     }
 }
 
 impl Shop {
     pub(crate) fn price_rule(&self) -> Result<PriceRule> {
+        let (approved, bound) = self.price_change_approval();
         Ok(PriceRule {
             owner: self.role() == crate::staff::Role::Owner,
             limit: self.price_limit()?,
-            approved: self.price_change_approved(),
-            needed_approval: false,
+            approved,
+            bound,
         })
     }
 
-    /// A cashier's cart within the price limit (or approved): checked when it is quoted.
+    /// A cashier's cart within the price limit (or approved): checked when it is quoted. The
+    /// first cart checked after an owner's approval sets how far that approval goes.
     fn cashier_prices(
         &self,
         lines: &[PricedLine],
         subtotal: Decimal,
         discount: Decimal,
     ) -> Result<()> {
-        self.price_rule()?.check(lines, subtotal, discount)
+        if let Some(worst) = self.price_rule()?.check(lines, subtotal, discount)? {
+            self.bind_price_approval(worst);
+        }
+        Ok(())
     }
 }
 
@@ -519,11 +539,11 @@ impl Shop {
             .tendered
             .map(|t| check_money(Field::Tendered, t, 0))
             .transpose()?;
-        let mut price_rule = self.price_rule()?;
+        let price_rule = self.price_rule()?;
         let tx = self.write_tx()?;
 
         let (lines, subtotal, discount) = price_cart(&tx, sale)?;
-        price_rule.needed_approval = price_rule.check_mut(&lines, subtotal, discount)?;
+        price_rule.check(&lines, subtotal, discount)?;
         let total = subtotal - discount;
         let cogs = sum(lines.iter().map(|l| l.cogs))?;
         let (tendered, change) = match sale.payment {
@@ -746,9 +766,8 @@ impl Shop {
             &serde_json::json!({"total": d(total), "payment": sale.payment.as_str(), "lines": lines.len()}),
         )?;
         tx.commit()?;
-        if price_rule.needed_approval {
-            self.spend_price_approval();
-        }
+        // An owner's yes to a price is for one sale: this one.
+        self.spend_price_approval();
         Ok(Sale {
             sale_id,
             kind: "sale".into(),

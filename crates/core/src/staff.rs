@@ -49,6 +49,8 @@ impl Role {
 struct Approval {
     action: String,
     until: DateTime<Utc>,
+    /// For a price change: how far the cart went when first checked after approving.
+    bound: std::cell::Cell<Option<rust_decimal::Decimal>>,
 }
 
 /// Who is at the counter. The default is the owner, unlocked (no staff configured).
@@ -57,8 +59,6 @@ pub struct Session {
     pub(crate) role: Role,
     pub(crate) locked: bool,
     approval: Option<Approval>,
-    failures: u32,
-    pin_locked_until: Option<DateTime<Utc>>,
 }
 
 impl Default for Session {
@@ -67,8 +67,6 @@ impl Default for Session {
             role: Role::Owner,
             locked: false,
             approval: None,
-            failures: 0,
-            pin_locked_until: None,
         }
     }
 }
@@ -328,8 +326,31 @@ impl Shop {
         Ok(())
     }
 
-    fn pin_attempt_allowed(&self) -> Result<()> {
-        if let Some(until) = self.session.pin_locked_until {
+    /// Wrong PINs are counted per target (a staff member's name, or "owner approval") in
+    /// the shop file itself, so neither another person's good PIN nor a restart clears them.
+    /// Every fifth wrong PIN locks that target, 30 s the first time, doubling up to 15 min.
+    fn pin_state(&self, target: &str) -> Result<(u32, Option<DateTime<Utc>>, u32)> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [format!("pin_failures:{}", target.to_lowercase())],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(v) = v else { return Ok((0, None, 0)) };
+        let mut parts = v.split('|');
+        let count = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+        let until = parts
+            .next()
+            .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+            .map(|u| u.with_timezone(&Utc));
+        let strikes = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+        Ok((count, until, strikes))
+    }
+
+    fn pin_attempt_allowed(&self, target: &str) -> Result<()> {
+        if let (_, Some(until), _) = self.pin_state(target)? {
             let left = (until - self.clock.now()).num_seconds();
             if left > 0 {
                 return Err(CoreError::PinLocked { seconds: left });
@@ -338,17 +359,34 @@ impl Shop {
         Ok(())
     }
 
-    fn pin_failed(&mut self) -> CoreError {
-        self.session.failures += 1;
-        if self.session.failures >= MAX_FAILURES {
-            self.session.failures = 0;
-            self.session.pin_locked_until =
-                Some(self.clock.now() + Duration::seconds(LOCK_SECONDS));
-            return CoreError::PinLocked {
-                seconds: LOCK_SECONDS,
-            };
-        }
-        CoreError::WrongPin
+    /// A wrong PIN: counted (a write outside any session: the sign-in screen is locked).
+    fn pin_failed(&mut self, target: &str) -> Result<CoreError> {
+        let (count, _, strikes) = self.pin_state(target)?;
+        let count = count + 1;
+        let (stored, err) = if count >= MAX_FAILURES {
+            let seconds = (LOCK_SECONDS << strikes.min(5)).min(900);
+            let until = self.clock.now() + Duration::seconds(seconds);
+            (
+                format!("0|{}|{}", until.to_rfc3339(), strikes + 1),
+                CoreError::PinLocked { seconds },
+            )
+        } else {
+            (format!("{count}||{strikes}"), CoreError::WrongPin)
+        };
+        self.conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![format!("pin_failures:{}", target.to_lowercase()), stored],
+        )?;
+        Ok(err)
+    }
+
+    fn pin_ok(&mut self, target: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [format!("pin_failures:{}", target.to_lowercase())],
+        )?;
+        Ok(())
     }
 
     /// Looks up an active staff member's role and PIN hash by name.
@@ -367,12 +405,12 @@ impl Shop {
 
     /// Signs `name` in with their PIN: from now on the shop acts as them, in their role.
     pub fn sign_in(&mut self, name: &str, pin: &str) -> Result<SessionView> {
-        self.pin_attempt_allowed()?;
         let (name, role, stored) = self.staff_pin(name)?;
+        self.pin_attempt_allowed(&name)?;
         if !verify(&stored, pin.trim()) {
-            return Err(self.pin_failed());
+            return Err(self.pin_failed(&name)?);
         }
-        self.session.failures = 0;
+        self.pin_ok(&name)?;
         self.session.locked = false;
         self.session.role = role;
         self.session.approval = None;
@@ -396,19 +434,21 @@ impl Shop {
     /// An owner approves one action a cashier asked for, with the owner's PIN at the counter
     /// ("Perlu PIN pemilik"). The approval holds for that action for two minutes.
     pub fn approve(&mut self, pin: &str, action: &str) -> Result<String> {
-        self.pin_attempt_allowed()?;
+        const TARGET: &str = "owner approval";
+        self.pin_attempt_allowed(TARGET)?;
         let owners: Vec<(String, String)> = self
             .conn
             .prepare_cached("SELECT name, pin_hash FROM staff WHERE role = 'owner' AND active = 1")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let Some((owner, _)) = owners.into_iter().find(|(_, h)| verify(h, pin.trim())) else {
-            return Err(self.pin_failed());
+            return Err(self.pin_failed(TARGET)?);
         };
-        self.session.failures = 0;
+        self.pin_ok(TARGET)?;
         self.session.approval = Some(Approval {
             action: action.to_string(),
             until: self.clock.now() + Duration::minutes(APPROVAL_MINUTES),
+            bound: std::cell::Cell::new(None),
         });
         let at = stamp(self.clock.now());
         let actor = self.actor.clone();
@@ -487,8 +527,25 @@ impl Shop {
             .unwrap_or(rust_decimal::Decimal::TEN))
     }
 
-    pub(crate) fn price_change_approved(&self) -> bool {
-        self.approved("price.change")
+    /// Whether a price change is approved now, and how far the approval goes (once bound).
+    pub(crate) fn price_change_approval(&self) -> (bool, Option<rust_decimal::Decimal>) {
+        if !self.approved("price.change") {
+            return (false, None);
+        }
+        (
+            true,
+            self.session.approval.as_ref().and_then(|a| a.bound.get()),
+        )
+    }
+
+    /// Binds a fresh price approval to the cart the owner saw approved.
+    pub(crate) fn bind_price_approval(&self, worst: rust_decimal::Decimal) {
+        if let Some(a) = self.session.approval.as_ref()
+            && a.action == "price.change"
+            && a.bound.get().is_none()
+        {
+            a.bound.set(Some(worst));
+        }
     }
 
     /// Uses up a price-change approval once the sale it allowed is saved.

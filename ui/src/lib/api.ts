@@ -66,6 +66,13 @@ async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T
   }
 }
 
+/** Forgets the cashier's cart draft and held carts of this shop file (after a restore the
+ *  product ids in them may mean other products). */
+export function forgetCarts() {
+  localStorage.removeItem(`pasarsuara.cart:${ui.dbPath}`);
+  localStorage.removeItem(`pasarsuara.held:${ui.dbPath}`);
+}
+
 export function errorMessage(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) return String((e as ErrorBody).message);
   return String(e);
@@ -91,6 +98,8 @@ export const api = {
   parseNumber: (text: string) => invoke<string>("parse_number", { text }),
   parseQty: (text: string) => invoke<QtyUnit>("parse_qty", { text }),
   quoteSale: (sale: NewSale) => invoke<Quote>("quote_sale", { sale }),
+  /** The Kasir's live re-pricing: never asks for a PIN by itself (paying or applying a line does). */
+  quoteSaleQuiet: (sale: NewSale) => tauriInvoke<Quote>("quote_sale", { sale }),
   recordSale: (sale: NewSale) => invoke<Sale>("record_sale", { sale }),
   voidSale: (id: number, reason: string) => invoke<Sale>("void_sale", { id, reason }),
   returnSale: (id: number, lines: ReturnLine[], reason: string) => invoke<Sale>("return_sale", { id, lines, reason }),

@@ -115,6 +115,8 @@ impl Shop {
     }
 
     fn report_text(&self, span: Span, label: &str) -> Result<String> {
+        // Cost and profit are the owner's: a cashier asking gets the reason, not the figures.
+        self.owner_may_see("report.view")?;
         let r = self.report_for(span)?;
         let mut t = format!(
             "*Laporan {label}*{}\nPenjualan: *{}* ({} transaksi)\nLaba kotor: {}\nPengeluaran: {}\n*Laba bersih: {}*",

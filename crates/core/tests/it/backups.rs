@@ -40,7 +40,7 @@ fn a_restore_brings_the_backup_back_and_keeps_the_current_file_aside() {
     assert_eq!(count(&shop, "sales"), 2);
     drop(shop);
 
-    let list = list_backups(std::slice::from_ref(&backups)).unwrap();
+    let list = list_backups(std::slice::from_ref(&backups), Some(&path)).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].taken_at, "2026-11-20 10:00:00");
     assert!(list[0].bytes > 0);
@@ -129,7 +129,7 @@ fn a_damaged_shop_is_restored_from_its_backup() {
             s.verify_books().is_err()
         }
     );
-    let found = list_backups(&[dir.path().to_path_buf()]).unwrap();
+    let found = list_backups(&[dir.path().to_path_buf()], None).unwrap();
     assert_eq!(found.len(), 1, "the backup beside the shop is offered");
     restore_backup(&path, &made, clock.now(), offset()).unwrap();
     let shop = Shop::open(&path, OpenMode::Existing).unwrap();
@@ -148,11 +148,44 @@ fn daily_backups_rotate() {
             .expect("a new day, a new backup");
         clock.advance(chrono::Duration::days(1));
     }
-    let list = list_backups(&[backups]).unwrap();
+    let list = list_backups(&[backups], None).unwrap();
     let days: Vec<&str> = list.iter().map(|b| &b.taken_at[..10]).collect();
     assert_eq!(
         days,
         ["2026-11-24", "2026-11-23", "2026-11-22"],
         "the newest three stay"
     );
+}
+
+#[test]
+fn two_shops_in_one_folder_keep_their_backups_apart_and_hand_made_ones_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("cadangan");
+    let (a, clock, a_path) = file_shop(dir.path());
+    let b_path = dir.path().join("gudang.db");
+    let b = Shop::open_with_clock(&b_path, OpenMode::Create, clock.clone()).unwrap();
+    let by_hand = a.backup_to(&backups).unwrap();
+    a.auto_backup(&backups, 2)
+        .unwrap()
+        .expect("shop a's daily backup");
+    b.auto_backup(&backups, 2)
+        .unwrap()
+        .expect("shop b's own, the same day");
+    for _ in 0..3 {
+        clock.advance(chrono::Duration::days(1));
+        a.auto_backup(&backups, 2).unwrap().unwrap();
+    }
+    let of_a = list_backups(std::slice::from_ref(&backups), Some(&a_path)).unwrap();
+    assert_eq!(
+        of_a.iter().filter(|x| x.daily).count(),
+        2,
+        "two daily ones of shop a kept"
+    );
+    assert!(
+        by_hand.exists(),
+        "a backup taken by hand is never rotated away"
+    );
+    let of_b = list_backups(std::slice::from_ref(&backups), Some(&b_path)).unwrap();
+    assert_eq!(of_b.len(), 1, "shop b sees only its own: {of_b:?}");
+    assert!(of_b[0].name.starts_with("pasarsuara-gudang-"));
 }

@@ -125,6 +125,25 @@ fn a_cashier_needs_the_owner_for_voids_corrections_catalog_stock_settings_and_pr
         "needs_owner"
     );
     shop.set_setting("theme", "dark").unwrap(); // her own screen
+    assert_eq!(code(shop.set_logo(None)), "needs_owner");
+    assert_eq!(
+        code(
+            shop.report_document("today", pasar_core::Lang::Id)
+                .map(|_| ())
+        ),
+        "needs_owner"
+    );
+    assert!(
+        shop.daily_series(shop.period("today").unwrap())
+            .unwrap()
+            .iter()
+            .all(|day| day.gross_profit.is_zero())
+    );
+    // The agents do not tell a cashier the profit either (the window asks for the owner's PIN).
+    assert_eq!(
+        code(shop.chat("kasir", "untung hari ini").map(|_| ())),
+        "needs_owner"
+    );
     // The dashboard shows sales and cash, not cost or profit.
     let dash = shop.dashboard().unwrap();
     assert!(!dash.shows_profit);
@@ -184,6 +203,11 @@ fn a_cashier_changes_a_price_only_within_the_limit() {
     let mut l = line("GL", "1", None);
     l.price = Some(d("16000"));
     shop.quote_sale(&cash(vec![l.clone()])).unwrap();
+    // Within the limit line by line, beyond it together: 8,6% off the line and 10% off the
+    // sale is 17,7% off the catalog.
+    let mut both = cash(vec![l.clone()]);
+    both.discount_percent = Some(d("10"));
+    assert_eq!(shop.quote_sale(&both).unwrap_err().code(), "needs_owner");
     l.price = Some(d("15000"));
     assert_eq!(
         shop.quote_sale(&cash(vec![l.clone()])).unwrap_err().code(),
@@ -203,9 +227,22 @@ fn a_cashier_changes_a_price_only_within_the_limit() {
     let mut ld = line("GL", "2", None);
     ld.discount_percent = Some(d("5"));
     shop.record_sale(&cash(vec![ld])).unwrap();
-    // Approved: the sale at 15.000 goes through, once.
+    // Approved: the sale at 15.000 goes through, once — and not a bigger discount made
+    // after the owner saw the cart.
     shop.approve("4321", "price.change").unwrap();
     shop.quote_sale(&cash(vec![l.clone()])).unwrap();
+    let mut deeper = l.clone();
+    deeper.price = Some(d("1000"));
+    assert_eq!(
+        shop.quote_sale(&cash(vec![deeper.clone()]))
+            .unwrap_err()
+            .code(),
+        "needs_owner"
+    );
+    assert_eq!(
+        shop.record_sale(&cash(vec![deeper])).unwrap_err().code(),
+        "needs_owner"
+    );
     shop.record_sale(&cash(vec![l.clone()])).unwrap();
     assert_eq!(
         shop.record_sale(&cash(vec![l.clone()])).unwrap_err().code(),

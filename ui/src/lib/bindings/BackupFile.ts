@@ -7,4 +7,8 @@ export type BackupFile = { path: string, name: string,
 /**
  * When it was taken, shop time, "2026-11-22 16:51:00" (from its name).
  */
-taken_at: string, bytes: number, };
+taken_at: string, bytes: number, 
+/**
+ * Taken by the daily backup (kept for two weeks), not by hand.
+ */
+daily: boolean, };
