@@ -39,6 +39,8 @@ let nextToast = 1;
 export function toast(text: string, kind: "ok" | "error" = "ok") {
   const id = nextToast++;
   ui.toasts.push({ id, text, kind });
+  // At most three at a time: a busy counter does not bury the screen in notices.
+  if (ui.toasts.length > 3) ui.toasts = ui.toasts.slice(-3);
   setTimeout(() => {
     ui.toasts = ui.toasts.filter((t) => t.id !== id);
   }, kind === "error" ? 6000 : 3000);
