@@ -4,7 +4,7 @@
 
 use crate::state::{AppState, Res, notify};
 use pasar_core::backups::{BackupFile, RestoreReport};
-use pasar_core::books::{ExpenseRow, ListQuery, Page, PurchaseDetail, PurchaseRow, SaleRow};
+use pasar_core::books::{ExpenseRow, ListQuery, Page, PurchaseDetail};
 use pasar_core::contacts::{Contact, ContactPatch, DebtEntry};
 use pasar_core::dashboard::{Dashboard, DayFigures};
 use pasar_core::db::SettingsView;
@@ -250,30 +250,12 @@ pub fn sale(s: State<AppState>, id: i64) -> Res<Sale> {
 }
 
 #[tauri::command]
-pub fn sales_list(
-    s: State<AppState>,
-    period: String,
-    contact: Option<String>,
-    limit: i64,
-) -> Res<Vec<SaleSummary>> {
-    s.with_shop(|shop| {
-        let p = shop.period(&period)?;
-        shop.sales_list(
-            &p.from.to_string(),
-            &p.to.to_string(),
-            contact.as_deref(),
-            limit,
-        )
-    })
-}
-
-#[tauri::command]
-pub fn sales_page(s: State<AppState>, query: ListQuery) -> Res<Page<SaleRow>> {
+pub fn sales_page(s: State<AppState>, query: ListQuery) -> Res<Page<SaleSummary>> {
     s.with_shop(|shop| shop.sales_page(&query))
 }
 
 #[tauri::command]
-pub fn purchases_page(s: State<AppState>, query: ListQuery) -> Res<Page<PurchaseRow>> {
+pub fn purchases_page(s: State<AppState>, query: ListQuery) -> Res<Page<PurchaseSummary>> {
     s.with_shop(|shop| shop.purchases_page(&query))
 }
 
@@ -475,14 +457,6 @@ pub fn record_purchase(s: State<AppState>, app: AppHandle, purchase: NewPurchase
     let p = s.with_shop(|shop| shop.record_purchase(&purchase))?;
     changed(&app);
     Ok(p)
-}
-
-#[tauri::command]
-pub fn purchases_list(s: State<AppState>, period: String, limit: i64) -> Res<Vec<PurchaseSummary>> {
-    s.with_shop(|shop| {
-        let p = shop.period(&period)?;
-        shop.purchases_list(&p.from.to_string(), &p.to.to_string(), limit)
-    })
 }
 
 #[tauri::command]

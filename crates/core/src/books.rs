@@ -6,7 +6,8 @@
 use crate::db::{Shop, dec};
 use crate::error::{CoreError, Result};
 use crate::expenses::ExpenseCategory;
-use crate::sales::Payment;
+use crate::purchases::PurchaseSummary;
+use crate::sales::{Payment, SaleSummary};
 use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -44,46 +45,6 @@ pub struct Page<T> {
     pub sum: Decimal,
 }
 
-/// One row of the sales list.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct SaleRow {
-    pub sale_id: i64,
-    /// sale, void or return.
-    pub kind: String,
-    pub reverses: Option<i64>,
-    pub occurred_at: String,
-    pub payment: Payment,
-    pub customer: Option<String>,
-    #[serde(with = "crate::money::json")]
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
-    pub total: Decimal,
-    pub lines: i64,
-    /// Some or all of it was voided/returned.
-    pub reversed: bool,
-    pub actor: String,
-}
-
-/// One row of the purchases list.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct PurchaseRow {
-    pub purchase_id: i64,
-    pub occurred_at: String,
-    pub supplier: Option<String>,
-    pub payment: Payment,
-    #[serde(with = "crate::money::json")]
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
-    pub total: Decimal,
-    pub lines: i64,
-    /// The purchase this row voids (its reason is `note`).
-    pub reverses: Option<i64>,
-    /// The row that voided this purchase.
-    pub voided_by: Option<i64>,
-    pub note: Option<String>,
-    pub actor: String,
-}
-
 /// One line of a purchase as its detail shows it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -106,7 +67,7 @@ pub struct PurchaseDetailLine {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PurchaseDetail {
-    pub row: PurchaseRow,
+    pub row: PurchaseSummary,
     pub items: Vec<PurchaseDetailLine>,
 }
 
@@ -177,38 +138,27 @@ impl Shop {
         })
     }
 
-    /// Sales, voids and returns of a period, newest first.
-    pub fn sales_page(&self, q: &ListQuery) -> Result<Page<SaleRow>> {
+    /// One page of rows `cols` from `from_where` (bound: ?1..?4 as in `Bounds`), newest first,
+    /// with the count and the sum of `money` over all that match.
+    fn page<T>(
+        &self,
+        q: &ListQuery,
+        money: &str,
+        cols: &str,
+        from_where: &str,
+        order: &str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Page<T>> {
         let b = self.bounds(q)?;
-        let filter = "FROM sales s LEFT JOIN contacts c ON c.id = s.contact_id
-             WHERE s.local_date BETWEEN ?1 AND ?2
-               AND (?3 IS NULL OR c.name LIKE ?3 ESCAPE '\\')
-               AND (?4 IS NULL OR s.actor = ?4)";
-        let (total, sum) = self.count_sum("s.total", filter, &b)?;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT s.id, s.kind, s.reverses, s.occurred_at, s.payment, c.name, s.total,
-                    (SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id),
-                    EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.id), s.actor
-             {filter} ORDER BY s.occurred_at DESC, s.id DESC LIMIT ?5 OFFSET ?6"
-        ))?;
-        let items = st
+        let (total, sum) = self.count_sum(money, from_where, &b)?;
+        let items = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {cols} {from_where} ORDER BY {order} LIMIT ?5 OFFSET ?6"
+            ))?
             .query_map(
                 params![b.from, b.to, b.contact, b.actor, b.limit, b.offset],
-                |r| {
-                    let payment: String = r.get(4)?;
-                    Ok(SaleRow {
-                        sale_id: r.get(0)?,
-                        kind: r.get(1)?,
-                        reverses: r.get(2)?,
-                        occurred_at: r.get(3)?,
-                        payment: Payment::parse(&payment).unwrap_or(Payment::Cash),
-                        customer: r.get(5)?,
-                        total: dec(r, 6)?,
-                        lines: r.get(7)?,
-                        reversed: r.get(8)?,
-                        actor: r.get(9)?,
-                    })
-                },
+                row,
             )?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Page {
@@ -219,29 +169,34 @@ impl Shop {
         })
     }
 
+    /// Sales, voids and returns of a period, newest first.
+    pub fn sales_page(&self, q: &ListQuery) -> Result<Page<SaleSummary>> {
+        self.page(
+            q,
+            "s.total",
+            SALE_COLS,
+            "FROM sales s LEFT JOIN contacts c ON c.id = s.contact_id
+             WHERE s.local_date BETWEEN ?1 AND ?2
+               AND (?3 IS NULL OR c.name LIKE ?3 ESCAPE '\\')
+               AND (?4 IS NULL OR s.actor = ?4)",
+            "s.occurred_at DESC, s.id DESC",
+            sale_row,
+        )
+    }
+
     /// Purchases (and their voids, dated like the purchase they void) of a period, newest first.
-    pub fn purchases_page(&self, q: &ListQuery) -> Result<Page<PurchaseRow>> {
-        let b = self.bounds(q)?;
-        let filter = "FROM purchases p LEFT JOIN contacts c ON c.id = p.contact_id
+    pub fn purchases_page(&self, q: &ListQuery) -> Result<Page<PurchaseSummary>> {
+        self.page(
+            q,
+            "p.total",
+            PURCHASE_COLS,
+            "FROM purchases p LEFT JOIN contacts c ON c.id = p.contact_id
              WHERE p.local_date BETWEEN ?1 AND ?2
                AND (?3 IS NULL OR c.name LIKE ?3 ESCAPE '\\')
-               AND (?4 IS NULL OR p.actor = ?4)";
-        let (total, sum) = self.count_sum("p.total", filter, &b)?;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {PURCHASE_COLS} {filter} ORDER BY p.occurred_at DESC, p.id DESC LIMIT ?5 OFFSET ?6"
-        ))?;
-        let items = st
-            .query_map(
-                params![b.from, b.to, b.contact, b.actor, b.limit, b.offset],
-                purchase_row,
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            offset: b.offset,
-            sum,
-        })
+               AND (?4 IS NULL OR p.actor = ?4)",
+            "p.occurred_at DESC, p.id DESC",
+            purchase_row,
+        )
     }
 
     /// One purchase and its lines.
@@ -278,42 +233,31 @@ impl Shop {
 
     /// Expenses (and their voids) of a period, newest first. `contact` matches the note.
     pub fn expenses_page(&self, q: &ListQuery) -> Result<Page<ExpenseRow>> {
-        let b = self.bounds(q)?;
-        let filter = "FROM expenses e WHERE e.local_date BETWEEN ?1 AND ?2
+        self.page(
+            q,
+            "e.amount",
+            "e.id, e.occurred_at, e.category, e.payment, e.amount, e.note, e.reverses,
+             (SELECT r.id FROM expenses r WHERE r.reverses = e.id), e.actor",
+            "FROM expenses e WHERE e.local_date BETWEEN ?1 AND ?2
                AND (?3 IS NULL OR e.note LIKE ?3 ESCAPE '\\')
-               AND (?4 IS NULL OR e.actor = ?4)";
-        let (total, sum) = self.count_sum("e.amount", filter, &b)?;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT e.id, e.occurred_at, e.category, e.payment, e.amount, e.note, e.reverses,
-                    (SELECT r.id FROM expenses r WHERE r.reverses = e.id), e.actor
-             {filter} ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?5 OFFSET ?6"
-        ))?;
-        let items = st
-            .query_map(
-                params![b.from, b.to, b.contact, b.actor, b.limit, b.offset],
-                |r| {
-                    let cat: String = r.get(2)?;
-                    let pay: String = r.get(3)?;
-                    Ok(ExpenseRow {
-                        expense_id: r.get(0)?,
-                        occurred_at: r.get(1)?,
-                        category: ExpenseCategory::parse(&cat).unwrap_or(ExpenseCategory::Other),
-                        payment: Payment::parse(&pay).unwrap_or(Payment::Cash),
-                        amount: dec(r, 4)?,
-                        note: r.get(5)?,
-                        reverses: r.get(6)?,
-                        voided_by: r.get(7)?,
-                        actor: r.get(8)?,
-                    })
-                },
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(Page {
-            items,
-            total,
-            offset: b.offset,
-            sum,
-        })
+               AND (?4 IS NULL OR e.actor = ?4)",
+            "e.occurred_at DESC, e.id DESC",
+            |r| {
+                let cat: String = r.get(2)?;
+                let pay: String = r.get(3)?;
+                Ok(ExpenseRow {
+                    expense_id: r.get(0)?,
+                    occurred_at: r.get(1)?,
+                    category: ExpenseCategory::parse(&cat).unwrap_or(ExpenseCategory::Other),
+                    payment: Payment::parse(&pay).unwrap_or(Payment::Cash),
+                    amount: dec(r, 4)?,
+                    note: r.get(5)?,
+                    reverses: r.get(6)?,
+                    voided_by: r.get(7)?,
+                    actor: r.get(8)?,
+                })
+            },
+        )
     }
 
     /// Everyone who booked a sale, purchase or expense: the choices of the "who" filter.
@@ -329,13 +273,36 @@ impl Shop {
     }
 }
 
-const PURCHASE_COLS: &str = "p.id, p.occurred_at, c.name, p.payment, p.total,
+/// The columns `sale_row` reads (sales `s`, contacts `c`).
+pub(crate) const SALE_COLS: &str =
+    "s.id, s.kind, s.reverses, s.occurred_at, s.payment, c.name, s.total,
+    (SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id),
+    EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.id), s.actor";
+
+pub(crate) fn sale_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SaleSummary> {
+    let payment: String = r.get(4)?;
+    Ok(SaleSummary {
+        sale_id: r.get(0)?,
+        kind: r.get(1)?,
+        reverses: r.get(2)?,
+        occurred_at: r.get(3)?,
+        payment: Payment::parse(&payment).unwrap_or(Payment::Cash),
+        customer: r.get(5)?,
+        total: dec(r, 6)?,
+        lines: r.get(7)?,
+        reversed: r.get(8)?,
+        actor: r.get(9)?,
+    })
+}
+
+/// The columns `purchase_row` reads (purchases `p`, contacts `c`).
+pub(crate) const PURCHASE_COLS: &str = "p.id, p.occurred_at, c.name, p.payment, p.total,
     (SELECT count(*) FROM purchase_lines l WHERE l.purchase_id = p.id), p.reverses,
     (SELECT r.id FROM purchases r WHERE r.reverses = p.id), p.note, p.actor";
 
-fn purchase_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PurchaseRow> {
+pub(crate) fn purchase_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PurchaseSummary> {
     let payment: String = r.get(3)?;
-    Ok(PurchaseRow {
+    Ok(PurchaseSummary {
         purchase_id: r.get(0)?,
         occurred_at: r.get(1)?,
         supplier: r.get(2)?,

@@ -112,28 +112,24 @@ pub struct PurchaseSummary {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
     pub lines: i64,
+    /// The purchase this row voids (its reason is `note`).
+    pub reverses: Option<i64>,
+    /// The row that voided this purchase.
+    pub voided_by: Option<i64>,
+    pub note: Option<String>,
+    /// Who booked it.
+    pub actor: String,
 }
 
 impl Shop {
     /// Purchases booked on local dates `from..=to`, newest first.
     pub fn purchases_list(&self, from: &str, to: &str, limit: i64) -> Result<Vec<PurchaseSummary>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT p.id, p.occurred_at, c.name, p.payment, p.total,
-                    (SELECT count(*) FROM purchase_lines l WHERE l.purchase_id = p.id)
-             FROM purchases p LEFT JOIN contacts c ON c.id = p.contact_id
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM purchases p LEFT JOIN contacts c ON c.id = p.contact_id
              WHERE p.local_date BETWEEN ?1 AND ?2 ORDER BY p.id DESC LIMIT ?3",
-        )?;
-        let rows = st.query_map(params![from, to, limit], |r| {
-            let payment: String = r.get(3)?;
-            Ok(PurchaseSummary {
-                purchase_id: r.get(0)?,
-                occurred_at: r.get(1)?,
-                supplier: r.get(2)?,
-                payment: Payment::parse(&payment).unwrap_or(Payment::Cash),
-                total: crate::db::dec(r, 4)?,
-                lines: r.get(5)?,
-            })
-        })?;
+            crate::books::PURCHASE_COLS
+        ))?;
+        let rows = st.query_map(params![from, to, limit], crate::books::purchase_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

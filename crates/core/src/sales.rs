@@ -232,6 +232,8 @@ pub struct SaleSummary {
     pub lines: i64,
     /// Some or all of it was voided/returned.
     pub reversed: bool,
+    /// Who booked it.
+    pub actor: String,
 }
 
 /// Which part of a sale to take back: a product on the sale and a quantity in the unit it
@@ -996,28 +998,13 @@ impl Shop {
         contact: Option<&str>,
         limit: i64,
     ) -> Result<Vec<SaleSummary>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT s.id, s.kind, s.reverses, s.occurred_at, s.payment, c.name, s.total,
-                    (SELECT count(*) FROM sale_lines l WHERE l.sale_id = s.id),
-                    EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.id)
-             FROM sales s LEFT JOIN contacts c ON c.id = s.contact_id
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM sales s LEFT JOIN contacts c ON c.id = s.contact_id
              WHERE s.local_date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR c.name = ?3 COLLATE NOCASE)
              ORDER BY s.id DESC LIMIT ?4",
-        )?;
-        let rows = st.query_map(params![from, to, contact, limit], |r| {
-            let payment: String = r.get(4)?;
-            Ok(SaleSummary {
-                sale_id: r.get(0)?,
-                kind: r.get(1)?,
-                reverses: r.get(2)?,
-                occurred_at: r.get(3)?,
-                payment: Payment::parse(&payment).unwrap_or(Payment::Cash),
-                customer: r.get(5)?,
-                total: dec(r, 6)?,
-                lines: r.get(7)?,
-                reversed: r.get(8)?,
-            })
-        })?;
+            crate::books::SALE_COLS
+        ))?;
+        let rows = st.query_map(params![from, to, contact, limit], crate::books::sale_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

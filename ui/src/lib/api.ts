@@ -29,8 +29,6 @@ import type { SaleSummary } from "./bindings/SaleSummary";
 import type { SalePick } from "./bindings/SalePick";
 import type { Page } from "./bindings/Page";
 import type { ListQuery } from "./bindings/ListQuery";
-import type { SaleRow } from "./bindings/SaleRow";
-import type { PurchaseRow } from "./bindings/PurchaseRow";
 import type { PurchaseDetail } from "./bindings/PurchaseDetail";
 import type { ExpenseRow } from "./bindings/ExpenseRow";
 import type { ContactPatch } from "./bindings/ContactPatch";
@@ -104,10 +102,8 @@ export const api = {
   voidSale: (id: number, reason: string) => invoke<Sale>("void_sale", { id, reason }),
   returnSale: (id: number, lines: ReturnLine[], reason: string) => invoke<Sale>("return_sale", { id, lines, reason }),
   sale: (id: number) => invoke<Sale>("sale", { id }),
-  salesList: (period: string, contact: string | null = null, limit = 200) =>
-    invoke<SaleSummary[]>("sales_list", { period, contact, limit }),
-  salesPage: (query: ListQuery) => invoke<Page<SaleRow>>("sales_page", { query }),
-  purchasesPage: (query: ListQuery) => invoke<Page<PurchaseRow>>("purchases_page", { query }),
+  salesPage: (query: ListQuery) => invoke<Page<SaleSummary>>("sales_page", { query }),
+  purchasesPage: (query: ListQuery) => invoke<Page<PurchaseSummary>>("purchases_page", { query }),
   purchaseDetail: (id: number) => invoke<PurchaseDetail>("purchase_detail", { id }),
   expensesPage: (query: ListQuery) => invoke<Page<ExpenseRow>>("expenses_page", { query }),
   actors: () => invoke<string[]>("actors"),
@@ -115,7 +111,6 @@ export const api = {
   voidExpense: (id: number, reason: string) => invoke<number>("void_expense", { id, reason }),
   receiptText: (id: number) => invoke<string>("receipt_text", { id }),
   recordPurchase: (purchase: NewPurchase) => invoke<Purchase>("record_purchase", { purchase }),
-  purchasesList: (period: string, limit = 200) => invoke<PurchaseSummary[]>("purchases_list", { period, limit }),
   recordExpense: (expense: NewExpense) => invoke<Expense>("record_expense", { expense }),
   chatSend: (conversation: string, text: string) => invoke<ChatReply>("chat_send", { conversation, text }),
   chatHistory: (conversation: string) => invoke<ChatMessage[]>("chat_history", { conversation }),

@@ -4,4 +4,16 @@ import type { Payment } from "./Payment";
 /**
  * One row of the purchases list.
  */
-export type PurchaseSummary = { purchase_id: number, occurred_at: string, supplier: string | null, payment: Payment, total: string, lines: number, };
+export type PurchaseSummary = { purchase_id: number, occurred_at: string, supplier: string | null, payment: Payment, total: string, lines: number, 
+/**
+ * The purchase this row voids (its reason is `note`).
+ */
+reverses: number | null, 
+/**
+ * The row that voided this purchase.
+ */
+voided_by: number | null, note: string | null, 
+/**
+ * Who booked it.
+ */
+actor: string, };

@@ -8,4 +8,8 @@ export type SaleSummary = { sale_id: number, kind: string, reverses: number | nu
 /**
  * Some or all of it was voided/returned.
  */
-reversed: boolean, };
+reversed: boolean, 
+/**
+ * Who booked it.
+ */
+actor: string, };
