@@ -761,11 +761,9 @@ pub fn restore_backup(s: State<AppState>, app: AppHandle, path: String) -> Res<R
                 *guard = Some(shop);
                 return Err(CoreError::NeedsSignIn.body(lang));
             }
-            (
-                chrono::Utc::now(),
-                chrono::FixedOffset::east_opt(7 * 3600)
-                    .unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC")),
-            )
+            // The shop's own zone is in the file that does not open: the default one names
+            // the file kept aside.
+            (chrono::Utc::now(), pasar_core::ShopTz::jakarta().offset)
         }
     };
     // Close the shop: its file is about to be renamed.

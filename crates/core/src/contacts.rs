@@ -108,6 +108,19 @@ pub fn normalize_phone(raw: &str) -> Result<String> {
     Ok(n)
 }
 
+const CONTACT_COLS: &str = "id, name, kind, phone, balance, last_activity";
+
+fn contact_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: r.get(2)?,
+        phone: r.get(3)?,
+        balance: dec(r, 4)?,
+        last_activity: r.get(5)?,
+    })
+}
+
 /// The contact a name means: its own, or the one it was merged into.
 pub(crate) fn find_contact(conn: &Connection, name: &str) -> Result<Option<(i64, String)>> {
     Ok(conn
@@ -242,18 +255,9 @@ impl Shop {
     pub fn contact(&self, id: i64) -> Result<Contact> {
         self.conn
             .query_row(
-                "SELECT id, name, kind, phone, balance, last_activity FROM contacts WHERE id = ?1",
+                &format!("SELECT {CONTACT_COLS} FROM contacts WHERE id = ?1"),
                 [id],
-                |r| {
-                    Ok(Contact {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        kind: r.get(2)?,
-                        phone: r.get(3)?,
-                        balance: dec(r, 4)?,
-                        last_activity: r.get(5)?,
-                    })
-                },
+                contact_row,
             )
             .optional()?
             .ok_or_else(|| CoreError::ContactNotFound {
@@ -326,13 +330,15 @@ impl Shop {
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
-        let mut st = self.conn.prepare(
-            "SELECT id FROM contacts WHERE merged_into IS NULL ORDER BY name COLLATE NOCASE",
-        )?;
-        let ids: Vec<i64> = st
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        ids.into_iter().map(|id| self.contact(id)).collect()
+        // One query for all (name fields call this on every key typed).
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CONTACT_COLS} FROM contacts WHERE merged_into IS NULL
+                 ORDER BY name COLLATE NOCASE"
+            ))?
+            .query_map([], contact_row)?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Changes a contact's name, phone or kind. A new name may not be another contact's

@@ -104,18 +104,7 @@ impl Shop {
             to: today,
         })?;
         let day = today.to_string();
-        let one = |sql: &str| -> Result<Decimal> {
-            let mut st = self.conn.prepare_cached(sql)?;
-            let mut sum = Decimal::ZERO;
-            for v in st.query_map([&day], |r| dec(r, 0))? {
-                crate::money::add_to(&mut sum, v?)?;
-            }
-            Ok(sum)
-        };
-        let cash_sales = one("SELECT cash_sales FROM daily_sales WHERE local_date = ?1")?;
-        let repaid = one("SELECT cash_flow FROM debt_entries WHERE local_date = ?1")?;
-        let spent = one("SELECT amount FROM expenses WHERE local_date = ?1 AND payment = 'cash'")?;
-        let bought = one("SELECT total FROM purchases WHERE local_date = ?1 AND payment = 'cash'")?;
+        let drawer = crate::shifts::DrawerFlows::read(&self.conn, "local_date = ?1", &[&day])?;
         Ok(Dashboard {
             shop_name: self
                 .setting("shop_name")?
@@ -125,7 +114,7 @@ impl Shop {
             } else {
                 report.without_costs()
             },
-            cash_in_drawer: cash_sales + repaid - spent - bought,
+            cash_in_drawer: drawer.after(Decimal::ZERO)?,
             series: self
                 .daily_series(Period {
                     from: today - Duration::days(29),

@@ -104,17 +104,49 @@ fn total(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<
     sum(values)
 }
 
+/// Cash through the drawer in the entries that `cond` selects (a time window, a day): cash
+/// sales less cash voids and returns, kasbon cash flows, cash expenses and cash purchases.
+/// The one definition of the drawer, for a shift and for the dashboard's day.
+pub(crate) struct DrawerFlows {
+    pub cash_sales: Decimal,
+    pub debt_cash: Decimal,
+    pub expenses: Decimal,
+    pub purchases: Decimal,
+}
+
+impl DrawerFlows {
+    pub(crate) fn read(
+        conn: &Connection,
+        cond: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Self> {
+        let of = |sql: &str| total(conn, &format!("{sql} AND {cond}"), args);
+        Ok(DrawerFlows {
+            cash_sales: of("SELECT total FROM sales WHERE payment = 'cash'")?,
+            debt_cash: of("SELECT cash_flow FROM debt_entries WHERE cash_flow != '0'")?,
+            expenses: of("SELECT amount FROM expenses WHERE payment = 'cash'")?,
+            purchases: of("SELECT total FROM purchases WHERE payment = 'cash'")?,
+        })
+    }
+
+    /// What the flows leave in a drawer that started with `float`.
+    pub(crate) fn after(&self, float: Decimal) -> Result<Decimal> {
+        sum([
+            float,
+            self.cash_sales,
+            self.debt_cash,
+            -self.expenses,
+            -self.purchases,
+        ])
+    }
+}
+
 /// The drawer of a shift between its opening and `to` (its close, or now).
 fn view(conn: &Connection, r: Row, to: &str) -> Result<ShiftView> {
     let (from, to) = (r.opened_at.as_str(), to);
-    let cash_sales = total(
+    let flows = DrawerFlows::read(
         conn,
-        "SELECT total FROM sales WHERE payment = 'cash' AND occurred_at >= ?1 AND occurred_at <= ?2",
-        &[&from, &to],
-    )?;
-    let debt_cash = total(
-        conn,
-        "SELECT cash_flow FROM debt_entries WHERE cash_flow != '0' AND occurred_at >= ?1 AND occurred_at <= ?2",
+        "occurred_at >= ?1 AND occurred_at <= ?2",
         &[&from, &to],
     )?;
     let moves = total(
@@ -122,16 +154,12 @@ fn view(conn: &Connection, r: Row, to: &str) -> Result<ShiftView> {
         "SELECT amount FROM cash_moves WHERE shift_id = ?1",
         &[&r.id],
     )?;
-    let expenses = total(
-        conn,
-        "SELECT amount FROM expenses WHERE payment = 'cash' AND occurred_at >= ?1 AND occurred_at <= ?2",
-        &[&from, &to],
-    )?;
-    let purchases = total(
-        conn,
-        "SELECT total FROM purchases WHERE payment = 'cash' AND occurred_at >= ?1 AND occurred_at <= ?2",
-        &[&from, &to],
-    )?;
+    let DrawerFlows {
+        cash_sales,
+        debt_cash,
+        expenses,
+        purchases,
+    } = flows;
     let live = sum([r.float, cash_sales, debt_cash, moves, -expenses, -purchases])?;
     Ok(ShiftView {
         id: r.id,
@@ -230,6 +258,7 @@ impl Shop {
         let actor = self.actor.clone();
         let tx = self.write_tx()?;
         let open = open_row(&tx)?.ok_or(CoreError::NoOpenShift)?;
+        let shift_id = open.id;
         // The drawer cannot give out more than it holds.
         if amount < Decimal::ZERO {
             let holds = view(&tx, open, &at)?.expected;
@@ -243,10 +272,6 @@ impl Shop {
                 ));
             }
         }
-        let shift_id: i64 =
-            tx.query_row("SELECT id FROM shifts WHERE closed_at IS NULL", [], |r| {
-                r.get(0)
-            })?;
         tx.execute(
             "INSERT INTO cash_moves(shift_id, occurred_at, local_date, amount, note, actor)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
